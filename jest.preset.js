@@ -1,0 +1,13 @@
+// Shared jest settings. ts-jest transpiles only (isolatedModules); `npm run typecheck` does the type checking once.
+module.exports = (tier = 'unit') => ({
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testRegex: {
+    unit: '(src|test)/.*\\.spec\\.ts$',
+    e2e: 'test/.*\\.e2e-spec\\.ts$',
+    int: 'test/.*\\.int-spec\\.ts$',
+  }[tier],
+  // The generated Prisma client imports './x.js' siblings that only exist as .ts under ts-jest.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+});

@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './request/types';
+export * from './token/claims';

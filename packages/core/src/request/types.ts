@@ -1,0 +1,75 @@
+/** The validated shapes of a token request. Parsing lives in ./parse-*.ts; these types are the contract. */
+
+export type Drm = 'wv' | 'fp';
+export type Environment = 'test' | 'production';
+export type ErrorFormat = 'html' | 'json';
+
+/** Raw parameters in arrival order (query first, then form body), names case-sensitive, values decoded. */
+export type RawParams = ReadonlyArray<readonly [name: string, value: string]>;
+
+/** A parsed `customerAuthenticator`: `<account number>,<32 hex secret>`. */
+export interface Authenticator {
+  readonly account: number;
+  /** Lower-case hex. Never log or echo it. */
+  readonly secret: string;
+}
+
+/** What must be known before anything else: how to render errors, and who asks. */
+export interface RequestEnvelope {
+  readonly errorFormat: ErrorFormat;
+  readonly authenticator: Authenticator;
+}
+
+/** An extension from `wvExtension`/`fpExtension`: `TTTT,<base64>`. */
+export interface Extension {
+  /** Exactly 4 characters; as a 32-bit identifier each character is one byte. */
+  readonly type: string;
+  readonly payload: Buffer;
+}
+
+/**
+ * Where the content key comes from. `stored` needs the account's key store (I/O), so core hands it
+ * back for the app to resolve and then unwrap with `unwrapStoredKey`.
+ */
+export type KeySource =
+  | { readonly kind: 'clear'; readonly contentKey: Buffer }
+  | { readonly kind: 'wrapped'; readonly contentKey: Buffer } // kek+ek, already unwrapped (RFC 3394)
+  | { readonly kind: 'stored'; readonly kek: Buffer; readonly kid: Buffer };
+
+export interface WidevinePolicy {
+  readonly drm: 'wv';
+  /** 1 SW_SECURE_CRYPTO … 5 HW_SECURE_ALL. */
+  readonly securityLevel: 1 | 2 | 3 | 4 | 5;
+  /** 0 HDCP_NONE, 1 HDCP_V1, 2 HDCP_V2. */
+  readonly hdcpOutputControl: 0 | 1 | 2;
+  /** Seconds of playback after it starts; null = unlimited. */
+  readonly licenseDuration: number | null;
+  readonly contentId: string | null;
+  readonly extensions: readonly Extension[];
+}
+
+export type RightsType = 'BuyToOwn' | 'Rental';
+
+export interface FairPlayPolicy {
+  readonly drm: 'fp';
+  /** Seconds; 0 (the default) means no rental limit. */
+  readonly rentalDuration: number;
+  readonly rightsType: RightsType | null;
+  readonly extensions: readonly Extension[];
+}
+
+export type LicensePolicy = WidevinePolicy | FairPlayPolicy;
+
+/** A token request that passed every rule that needs no I/O. */
+export interface TokenRequest {
+  readonly drm: Drm;
+  /** 16 bytes; null only for a FairPlay request without kid (then the token carries no kid). */
+  readonly kid: Buffer | null;
+  readonly key: KeySource;
+  /** FairPlay only: 16 bytes. */
+  readonly iv: Buffer | null;
+  readonly policy: LicensePolicy;
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  readonly cookie: string | null;
+}

@@ -1,0 +1,2 @@
+export * from './fairplay';
+export * from './widevine';
