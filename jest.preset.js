@@ -1,7 +1,7 @@
 // Shared jest settings. ts-jest transpiles only (isolatedModules); `npm run typecheck` does the type checking once.
 module.exports = (tier = 'unit') => ({
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testRegex: {
     unit: '(src|test)/.*\\.spec\\.ts$',
@@ -10,4 +10,11 @@ module.exports = (tier = 'unit') => ({
   }[tier],
   // The generated Prisma client imports './x.js' siblings that only exist as .ts under ts-jest.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  ...(tier === 'int'
+    ? {
+        globalSetup: require.resolve('./packages/database/testing/global-setup.js'),
+        globalTeardown: require.resolve('./packages/database/testing/global-teardown.js'),
+        testTimeout: 30_000,
+      }
+    : {}),
 });

@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './request/types';
 export * from './token/claims';
+export * from './auth/authenticator-secret';

@@ -1,0 +1,49 @@
+import { AuditWriter } from '../src/audit/audit-writer';
+import type { AuditEventInput } from '../src/audit/audit-event';
+import { useDatabase } from './support';
+
+const event = (i: number): AuditEventInput => ({
+  kind: 'issuance',
+  drm: i % 2 ? 'wv' : 'fp',
+  environment: 'test',
+  accountNumber: 123456,
+  tokenId: `token-${i}`,
+  kid: null,
+  cookie: `cookie-${i % 7}`,
+  resultCode: i % 3 ? 0 : -2002,
+  message: null,
+  clientAddress: '127.0.0.1',
+  userAgent: 'jest',
+  device: i % 5 ? null : { systemId: 4445 },
+});
+
+describe('AuditWriter (real Postgres)', () => {
+  const db = useDatabase();
+
+  it('commits every row of concurrent writes, in few batches, before resolving', async () => {
+    const writer = new AuditWriter(db.pool);
+    const inserts: number[] = [];
+    const query = db.pool.query.bind(db.pool);
+    const spy = jest.spyOn(db.pool, 'query').mockImplementation(((text: string, values: unknown[][]) => {
+      inserts.push(values[0].length);
+      return query(text, values);
+    }) as never);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => writer.write(event(i))));
+    spy.mockRestore();
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT token_id)::int AS d FROM audit_events');
+    expect(rows[0]).toEqual({ n: 500, d: 500 });
+    expect(inserts.reduce((a, b) => a + b, 0)).toBe(500);
+    expect(inserts.length).toBeLessThan(50);
+    const stored = await db.pool.query("SELECT device, result_code FROM audit_events WHERE token_id = 'token-0'");
+    expect(stored.rows[0]).toEqual({ device: { systemId: 4445 }, result_code: -2002 });
+  });
+
+  it('rejects every waiter of a batch that fails, and keeps working afterwards', async () => {
+    const writer = new AuditWriter(db.pool);
+    const bad = { ...event(1), environment: 'staging' as never };
+    await expect(writer.write(bad)).rejects.toThrow();
+    await writer.write(event(10_001));
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE token_id = 'token-10001'");
+    expect(rows[0].n).toBe(1);
+  });
+});
