@@ -2,3 +2,4 @@ export * from './errors';
 export * from './request/types';
 export * from './token/claims';
 export * from './auth/authenticator-secret';
+export * from './keys';

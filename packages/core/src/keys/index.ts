@@ -1,0 +1,4 @@
+export * from './content-key';
+export * from './kek-id';
+export * from './key-wrap';
+export * from './kid';
