@@ -3,3 +3,4 @@ export * from './request/types';
 export * from './token/claims';
 export * from './auth/authenticator-secret';
 export * from './keys';
+export * from './expiry';
