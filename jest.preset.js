@@ -10,7 +10,7 @@ module.exports = (tier = 'unit') => ({
   }[tier],
   // The generated Prisma client imports './x.js' siblings that only exist as .ts under ts-jest.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  ...(tier === 'int'
+  ...(tier !== 'unit'
     ? {
         globalSetup: require.resolve('./packages/database/testing/global-setup.js'),
         globalTeardown: require.resolve('./packages/database/testing/global-teardown.js'),

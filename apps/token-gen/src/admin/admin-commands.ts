@@ -1,0 +1,86 @@
+import { formatAuthenticator, hashAuthenticatorSecret, newAuthenticatorSecret } from '@openplay/core';
+import type { AccountRepository, AccountView, AuthenticatorView, Environment } from '@openplay/database';
+
+/**
+ * What operators can do to accounts. The admin CLI (and later the admin API) are thin shells over this,
+ * so both have the same powers and the same rules. Secrets are returned only by the calls that create them.
+ */
+export class AdminCommands {
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly pepper: Buffer,
+  ) {}
+
+  async createAccount(input: { name: string; credits: bigint | null; widevine: boolean; fairplay: boolean }) {
+    const secrets = { test: newAuthenticatorSecret(), production: newAuthenticatorSecret() };
+    const account = await this.accounts.create({
+      name: input.name,
+      credits: input.credits,
+      widevineEnabled: input.widevine,
+      fairplayAuthorized: input.fairplay,
+      fairplayEnabled: input.fairplay,
+      authenticatorHashes: {
+        test: hashAuthenticatorSecret(this.pepper, secrets.test),
+        production: hashAuthenticatorSecret(this.pepper, secrets.production),
+      },
+    });
+    return {
+      account,
+      authenticators: {
+        test: formatAuthenticator(account.number, secrets.test),
+        production: formatAuthenticator(account.number, secrets.production),
+      },
+    };
+  }
+
+  list(): Promise<AccountView[]> {
+    return this.accounts.list();
+  }
+
+  async show(number: number): Promise<{ account: AccountView; authenticators: AuthenticatorView[] }> {
+    const account = await this.required(this.accounts.findByNumber(number), number);
+    return { account, authenticators: await this.accounts.authenticators(number) };
+  }
+
+  setCredits(number: number, credits: bigint | null): Promise<AccountView> {
+    return this.required(this.accounts.update(number, { credits }), number);
+  }
+
+  setOptions(number: number, options: { widevineEnabled?: boolean; fairplayAuthorized?: boolean; fairplayEnabled?: boolean; name?: string }) {
+    return this.required(this.accounts.update(number, options), number);
+  }
+
+  setStatus(number: number, status: 'active' | 'disabled'): Promise<AccountView> {
+    return this.required(this.accounts.update(number, { status }), number);
+  }
+
+  async addAuthenticator(number: number, environment: Environment, label: string | null) {
+    const secret = newAuthenticatorSecret();
+    const created = await this.required(
+      this.accounts.addAuthenticator(number, environment, hashAuthenticatorSecret(this.pepper, secret), label),
+      number,
+    );
+    return { ...created, authenticator: formatAuthenticator(number, secret) };
+  }
+
+  async revokeAuthenticator(number: number, id: number): Promise<void> {
+    if (!(await this.accounts.revokeAuthenticator(number, id))) {
+      throw new AdminError(`account ${number} has no live authenticator ${id}`, 'not-found');
+    }
+  }
+
+  private async required<T>(value: Promise<T | null>, number: number): Promise<T> {
+    const found = await value;
+    if (found === null) throw new AdminError(`no account ${number}`, 'not-found');
+    return found;
+  }
+}
+
+export class AdminError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'not-found' | 'invalid',
+  ) {
+    super(message);
+  }
+}

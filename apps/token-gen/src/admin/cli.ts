@@ -1,0 +1,216 @@
+import { createPool, createPrismaClient, AccountRepository, type AccountView } from '@openplay/database';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { validateTokenGenConfig } from '../config/token-gen.config';
+import { AdminCommands, AdminError } from './admin-commands';
+
+const HELP: Record<string, string> = {
+  main: `openplay admin: manage accounts and their authenticators.
+
+Usage: npm run -s admin -- <command> [arguments] [--json]
+
+Commands:
+  account create     create an account and its test and production authenticators
+  account list       list accounts
+  account show       show one account and its authenticators (never their secrets)
+  account credits    set an account's credit balance
+  account options    switch Widevine and FairPlay for an account
+  account disable    refuse every token request and redemption of an account (-2031)
+  account enable     accept them again
+  authenticator add      add an authenticator (for rotation); its secret is shown once
+  authenticator revoke   revoke an authenticator
+
+Run any command with --help for its arguments. --json prints machine-readable output.
+Environment: DATABASE_URL (default: the embedded database that \`npm start\` created, if any),
+AUTHENTICATOR_PEPPER (must be the servers' value), ENVIRONMENT.`,
+  'account create': `Usage: account create --name NAME [--credits N] [--no-widevine] [--no-fairplay] [--json]
+
+Creates an account with a six-digit public number and one authenticator per environment,
+"<number>,<32 hex>". The secrets are printed now and never again (only keyed hashes are stored).
+  --name NAME      the customer's name (required)
+  --credits N      licenses/CKCs it may receive; omit for unlimited
+  --no-widevine    Widevine switched off (token requests get -7011)
+  --no-fairplay    FairPlay not authorized (token requests get -6006)`,
+  'account list': 'Usage: account list [--json]\n\nLists every account with its status, credits and DRM options.',
+  'account show': 'Usage: account show NUMBER [--json]\n\nShows the account and its authenticators (ids, environment, label, dates; no secrets).',
+  'account credits': 'Usage: account credits NUMBER (N|unlimited) [--json]\n\nSets the balance to N (0 or more), or removes the limit.',
+  'account options': `Usage: account options NUMBER [--widevine on|off] [--fairplay-authorized on|off] [--fairplay on|off] [--name NAME] [--json]
+
+  --widevine             Widevine enabled (off: -7011)
+  --fairplay-authorized  FairPlay authorized for this account (off: -6006)
+  --fairplay             FairPlay enabled (off: -6009)`,
+  'account disable': 'Usage: account disable NUMBER [--json]\n\nEvery token request and redemption of the account is refused with -2031.',
+  'account enable': 'Usage: account enable NUMBER [--json]\n\nThe account is active again.',
+  'authenticator add': `Usage: authenticator add NUMBER --environment test|production [--label TEXT] [--json]
+
+Adds an authenticator; several may be live at once, so a rotation is: add, roll out, revoke the old one.
+The secret is printed now and never again.`,
+  'authenticator revoke': 'Usage: authenticator revoke NUMBER ID [--json]\n\nRevokes the authenticator ID (see account show); requests with it then get -2018.',
+};
+
+type Out = { json: boolean; print(value: unknown, text: () => string): void };
+
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      name: { type: 'string' },
+      credits: { type: 'string' },
+      'no-widevine': { type: 'boolean' },
+      'no-fairplay': { type: 'boolean' },
+      widevine: { type: 'string' },
+      'fairplay-authorized': { type: 'string' },
+      fairplay: { type: 'string' },
+      environment: { type: 'string' },
+      label: { type: 'string' },
+    },
+  });
+  const command = positionals.slice(0, 2).join(' ');
+  const args = positionals.slice(2);
+  if (values.help || !HELP[command] || command === 'main') {
+    process.stdout.write(`${HELP[HELP[command] && command !== 'main' ? command : 'main']}\n`);
+    return values.help ? 0 : 2;
+  }
+  const out: Out = {
+    json: values.json ?? false,
+    print(value, text) {
+      process.stdout.write(`${this.json ? JSON.stringify(value, jsonBigInt, 2) : text()}\n`);
+    },
+  };
+  const config = validateTokenGenConfig({ ...env, DATABASE_URL: env.DATABASE_URL || embeddedDatabaseUrl() });
+  const pool = createPool({ connectionString: config.DATABASE_URL, poolSize: 2 });
+  const prisma = createPrismaClient(pool);
+  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex'));
+  try {
+    await dispatch(command, args, values, admin, out);
+    return 0;
+  } finally {
+    await prisma.$disconnect();
+    await pool.end();
+  }
+}
+
+async function dispatch(command: string, args: string[], values: Record<string, string | boolean | undefined>, admin: AdminCommands, out: Out) {
+  const number = () => accountNumber(args[0]);
+  switch (command) {
+    case 'account create': {
+      if (typeof values.name !== 'string' || values.name.trim() === '') throw new AdminError('--name is required', 'invalid');
+      const created = await admin.createAccount({
+        name: values.name.trim(),
+        credits: values.credits === undefined ? null : credits(String(values.credits)),
+        widevine: !values['no-widevine'],
+        fairplay: !values['no-fairplay'],
+      });
+      return out.print(
+        { account: created.account.number, authenticators: created.authenticators },
+        () =>
+          `${describe(created.account)}\n` +
+          `test authenticator:       ${created.authenticators.test}\n` +
+          `production authenticator: ${created.authenticators.production}\n` +
+          'Keep these secrets now: they are not shown again.',
+      );
+    }
+    case 'account list': {
+      const accounts = await admin.list();
+      return out.print(accounts.map(plain), () => (accounts.length ? accounts.map(describe).join('\n') : 'no accounts'));
+    }
+    case 'account show': {
+      const { account, authenticators } = await admin.show(number());
+      return out.print({ ...plain(account), authenticators }, () =>
+        [
+          describe(account),
+          ...authenticators.map(
+            (a) => `  authenticator ${a.id} ${a.environment} ${a.label ?? ''} created ${a.createdAt.toISOString()}${a.revokedAt ? ` revoked ${a.revokedAt.toISOString()}` : ''}`,
+          ),
+        ].join('\n'),
+      );
+    }
+    case 'account credits': {
+      if (args[1] === undefined) throw new AdminError('give the balance: a number or "unlimited"', 'invalid');
+      const account = await admin.setCredits(number(), args[1] === 'unlimited' ? null : credits(args[1]));
+      return out.print(plain(account), () => describe(account));
+    }
+    case 'account options': {
+      const account = await admin.setOptions(number(), {
+        widevineEnabled: onOff(values.widevine, '--widevine'),
+        fairplayAuthorized: onOff(values['fairplay-authorized'], '--fairplay-authorized'),
+        fairplayEnabled: onOff(values.fairplay, '--fairplay'),
+        name: typeof values.name === 'string' ? values.name : undefined,
+      });
+      return out.print(plain(account), () => describe(account));
+    }
+    case 'account disable':
+    case 'account enable': {
+      const account = await admin.setStatus(number(), command === 'account disable' ? 'disabled' : 'active');
+      return out.print(plain(account), () => describe(account));
+    }
+    case 'authenticator add': {
+      const environment = values.environment;
+      if (environment !== 'test' && environment !== 'production') throw new AdminError('--environment must be test or production', 'invalid');
+      const added = await admin.addAuthenticator(number(), environment, typeof values.label === 'string' ? values.label : null);
+      return out.print(added, () => `authenticator ${added.id} (${added.environment}): ${added.authenticator}\nKeep this secret now: it is not shown again.`);
+    }
+    case 'authenticator revoke': {
+      const id = Number(args[1]);
+      if (!Number.isSafeInteger(id) || id <= 0) throw new AdminError('give the authenticator id (see account show)', 'invalid');
+      await admin.revokeAuthenticator(number(), id);
+      return out.print({ revoked: id }, () => `authenticator ${id} revoked`);
+    }
+  }
+}
+
+function accountNumber(text: string | undefined): number {
+  const n = Number(text);
+  if (!text || !/^\d{1,9}$/.test(text) || !Number.isSafeInteger(n)) throw new AdminError('give the account number', 'invalid');
+  return n;
+}
+
+function credits(text: string): bigint {
+  if (!/^\d{1,18}$/.test(text)) throw new AdminError('credits must be a whole number (0 or more) or "unlimited"', 'invalid');
+  return BigInt(text);
+}
+
+function onOff(value: string | boolean | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new AdminError(`${name} takes on or off`, 'invalid');
+}
+
+function plain(account: AccountView) {
+  return { ...account, credits: account.credits === null ? null : Number(account.credits) };
+}
+
+function describe(a: AccountView): string {
+  return (
+    `account ${a.number} "${a.name}" ${a.status}, credits ${a.credits ?? 'unlimited'}, ` +
+    `widevine ${a.widevineEnabled ? 'on' : 'off'}, fairplay ${a.fairplayAuthorized ? (a.fairplayEnabled ? 'on' : 'off') : 'not authorized'}`
+  );
+}
+
+function jsonBigInt(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+/** `npm start` without DATABASE_URL runs an embedded PostgreSQL and records its URL here. */
+export const EMBEDDED_URL_FILE = path.resolve(__dirname, '../../../../.data/database-url');
+
+function embeddedDatabaseUrl(): string | undefined {
+  return existsSync(EMBEDDED_URL_FILE) ? readFileSync(EMBEDDED_URL_FILE, 'utf8').trim() : undefined;
+}
+
+if (require.main === module) {
+  runAdmin(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const message = error instanceof AdminError || (error as Error)?.message?.startsWith('Invalid configuration') ? (error as Error).message : `${(error as Error)?.message ?? error}`;
+      process.stderr.write(`admin: ${message}\n`);
+      process.exit(error instanceof AdminError && error.kind === 'not-found' ? 3 : 1);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { readErrorFormat } from '@openplay/core';
+import { ApiExceptionFilter, DatabaseModule, HealthController, Metrics, MetricsController, requestParams } from '@openplay/nest-kit';
+import type { FastifyRequest } from 'fastify';
+import { AccountGate } from './auth/account-gate';
+import { TOKEN_GEN_CONFIG, TokenGenConfigModule } from './config/config.provider';
+import type { TokenGenConfig } from './config/token-gen.config';
+import { TokenController } from './token/token.controller';
+import { TokenIssuer } from './token/token-issuer';
+
+/** Errors, 404s included, come in the format the request's errorFormat asks for (html by default). */
+export const tokenGenErrorFormat = (request: FastifyRequest) => readErrorFormat(requestParams(request.url, request.body));
+
+@Module({})
+export class AppModule {
+  static forRoot(config: TokenGenConfig): DynamicModule {
+    const configModule = TokenGenConfigModule.forRoot(config);
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        DatabaseModule.forRootAsync({
+          imports: [configModule],
+          inject: [TOKEN_GEN_CONFIG],
+          useFactory: (c: TokenGenConfig) => ({ connectionString: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE }),
+        }),
+      ],
+      controllers: [TokenController, HealthController, MetricsController],
+      providers: [
+        AccountGate,
+        TokenIssuer,
+        Metrics,
+        { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(tokenGenErrorFormat) },
+      ],
+    };
+  }
+}

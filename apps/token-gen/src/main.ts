@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureFastifyApp, createFastifyAdapter, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
+import { AppModule, tokenGenErrorFormat } from './app.module';
+import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
+
+export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
+  return {
+    bodyLimit: config.MAX_BODY_BYTES,
+    bodyTypes: [{ type: 'application/x-www-form-urlencoded', as: 'string' }],
+    formatOf: tokenGenErrorFormat,
+  };
+}
+
+/** Builds the app ready to listen; tests use it too, so they see what production serves. */
+export async function createTokenGenApp(config: TokenGenConfig): Promise<NestFastifyApplication> {
+  const options = tokenGenHttpOptions(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
+    logger: config.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
+  });
+  configureFastifyApp(app, options, app.get(Metrics));
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function main(): Promise<void> {
+  let config: TokenGenConfig;
+  try {
+    config = validateTokenGenConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`token-gen: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const app = await createTokenGenApp(config);
+  await app.listen(config.TOKEN_GEN_PORT, config.TOKEN_GEN_HOST);
+  process.stdout.write(`token-gen (${config.ENVIRONMENT}) listening on http://${config.TOKEN_GEN_HOST}:${config.TOKEN_GEN_PORT}\n`);
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type Drm,
+  ExpressPlayError,
+  type KeyRing,
+  type KeySource,
+  parseKeyRing,
+  parseTokenRequest,
+  type RawParams,
+  readEnvelope,
+  sealToken,
+  type TokenClaims,
+} from '@openplay/core';
+import { type AuditEventInput, AuditWriter } from '@openplay/database';
+import { randomBytes } from 'node:crypto';
+import { AccountGate } from '../auth/account-gate';
+import { TOKEN_GEN_CONFIG } from '../config/config.provider';
+import type { TokenGenConfig } from '../config/token-gen.config';
+
+export interface CallerInfo {
+  readonly clientAddress: string | null;
+  readonly userAgent: string | null;
+}
+
+/**
+ * Issues tokens. The order of checks is fixed (packages/core/README.md): envelope (errorFormat,
+ * authenticator syntax), then the account (authenticator, status, DRM switches, balance), then every
+ * license parameter, then the content key. Each request leaves one audit row, written before the answer.
+ */
+@Injectable()
+export class TokenIssuer {
+  private readonly ring: KeyRing;
+  private readonly rightsBase: string;
+
+  constructor(
+    @Inject(AccountGate) private readonly gate: AccountGate,
+    @Inject(AuditWriter) private readonly audit: AuditWriter,
+    @Inject(TOKEN_GEN_CONFIG) private readonly config: TokenGenConfig,
+  ) {
+    this.ring = parseKeyRing(config.TOKEN_KEYS);
+    this.rightsBase = config.RIGHTS_PUBLIC_URL.replace(/\/+$/, '');
+  }
+
+  /** The license acquisition URL for a valid request; throws ExpressPlayError otherwise (after auditing it). */
+  async issue(drm: Drm, params: RawParams, caller: CallerInfo): Promise<string> {
+    const row: Mutable<AuditEventInput> = {
+      kind: 'issuance',
+      drm,
+      environment: this.config.ENVIRONMENT,
+      accountNumber: null,
+      tokenId: null,
+      kid: null,
+      cookie: null,
+      resultCode: 0,
+      message: null,
+      clientAddress: caller.clientAddress,
+      userAgent: caller.userAgent,
+    };
+    try {
+      const envelope = readEnvelope(params);
+      const account = await this.gate.admit(envelope.authenticator, drm);
+      row.accountNumber = account.number;
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const request = parseTokenRequest(drm, params, nowSeconds);
+      row.cookie = request.cookie;
+      row.kid = request.kid?.toString('hex') ?? null;
+      const claims: TokenClaims = {
+        tokenId: randomBytes(16),
+        account: account.number,
+        environment: this.config.ENVIRONMENT,
+        drm,
+        issuedAt: nowSeconds,
+        expiresAt: request.expiresAt,
+        cookie: request.cookie,
+        kid: request.kid,
+        contentKey: await this.contentKey(request.key),
+        iv: request.iv,
+        policy: request.policy,
+      };
+      row.tokenId = claims.tokenId.toString('hex');
+      const token = sealToken(claims, this.ring);
+      await this.audit.write(row);
+      return `${this.rightsBase}/hms/${drm}/rights/?ExpressPlayToken=${token}`;
+    } catch (error) {
+      row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
+      row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
+      row.tokenId = null;
+      await this.audit.write(row);
+      throw error;
+    }
+  }
+
+  private async contentKey(source: KeySource): Promise<Buffer> {
+    if (source.kind !== 'stored') return source.contentKey;
+    // Key storage (kek + kid) arrives with the key store; until then no key is stored anywhere.
+    throw new ExpressPlayError(-4019, 'no key is stored under this kid');
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -1,0 +1,58 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AccountRepository, createPool, createPrismaClient, type PrismaClient } from '@openplay/database';
+import { cloneTestDatabase, type TestDatabase } from '@openplay/database/testing';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import { AdminCommands } from '../../src/admin/admin-commands';
+import { validateTokenGenConfig, type TokenGenConfig } from '../../src/config/token-gen.config';
+import { createTokenGenApp } from '../../src/main';
+
+export const RIGHTS_URL = 'https://rights.example.test';
+
+export interface TokenGenHarness {
+  readonly baseUrl: string;
+  readonly config: TokenGenConfig;
+  readonly pool: Pool;
+  readonly admin: AdminCommands;
+  readonly app: NestFastifyApplication;
+}
+
+/** token-gen listening on a loopback port over its own migrated database, plus an admin to make accounts. */
+export function useTokenGen(env: Record<string, string> = {}): TokenGenHarness {
+  const state = {} as TokenGenHarness & { db: TestDatabase; prisma: PrismaClient };
+  beforeAll(async () => {
+    state.db = await cloneTestDatabase();
+    const config = validateTokenGenConfig({
+      DATABASE_URL: state.db.url,
+      ENVIRONMENT: 'test',
+      LOG_LEVEL: 'silent',
+      RIGHTS_PUBLIC_URL: RIGHTS_URL,
+      ACCOUNT_CACHE_TTL_MS: '0',
+      ...env,
+    });
+    const app = await createTokenGenApp(config);
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const pool = createPool({ connectionString: state.db.url, poolSize: 2 });
+    state.prisma = createPrismaClient(pool);
+    Object.assign(state, {
+      app,
+      config,
+      pool,
+      baseUrl: `http://127.0.0.1:${port}`,
+      admin: new AdminCommands(new AccountRepository(state.prisma), Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex')),
+    });
+  });
+  afterAll(async () => {
+    await state.app?.close();
+    await state.prisma?.$disconnect();
+    await state.pool?.end();
+    await state.db?.drop();
+  });
+  return new Proxy({} as TokenGenHarness, { get: (_target, key) => state[key as keyof typeof state] });
+}
+
+export async function auditRows(pool: Pool): Promise<Array<Record<string, unknown>>> {
+  const { rows } = await pool.query('SELECT * FROM audit_events ORDER BY id');
+  return rows;
+}

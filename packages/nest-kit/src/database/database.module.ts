@@ -1,0 +1,52 @@
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { AccountRepository, AuditWriter, createPool, createPrismaClient, type DatabaseOptions, PrismaClient } from '@openplay/database';
+import { Pool } from 'pg';
+
+export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
+
+@Injectable()
+class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    @Inject(Pool) private readonly pool: Pool,
+    @Inject(PrismaClient) private readonly prisma: PrismaClient,
+    @Inject(AuditWriter) private readonly audit: AuditWriter,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.prisma.$connect();
+  }
+
+  /** Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. */
+  async onModuleDestroy(): Promise<void> {
+    await this.audit.idle();
+    await this.prisma.$disconnect();
+    await this.pool.end();
+  }
+}
+
+export interface DatabaseModuleOptions {
+  readonly imports?: DynamicModule['imports'];
+  readonly inject?: unknown[];
+  readonly useFactory: (...args: any[]) => DatabaseOptions;
+}
+
+/** One pool per app, shared by Prisma and the group-commit writers. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRootAsync(options: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: options.imports ?? [],
+      providers: [
+        { provide: DATABASE_OPTIONS, inject: (options.inject ?? []) as never[], useFactory: options.useFactory },
+        { provide: Pool, inject: [DATABASE_OPTIONS], useFactory: (o: DatabaseOptions) => createPool(o) },
+        { provide: PrismaClient, inject: [Pool], useFactory: (pool: Pool) => createPrismaClient(pool) },
+        { provide: AuditWriter, inject: [Pool], useFactory: (pool: Pool) => new AuditWriter(pool) },
+        { provide: AccountRepository, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AccountRepository(prisma) },
+        DatabaseLifecycle,
+      ],
+      exports: [Pool, PrismaClient, AuditWriter, AccountRepository],
+    };
+  }
+}

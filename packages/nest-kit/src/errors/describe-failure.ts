@@ -1,0 +1,44 @@
+import { HttpException } from '@nestjs/common';
+import { ExpressPlayError } from '@openplay/core';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+
+export interface Failure {
+  readonly status: number;
+  readonly code: number;
+  readonly message: string;
+  /** Set for unexpected failures: logged with the error, shown to the client instead of any internals. */
+  readonly errorId?: string;
+}
+
+/** Turns anything thrown while serving a request into what the client sees. Never leaks internals. */
+export function describeFailure(exception: unknown): Failure {
+  if (exception instanceof ExpressPlayError) {
+    return { status: exception.status, code: exception.code, message: exception.message };
+  }
+  const status = httpStatusOf(exception);
+  if (exception instanceof HttpException && status !== null && status >= 500) {
+    return { status, code: status, message: `[${status}] ${STATUS_CODES[status] ?? 'Server error'}` };
+  }
+  if (status !== null && status < 500) {
+    const text = status === 404 ? 'Not Found' : clientMessage(exception, status);
+    return { status, code: status, message: `[${status}] ${text}` };
+  }
+  const errorId = randomUUID();
+  return { status: 500, code: 500, message: `[500] Internal server error (error id ${errorId})`, errorId };
+}
+
+function httpStatusOf(exception: unknown): number | null {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const statusCode = (exception as { statusCode?: unknown })?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : null;
+}
+
+/** Fastify's own client errors (body too large, media type) have safe, useful messages; others get the status text. */
+function clientMessage(exception: unknown, status: number): string {
+  const code = (exception as { code?: unknown })?.code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'Request body is too large';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Unsupported media type';
+  if (typeof code === 'string' && code.startsWith('FST_ERR_CTP')) return 'Malformed request body';
+  return STATUS_CODES[status] ?? 'Client error';
+}

@@ -1,0 +1,3 @@
+export * from './api-exception.filter';
+export * from './describe-failure';
+export * from './render-error';

@@ -1,0 +1,58 @@
+import type { RawParams } from '@openplay/core';
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * `application/x-www-form-urlencoded` / query-string pairs, in order, with duplicates kept (the rules treat a
+ * repeated single-valued parameter as an error, so nothing may be merged here). Decoding never throws:
+ * `+` is a space, a malformed `%` escape stays as written and bytes that are not UTF-8 become U+FFFD,
+ * so the parameter's own rule refuses the value with its own code.
+ */
+export function parseUrlEncoded(text: string, into: Array<[string, string]> = []): Array<[string, string]> {
+  if (text.length === 0) return into;
+  for (const part of text.split('&')) {
+    if (part.length === 0) continue;
+    const eq = part.indexOf('=');
+    const name = decodeComponent(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : decodeComponent(part.slice(eq + 1));
+    into.push([name, value]);
+  }
+  return into;
+}
+
+function decodeComponent(raw: string): string {
+  const text = raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return decodeLeniently(text);
+  }
+}
+
+function decodeLeniently(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const hex = text.charCodeAt(i) === 0x25 ? text.slice(i + 1, i + 3) : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(text[i]!, 'utf8'));
+    }
+  }
+  return decoder.decode(Uint8Array.from(bytes));
+}
+
+/** The query string of a raw request URL (`/path?x=1` → `x=1`). */
+export function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+/** Query parameters first, then the form body's: both carry the same parameters (spec §1). */
+export function requestParams(url: string, formBody: unknown): RawParams {
+  const pairs = parseUrlEncoded(queryOf(url));
+  if (typeof formBody === 'string') parseUrlEncoded(formBody, pairs);
+  return pairs;
+}
