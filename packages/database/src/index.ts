@@ -6,3 +6,4 @@ export * from './accounts/account-repository';
 export * from './audit/audit-event';
 export * from './audit/audit-writer';
 export * from './audit/group-commit';
+export * from './audit/redemption-ledger';

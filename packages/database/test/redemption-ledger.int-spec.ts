@@ -1,0 +1,56 @@
+import { AccountRepository } from '../src/accounts/account-repository';
+import type { AuditEventInput } from '../src/audit/audit-event';
+import { RedemptionLedger } from '../src/audit/redemption-ledger';
+import { useDatabase } from './support';
+
+const redemption = (accountNumber: number, i: number): AuditEventInput => ({
+  kind: 'redemption',
+  drm: 'wv',
+  environment: 'test',
+  accountNumber,
+  tokenId: `t${i}`,
+  kid: null,
+  cookie: 'race',
+  resultCode: 0,
+  message: null,
+  clientAddress: null,
+  userAgent: null,
+  requestType: 'new',
+});
+
+describe('RedemptionLedger (real Postgres)', () => {
+  const db = useDatabase();
+  const account = (credits: bigint | null) =>
+    new AccountRepository(db.prisma).create({
+      name: 'L',
+      credits,
+      widevineEnabled: true,
+      fairplayAuthorized: true,
+      fairplayEnabled: true,
+      authenticatorHashes: { test: Buffer.alloc(32, Math.random() * 255), production: Buffer.alloc(32, Math.random() * 255) },
+    });
+
+  it('grants exactly M of N concurrent redemptions against M credits, with N rows and no lost decrement', async () => {
+    const { number } = await account(7n);
+    // Two ledgers stand for two rights instances sharing the database.
+    const ledgers = [new RedemptionLedger(db.pool), new RedemptionLedger(db.pool)];
+    const verdicts = await Promise.all(Array.from({ length: 40 }, (_, i) => ledgers[i % 2]!.redeem(number, redemption(number, i))));
+    expect(verdicts.filter((v) => v === 'granted')).toHaveLength(7);
+    const { rows } = await db.pool.query(
+      'SELECT result_code, count(*)::int AS n FROM audit_events WHERE account_number = $1 GROUP BY result_code ORDER BY result_code',
+      [number],
+    );
+    expect(rows).toEqual([
+      { result_code: -2019, n: 33 },
+      { result_code: 0, n: 7 },
+    ]);
+    expect((await new AccountRepository(db.prisma).findByNumber(number))?.credits).toBe(0n);
+  });
+
+  it('never limits unlimited accounts', async () => {
+    const { number } = await account(null);
+    const ledger = new RedemptionLedger(db.pool);
+    const verdicts = await Promise.all(Array.from({ length: 25 }, (_, i) => ledger.redeem(number, redemption(number, 100 + i))));
+    expect(new Set(verdicts)).toEqual(new Set(['granted']));
+  });
+});
