@@ -1,0 +1,132 @@
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  publicEncrypt,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+
+const ZERO_IV = Buffer.alloc(16);
+const RB = 0x87;
+
+function shiftLeft(block: Buffer): Buffer {
+  const out = Buffer.alloc(16);
+  let carry = 0;
+  for (let i = 15; i >= 0; i--) {
+    const b = block[i]!;
+    out[i] = ((b << 1) & 0xff) | carry;
+    carry = b >>> 7;
+  }
+  return out;
+}
+
+/** A reusable AES-128-CMAC (RFC 4493) key: subkeys are computed once. */
+export class Cmac {
+  private readonly k1: Buffer;
+  private readonly k2: Buffer;
+
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 16) throw new RangeError('CMAC key must be 16 bytes');
+    const l = aesBlock(key, Buffer.alloc(16));
+    this.k1 = shiftLeft(l);
+    if (l[0]! & 0x80) this.k1[15] ^= RB;
+    this.k2 = shiftLeft(this.k1);
+    if (this.k1[0]! & 0x80) this.k2[15] ^= RB;
+  }
+
+  /** CMAC over `parts` concatenated (avoids copying the large request bytes more than once). */
+  mac(...parts: Buffer[]): Buffer {
+    const message = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const n = message.length;
+    const complete = n > 0 && n % 16 === 0;
+    const lastStart = n === 0 ? 0 : complete ? n - 16 : n - (n % 16);
+    const last = Buffer.alloc(16);
+    message.copy(last, 0, lastStart, n);
+    if (complete) {
+      for (let i = 0; i < 16; i++) last[i]! ^= this.k1[i]!;
+    } else {
+      last[n - lastStart] = 0x80;
+      for (let i = 0; i < 16; i++) last[i]! ^= this.k2[i]!;
+    }
+    // CBC-MAC: one CBC pass with a zero IV over the prefix and the prepared last block; the MAC is the last block.
+    const cipher = createCipheriv('aes-128-cbc', this.key, ZERO_IV).setAutoPadding(false);
+    cipher.update(message.subarray(0, lastStart));
+    const tail = cipher.update(last);
+    cipher.final();
+    return tail.subarray(tail.length - 16);
+  }
+}
+
+function aesBlock(key: Buffer, block: Buffer): Buffer {
+  const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  return Buffer.concat([cipher.update(block), cipher.final()]);
+}
+
+export interface DerivedKeys {
+  /** 16 bytes: decrypts the key containers. */
+  readonly encKey: Buffer;
+  /** 32 bytes: HMAC key of server → client messages. */
+  readonly macKeyServer: Buffer;
+  /** 32 bytes: HMAC key of client → server messages. */
+  readonly macKeyClient: Buffer;
+}
+
+const ENCRYPTION = Buffer.from('ENCRYPTION\0', 'latin1');
+const AUTHENTICATION = Buffer.from('AUTHENTICATION\0', 'latin1');
+const BITS_128 = Buffer.from([0, 0, 0x00, 0x80]);
+const BITS_512 = Buffer.from([0, 0, 0x02, 0x00]);
+const COUNTERS = [1, 2, 3, 4].map((c) => Buffer.from([c]));
+
+/**
+ * Widevine's session key derivation (NIST 800-108 counter mode, AES-CMAC PRF, counter byte prepended) over the
+ * exact bytes of the request's `SignedMessage.msg`.
+ */
+export function deriveSessionKeys(sessionKey: Buffer, requestMsg: Buffer): DerivedKeys {
+  const cmac = new Cmac(sessionKey);
+  const [c1, c2, c3, c4] = COUNTERS as [Buffer, Buffer, Buffer, Buffer];
+  const encKey = cmac.mac(c1, ENCRYPTION, requestMsg, BITS_128);
+  const mac = (c: Buffer): Buffer => cmac.mac(c, AUTHENTICATION, requestMsg, BITS_512);
+  return {
+    encKey,
+    macKeyServer: Buffer.concat([mac(c1), mac(c2)]),
+    macKeyClient: Buffer.concat([mac(c3), mac(c4)]),
+  };
+}
+
+export function aesCbcEncrypt(key: Buffer, iv: Buffer, plain: Buffer, padding: boolean): Buffer {
+  const cipher = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(padding);
+  return Buffer.concat([cipher.update(plain), cipher.final()]);
+}
+
+export function aesCbcDecrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-128-cbc', key, iv);
+  return Buffer.concat([decipher.update(data), decipher.final()]);
+}
+
+export function hmacSha256(key: Buffer, ...parts: Buffer[]): Buffer {
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+export function equalBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** RSASSA-PSS with MGF1 over the same hash and a salt as long as the digest (20 bytes for SHA-1). */
+export function verifyPss(key: KeyObject, hash: 'sha1' | 'sha256' | 'sha384', data: Buffer, signature: Buffer): boolean {
+  const saltLength = hash === 'sha1' ? 20 : hash === 'sha256' ? 32 : 48;
+  try {
+    return verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** RSAES-OAEP with SHA-1/MGF1-SHA-1 and an empty label, as OpenSSL's RSA_PKCS1_OAEP_PADDING. */
+export function oaepEncrypt(key: KeyObject, data: Buffer): Buffer {
+  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, data);
+}

@@ -1,0 +1,98 @@
+import type { KeyObject } from 'node:crypto';
+import type { WidevinePolicy } from '@openplay/core';
+
+export type WidevineDeviceLevel = 'L1' | 'L2' | 'L3';
+export type WidevineDeviceStatus = 'valid' | 'revoked';
+
+/** What configuration says about one device model (system id). */
+export interface WidevineDeviceEntry {
+  readonly level: WidevineDeviceLevel;
+  readonly status: WidevineDeviceStatus;
+}
+
+/** Devices neither the device map nor the DCSL names: refuse them, or assume a level. */
+export type WidevineUnknownDevicePolicy = 'reject' | WidevineDeviceLevel;
+
+/** What the rights server decided the challenge may receive: one content key under one kid. */
+export interface WidevineGrant {
+  /** 16 bytes. The license names the key by this id whatever key ids the challenge's PSSH carries. */
+  readonly kid: Buffer;
+  /** 16 bytes. */
+  readonly contentKey: Buffer;
+  readonly policy: WidevinePolicy;
+  /** The token's id; echoed as `License.id.purchase_id` (at most 64 bytes) to correlate licenses and tokens. */
+  readonly tokenId: Buffer;
+  /** Unix seconds: the token's expiry. The rights server enforces it; the license does not carry it. */
+  readonly expiresAt: number;
+}
+
+/** The authenticated device behind a license request. */
+export interface WidevineDevice {
+  readonly systemId: number;
+  readonly level: WidevineDeviceLevel;
+  /** False when the level comes from the unknown-devices policy rather than the device map or DCSL. */
+  readonly known: boolean;
+  /** Hex serial numbers of the device certificate and of its model (intermediate) certificate. */
+  readonly serialNumber: string;
+  readonly modelSerialNumber: string;
+  /** True when the client identity arrived encrypted to the service certificate. */
+  readonly privacyMode: boolean;
+  /** `ClientIdentification.client_info` (company_name, model_name, …) as the device states it: unauthenticated. */
+  readonly clientInfo: Readonly<Record<string, string>>;
+}
+
+export type WidevineOutcomeKind = 'service-certificate' | 'license' | 'renewal' | 'release';
+
+export interface WidevineOutcome {
+  readonly kind: WidevineOutcomeKind;
+  /** The response body: a serialized SignedMessage, sent as application/octet-stream. */
+  readonly body: Buffer;
+  /** Present for 'license' (renewal and release requests carry no device identity). */
+  readonly device?: WidevineDevice;
+}
+
+/** The rights server's view of a Widevine licenser. Refusals throw a `WidevineRefusal` (an ExpressPlayError). */
+export interface WidevineLicenser {
+  handle(challenge: Buffer, grant: WidevineGrant): Promise<WidevineOutcome> | WidevineOutcome;
+}
+
+export interface WidevineServiceCertificateConfig {
+  /** Serialized SignedDrmCertificate of type SERVICE, signed by a trusted root. */
+  readonly certificate: Buffer;
+  /** Its RSA private key: a KeyObject, PEM (PKCS#1 or PKCS#8) or PKCS#1/PKCS#8 DER. */
+  readonly privateKey: KeyObject | string | Buffer;
+}
+
+/** Renewals are off unless configured: then licenses say can_renew and the CDM renews on this schedule. */
+export interface WidevineRenewalConfig {
+  readonly delaySeconds: number;
+  readonly retryIntervalSeconds?: number;
+  readonly recoveryDurationSeconds?: number;
+}
+
+export interface WidevineLicenserConfig {
+  /**
+   * Roots that device chains (and the service certificate) may chain to, each a serialized, self-signed
+   * SignedDrmCertificate of type ROOT. Google's Widevine root is always trusted in addition.
+   */
+  readonly trustedRoots?: readonly Buffer[];
+  /** Needed to answer `08 04` and to read privacy-mode (encrypted) client identities. */
+  readonly serviceCertificate?: WidevineServiceCertificateConfig;
+  /** system id → level and status. Takes precedence over the DCSL. */
+  readonly devices?: ReadonlyMap<number, WidevineDeviceEntry> | Readonly<Record<string, WidevineDeviceEntry>>;
+  /** A Device Certificate Status List: serialized SignedCertificateStatusList or DeviceCertificateStatusList. */
+  readonly deviceStatusList?: Buffer;
+  readonly unknownDevices: WidevineUnknownDevicePolicy;
+  /**
+   * Server secret (≥ 32 bytes) from which each license's renewal MAC keys are derived, so renewals and releases
+   * are verified without per-license state. Changing it invalidates renewals of licenses already issued.
+   */
+  readonly renewalSecret: Buffer;
+  readonly renewal?: WidevineRenewalConfig;
+  /** Largest challenge accepted, in bytes (default 64 KiB). */
+  readonly maxChallengeBytes?: number;
+  /** Verified device and model certificates kept, each (default 10 000). */
+  readonly certificateCacheSize?: number;
+  /** Clock in unix seconds (tests). */
+  readonly now?: () => number;
+}
