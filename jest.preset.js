@@ -3,6 +3,7 @@ module.exports = (tier = 'unit') => ({
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  reporters: ['default', require.resolve('./scripts/jest-totals-reporter.js')],
   testRegex: {
     unit: '(src|test)/.*\\.spec\\.ts$',
     e2e: 'test/.*\\.e2e-spec\\.ts$',

@@ -1,0 +1,107 @@
+// Shared by the benchmarks: a scratch database, child servers, autocannon runs and the report.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+const pg = require('pg');
+const autocannon = require('autocannon');
+
+export const SERVER_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export function withDatabase(url, database) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A migrated database of its own for this run; dropped by the returned function. */
+export async function scratchDatabase(label) {
+  const name = `openplay_bench_${label}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = withDatabase(SERVER_URL, name);
+  const { migrate } = await import(path.join(root, 'packages/database/scripts/migrate.mjs'));
+  await migrate(url, { quiet: true });
+  return {
+    url,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: SERVER_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export async function query(url, text, values) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts `node file` with env and waits for `GET /health` on the port. */
+export async function startServer(file, env, port) {
+  const child = spawn(process.execPath, [file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) {
+        return {
+          stop: () =>
+            new Promise((resolve) => {
+              child.once('exit', resolve);
+              child.kill('SIGTERM');
+            }),
+        };
+      }
+    } catch {
+      // not yet listening
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${path.basename(file)} did not answer on port ${port}`);
+}
+
+/** One bounded autocannon run; stops by itself after `seconds`. */
+export function load({ url, method = 'GET', body, headers, requests, seconds, connections }) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, method, body, headers, requests, duration: seconds, connections, pipelining: 1, timeout: 10 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+export function figures(result) {
+  const ok = result['2xx'];
+  return {
+    perSecond: ok / (result.duration || 1),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    ok,
+  };
+}
+
+export function report(title, unit, subject, baseline, extra = []) {
+  const row = (name, f) =>
+    `${name.padEnd(26)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}`;
+  const lines = [
+    `== ${title}`,
+    row(subject.name, subject.figures),
+    row(baseline.name, baseline.figures),
+    `ratio (${subject.name} / ${baseline.name}): ${(subject.figures.perSecond / baseline.figures.perSecond).toFixed(2)}`,
+    ...extra,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

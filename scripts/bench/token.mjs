@@ -1,0 +1,57 @@
+// npm run bench:token — tokens/s, p50/p99 and errors of GET /hms/wv/token over loopback, against a baseline
+// (bare Fastify, one INSERT per request) in the same run; then checks one audit row per 200.
+// BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 64) bound the runs.
+import path from 'node:path';
+import { figures, load, query, report, root, scratchDatabase, startServer } from './harness.mjs';
+
+const seconds = Number(process.env.BENCH_SECONDS || 10);
+const connections = Number(process.env.BENCH_CONNECTIONS || 64);
+const poolSize = '10';
+
+const db = await scratchDatabase('token');
+try {
+  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
+  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
+  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'apps/token-gen/dist/config/token-gen.config.js'));
+  const pool = createPool({ connectionString: db.url, poolSize: 1 });
+  const prisma = createPrismaClient(pool);
+  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
+  const { authenticators } = await admin.createAccount({ name: 'bench', credits: null, widevine: true, fairplay: true });
+  await prisma.$disconnect();
+  await pool.end();
+
+  const tokenPath =
+    `/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=^bench&contentKey=000102030405060708090a0b0c0d0e0f` +
+    '&securityLevel=1&hdcpOutputControl=0&cookie=bench&expirationTime=%2B3600';
+
+  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-insert.mjs'), { DATABASE_URL: db.url, PORT: '18091', DATABASE_POOL_SIZE: poolSize }, 18091);
+  await load({ url: 'http://127.0.0.1:18091/insert', seconds: 2, connections }); // warm-up
+  const baselineRun = figures(await load({ url: 'http://127.0.0.1:18091/insert', seconds, connections }));
+  await baseline.stop();
+
+  const tokenGen = await startServer(
+    path.join(root, 'apps/token-gen/dist/main.js'),
+    { DATABASE_URL: db.url, TOKEN_GEN_PORT: '18090', TOKEN_GEN_HOST: '127.0.0.1', ENVIRONMENT: 'test', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: poolSize },
+    18090,
+  );
+  const before = Number((await query(db.url, "SELECT count(*) AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0"))[0].n);
+  await load({ url: `http://127.0.0.1:18090${tokenPath}`, seconds: 2, connections }); // warm-up
+  const afterWarmUp = Number((await query(db.url, "SELECT count(*) AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0"))[0].n);
+  const tokenRun = figures(await load({ url: `http://127.0.0.1:18090${tokenPath}`, seconds, connections }));
+  await tokenGen.stop();
+  const after = Number((await query(db.url, "SELECT count(*) AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0"))[0].n);
+
+  report(
+    `bench:token — ${seconds} s, ${connections} connections, pool ${poolSize}, loopback`,
+    'req',
+    { name: 'token-gen /hms/wv/token', figures: tokenRun },
+    { name: 'baseline Fastify+INSERT', figures: baselineRun },
+    [
+      `audit rows for the measured run: ${after - afterWarmUp} (200 responses: ${tokenRun.ok})${after - afterWarmUp === tokenRun.ok ? ' — one per 200' : ' — MISMATCH'}`,
+      `warm-up rows: ${afterWarmUp - before}`,
+    ],
+  );
+  if (after - afterWarmUp !== tokenRun.ok || tokenRun.errors > 0) process.exitCode = 1;
+} finally {
+  await db.drop();
+}

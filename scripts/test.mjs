@@ -1,0 +1,32 @@
+// `npm test`: typechecks and tests every workspace through turbo (unit, e2e and integration tiers; the
+// database tiers need TEST_DATABASE_URL or a Docker engine for testcontainers), then prints one closing line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const results = path.join(root, '.test-results');
+rmSync(results, { recursive: true, force: true });
+
+const turbo = spawnSync(
+  process.execPath,
+  [require.resolve('turbo/bin/turbo'), 'run', 'typecheck', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of existsSync(results) ? readdirSync(results) : []) {
+  const totals = JSON.parse(readFileSync(path.join(results, file), 'utf8'));
+  passed += totals.passed;
+  failed += totals.failed;
+  skipped += totals.skipped;
+}
+const status = turbo.status ?? 1;
+if (status !== 0 && failed === 0) failed = 1; // a typecheck or build failure counts as a failure
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(status);
