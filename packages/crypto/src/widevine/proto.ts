@@ -58,7 +58,8 @@ message LicenseRequest {
       optional int32 license_type = 3;
       optional bytes request_id = 4;
     }
-    optional WidevinePsshData widevine_pssh_data = 1;
+    // Qualified: protobufjs resolves a bare name against root-level full names before the enclosing scope.
+    optional .openplay_widevine.LicenseRequest.ContentIdentification.WidevinePsshData widevine_pssh_data = 1;
     optional WebmKeyId webm_key_id = 2;
     optional ExistingLicense existing_license = 3;
     optional InitData init_data = 4;

@@ -11,6 +11,7 @@ const generate = promisify(generateKeyPair);
 
 const SCHEMA = `
 syntax = "proto2";
+package openplay_widevine_test;
 message DrmCertificate {
   optional int32 type = 1;
   optional bytes serial_number = 2;
@@ -100,7 +101,7 @@ message SignedCertificateStatusList {
 const schema = protobuf.parse(SCHEMA, { keepCase: true }).root;
 
 export function pb(type: string, value: Record<string, unknown>): Buffer {
-  const t = schema.lookupType(type);
+  const t = schema.lookupType(`openplay_widevine_test.${type}`);
   const err = t.verify(value);
   if (err) throw new Error(`${type}: ${err}`);
   const bytes = t.encode(t.fromObject(value)).finish();
@@ -108,7 +109,7 @@ export function pb(type: string, value: Record<string, unknown>): Buffer {
 }
 
 export function unpb<T = Record<string, unknown>>(type: string, bytes: Uint8Array): T {
-  const t = schema.lookupType(type);
+  const t = schema.lookupType(`openplay_widevine_test.${type}`);
   return t.toObject(t.decode(bytes), { longs: Number }) as T;
 }
 
