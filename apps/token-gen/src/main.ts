@@ -18,6 +18,8 @@ export async function createTokenGenApp(config: TokenGenConfig): Promise<NestFas
   const options = tokenGenHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
     logger: config.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
+    // Bodies are parsed by configureFastifyApp: only the media types the API takes, as raw text or bytes.
+    bodyParser: false,
   });
   configureFastifyApp(app, options, app.get(Metrics));
   app.enableShutdownHooks();

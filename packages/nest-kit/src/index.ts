@@ -4,3 +4,4 @@ export * from './health/health.controller';
 export * from './http/fastify-app';
 export * from './http/raw-params';
 export * from './metrics/metrics';
+export * from './cache/ttl-cache';

@@ -34,11 +34,11 @@ function httpStatusOf(exception: unknown): number | null {
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : null;
 }
 
-/** Fastify's own client errors (body too large, media type) have safe, useful messages; others get the status text. */
+/** Client errors below the API (body too large, media type) are worded for the caller, whoever raised them. */
 function clientMessage(exception: unknown, status: number): string {
+  if (status === 413) return 'Request body is too large';
+  if (status === 415) return 'Unsupported media type';
   const code = (exception as { code?: unknown })?.code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'Request body is too large';
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Unsupported media type';
   if (typeof code === 'string' && code.startsWith('FST_ERR_CTP')) return 'Malformed request body';
   return STATUS_CODES[status] ?? 'Client error';
 }

@@ -1,12 +1,13 @@
 import type { RawParams } from '@openplay/core';
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * `application/x-www-form-urlencoded` / query-string pairs, in order, with duplicates kept (the rules treat a
  * repeated single-valued parameter as an error, so nothing may be merged here). Decoding never throws:
- * `+` is a space, a malformed `%` escape stays as written and bytes that are not UTF-8 become U+FFFD,
- * so the parameter's own rule refuses the value with its own code.
+ * `+` is a space, a malformed `%` escape stays as written, and in a value that is not UTF-8 each byte
+ * above 0x7f becomes a lone surrogate (U+DC80–U+DCFF, "surrogateescape"): no rule accepts those, so the
+ * parameter's own rule refuses the value with its own code.
  */
 export function parseUrlEncoded(text: string, into: Array<[string, string]> = []): Array<[string, string]> {
   if (text.length === 0) return into;
@@ -41,7 +42,12 @@ function decodeLeniently(text: string): string {
       bytes.push(...Buffer.from(text[i]!, 'utf8'));
     }
   }
-  return decoder.decode(Uint8Array.from(bytes));
+  const raw = Uint8Array.from(bytes);
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    return String.fromCharCode(...Array.from(raw, (b) => (b < 0x80 ? b : 0xdc00 + b)));
+  }
 }
 
 /** The query string of a raw request URL (`/path?x=1` → `x=1`). */

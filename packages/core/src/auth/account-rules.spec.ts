@@ -1,0 +1,21 @@
+import { assertAccountServes, type AccountState } from './account-rules';
+
+const active: AccountState = { status: 'active', credits: null, widevineEnabled: true, fairplayAuthorized: true, fairplayEnabled: true };
+
+describe('assertAccountServes', () => {
+  it.each<[string, Partial<AccountState>, 'wv' | 'fp', boolean, number | null]>([
+    ['an active unlimited account', {}, 'wv', true, null],
+    ['a disabled account, before anything else', { status: 'disabled', widevineEnabled: false, credits: 0n }, 'wv', true, -2031],
+    ['Widevine switched off', { widevineEnabled: false }, 'wv', true, -7011],
+    ['Widevine off does not concern FairPlay', { widevineEnabled: false }, 'fp', true, null],
+    ['FairPlay not authorized, before disabled', { fairplayAuthorized: false, fairplayEnabled: false }, 'fp', true, -6006],
+    ['FairPlay disabled', { fairplayEnabled: false }, 'fp', true, -6009],
+    ['no credits at issuance', { credits: 0n }, 'fp', true, -2019],
+    ['no credits is for the ledger at redemption', { credits: 0n }, 'fp', false, null],
+    ['credits left', { credits: 1n }, 'wv', true, null],
+  ])('%s', (_name, change, drm, checkBalance, code) => {
+    const run = () => assertAccountServes({ ...active, ...change }, drm, checkBalance);
+    if (code === null) expect(run).not.toThrow();
+    else expect(run).toThrow(expect.objectContaining({ code }));
+  });
+});

@@ -1,0 +1,27 @@
+import type { Drm } from '../request/types';
+import { ExpressPlayError } from '../errors';
+
+/** What the rules need to know of an account (the database's account view satisfies it). */
+export interface AccountState {
+  readonly status: 'active' | 'disabled';
+  /** null = unlimited. */
+  readonly credits: bigint | null;
+  readonly widevineEnabled: boolean;
+  readonly fairplayAuthorized: boolean;
+  readonly fairplayEnabled: boolean;
+}
+
+/**
+ * Whether the account may be served for this DRM, in a fixed order: status (-2031), then the DRM's
+ * switches (-7011; -6006 before -6009), then, at issuance, the balance (-2019). Redemptions spend their
+ * credit atomically with the audit row instead, so they skip the balance here.
+ */
+export function assertAccountServes(account: AccountState, drm: Drm, checkBalance: boolean): void {
+  if (account.status !== 'active') throw new ExpressPlayError(-2031);
+  if (drm === 'wv' && !account.widevineEnabled) throw new ExpressPlayError(-7011);
+  if (drm === 'fp' && !account.fairplayAuthorized) throw new ExpressPlayError(-6006);
+  if (drm === 'fp' && !account.fairplayEnabled) throw new ExpressPlayError(-6009);
+  if (checkBalance && account.credits !== null && account.credits <= 0n) {
+    throw new ExpressPlayError(-2019, 'the account has no credits left');
+  }
+}
