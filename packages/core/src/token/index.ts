@@ -1,0 +1,24 @@
+export {
+  KeyRing,
+  createKeyRing,
+  parseKeyRing,
+  generateKeyRingEntry,
+  MIN_KEY_ID,
+  MAX_KEY_ID,
+  TOKEN_KEY_BYTES,
+  type KeyRingEntry,
+} from './key-ring';
+export {
+  sealToken,
+  sealedTokenLength,
+  openToken,
+  TOKEN_VERSION,
+  TOKEN_NONCE_BYTES,
+  TOKEN_TAG_BYTES,
+  TOKEN_HEADER_BYTES,
+  MAX_TOKEN_LENGTH,
+  TOKEN_EXPIRED,
+  TOKEN_UNKNOWN_KEY,
+  TOKEN_FORGED,
+} from './codec';
+export { MAX_TIMESTAMP } from './claims-binary';
