@@ -4,3 +4,4 @@ export * from './token/claims';
 export * from './auth/authenticator-secret';
 export * from './keys';
 export * from './expiry';
+export * from './token';
