@@ -1,0 +1,85 @@
+import { malformed } from './errors';
+
+/**
+ * TLLV (tag, block length, value length, value) as used in SPC and CKC payloads:
+ * tag u64 ‖ block length L1 u32 ‖ value length L2 u32 ‖ value (L2) ‖ padding (L1 − L2).
+ * L1 excludes the 16-byte header and is a multiple of 16.
+ */
+export interface Tllv {
+  /** 16 lower-case hex digits. */
+  readonly tag: string;
+  readonly value: Buffer;
+  /** Header, value and padding exactly as received (what a return request echoes). */
+  readonly raw: Buffer;
+}
+
+export const TLLV_HEADER_SIZE = 16;
+
+/**
+ * Parses a decrypted SPC (or CKC) payload into its TLLVs, in order. Throws ExpressPlayError(-6004) on a
+ * truncated header, a block length that is not a multiple of 16 or overruns the payload, a value length
+ * above the block length, or a duplicate tag. Unknown tags are kept.
+ */
+export function parseTllvs(payload: Buffer): Tllv[] {
+  const tllvs: Tllv[] = [];
+  const seen = new Set<string>();
+  let offset = 0;
+  while (offset < payload.length) {
+    if (payload.length - offset < TLLV_HEADER_SIZE) {
+      throw malformed(`TLLV header truncated at payload offset ${offset}`);
+    }
+    const tag = payload.toString('hex', offset, offset + 8);
+    const blockLength = payload.readUInt32BE(offset + 8);
+    const valueLength = payload.readUInt32BE(offset + 12);
+    if (blockLength % 16 !== 0) {
+      throw malformed(`TLLV ${tag}: block length ${blockLength} is not a multiple of 16`);
+    }
+    if (valueLength > blockLength) {
+      throw malformed(`TLLV ${tag}: value length ${valueLength} exceeds block length ${blockLength}`);
+    }
+    const end = offset + TLLV_HEADER_SIZE + blockLength;
+    if (end > payload.length) {
+      throw malformed(`TLLV ${tag}: block length ${blockLength} overruns the payload`);
+    }
+    if (seen.has(tag)) throw malformed(`duplicate TLLV ${tag}`);
+    seen.add(tag);
+    const valueStart = offset + TLLV_HEADER_SIZE;
+    tllvs.push({
+      tag,
+      value: payload.subarray(valueStart, valueStart + valueLength),
+      raw: payload.subarray(offset, end),
+    });
+    offset = end;
+  }
+  return tllvs;
+}
+
+/** Writes a TLLV header at `offset` of `target`; returns the offset of the value. */
+export function writeTllvHeader(
+  target: Buffer,
+  offset: number,
+  tag: string,
+  blockLength: number,
+  valueLength: number,
+): number {
+  target.write(tag, offset, 8, 'hex');
+  target.writeUInt32BE(blockLength, offset + 8);
+  target.writeUInt32BE(valueLength, offset + 12);
+  return offset + TLLV_HEADER_SIZE;
+}
+
+/** Encodes one TLLV with the given padding (its length fixes the block length: value + padding, multiple of 16). */
+export function encodeTllv(tag: string, value: Buffer, padding: Buffer = Buffer.alloc(padTo16(value.length))): Buffer {
+  const blockLength = value.length + padding.length;
+  if (blockLength % 16 !== 0) throw new RangeError('TLLV block length must be a multiple of 16');
+  const out = Buffer.allocUnsafe(TLLV_HEADER_SIZE + blockLength);
+  const valueAt = writeTllvHeader(out, 0, tag, blockLength, value.length);
+  value.copy(out, valueAt);
+  padding.copy(out, valueAt + value.length);
+  return out;
+}
+
+/** Bytes of padding that bring `length` to a multiple of 16. */
+export function padTo16(length: number): number {
+  return (16 - (length % 16)) % 16;
+}
