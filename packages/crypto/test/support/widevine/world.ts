@@ -1,5 +1,7 @@
 /** One test PKI shared by the Widevine specs: built once per spec file (RSA key generation dominates). */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WidevinePolicy } from '@openplay/core';
 import {
   createSoftwareWidevineLicenser,
@@ -13,6 +15,7 @@ import {
   createRoot,
   createServiceCertificate,
   rsa,
+  type KeyPair,
   type TestDevice,
   type TestModel,
   type TestRoot,
@@ -31,8 +34,24 @@ export interface World {
   licenser(overrides?: Partial<WidevineLicenserConfig>): SoftwareWidevineLicenser;
 }
 
+const KEYS_FIXTURE = join(__dirname, '../../fixtures/widevine/test-keys.json');
+
+/** Eight RSA-2048 key pairs: from the fixture (generate-keys.js) when present, else generated now. */
+async function keyPairs(): Promise<KeyPair[]> {
+  if (existsSync(KEYS_FIXTURE)) {
+    const { keys } = JSON.parse(readFileSync(KEYS_FIXTURE, 'utf8')) as { keys: string[] };
+    if (keys.length >= 8) {
+      return keys.slice(0, 8).map((pem) => {
+        const privateKey = createPrivateKey(pem);
+        return { privateKey, publicKey: createPublicKey(privateKey) };
+      });
+    }
+  }
+  return Promise.all(Array.from({ length: 8 }, () => rsa()));
+}
+
 export async function createWorld(): Promise<World> {
-  const keys = await Promise.all(Array.from({ length: 8 }, () => rsa()));
+  const keys = await keyPairs();
   const [rootKeys, otherRootKeys, modelKeys, deviceKeys] = [keys[0]!, keys[1]!, keys[2]!, keys.slice(3)];
   const root = await createRoot(rootKeys);
   const otherRoot = await createRoot(otherRootKeys);
