@@ -1,5 +1,5 @@
 export * from './errors';
-export * from './request/types';
+export * from './request';
 export * from './token/claims';
 export * from './auth/authenticator-secret';
 export * from './keys';

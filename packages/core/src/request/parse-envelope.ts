@@ -1,0 +1,68 @@
+import { BOTH_DRMS, checksFor, groupParams, runChecks, type Check, type CheckContext } from './check';
+import type { Authenticator, ErrorFormat, RawParams, RequestEnvelope } from './types';
+import { fail } from './values';
+
+interface EnvelopeFields {
+  errorFormat?: ErrorFormat;
+  authenticator?: Authenticator;
+}
+
+const ERROR_FORMATS: readonly ErrorFormat[] = ['html', 'json'];
+// The account number stays a safe integer; the secret is 128 bits.
+const AUTHENTICATOR = /^([0-9]{1,15}),([0-9a-fA-F]{32})$/;
+const AUTHENTICATOR_MAX_LENGTH = 15 + 1 + 32;
+// -3004 echoes the format ("Invalid error format specified: <format>"), but only a short word, never markup.
+const ECHOABLE = /^[A-Za-z0-9_-]{1,16}$/;
+
+const { param } = checksFor<EnvelopeFields>();
+
+export const ENVELOPE_CHECKS: readonly Check<EnvelopeFields>[] = [
+  param('errorFormat', {
+    name: 'errorFormat',
+    drms: BOTH_DRMS,
+    invalid: -3004,
+    parse: (value) =>
+      ERROR_FORMATS.find((format) => format === value) ??
+      fail(-3004, ECHOABLE.test(value) ? value : 'errorFormat must be html or json'),
+  }),
+  param('authenticator', {
+    name: 'customerAuthenticator',
+    drms: BOTH_DRMS,
+    required: BOTH_DRMS,
+    invalid: -2018,
+    missing: -2017,
+    parse: parseAuthenticator,
+  }),
+];
+
+// The envelope's rules are the same for both DRMs and need no clock.
+const ENVELOPE_CONTEXT: CheckContext = { drm: 'wv', now: 0 };
+
+/**
+ * `customerAuthenticator` as `<account number>,<32 hex secret>`. The details never carry the value: the
+ * secret must not reach an error body or a log line.
+ */
+function parseAuthenticator(value: string): Authenticator {
+  const match = value.length <= AUTHENTICATOR_MAX_LENGTH ? AUTHENTICATOR.exec(value) : null;
+  if (!match) return fail(-2018, 'malformed: expected <account number>,<32 hex digits>');
+  return { account: Number(match[1]), secret: match[2]!.toLowerCase() };
+}
+
+/** How to render errors, read before anything can fail: `html` unless exactly one `errorFormat` of html or json. */
+export function readErrorFormat(params: RawParams): ErrorFormat {
+  let found: ErrorFormat = 'html';
+  let count = 0;
+  for (const [name, value] of params) {
+    if (name !== 'errorFormat') continue;
+    count += 1;
+    if (value === 'json' || value === 'html') found = value;
+  }
+  return count === 1 ? found : 'html';
+}
+
+/** The first two checks of every request: `errorFormat` (-3004), then `customerAuthenticator` (-2017, -2018). */
+export function readEnvelope(params: RawParams): RequestEnvelope {
+  const fields = runChecks(ENVELOPE_CHECKS, groupParams(params), ENVELOPE_CONTEXT, {} as EnvelopeFields);
+  if (!fields.authenticator) throw new Error('customerAuthenticator is a required row'); // runChecks guarantees it
+  return { errorFormat: fields.errorFormat ?? 'html', authenticator: fields.authenticator };
+}

@@ -1,0 +1,43 @@
+import { parseExpirationTime } from '../expiry/expiration-time';
+import { groupParams, runChecks } from './check';
+import { TOKEN_CHECKS, type TokenFields } from './token-checks';
+import type { Drm, LicensePolicy, RawParams, TokenRequest } from './types';
+
+/**
+ * Every parameter rule of a token request except the envelope's (`readEnvelope` comes first, then the
+ * app authenticates, then this). Throws the ExpressPlayError of the first rule that fails, in the order of
+ * TOKEN_CHECKS. Does no I/O: a `stored` key source is for the app to fetch and unwrap.
+ */
+export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: number): TokenRequest {
+  if (!Number.isFinite(nowSeconds)) throw new RangeError('nowSeconds must be a finite number');
+  const now = Math.floor(nowSeconds);
+  const fields = runChecks(TOKEN_CHECKS, groupParams(params), { drm, now }, {} as TokenFields);
+  if (!fields.key) throw new Error('the key source check did not run'); // the table always runs it
+  return {
+    drm,
+    kid: fields.kid ?? null,
+    key: fields.key,
+    iv: drm === 'fp' ? (fields.iv ?? null) : null,
+    policy: policyOf(drm, fields),
+    expiresAt: fields.expiresAt ?? parseExpirationTime(null, now),
+    cookie: fields.cookie ?? null,
+  };
+}
+
+function policyOf(drm: Drm, fields: TokenFields): LicensePolicy {
+  const extensions = fields.extensions ?? [];
+  if (drm === 'fp') {
+    return { drm, rentalDuration: fields.rentalDuration ?? 0, rightsType: fields.rightsType ?? null, extensions };
+  }
+  if (fields.securityLevel === undefined || fields.hdcpOutputControl === undefined) {
+    throw new Error('required Widevine parameters were not checked'); // both rows are required for wv
+  }
+  return {
+    drm,
+    securityLevel: fields.securityLevel,
+    hdcpOutputControl: fields.hdcpOutputControl,
+    licenseDuration: fields.licenseDuration ?? null,
+    contentId: fields.contentId ?? null,
+    extensions,
+  };
+}

@@ -1,0 +1,59 @@
+import { type ErrorCode, ExpressPlayError } from '../errors';
+
+/** The value rules that several parameters share. Each bounds the length before any scan of the value. */
+
+const HEX = /^[0-9a-fA-F]*$/;
+const DECIMAL = /^[0-9]{1,10}$/;
+// C0 controls, DEL, C1 controls, and UTF-16 halves without their partner (they would not survive UTF-8).
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Largest integer any parameter accepts: seconds fit a signed 32-bit field (68 years). */
+export const MAX_INTEGER = 2_147_483_647;
+
+export function fail(code: ErrorCode, details: string): never {
+  throw new ExpressPlayError(code, details);
+}
+
+/**
+ * `digits` hex digits (either case) as bytes. The characters are checked before the length, so `xyz` is
+ * `notHex` and `abc` is `wrongLength`; a huge value is only scanned once, linearly.
+ */
+export function hexBytes(
+  value: string,
+  digits: number,
+  name: string,
+  codes: { readonly notHex: ErrorCode; readonly wrongLength: ErrorCode },
+): Buffer {
+  if (!HEX.test(value)) fail(codes.notHex, `${name} must be hexadecimal`);
+  if (value.length !== digits) fail(codes.wrongLength, `${name} must be ${digits} hex digits`);
+  return Buffer.from(value, 'hex');
+}
+
+/** A decimal integer in [min, max]: ASCII digits only (no sign, no spaces), leading zeros allowed. */
+export function integerIn(value: string, min: number, max: number, name: string, code: ErrorCode): number {
+  if (!DECIMAL.test(value)) fail(code, `${name} must be an integer from ${min} to ${max}`);
+  const number = Number(value);
+  if (number < min || number > max) fail(code, `${name} must be an integer from ${min} to ${max}`);
+  return number;
+}
+
+/** Free text that ends up in tokens and logs: 1..maxChars Unicode characters, no control characters. */
+export function safeText(value: string, maxChars: number, name: string, code: ErrorCode): string {
+  // A character is at most two UTF-16 units, so this bounds the value before it is scanned.
+  if (value.length > maxChars * 2) fail(code, `${name} must be at most ${maxChars} characters`);
+  if (UNSAFE_TEXT.test(value)) fail(code, `${name} must not contain control characters or broken UTF-16`);
+  if ([...value].length > maxChars) fail(code, `${name} must be at most ${maxChars} characters`);
+  return value;
+}
+
+/**
+ * Standard padded Base64. A space is read as `+`: the only way a space gets into Base64 is an unencoded `+`
+ * that the form decoder turned into one (as with `expirationTime=+60`).
+ */
+export function base64Bytes(value: string, maxChars: number, name: string, code: ErrorCode): Buffer {
+  if (value.length > maxChars) fail(code, `${name} must be at most ${maxChars} Base64 characters`);
+  const base64 = value.replace(/ /g, '+');
+  if (!BASE64.test(base64)) fail(code, `${name} must be padded standard Base64`);
+  return Buffer.from(base64, 'base64');
+}
