@@ -134,6 +134,18 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
     }
   });
 
+  it('refuses extensions too large to fit in a token with the extension code, not a 500', async () => {
+    const payload = Buffer.alloc(6000, 7).toString('base64');
+    const extensions = Array.from({ length: 3 }, () => `&wvExtension=wudo,${encodeURIComponent(payload)}`).join('');
+    const response = await get('/hms/wv/token?errorFormat=json', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `${wvQuery()}${extensions}`,
+    });
+    expect(response.status).toBe(400);
+    expect((await json(response)).code).toBe(-7009);
+  });
+
   it('leaves exactly one audit row per token request, and none holds a key or a secret', async () => {
     const before = (await auditRows(tg.pool)).length;
     const queries = [wvQuery(), `${wvQuery()}&errorFormat=bad`, 'customerAuthenticator=1,2', wvQuery('&ek=00')];

@@ -3,12 +3,14 @@ import {
   type Drm,
   ExpressPlayError,
   type KeyRing,
+  MAX_TOKEN_LENGTH,
   type KeySource,
   parseKeyRing,
   parseTokenRequest,
   type RawParams,
   readEnvelope,
   sealToken,
+  sealedTokenLength,
   type TokenClaims,
 } from '@openplay/core';
 import { type AuditEventInput, AuditWriter } from '@openplay/database';
@@ -78,6 +80,10 @@ export class TokenIssuer {
         policy: request.policy,
       };
       row.tokenId = claims.tokenId.toString('hex');
+      if (sealedTokenLength(claims) > MAX_TOKEN_LENGTH) {
+        // Only extensions can make a token this large; the parser bounds each, not their sum.
+        throw new ExpressPlayError(drm === 'wv' ? -7009 : -6001, `the extensions do not fit in a token (at most ${MAX_TOKEN_LENGTH} characters)`);
+      }
       const token = sealToken(claims, this.ring);
       await this.audit.write(row);
       return `${this.rightsBase}/hms/${drm}/rights/?ExpressPlayToken=${token}`;
