@@ -2,8 +2,13 @@ import type { Extension } from './types';
 import { base64Bytes, fail } from './values';
 import type { ErrorCode } from '../errors';
 
-/** Bounds a payload to 6 KiB: enough for any policy blob, small enough to keep tokens compact. */
-export const MAX_EXTENSION_PAYLOAD_CHARS = 8192;
+/**
+ * All extension payloads of one request together, decoded. Tokens are limited to 9216 bytes
+ * (src/token/FORMAT.md); with this budget a request at every other limit still seals (~5.6 KB).
+ */
+export const MAX_EXTENSION_PAYLOAD_BYTES = 4096;
+/** One payload's Base64 length at most: MAX_EXTENSION_PAYLOAD_BYTES, encoded. */
+export const MAX_EXTENSION_PAYLOAD_CHARS = 4 * Math.ceil(MAX_EXTENSION_PAYLOAD_BYTES / 3);
 /** How often `wvExtension`/`fpExtension` may be repeated in one request. */
 export const MAX_EXTENSIONS = 32;
 
@@ -32,4 +37,12 @@ export function parseShortExtension(value: string, name: string, invalid: ErrorC
   const payload = value.slice(comma + 1);
   if (payload.length === 0) fail(-2035, `${name} has no payload after the comma`);
   return { type, payload: parseExtensionPayload(payload, name) };
+}
+
+/** The extensions' payloads within MAX_EXTENSION_PAYLOAD_BYTES in total, else `invalid` (-7009 or -6001). */
+export function checkExtensionBudget(extensions: readonly Extension[], invalid: ErrorCode): void {
+  const total = extensions.reduce((sum, extension) => sum + extension.payload.length, 0);
+  if (total > MAX_EXTENSION_PAYLOAD_BYTES) {
+    fail(invalid, `extension payloads exceed ${MAX_EXTENSION_PAYLOAD_BYTES} bytes in total`);
+  }
 }

@@ -93,7 +93,7 @@ const ROWS: readonly Row[] = [
   ['wv', 'wvExtension payload base64url', { wvExtension: 'wudo,_-__' }, -2037, 400],
   ['wv', 'extensionPayload not Base64', { extensionType: 'wudo', extensionPayload: 'not base64!' }, -2037, 400],
   ['fp', 'fpExtension payload with a comma', { fpExtension: 'wudo,AAAA,AAAA' }, -2037, 400],
-  ['fp', 'extensionPayload over 8192 characters', { extensionType: 'wudo', extensionPayload: 'A'.repeat(8196) }, -2037, 400],
+  ['fp', 'extensionPayload over 5464 characters', { extensionType: 'wudo', extensionPayload: 'A'.repeat(5468) }, -2037, 400],
   // -4018 missing kid
   ['wv', 'no kid', { kid: null }, -4018, 400],
   ['wv', 'kid empty', { kid: '' }, -4018, 400],
@@ -134,7 +134,8 @@ const ROWS: readonly Row[] = [
   // -6001 fpExtension
   ['fp', 'fpExtension without a comma', { fpExtension: 'wudo' }, -6001, 400],
   ['fp', 'fpExtension empty', { fpExtension: '' }, -6001, 400],
-  ['fp', 'fpExtension over 8197 characters', { fpExtension: `wudo,${'A'.repeat(8196)}` }, -6001, 400],
+  ['fp', 'fpExtension over 5469 characters', { fpExtension: `wudo,${'A'.repeat(5468)}` }, -6001, 400],
+  ['fp', 'fpExtension payloads over 4096 bytes in total', { fpExtension: [`wudo,${'A'.repeat(4000)}`, `wudo,${'A'.repeat(1464)}`] }, -6001, 400],
   ['fp', 'fpExtension 33 times', { fpExtension: Array<string>(33).fill('wudo,AAAAAA==') }, -6001, 400],
   // -6003 iv
   ['fp', 'no iv', { iv: null }, -6003, 400],
@@ -175,6 +176,7 @@ const ROWS: readonly Row[] = [
   ['wv', 'wvExtension without a comma', { wvExtension: 'wudoAAAAAA==' }, -7009, 400],
   ['wv', 'wvExtension empty', { wvExtension: '' }, -7009, 400],
   ['wv', 'wvExtension empty among good ones', { wvExtension: ['wudo,AAAAAA==', ''] }, -7009, 400],
+  ['wv', 'long and short form over 4096 bytes in total', { wvExtension: `wudo,${'A'.repeat(5464)}`, extensionType: 'abcd', extensionPayload: 'AA==' }, -7009, 400],
   ['wv', 'wvExtension 33 times', { wvExtension: Array<string>(33).fill('wudo,AAAAAA==') }, -7009, 400],
 ];
 
@@ -316,6 +318,11 @@ describe('parseTokenRequest successes', () => {
       NOW,
     );
     expect(request.policy.extensions).toEqual([{ type: 'wudo', payload: Buffer.from([0xff, 0xef]) }]);
+  });
+
+  it('accepts 4096 bytes of payload in total', () => {
+    const request = parse('wv', { wvExtension: [`wudo,${'A'.repeat(5456)}`, 'wxyz,AAAA', 'wxyz,AA=='] });
+    expect(request.policy.extensions.map((extension) => extension.payload.length)).toEqual([4092, 3, 1]);
   });
 
   it('accepts 32 extensions', () => {

@@ -5,7 +5,7 @@ import { type ErrorCode, ExpressPlayError } from '../errors';
 import type { Check, ParamCheck } from './check';
 import { ENVELOPE_CHECKS } from './parse-envelope';
 import { parseTokenRequest } from './parse-token-request';
-import { EK, KID, NOW, OTHER_KEY, attempt, parse, paramsOf, wrapHex } from './testing/requests';
+import { EK, KID, NOW, OTHER_KEY, type Overrides, attempt, parse, paramsOf, wrapHex } from './testing/requests';
 import { TOKEN_CHECKS, type TokenFields } from './token-checks';
 import type { Drm } from './types';
 
@@ -119,7 +119,7 @@ describe('the token parameter table', () => {
     expect(pairs).toBeGreaterThan(100);
   });
 
-  it.each<[string, Drm, Record<string, string | null>, ErrorCode]>([
+  it.each<[string, Drm, Overrides, ErrorCode]>([
     ['kid before the key rules', 'wv', { kid: null, contentKey: null }, -4018],
     ['kek syntax before contentKey syntax', 'wv', { contentKey: 'zz', kek: 'k'.repeat(32) }, -4024],
     ['contentKey syntax before the key rules', 'wv', { contentKey: 'zz', ek: EK }, -2005],
@@ -128,6 +128,7 @@ describe('the token parameter table', () => {
     ['the key rules before securityLevel', 'wv', { contentKey: null, securityLevel: null }, -2005],
     ['the long-form pairing before expirationTime', 'fp', { extensionType: 'wudo', expirationTime: 'soon' }, -2035],
     ['extensionPayload syntax before the long-form pairing', 'fp', { extensionPayload: '!!!!' }, -2037],
+    ['the extension budget before expirationTime', 'fp', { fpExtension: [`wudo,${'A'.repeat(5464)}`, 'wudo,AA=='], expirationTime: 'soon' }, -6001],
     ['device binding first', 'wv', { deviceid: 'x', kid: null, generalFlags: '1' }, -7002],
   ])('puts %s', (_label, drm, overrides, code) => {
     expect(attempt(() => parse(drm, overrides)).code).toBe(code);

@@ -1,6 +1,12 @@
 import { parseExpirationTime } from '../expiry/expiration-time';
 import { BOTH_DRMS, checksFor, type Check } from './check';
-import { MAX_EXTENSIONS, parseExtensionPayload, parseExtensionType, parseShortExtension } from './extensions';
+import {
+  MAX_EXTENSIONS,
+  checkExtensionBudget,
+  parseExtensionPayload,
+  parseExtensionType,
+  parseShortExtension,
+} from './extensions';
 import { resolveKeySource } from './key-source';
 import { parseKid } from './kid';
 import type { Extension, KeySource, RightsType } from './types';
@@ -181,6 +187,9 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     if (type === undefined) fail(-2035, 'extensionPayload given without extensionType');
     if (payload === undefined) fail(-2035, 'extensionType given without extensionPayload');
     fields.extensions = [...(fields.extensions ?? []), { type, payload }];
+  }),
+  cross('extension budget', BOTH_DRMS, ({ drm }, fields) => {
+    checkExtensionBudget(fields.extensions ?? [], drm === 'wv' ? -7009 : -6001);
   }),
   param('expiresAt', {
     name: 'expirationTime',
