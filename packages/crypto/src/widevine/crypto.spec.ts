@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { referenceCmac } from '../../test/support/widevine/client';
-import { Cmac } from './crypto';
+import { referenceCmac, referenceDerive } from '../../test/support/widevine/client';
+import { Cmac, deriveServerKeys, deriveSessionKeys } from './crypto';
 import { GOOGLE_WIDEVINE_ROOT_CERTIFICATE, keyControlBlock, parseTrustedRoot } from '.';
 
 describe('AES-CMAC', () => {
@@ -29,6 +29,24 @@ describe('AES-CMAC', () => {
         expect(new Cmac(k).mac(m.subarray(0, at), m.subarray(at)).equals(referenceCmac(k, m))).toBe(true);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('session key derivation', () => {
+  it('matches the test-side reference for enc, server and client MAC keys', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ maxLength: 300 }), (key, msg) => {
+        const sk = Buffer.from(key);
+        const request = Buffer.from(msg);
+        const ours = deriveSessionKeys(sk, request);
+        const reference = referenceDerive(sk, request);
+        expect(ours.encKey.equals(reference.enc)).toBe(true);
+        expect(ours.macKeyServer.equals(reference.macServer)).toBe(true);
+        expect(ours.macKeyClient.equals(reference.macClient)).toBe(true);
+        expect(deriveServerKeys(sk, request)).toEqual({ encKey: ours.encKey, macKeyServer: ours.macKeyServer });
+      }),
+      { numRuns: 100 },
     );
   });
 });

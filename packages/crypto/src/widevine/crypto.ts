@@ -37,23 +37,29 @@ export class Cmac {
     if (this.k1[0]! & 0x80) this.k2[15] ^= RB;
   }
 
-  /** CMAC over `parts` concatenated (avoids copying the large request bytes more than once). */
+  /** CMAC over `parts` concatenated, without copying them (the request bytes are the bulk). */
   mac(...parts: Buffer[]): Buffer {
-    const message = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const n = message.length;
+    let n = 0;
+    for (const part of parts) n += part.length;
     const complete = n > 0 && n % 16 === 0;
     const lastStart = n === 0 ? 0 : complete ? n - 16 : n - (n % 16);
-    const last = Buffer.alloc(16);
-    message.copy(last, 0, lastStart, n);
-    if (complete) {
-      for (let i = 0; i < 16; i++) last[i]! ^= this.k1[i]!;
-    } else {
-      last[n - lastStart] = 0x80;
-      for (let i = 0; i < 16; i++) last[i]! ^= this.k2[i]!;
-    }
-    // CBC-MAC: one CBC pass with a zero IV over the prefix and the prepared last block; the MAC is the last block.
+    // CBC-MAC: one CBC pass with a zero IV over everything before the last block (the cipher buffers partial
+    // blocks across update calls), then the last block XORed with K1 (complete) or padded and XORed with K2.
     const cipher = createCipheriv('aes-128-cbc', this.key, ZERO_IV).setAutoPadding(false);
-    cipher.update(message.subarray(0, lastStart));
+    const last = Buffer.alloc(16);
+    let offset = 0;
+    for (const part of parts) {
+      const end = offset + part.length;
+      if (offset < lastStart) cipher.update(part.subarray(0, Math.min(part.length, lastStart - offset)));
+      if (end > lastStart) {
+        const from = Math.max(0, lastStart - offset);
+        part.copy(last, offset + from - lastStart, from);
+      }
+      offset = end;
+    }
+    const subkey = complete ? this.k1 : this.k2;
+    if (!complete) last[n - lastStart] = 0x80;
+    for (let i = 0; i < 16; i++) last[i]! ^= subkey[i]!;
     const tail = cipher.update(last);
     cipher.final();
     return tail.subarray(tail.length - 16);
@@ -86,13 +92,25 @@ const COUNTERS = [1, 2, 3, 4].map((c) => Buffer.from([c]));
  */
 export function deriveSessionKeys(sessionKey: Buffer, requestMsg: Buffer): DerivedKeys {
   const cmac = new Cmac(sessionKey);
-  const [c1, c2, c3, c4] = COUNTERS as [Buffer, Buffer, Buffer, Buffer];
-  const encKey = cmac.mac(c1, ENCRYPTION, requestMsg, BITS_128);
+  const [, , c3, c4] = COUNTERS as [Buffer, Buffer, Buffer, Buffer];
+  const mac = (c: Buffer): Buffer => cmac.mac(c, AUTHENTICATION, requestMsg, BITS_512);
+  return { ...deriveWith(cmac, requestMsg), macKeyClient: Buffer.concat([mac(c3), mac(c4)]) };
+}
+
+/**
+ * Only what a NEW license needs (enc_key, mac_key_server): the licenser replaces the client MAC key through the
+ * SIGNING key, so the derived mac_key_client is never used and its two CMACs are skipped.
+ */
+export function deriveServerKeys(sessionKey: Buffer, requestMsg: Buffer): Omit<DerivedKeys, 'macKeyClient'> {
+  return deriveWith(new Cmac(sessionKey), requestMsg);
+}
+
+function deriveWith(cmac: Cmac, requestMsg: Buffer): Omit<DerivedKeys, 'macKeyClient'> {
+  const [c1, c2] = COUNTERS as [Buffer, Buffer];
   const mac = (c: Buffer): Buffer => cmac.mac(c, AUTHENTICATION, requestMsg, BITS_512);
   return {
-    encKey,
+    encKey: cmac.mac(c1, ENCRYPTION, requestMsg, BITS_128),
     macKeyServer: Buffer.concat([mac(c1), mac(c2)]),
-    macKeyClient: Buffer.concat([mac(c3), mac(c4)]),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type TrustedRoot,
   type VerifiedDeviceChain,
 } from './certificates';
-import { aesCbcDecrypt, aesCbcEncrypt, deriveSessionKeys, equalBytes, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
+import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
 import { keyControlBlock } from './key-control';
@@ -266,7 +266,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     random.copy(sessionId, 8, 64, 72);
 
     const wrappedSessionKey = oaepEncrypt(chain.device.encryptionKey, sessionKey);
-    const keys = deriveSessionKeys(sessionKey, msg);
+    const keys = deriveServerKeys(sessionKey, msg);
     const macKeys = this.licenseMacKeys(sessionId, grant.kid);
     const keyControl = keyControlBlock({
       durationSeconds: grant.policy.licenseDuration ?? 0,

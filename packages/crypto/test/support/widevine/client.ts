@@ -83,7 +83,7 @@ export function referenceCmac(key: Buffer, message: Buffer): Buffer {
   return x;
 }
 
-function derive(sessionKey: Buffer, requestMsg: Buffer): { enc: Buffer; macServer: Buffer; macClient: Buffer } {
+export function referenceDerive(sessionKey: Buffer, requestMsg: Buffer): { enc: Buffer; macServer: Buffer; macClient: Buffer } {
   const ctx = (label: string, bits: number): Buffer => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(bits);
@@ -123,7 +123,7 @@ export function inspectLicense(device: TestDevice, challenge: Buffer, response: 
     { key: device.keys.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
     signed.session_key,
   );
-  const keys = derive(sessionKey, signedRequest.msg);
+  const keys = referenceDerive(sessionKey, signedRequest.msg);
   const expected = createHmac('sha256', keys.macServer).update(signed.msg).digest();
   if (!expected.equals(signed.signature)) throw new Error('license HMAC does not verify');
   const license = unpb<any>('License', signed.msg);
