@@ -74,12 +74,9 @@ export const ERROR_CATALOG = {
   [-6002]: { status: 400, message: 'Invalid FP Token Type', reachable: 'rights' },
   [-6003]: { status: 400, message: 'Invalid iv parameter specified', reachable: 'token' },
   [-6004]: { status: 400, message: 'Failed to generate CKC for FP', reachable: 'rights' },
-  [-6005]: {
-    status: 400,
-    message: 'Invalid key data specified',
-    reachable: null,
-    unreachable: 'every malformed key parameter has a more precise code (-2005, -2027, -4024)',
-  },
+  // Key parameters have more precise codes (-2005, -2027, -4024); -6005 is Widevine's invalid contentId, which is
+  // part of a key's data in ExpressPlay's key storage and has no code of its own (packages/core/README.md).
+  [-6005]: { status: 400, message: 'Invalid key data specified', reachable: 'token' },
   [-6006]: { status: 400, message: 'Service not authorized for FairPlay support', reachable: 'both' },
   [-6007]: { status: 400, message: 'Invalid rental duration specified', reachable: 'token' },
   [-6008]: {
