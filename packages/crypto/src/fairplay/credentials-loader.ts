@@ -48,7 +48,7 @@ export function loadFairPlayCredentials(jsonPath: string): FairPlayCredentialSet
       [secretName]: Buffer.from(secret, 'hex'),
       label: `${label} (${certificate}, ${privateKey})`,
     };
-    prepareFairPlayCredentials(set, index); // fail now, with this file's name, rather than at first use
-    return set;
+    // Fail now, with this file's name, rather than at first use; keep the parsed key so it is parsed once.
+    return { ...set, privateKey: prepareFairPlayCredentials(set, index).privateKey };
   });
 }

@@ -138,7 +138,20 @@ export interface SoftwareFairPlayKsmOptions {
   readonly missingPlaybackState?: 'omit' | 'reject';
 }
 
-const defaultRandom: RandomSource = (size) => randomFillSync(Buffer.allocUnsafe(size));
+/** node:crypto randomness, drawn from a pool refilled 8 KiB at a time (one CSPRNG call per ~80 CKCs). */
+const RANDOM_POOL_SIZE = 8192;
+let randomPool = Buffer.alloc(0);
+let randomPoolAt = 0;
+const defaultRandom: RandomSource = (size) => {
+  if (size > RANDOM_POOL_SIZE) return randomFillSync(Buffer.allocUnsafe(size));
+  if (randomPoolAt + size > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_SIZE));
+    randomPoolAt = 0;
+  }
+  const bytes = randomPool.subarray(randomPoolAt, randomPoolAt + size);
+  randomPoolAt += size;
+  return bytes;
+};
 
 const CAPABILITY_NAMES: ReadonlyArray<readonly [string, bigint]> = [
   ['hdcp-type1', CAPABILITY.hdcpType1],

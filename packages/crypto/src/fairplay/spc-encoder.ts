@@ -28,7 +28,7 @@ export interface SpcDraft {
   readonly playbackState?: { readonly creationDate: number; readonly state: number; readonly sessionId?: bigint };
   /** Further TLLVs (device info, capabilities, unknown tags…), appended in order. */
   readonly extraTllvs?: ReadonlyArray<{ readonly tag: string; readonly value: Buffer; readonly padding?: Buffer }>;
-  /** Tags to leave out (negative tests). */
+  /** Built-in TLLVs to leave out (negative tests); `extraTllvs` are always written. */
   readonly omitTags?: readonly string[];
   /** Replaces the [SK..R1] integrity TLLV value (negative tests). */
   readonly integrity?: Buffer;
@@ -74,11 +74,9 @@ export function encodeSpc(draft: SpcDraft): Buffer {
     value.writeBigUInt64BE(draft.playbackState.sessionId ?? 1n, 8);
     tllvs.push({ tag: SPC_TAG.mediaPlaybackState, value });
   }
-  tllvs.push(...(draft.extraTllvs ?? []));
   const omit = new Set(draft.omitTags ?? []);
-  let payload: Buffer = Buffer.concat(
-    tllvs.filter(({ tag }) => !omit.has(tag)).map(({ tag, value, padding }) => encodeTllv(tag, value, padding)),
-  );
+  const kept = [...tllvs.filter(({ tag }) => !omit.has(tag)), ...(draft.extraTllvs ?? [])];
+  let payload: Buffer = Buffer.concat(kept.map(({ tag, value, padding }) => encodeTllv(tag, value, padding)));
   if (draft.transformPayload) payload = draft.transformPayload(payload);
 
   const spck = randomBytes(16);
