@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { verifyPss } from './crypto';
 import { decode, type DrmCertificate, type SignedDrmCertificate } from './proto';
 
@@ -271,4 +271,29 @@ export function parseServiceCertificate(bytes: Buffer, verifier: DrmCertificateV
     providerId: cert.provider_id ?? '',
     publicKey,
   };
+}
+
+/** Imports the service certificate's private key (KeyObject, PEM, PKCS#1 or PKCS#8 DER) and checks it matches. */
+export function importServicePrivateKey(key: KeyObject | string | Buffer, certificate: ServiceCertificate): KeyObject {
+  let privateKey: KeyObject;
+  try {
+    if (typeof key === 'string') privateKey = createPrivateKey(key);
+    else if (Buffer.isBuffer(key)) {
+      if (key.subarray(0, 64).toString('latin1').includes('-----BEGIN')) privateKey = createPrivateKey(key);
+      else {
+        try {
+          privateKey = createPrivateKey({ key, format: 'der', type: 'pkcs1' });
+        } catch {
+          privateKey = createPrivateKey({ key, format: 'der', type: 'pkcs8' });
+        }
+      }
+    } else privateKey = key;
+    if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') throw new Error('not an RSA private key');
+  } catch {
+    throw new Error('Widevine service private key is not an RSA private key (PEM or DER)');
+  }
+  const derived = createPublicKey(privateKey).export({ type: 'pkcs1', format: 'der' });
+  const expected = certificate.publicKey.export({ type: 'pkcs1', format: 'der' });
+  if (!derived.equals(expected)) throw new Error('Widevine service private key does not match the service certificate');
+  return privateKey;
 }

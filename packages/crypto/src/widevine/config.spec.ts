@@ -82,16 +82,22 @@ describe('loadWidevineConfig', () => {
     expect(parseDevicesJson('{"7": {"level": "L2"}}').get(7)).toEqual({ level: 'L2', status: 'valid' });
   });
 
-  it('reports a service certificate that does not chain to a trusted root at licenser creation', () => {
-    const config = loadWidevineConfig(
-      {
-        WIDEVINE_SERVICE_CERTIFICATE: file('svc.bin', world.service.certificate),
-        WIDEVINE_SERVICE_PRIVATE_KEY: file('svc.pem', world.service.privateKeyPem),
-      },
-      'test',
+  it('names the file of a bad root, a service certificate from an untrusted root, or a mismatched key', () => {
+    const service = file('svc.bin', world.service.certificate);
+    const key = file('svc.pem', world.service.privateKeyPem);
+    const root = file('root.bin', world.root.certificate);
+    expect(() => loadWidevineConfig({ WIDEVINE_TRUSTED_ROOTS: service }, 'test')).toThrow(
+      `WIDEVINE_TRUSTED_ROOTS ${service}: root certificate has type 3, not ROOT`,
     );
-    expect(() => createSoftwareWidevineLicenser({ ...config, renewalSecret: randomBytes(32) })).toThrow(
-      /^Widevine service certificate: service certificate is not signed by a trusted root$/,
+    expect(() => loadWidevineConfig({ WIDEVINE_SERVICE_CERTIFICATE: service, WIDEVINE_SERVICE_PRIVATE_KEY: key }, 'test')).toThrow(
+      `WIDEVINE_SERVICE_CERTIFICATE ${service}: service certificate is not signed by a trusted root`,
     );
+    const otherKey = file('other.pem', world.devices.L1.keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    expect(() =>
+      loadWidevineConfig({ WIDEVINE_TRUSTED_ROOTS: root, WIDEVINE_SERVICE_CERTIFICATE: service, WIDEVINE_SERVICE_PRIVATE_KEY: otherKey }, 'test'),
+    ).toThrow(`WIDEVINE_SERVICE_PRIVATE_KEY ${otherKey}: does not match the service certificate`);
+    const der = file('svc.der', world.service.keys.privateKey.export({ type: 'pkcs8', format: 'der' }) as Buffer);
+    const config = loadWidevineConfig({ WIDEVINE_TRUSTED_ROOTS: root, WIDEVINE_SERVICE_CERTIFICATE: service, WIDEVINE_SERVICE_PRIVATE_KEY: der }, 'test');
+    expect(createSoftwareWidevineLicenser({ ...config, renewalSecret: randomBytes(32) }).roots).toHaveLength(2);
   });
 });

@@ -1,4 +1,11 @@
 import { readFileSync } from 'node:fs';
+import {
+  DrmCertificateVerifier,
+  GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
+  importServicePrivateKey,
+  parseServiceCertificate,
+  parseTrustedRoot,
+} from './certificates';
 import { parseDeviceStatusList } from './devices';
 import { decode } from './proto';
 import type {
@@ -42,13 +49,16 @@ export function loadWidevineConfig(
   }
 
   const rootsSetting = setting('WIDEVINE_TRUSTED_ROOTS');
-  const trustedRoots = rootsSetting
-    ? rootsSetting
-        .split(',')
-        .map((path) => path.trim())
-        .filter(Boolean)
-        .map((path) => readBinary('WIDEVINE_TRUSTED_ROOTS', path))
-    : [];
+  const rootPaths = rootsSetting ? rootsSetting.split(',').map((path) => path.trim()).filter(Boolean) : [];
+  const trustedRoots = rootPaths.map((path) => {
+    const bytes = readBinary('WIDEVINE_TRUSTED_ROOTS', path);
+    try {
+      parseTrustedRoot(bytes);
+    } catch (error) {
+      throw new Error(`WIDEVINE_TRUSTED_ROOTS ${path}: ${(error as Error).message}`);
+    }
+    return bytes;
+  });
 
   const certificatePath = setting('WIDEVINE_SERVICE_CERTIFICATE');
   const keyPath = setting('WIDEVINE_SERVICE_PRIVATE_KEY');
@@ -61,6 +71,18 @@ export function loadWidevineConfig(
       certificate: unwrapServiceCertificate(readBinary('WIDEVINE_SERVICE_CERTIFICATE', certificatePath)),
       privateKey: readFile('WIDEVINE_SERVICE_PRIVATE_KEY', keyPath),
     };
+    const verifier = new DrmCertificateVerifier([GOOGLE_WIDEVINE_ROOT_CERTIFICATE, ...trustedRoots].map((r) => parseTrustedRoot(r)), 0);
+    let parsed;
+    try {
+      parsed = parseServiceCertificate(serviceCertificate.certificate, verifier);
+    } catch (error) {
+      throw new Error(`WIDEVINE_SERVICE_CERTIFICATE ${certificatePath}: ${(error as Error).message}`);
+    }
+    try {
+      importServicePrivateKey(serviceCertificate.privateKey, parsed);
+    } catch (error) {
+      throw new Error(`WIDEVINE_SERVICE_PRIVATE_KEY ${keyPath}: ${(error as Error).message.replace(/^Widevine service private key /, '')}`);
+    }
   }
 
   const devicesPath = setting('WIDEVINE_DEVICES');

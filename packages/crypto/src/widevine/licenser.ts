@@ -1,9 +1,10 @@
-import { constants, createHmac, createPrivateKey, createPublicKey, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, createHmac, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { ExpressPlayError } from '@openplay/core';
 import {
   CertificateError,
   DrmCertificateVerifier,
   GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
+  importServicePrivateKey,
   parseServiceCertificate,
   parseTrustedRoot,
   type ServiceCertificate,
@@ -124,10 +125,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       } catch (error) {
         throw new Error(`Widevine service certificate: ${(error as Error).message}`);
       }
-      const privateKey = importPrivateKey(config.serviceCertificate.privateKey);
-      const derived = createPublicKey(privateKey).export({ type: 'pkcs1', format: 'der' });
-      const expected = certificate.publicKey.export({ type: 'pkcs1', format: 'der' });
-      if (!derived.equals(expected)) throw new Error('Widevine service private key does not match the service certificate');
+      const privateKey = importServicePrivateKey(config.serviceCertificate.privateKey, certificate);
       const response = encode('SignedMessage', { type: MessageType.SERVICE_CERTIFICATE, msg: certificate.signedBytes });
       this.service = { ...certificate, privateKey, response };
     }
@@ -432,24 +430,6 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
 }
 
 // -------------------------------------------------------------------------------------------------- helpers
-
-function importPrivateKey(key: KeyObject | string | Buffer): KeyObject {
-  try {
-    if (typeof key === 'string') return createPrivateKey(key);
-    if (Buffer.isBuffer(key)) {
-      if (key.subarray(0, 32).toString('latin1').includes('-----BEGIN')) return createPrivateKey(key);
-      try {
-        return createPrivateKey({ key, format: 'der', type: 'pkcs1' });
-      } catch {
-        return createPrivateKey({ key, format: 'der', type: 'pkcs8' });
-      }
-    }
-    if (key.type !== 'private') throw new Error('not a private key');
-    return key;
-  } catch {
-    throw new Error('Widevine service private key is not an RSA private key (PEM or DER)');
-  }
-}
 
 function checkGrant(grant: WidevineGrant): void {
   const problem =
