@@ -6,7 +6,9 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 // The longest valid form is `YYYY-MM-DDThh:mm:ss.fffffffffZ` (30 characters); the bound keeps huge values off the regexes.
 const MAX_LENGTH = 40;
 const RELATIVE = /^[+ ]([0-9]{1,10})$/;
-const RFC_3339 = /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
+// Offsets other than Z are matched so that they can be refused with a precise message.
+const RFC_3339 =
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
 
 function invalid(details: string): ExpressPlayError {
   return new ExpressPlayError(-2002, details);
@@ -34,7 +36,9 @@ export function parseExpirationTime(value: string | null, nowSeconds: number): n
 }
 
 function rfc3339Seconds(match: RegExpExecArray): number {
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number, number, number, number, number, number,
+  ];
   if (match[8] !== 'Z' && match[8] !== 'z') throw invalid('time zone must be Z (UTC)');
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw invalid('no such date');
   // RFC 3339 allows second 60 for leap seconds; Unix time cannot represent them, so they are refused.

@@ -121,14 +121,18 @@ export function runChecks<F>(checks: readonly Check<F>[], params: ParamValues, c
     }
     const values = params.get(check.name) ?? [];
     if (values.length === 0) {
-      if (check.required.includes(context.drm)) throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} is required`);
+      if (check.required.includes(context.drm)) {
+        throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} is required`);
+      }
       continue;
     }
     if (values.length > check.maxCount) {
       const times = check.maxCount === 1 ? 'once' : `${check.maxCount} times`;
       throw new ExpressPlayError(check.invalid, `${check.name} given more than ${times}`);
     }
-    if (values.includes('')) throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} given without a value`);
+    if (values.includes('')) {
+      throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} given without a value`);
+    }
     check.apply(values, context, fields);
   }
   return fields;

@@ -32,7 +32,8 @@ export function resolveKeySource(drm: Drm, { kid, kek, ek, contentKey }: KeyPara
     if (!kid && !ek) fail(-4024, 'with kek give kid or ek');
   }
   if (kek && ek) {
-    return { kind: 'wrapped', contentKey: unwrapContentKey(kek, ek, 'ek does not unwrap with kek (RFC 3394 integrity check)') };
+    const unwrapped = unwrapContentKey(kek, ek, 'ek does not unwrap with kek (RFC 3394 integrity check)');
+    return { kind: 'wrapped', contentKey: unwrapped };
   }
   if (kek && kid) return { kind: 'stored', kek, kid };
   if (contentKey) return { kind: 'clear', contentKey };

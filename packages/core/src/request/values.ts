@@ -1,6 +1,6 @@
 import { type ErrorCode, ExpressPlayError } from '../errors';
 
-/** The value rules that several parameters share. Each bounds the length before any scan of the value. */
+/** The value rules that several parameters share. Only hexBytes scans an unbounded value, once and linearly. */
 
 const HEX = /^[0-9a-fA-F]*$/;
 const DECIMAL = /^[0-9]{1,10}$/;
