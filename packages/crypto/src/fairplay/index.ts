@@ -1,4 +1,6 @@
-export * from './constants';
+/** Tags, key types, HDCP values and other protocol constants, namespaced so they cannot clash with Widevine's. */
+export * as FairPlayConstants from './constants';
+export type { HdcpRequirement, PlaybackState, AppleDeviceType } from './constants';
 export { parseTllvs, encodeTllv, type Tllv } from './tllv';
 export {
   parseSpcContainer,
@@ -10,10 +12,10 @@ export {
   type SpcContainer,
   type SpcPayload,
   type SessionKeyR1,
-  type MediaPlaybackState,
-  type OfflineSync,
-  type DeviceInfo,
-  type DeviceIdentity,
+  type MediaPlaybackState as SpcMediaPlaybackState,
+  type OfflineSync as SpcOfflineSync,
+  type DeviceInfo as SpcDeviceInfo,
+  type DeviceIdentity as SpcDeviceIdentity,
 } from './spc';
 export { deriveAntiReplayKey, encodeCkc, openCkc, type OpenedCkc } from './ckc';
 export {
@@ -41,6 +43,6 @@ export {
   type CkcResult,
   type CkcFacts,
   type OpenedSpc,
-  type RandomSource,
+  type RandomSource as FairPlayRandomSource,
 } from './ksm';
 export { encodeSpc, type SpcDraft } from './spc-encoder';

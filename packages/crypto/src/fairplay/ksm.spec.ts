@@ -12,8 +12,6 @@ import {
   synthetic,
 } from '../../test/fixtures/fairplay/fixtures';
 import {
-  CKC_TAG,
-  SPC_TAG,
   createSoftwareFairPlayKsm,
   encodeSpc,
   keyRulesFromPolicy,
@@ -22,6 +20,7 @@ import {
   type SoftwareFairPlayKsm,
   type SpcDraft,
 } from '.';
+import { SPC_TAG, CKC_TAG } from './constants';
 
 const contentKey = hex('00112233445566778899aabbccddeeff');
 const iv = hex('0f0e0d0c0b0a09080706050403020100');
