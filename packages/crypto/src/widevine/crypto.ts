@@ -1,6 +1,7 @@
 import {
   constants,
   createCipheriv,
+  type Cipher,
   createDecipheriv,
   createHmac,
   publicEncrypt,
@@ -23,14 +24,24 @@ function shiftLeft(block: Buffer): Buffer {
   return out;
 }
 
-/** A reusable AES-128-CMAC (RFC 4493) key: subkeys are computed once. */
+/**
+ * A reusable AES-128-CMAC (RFC 4493) key. One AES-CBC cipher serves the subkey computation and every MAC: CBC computes
+ * C_i = AES(P_i ⊕ C_{i-1}), so feeding a message's first block XORed with the previous output restarts the chain
+ * from a zero IV — each `mac` equals a fresh CBC-MAC without creating a cipher per MAC (the dominant cost for
+ * kilobyte inputs in Node).
+ */
 export class Cmac {
   private readonly k1: Buffer;
   private readonly k2: Buffer;
+  private readonly cipher: Cipher;
+  /** The chaining value: the last ciphertext block produced. */
+  private previous: Buffer;
 
-  constructor(private readonly key: Buffer) {
+  constructor(key: Buffer) {
     if (key.length !== 16) throw new RangeError('CMAC key must be 16 bytes');
-    const l = aesBlock(key, Buffer.alloc(16));
+    this.cipher = createCipheriv('aes-128-cbc', key, ZERO_IV).setAutoPadding(false);
+    const l = this.cipher.update(Buffer.alloc(16)); // AES(K, 0^128)
+    this.previous = l;
     this.k1 = shiftLeft(l);
     if (l[0]! & 0x80) this.k1[15] ^= RB;
     this.k2 = shiftLeft(this.k1);
@@ -43,32 +54,39 @@ export class Cmac {
     for (const part of parts) n += part.length;
     const complete = n > 0 && n % 16 === 0;
     const lastStart = n === 0 ? 0 : complete ? n - 16 : n - (n % 16);
-    // CBC-MAC: one CBC pass with a zero IV over everything before the last block (the cipher buffers partial
-    // blocks across update calls), then the last block XORed with K1 (complete) or padded and XORed with K2.
-    const cipher = createCipheriv('aes-128-cbc', this.key, ZERO_IV).setAutoPadding(false);
     const last = Buffer.alloc(16);
-    let offset = 0;
-    for (const part of parts) {
-      const end = offset + part.length;
-      if (offset < lastStart) cipher.update(part.subarray(0, Math.min(part.length, lastStart - offset)));
-      if (end > lastStart) {
-        const from = Math.max(0, lastStart - offset);
-        part.copy(last, offset + from - lastStart, from);
+    let pos = 0;
+    if (lastStart === 0) {
+      for (const part of parts) pos += part.copy(last, pos);
+    } else {
+      const first = Buffer.alloc(16);
+      for (const part of parts) {
+        let i = 0;
+        if (pos < 16) {
+          i = part.copy(first, pos, 0, Math.min(part.length, 16 - pos));
+          pos += i;
+          if (pos === 16) {
+            for (let j = 0; j < 16; j++) first[j]! ^= this.previous[j]!; // restart the chain from a zero IV
+            this.cipher.update(first);
+          }
+        }
+        if (pos >= 16 && pos < lastStart && i < part.length) {
+          const take = Math.min(part.length - i, lastStart - pos);
+          this.cipher.update(part.subarray(i, i + take));
+          pos += take;
+          i += take;
+        }
+        if (pos >= lastStart && i < part.length) pos += part.copy(last, pos - lastStart, i);
       }
-      offset = end;
     }
-    const subkey = complete ? this.k1 : this.k2;
     if (!complete) last[n - lastStart] = 0x80;
-    for (let i = 0; i < 16; i++) last[i]! ^= subkey[i]!;
-    const tail = cipher.update(last);
-    cipher.final();
-    return tail.subarray(tail.length - 16);
+    const subkey = complete ? this.k1 : this.k2;
+    for (let j = 0; j < 16; j++) last[j]! ^= subkey[j]!;
+    if (lastStart === 0) for (let j = 0; j < 16; j++) last[j]! ^= this.previous[j]!;
+    const out = this.cipher.update(last);
+    this.previous = out.subarray(out.length - 16);
+    return Buffer.from(this.previous);
   }
-}
-
-function aesBlock(key: Buffer, block: Buffer): Buffer {
-  const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  return Buffer.concat([cipher.update(block), cipher.final()]);
 }
 
 export interface DerivedKeys {
