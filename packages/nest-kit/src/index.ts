@@ -5,3 +5,4 @@ export * from './http/fastify-app';
 export * from './http/raw-params';
 export * from './metrics/metrics';
 export * from './cache/ttl-cache';
+export * from './config/dev-defaults';

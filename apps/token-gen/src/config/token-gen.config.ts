@@ -1,12 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 
-/**
- * Development defaults let `npm start` work on a fresh clone; they are public, so
- * ENVIRONMENT=production refuses to start while any of them is in use.
- */
-export const DEV_TOKEN_KEYS = '1:4f70656e506c6179446576656c6f706d656e74546f6b656e4b65792121212121';
-export const DEV_AUTHENTICATOR_PEPPER = '6f70656e706c61792d6465762d70657070657221';
+import { assertTokenKeys, DEV_AUTHENTICATOR_PEPPER, DEV_TOKEN_KEYS } from '@openplay/nest-kit';
+
+export { DEV_AUTHENTICATOR_PEPPER, DEV_TOKEN_KEYS };
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -69,6 +66,7 @@ export function validateTokenGenConfig(env: Record<string, unknown>): TokenGenCo
     const why = Object.values(first.constraints ?? {})[0] ?? 'invalid';
     throw new Error(`Invalid configuration: ${first.property}: ${why}`);
   }
+  assertTokenKeys(config.TOKEN_KEYS);
   if (config.ENVIRONMENT === 'production') {
     if (config.TOKEN_KEYS === DEV_TOKEN_KEYS) throw new Error('Invalid configuration: TOKEN_KEYS: the development key ring cannot be used in production');
     if (config.AUTHENTICATOR_PEPPER === DEV_AUTHENTICATOR_PEPPER) throw new Error('Invalid configuration: AUTHENTICATOR_PEPPER: the development pepper cannot be used in production');

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { AccountRepository, AuditWriter, createPool, createPrismaClient, type DatabaseOptions, PrismaClient } from '@openplay/database';
+import { AccountRepository, AuditWriter, createPool, createPrismaClient, type DatabaseOptions, PrismaClient, RedemptionLedger } from '@openplay/database';
 import { Pool } from 'pg';
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
@@ -10,6 +10,7 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
     @Inject(Pool) private readonly pool: Pool,
     @Inject(PrismaClient) private readonly prisma: PrismaClient,
     @Inject(AuditWriter) private readonly audit: AuditWriter,
+    @Inject(RedemptionLedger) private readonly ledger: RedemptionLedger,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -18,7 +19,7 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
 
   /** Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. */
   async onModuleDestroy(): Promise<void> {
-    await this.audit.idle();
+    await Promise.all([this.audit.idle(), this.ledger.idle()]);
     await this.prisma.$disconnect();
     await this.pool.end();
   }
@@ -43,10 +44,11 @@ export class DatabaseModule {
         { provide: Pool, inject: [DATABASE_OPTIONS], useFactory: (o: DatabaseOptions) => createPool(o) },
         { provide: PrismaClient, inject: [Pool], useFactory: (pool: Pool) => createPrismaClient(pool) },
         { provide: AuditWriter, inject: [Pool], useFactory: (pool: Pool) => new AuditWriter(pool) },
+        { provide: RedemptionLedger, inject: [Pool], useFactory: (pool: Pool) => new RedemptionLedger(pool) },
         { provide: AccountRepository, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AccountRepository(prisma) },
         DatabaseLifecycle,
       ],
-      exports: [Pool, PrismaClient, AuditWriter, AccountRepository],
+      exports: [Pool, PrismaClient, AuditWriter, RedemptionLedger, AccountRepository],
     };
   }
 }

@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorFormatResolver, sendFailure } from '../errors/api-exception.filter';
+import type { ErrorFormatResolver } from '../errors/api-exception.filter';
 import type { Metrics } from '../metrics/metrics';
 
 export interface HttpAppOptions {
@@ -13,13 +12,16 @@ export interface HttpAppOptions {
 }
 
 export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: options.bodyLimit, trustProxy: true, return503OnClosing: true });
+  // ignoreTrailingSlash: the spec's URLs end in `/rights/?ExpressPlayToken=`.
+  return new FastifyAdapter({ bodyLimit: options.bodyLimit, trustProxy: true, return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true } });
 }
 
-/** The parts Nest leaves to Fastify: body parsing, its own errors, and per-route metrics. */
+/**
+ * The parts Nest leaves to Fastify: body parsing and per-route metrics. (Fastify's own errors, such as a body
+ * over the limit, reach the app's exception filter through Nest's error handler.)
+ */
 export function configureFastifyApp(app: NestFastifyApplication, options: HttpAppOptions, metrics: Metrics): void {
   const fastify = app.getHttpAdapter().getInstance();
-  const logger = new Logger('Http');
   fastify.removeAllContentTypeParsers();
   for (const { type, as } of options.bodyTypes) {
     // Bodies are decoded by the handlers themselves (form: lenient percent-decoding; binary: as is).
@@ -27,7 +29,6 @@ export function configureFastifyApp(app: NestFastifyApplication, options: HttpAp
       done(null, as === 'buffer' ? body : (body as Buffer).toString('latin1')),
     );
   }
-  fastify.setErrorHandler((error, request, reply) => sendFailure(error, request, reply, options.formatOf, logger));
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     metrics.observe(route, reply.statusCode, resultCodeOf(request, reply.statusCode), reply.elapsedTime / 1000);

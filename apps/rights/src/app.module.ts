@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ApiExceptionFilter, DatabaseModule, HealthController, Metrics, MetricsController } from '@openplay/nest-kit';
+import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
+import type { RightsConfig } from './config/rights.config';
+import { CryptoModule, type CryptoImplementation } from './crypto/crypto.module';
+import { FairPlayController } from './fairplay/fairplay.controller';
+import { Redemptions } from './redemption/redemption';
+import { WidevineController } from './widevine/widevine.controller';
+
+/** Players read JSON errors from the rights servers, whatever they sent. */
+export const rightsErrorFormat = () => 'json' as const;
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RightsConfig, crypto: CryptoImplementation): DynamicModule {
+    const configModule = RightsConfigModule.forRoot(config);
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        CryptoModule.forRoot(crypto),
+        DatabaseModule.forRootAsync({
+          imports: [configModule],
+          inject: [RIGHTS_CONFIG],
+          useFactory: (c: RightsConfig) => ({ connectionString: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE }),
+        }),
+      ],
+      controllers: [WidevineController, FairPlayController, HealthController, MetricsController],
+      providers: [
+        Redemptions,
+        Metrics,
+        { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(rightsErrorFormat) },
+      ],
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import { X509Certificate } from 'node:crypto';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { ExpressPlayError } from '@openplay/core';
+import {
+  createSoftwareFairPlayKsm,
+  createSoftwareWidevineLicenser,
+  type FairPlayKsm,
+  loadFairPlayCredentials,
+  loadWidevineConfig,
+  type WidevineLicenser,
+} from '@openplay/crypto';
+import type { RightsConfig } from '../config/rights.config';
+
+/** Injection tokens of the crypto module's two ports. */
+export const WIDEVINE_LICENSER = Symbol('WIDEVINE_LICENSER');
+export const FAIRPLAY_KSM = Symbol('FAIRPLAY_KSM');
+
+/** The DER application certificates a player may fetch (GET /hms/fp/cert serves the first). */
+export const FAIRPLAY_CERTIFICATES = Symbol('FAIRPLAY_CERTIFICATES');
+
+export interface CryptoImplementation {
+  readonly widevine: WidevineLicenser;
+  readonly fairplay: FairPlayKsm;
+  readonly fairplayCertificates: readonly Buffer[];
+}
+
+/**
+ * Implementations by name. A deployment plugs an HSM- or vendor-SDK-backed module by adding a factory
+ * here (or by overriding the two providers); the apps only ever see the ports.
+ */
+const IMPLEMENTATIONS: Record<string, (config: RightsConfig, env: NodeJS.ProcessEnv) => CryptoImplementation> = {
+  software: (config, env) => {
+    const widevine = createSoftwareWidevineLicenser({
+      ...loadWidevineConfig(env, config.ENVIRONMENT),
+      renewalSecret: Buffer.from(config.WIDEVINE_RENEWAL_SECRET, 'hex'),
+      renewal: config.WIDEVINE_RENEWAL_DELAY ? { delaySeconds: config.WIDEVINE_RENEWAL_DELAY } : undefined,
+    });
+    if (!config.FAIRPLAY_CREDENTIALS) return { widevine, fairplay: fairPlayUnconfigured, fairplayCertificates: [] };
+    const sets = loadFairPlayCredentials(config.FAIRPLAY_CREDENTIALS);
+    return { widevine, fairplay: createSoftwareFairPlayKsm(sets), fairplayCertificates: sets.map((set) => new X509Certificate(set.certificate).raw) };
+  },
+};
+
+const fairPlayUnconfigured: FairPlayKsm = {
+  createCkc: () => Promise.reject(new ExpressPlayError(-6004, 'this server has no FairPlay credentials configured')),
+};
+
+/** Builds the configured implementation; an unknown name or bad credentials stop the start-up. */
+export function createCryptoImplementation(config: RightsConfig, env: NodeJS.ProcessEnv = process.env): CryptoImplementation {
+  const factory = IMPLEMENTATIONS[config.CRYPTO_MODULE];
+  if (!factory) throw new Error(`Invalid configuration: CRYPTO_MODULE: unknown implementation ${config.CRYPTO_MODULE}`);
+  return factory(config, env);
+}
+
+@Global()
+@Module({})
+export class CryptoModule {
+  static forRoot(implementation: CryptoImplementation): DynamicModule {
+    return {
+      module: CryptoModule,
+      providers: [
+        { provide: WIDEVINE_LICENSER, useValue: implementation.widevine },
+        { provide: FAIRPLAY_KSM, useValue: implementation.fairplay },
+        { provide: FAIRPLAY_CERTIFICATES, useValue: implementation.fairplayCertificates },
+      ],
+      exports: [WIDEVINE_LICENSER, FAIRPLAY_KSM, FAIRPLAY_CERTIFICATES],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { Controller, Get, HttpCode, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
+import type { FairPlayPolicy } from '@openplay/core';
+import type { CkcFacts, FairPlayKsm } from '@openplay/crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FAIRPLAY_CERTIFICATES, FAIRPLAY_KSM } from '../crypto/crypto.module';
+import { Redemptions } from '../redemption/redemption';
+import { callerOf, tokenOf } from '../redemption/request-info';
+import { ckcResponse, readSpcRequest } from './spc-request';
+
+@Controller('hms/fp')
+export class FairPlayController {
+  constructor(
+    @Inject(Redemptions) private readonly redemptions: Redemptions,
+    @Inject(FAIRPLAY_KSM) private readonly ksm: FairPlayKsm,
+    @Inject(FAIRPLAY_CERTIFICATES) private readonly certificates: readonly Buffer[],
+  ) {}
+
+  /** `POST /hms/fp/rights/?ExpressPlayToken=…`: an SPC in, its CKC out, in the wire form the SPC came in. */
+  @Post('rights')
+  @HttpCode(200)
+  async ckc(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer | string> {
+    const response = await this.redemptions.redeem('fp', tokenOf(request), callerOf(request), async (claims, note) => {
+      note({ requestType: 'ckc' });
+      const { wire, spc } = readSpcRequest(request);
+      const { ckc, facts } = await this.ksm.createCkc(spc, {
+        contentKey: claims.contentKey,
+        // FairPlay tokens always carry an iv (token-gen requires it).
+        iv: claims.iv ?? Buffer.alloc(16),
+        policy: claims.policy as FairPlayPolicy,
+      });
+      return { result: ckcResponse(wire, ckc), requestType: 'ckc', consumesCredit: true, device: deviceFacts(facts) };
+    });
+    void reply.header('content-type', response.contentType);
+    return response.body;
+  }
+
+  /** The application certificate (DER) for players that fetch it rather than ship it. */
+  @Get('cert')
+  certificate(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    const certificate = this.certificates[0];
+    if (!certificate) throw new NotFoundException();
+    void reply.header('content-type', 'application/pkix-cert');
+    return certificate;
+  }
+}
+
+/** What the audit row keeps of the SPC: device, OS, streaming, HDCP and the key rules applied; never keys. */
+function deviceFacts(facts: CkcFacts): Record<string, unknown> {
+  return {
+    deviceType: facts.deviceType,
+    osVersion: facts.osVersion,
+    streaming: facts.streaming,
+    streamingTarget: facts.streamingTarget,
+    hdcp: facts.hdcp,
+    playbackState: facts.playbackState,
+    keyRules: facts.keyRules,
+    spcVersion: facts.spcVersion,
+    assetId: facts.assetIdText ?? facts.assetId,
+  };
+}

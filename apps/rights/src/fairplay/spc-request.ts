@@ -1,0 +1,52 @@
+import { ExpressPlayError } from '@openplay/core';
+import type { FastifyRequest } from 'fastify';
+import { parseUrlEncoded } from '@openplay/nest-kit';
+import { bodyBytes } from '../redemption/request-info';
+
+/** How the player sent its SPC, which decides how the CKC goes back. */
+export type SpcWire = 'raw' | 'form' | 'json';
+
+export interface SpcRequest {
+  readonly wire: SpcWire;
+  readonly spc: Buffer;
+}
+
+/**
+ * Players send SPCs three ways: raw bytes (Shaka's ExpressPlay helper, iOS loaders), `spc=<base64>` forms
+ * (Apple's Safari sample; `+` may arrive decoded as a space, and some send base64url), and JSON `{"spc": …}`.
+ */
+export function readSpcRequest(request: FastifyRequest): SpcRequest {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') {
+    const value = parseUrlEncoded(typeof request.body === 'string' ? request.body : '').find(([name]) => name === 'spc')?.[1];
+    if (value === undefined) throw new ExpressPlayError(-6004, 'the form has no spc field');
+    return { wire: 'form', spc: decodeBase64(value) };
+  }
+  if (type === 'application/json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(typeof request.body === 'string' ? request.body : '');
+    } catch {
+      throw new ExpressPlayError(-6004, 'the JSON body does not parse');
+    }
+    const value = (parsed as { spc?: unknown } | null)?.spc;
+    if (typeof value !== 'string') throw new ExpressPlayError(-6004, 'the JSON body has no "spc" string');
+    return { wire: 'json', spc: decodeBase64(value) };
+  }
+  return { wire: 'raw', spc: bodyBytes(request.body) };
+}
+
+function decodeBase64(text: string): Buffer {
+  const normalized = text.trim().replace(/ /g, '+').replace(/-/g, '+').replace(/_/g, '/').replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized) || normalized.replace(/=+$/, '').length % 4 === 1) {
+    throw new ExpressPlayError(-6004, 'the spc is not base64');
+  }
+  return Buffer.from(normalized, 'base64');
+}
+
+/** The CKC in the form that matches the request: raw bytes, `<ckc>base64</ckc>`, or `{"ckc": base64}`. */
+export function ckcResponse(wire: SpcWire, ckc: Buffer): { contentType: string; body: Buffer | string } {
+  if (wire === 'form') return { contentType: 'text/plain; charset=utf-8', body: `<ckc>${ckc.toString('base64')}</ckc>` };
+  if (wire === 'json') return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ ckc: ckc.toString('base64') }) };
+  return { contentType: 'application/octet-stream', body: ckc };
+}

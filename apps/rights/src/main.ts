@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureFastifyApp, createFastifyAdapter, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
+import { AppModule, rightsErrorFormat } from './app.module';
+import { type RightsConfig, validateRightsConfig } from './config/rights.config';
+import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
+
+export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
+  return {
+    bodyLimit: config.MAX_BODY_BYTES,
+    // Challenges and SPCs come with any media type (or none); forms and JSON carry base64 SPCs.
+    bodyTypes: [
+      { type: 'application/x-www-form-urlencoded', as: 'string' },
+      { type: 'application/json', as: 'string' },
+      { type: '*', as: 'buffer' },
+    ],
+    formatOf: rightsErrorFormat,
+  };
+}
+
+/** Builds the app ready to listen; tests use it too, so they see what production serves. */
+export async function createRightsApp(config: RightsConfig, crypto: CryptoImplementation): Promise<NestFastifyApplication> {
+  const options = rightsHttpOptions(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, crypto), createFastifyAdapter(options), {
+    logger: config.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
+    bodyParser: false,
+  });
+  configureFastifyApp(app, options, app.get(Metrics));
+  // Browser players POST challenges cross-origin.
+  app.enableCors({
+    origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'ExpressPlayToken', 'Authorization', 'Accept'],
+    exposedHeaders: ['X-ExpressPlay-Error-Code', 'X-ExpressPlay-Error-Message'],
+    maxAge: 86_400,
+  });
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function main(): Promise<void> {
+  let config: RightsConfig;
+  let crypto: CryptoImplementation;
+  try {
+    config = validateRightsConfig(process.env);
+    crypto = createCryptoImplementation(config);
+  } catch (error) {
+    process.stderr.write(`rights: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const app = await createRightsApp(config, crypto);
+  await app.listen(config.RIGHTS_PORT, config.RIGHTS_HOST);
+  process.stdout.write(`rights (${config.ENVIRONMENT}) listening on http://${config.RIGHTS_HOST}:${config.RIGHTS_PORT}\n`);
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims } from '@openplay/core';
+import { AccountRepository, type AccountView, type AuditEventInput, AuditWriter, RedemptionLedger } from '@openplay/database';
+import { TtlCache } from '@openplay/nest-kit';
+import { RIGHTS_CONFIG } from '../config/config.module';
+import type { RightsConfig } from '../config/rights.config';
+
+export interface Caller {
+  readonly clientAddress: string | null;
+  readonly userAgent: string | null;
+}
+
+/** What one DRM's work produced: the answer, and what the audit row tells about it. */
+export interface DrmWork<T> {
+  readonly result: T;
+  /** 'new', 'renewal', 'release', 'service-certificate' (Widevine); 'ckc' (FairPlay). */
+  readonly requestType: string;
+  /** Only deliveries of a license or CKC consume a credit. */
+  readonly consumesCredit: boolean;
+  readonly device?: Readonly<Record<string, unknown>> | null;
+}
+
+/** Lets the DRM work tell the audit row what it learnt, even when it then refuses. */
+export type AuditNote = (facts: { requestType?: string; device?: Readonly<Record<string, unknown>> | null }) => void;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * One redemption, whatever the DRM: open the token (-4010; another DRM's token: -6002 on FairPlay, -4010 on
+ * Widevine), check the account (-2031, -7011/-6006/-6009), do the DRM work, then consume a credit and write
+ * the audit row in one transaction (-2019 when none is left). Every attempt leaves one audit row before the answer.
+ */
+@Injectable()
+export class Redemptions {
+  private readonly ring: KeyRing;
+  private readonly accountsCache: TtlCache<number, AccountView | null>;
+
+  constructor(
+    @Inject(RIGHTS_CONFIG) private readonly config: RightsConfig,
+    @Inject(AccountRepository) private readonly accounts: AccountRepository,
+    @Inject(AuditWriter) private readonly audit: AuditWriter,
+    @Inject(RedemptionLedger) private readonly ledger: RedemptionLedger,
+  ) {
+    this.ring = parseKeyRing(config.TOKEN_KEYS);
+    this.accountsCache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
+  }
+
+  async redeem<T>(drm: Drm, token: string | null, caller: Caller, work: (claims: TokenClaims, note: AuditNote) => Promise<DrmWork<T>>): Promise<T> {
+    const row: Mutable<AuditEventInput> = {
+      kind: 'redemption',
+      drm,
+      environment: this.config.ENVIRONMENT,
+      accountNumber: null,
+      tokenId: null,
+      kid: null,
+      cookie: null,
+      resultCode: 0,
+      message: null,
+      clientAddress: caller.clientAddress,
+      userAgent: caller.userAgent,
+      requestType: null,
+      device: null,
+    };
+    try {
+      const claims = this.open(drm, token);
+      Object.assign(row, {
+        accountNumber: claims.account,
+        tokenId: claims.tokenId.toString('hex'),
+        kid: claims.kid?.toString('hex') ?? null,
+        cookie: claims.cookie,
+      });
+      const account = await this.accountsCache.get(claims.account, (n: number) => this.accounts.findByNumber(n));
+      if (!account) throw new ExpressPlayError(-4010, 'the token names an account that no longer exists');
+      assertAccountServes(account, drm, false);
+      const done = await work(claims, (facts) => {
+        if (facts.requestType !== undefined) row.requestType = facts.requestType;
+        if (facts.device !== undefined) row.device = facts.device;
+      });
+      row.requestType = done.requestType;
+      row.device = done.device ?? null;
+      if (!done.consumesCredit) {
+        await this.audit.write(row);
+        return done.result;
+      }
+      // The ledger writes the row either way: success, or -2019 when no credit is left.
+      if ((await this.ledger.redeem(claims.account, row)) === 'granted') return done.result;
+    } catch (error) {
+      row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
+      row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
+      await this.audit.write(row);
+      throw error;
+    }
+    throw new ExpressPlayError(-2019, 'the account has no credits left');
+  }
+
+  private open(drm: Drm, token: string | null): TokenClaims {
+    if (!token) throw new ExpressPlayError(-4010, 'no ExpressPlayToken in the query string or headers');
+    const claims = openToken(token, this.ring, Math.floor(Date.now() / 1000));
+    if (claims.environment !== this.config.ENVIRONMENT) {
+      throw new ExpressPlayError(-4010, `the token was issued for the ${claims.environment} environment`);
+    }
+    if (claims.drm !== drm) {
+      throw drm === 'fp'
+        ? new ExpressPlayError(-6002, 'the token is for Widevine')
+        : new ExpressPlayError(-4010, 'the token is for FairPlay');
+    }
+    return claims;
+  }
+}

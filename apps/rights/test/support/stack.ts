@@ -1,0 +1,66 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AccountRepository, createPool, createPrismaClient, type PrismaClient } from '@openplay/database';
+import { cloneTestDatabase, type TestDatabase } from '@openplay/database/testing';
+import { AdminCommands, createTokenGenApp, validateTokenGenConfig } from '@openplay/token-gen';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import { type RightsConfig, validateRightsConfig } from '../../src/config/rights.config';
+import { createCryptoImplementation } from '../../src/crypto/crypto.module';
+import { createRightsApp } from '../../src/main';
+
+export interface Stack {
+  readonly tokenGenUrl: string;
+  readonly rightsUrl: string;
+  readonly rightsConfig: RightsConfig;
+  readonly pool: Pool;
+  readonly admin: AdminCommands;
+}
+
+/**
+ * token-gen and rights on loopback ports over one migrated database of their own, wired as in production
+ * (token-gen's RIGHTS_PUBLIC_URL is the rights server). `env` adds rights settings (Widevine roots, FairPlay credentials).
+ */
+export function useStack(env: () => Record<string, string> = () => ({})): Stack {
+  const state = {} as Stack & { db: TestDatabase; prisma: PrismaClient; apps: NestFastifyApplication[] };
+  beforeAll(async () => {
+    state.db = await cloneTestDatabase();
+    const common = { DATABASE_URL: state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
+    const rightsConfig = validateRightsConfig({ ...common, ...env() });
+    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }));
+    await rights.listen(0, '127.0.0.1');
+    const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
+    const tokenGenConfig = validateTokenGenConfig({ ...common, RIGHTS_PUBLIC_URL: rightsUrl });
+    const tokenGen = await createTokenGenApp(tokenGenConfig);
+    await tokenGen.listen(0, '127.0.0.1');
+    const pool = createPool({ connectionString: state.db.url, poolSize: 2 });
+    state.prisma = createPrismaClient(pool);
+    Object.assign(state, {
+      apps: [rights, tokenGen],
+      rightsConfig,
+      rightsUrl,
+      tokenGenUrl: `http://127.0.0.1:${(tokenGen.getHttpServer().address() as AddressInfo).port}`,
+      pool,
+      admin: new AdminCommands(new AccountRepository(state.prisma), Buffer.from(tokenGenConfig.AUTHENTICATOR_PEPPER, 'hex')),
+    });
+  });
+  afterAll(async () => {
+    for (const app of state.apps ?? []) await app.close();
+    await state.prisma?.$disconnect();
+    await state.pool?.end();
+    await state.db?.drop();
+  });
+  return new Proxy({} as Stack, { get: (_target, key) => state[key as keyof typeof state] });
+}
+
+/** Asks token-gen for a token; returns the rights URL it answered with. */
+export async function tokenUrl(stack: Stack, drm: 'wv' | 'fp', query: string): Promise<string> {
+  const response = await fetch(`${stack.tokenGenUrl}/hms/${drm}/token?${query}&errorFormat=json`);
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
+  return body;
+}
+
+export async function auditRows(pool: Pool, kind = 'redemption'): Promise<Array<Record<string, any>>> {
+  const { rows } = await pool.query('SELECT * FROM audit_events WHERE kind = $1 ORDER BY id', [kind]);
+  return rows;
+}
