@@ -5,3 +5,4 @@ export * from './auth/authenticator-secret';
 export * from './keys';
 export * from './expiry';
 export * from './token';
+export * from './auth/account-rules';
