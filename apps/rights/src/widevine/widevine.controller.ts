@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WIDEVINE_LICENSER } from '../crypto/crypto.module';
 import { Redemptions } from '../redemption/redemption';
 import { bodyBytes, callerOf, tokenOf, wantsJson } from '../redemption/request-info';
+import { challengeKind } from './challenge-kind';
 
 /** `POST /hms/wv/rights/?ExpressPlayToken=…`: the CDM's raw challenge in, a raw SignedMessage out. */
 @Controller('hms/wv/rights')
@@ -30,7 +31,9 @@ export class WidevineController {
             device: done.device ? deviceFacts(done.device) : null,
           };
         } catch (error) {
+          // The refusal's audit row still says what was refused (and, once the device is known, which device).
           if (error instanceof WidevineRefusal && error.device) note({ requestType: 'new', device: deviceFacts(error.device) });
+          else note({ requestType: challengeKind(challenge) });
           throw error;
         }
       });
