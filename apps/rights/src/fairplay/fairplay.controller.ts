@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
-import type { FairPlayPolicy } from '@openplay/core';
+import { ExpressPlayError, type FairPlayPolicy } from '@openplay/core';
 import type { CkcFacts, FairPlayKsm } from '@openplay/crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FAIRPLAY_CERTIFICATES, FAIRPLAY_KSM } from '../crypto/crypto.module';
@@ -22,10 +22,11 @@ export class FairPlayController {
     const response = await this.redemptions.redeem('fp', tokenOf(request), callerOf(request), async (claims, note) => {
       note({ requestType: 'ckc' });
       const { wire, spc } = readSpcRequest(request);
+      // token-gen requires an iv for FairPlay; a token without one is refused rather than served with a made-up IV.
+      if (!claims.iv) throw new ExpressPlayError(-6004, 'the token carries no content IV');
       const { ckc, facts } = await this.ksm.createCkc(spc, {
         contentKey: claims.contentKey,
-        // FairPlay tokens always carry an iv (token-gen requires it).
-        iv: claims.iv ?? Buffer.alloc(16),
+        iv: claims.iv,
         policy: claims.policy as FairPlayPolicy,
       });
       return { result: ckcResponse(wire, ckc), requestType: 'ckc', consumesCredit: true, device: deviceFacts(facts) };
