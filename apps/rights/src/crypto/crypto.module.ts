@@ -1,8 +1,10 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ExpressPlayError } from '@openplay/core';
 import {
+  appleDevelopmentDask,
   createSoftwareFairPlayKsm,
+  type FairPlayCredentialSet,
   createSoftwareWidevineLicenser,
   type FairPlayKsm,
   loadFairPlayCredentials,
@@ -37,9 +39,21 @@ const IMPLEMENTATIONS: Record<string, (config: RightsConfig, env: NodeJS.Process
     });
     if (!config.FAIRPLAY_CREDENTIALS) return { widevine, fairplay: fairPlayUnconfigured, fairplayCertificates: [] };
     const sets = loadFairPlayCredentials(config.FAIRPLAY_CREDENTIALS);
+    if (config.ENVIRONMENT === 'production' && sets.some(isAppleDevelopmentSet)) {
+      throw new Error("Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production");
+    }
     return { widevine, fairplay: createSoftwareFairPlayKsm(sets), fairplayCertificates: sets.map((set) => new X509Certificate(set.certificate).raw) };
   },
 };
+
+/** SHA-1 of the FPS Server SDK's development certificate: it protects nothing (its key and DASk are public). */
+const APPLE_DEVELOPMENT_CERTIFICATE_SHA1 = '5561980aa51f03aa04bca24556c841a71736c771';
+
+/** Apple's development credential set: its certificate, or its published DASk. */
+function isAppleDevelopmentSet(set: FairPlayCredentialSet): boolean {
+  const sha1 = createHash('sha1').update(new X509Certificate(set.certificate).raw).digest('hex');
+  return sha1 === APPLE_DEVELOPMENT_CERTIFICATE_SHA1 || (set.dask !== undefined && set.dask.equals(appleDevelopmentDask()));
+}
 
 const fairPlayUnconfigured: FairPlayKsm = {
   createCkc: () => Promise.reject(new ExpressPlayError(-6004, 'this server has no FairPlay credentials configured')),
