@@ -21,7 +21,7 @@ export interface DrmWork<T> {
 }
 
 /** Lets the DRM work tell the audit row what it learnt, even when it then refuses. */
-export type AuditNote = (facts: { requestType?: string; device?: Readonly<Record<string, unknown>> | null }) => void;
+export type AuditNote = (facts: { requestType?: string | null; device?: Readonly<Record<string, unknown>> | null }) => void;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
