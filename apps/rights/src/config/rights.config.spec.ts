@@ -1,0 +1,29 @@
+import { DEV_TOKEN_KEYS } from '@openplay/nest-kit';
+import { DEV_RENEWAL_SECRET, validateRightsConfig } from './rights.config';
+
+const base = { DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db' };
+
+describe('rights configuration', () => {
+  it('has working development defaults in the test environment', () => {
+    expect(validateRightsConfig(base)).toMatchObject({
+      RIGHTS_PORT: 8081,
+      ENVIRONMENT: 'test',
+      TOKEN_KEYS: DEV_TOKEN_KEYS,
+      WIDEVINE_RENEWAL_SECRET: DEV_RENEWAL_SECRET,
+      CRYPTO_MODULE: 'software',
+      CORS_ORIGINS: '*',
+    });
+  });
+
+  it.each([
+    [{ RIGHTS_PORT: '-1' }, /RIGHTS_PORT/],
+    [{ CRYPTO_MODULE: 'hsm' }, /CRYPTO_MODULE must be software/],
+    [{ WIDEVINE_RENEWAL_SECRET: 'abcd' }, /WIDEVINE_RENEWAL_SECRET must be 64 to 128 hex digits/],
+    [{ WIDEVINE_RENEWAL_DELAY: '0' }, /WIDEVINE_RENEWAL_DELAY/],
+    [{ TOKEN_KEYS: 'nonsense' }, /^Invalid configuration: TOKEN_KEYS: /],
+    [{ ENVIRONMENT: 'production', TOKEN_KEYS: `2:${'12'.repeat(32)}` }, /WIDEVINE_RENEWAL_SECRET: the development secret cannot be used in production/],
+    [{ ENVIRONMENT: 'production', WIDEVINE_RENEWAL_SECRET: '34'.repeat(32) }, /TOKEN_KEYS: the development key ring cannot be used in production/],
+  ])('refuses %o with one clear line', (change, message) => {
+    expect(() => validateRightsConfig({ ...base, ...change })).toThrow(message);
+  });
+});
