@@ -19,6 +19,11 @@ async function main() {
     execFileSync(process.execPath, [require.resolve('turbo/bin/turbo'), 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
   }
   const env = { ...process.env, ENVIRONMENT: process.env.ENVIRONMENT || 'test' };
+  // FairPlay out of the box in the test environment: Apple's public development credentials (FPS Server SDK),
+  // which answer Apple's test SPCs only; real devices need your own deployment package. Production refuses them.
+  if (env.ENVIRONMENT === 'test' && !env.FAIRPLAY_CREDENTIALS) {
+    env.FAIRPLAY_CREDENTIALS = path.join(root, 'apps/rights/test/fixtures/fairplay/credentials.json');
+  }
   const stops = [];
   let embedded = null;
   if (!env.DATABASE_URL) {
