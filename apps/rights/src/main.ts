@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureFastifyApp, createFastifyAdapter, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
 import { AppModule, rightsErrorFormat } from './app.module';
@@ -23,9 +24,11 @@ export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
 export async function createRightsApp(config: RightsConfig, crypto: CryptoImplementation): Promise<NestFastifyApplication> {
   const options = rightsHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, crypto), createFastifyAdapter(options), {
-    logger: config.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
+    // Nest's own messages go through pino once the app is built (below); until then they are buffered.
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoLogger));
   configureFastifyApp(app, options, app.get(Metrics));
   // Browser players POST challenges cross-origin.
   app.enableCors({

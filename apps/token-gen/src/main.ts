@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureFastifyApp, createFastifyAdapter, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
 import { AppModule, tokenGenErrorFormat } from './app.module';
@@ -17,10 +18,12 @@ export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
 export async function createTokenGenApp(config: TokenGenConfig): Promise<NestFastifyApplication> {
   const options = tokenGenHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
-    logger: config.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
+    // Nest's own messages go through pino once the app is built (below); until then they are buffered.
+    bufferLogs: true,
     // Bodies are parsed by configureFastifyApp: only the media types the API takes, as raw text or bytes.
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoLogger));
   configureFastifyApp(app, options, app.get(Metrics));
   app.enableShutdownHooks();
   return app;

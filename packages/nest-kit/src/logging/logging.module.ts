@@ -21,7 +21,8 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: options.level ?? 'info',
-            autoLogging: { ignore: (request: IncomingMessage) => (request.url ?? '').startsWith('/health') },
+            // Behind Nest's middleware layer `url` may be rewritten; `originalUrl` is what the client asked for.
+            autoLogging: { ignore: (request: IncomingMessage & { originalUrl?: string }) => (request.originalUrl ?? request.url ?? '').startsWith('/health') },
             serializers: {
               req: (request: { method?: string; url?: string; headers?: Record<string, unknown>; remoteAddress?: string }) => ({
                 method: request.method,
