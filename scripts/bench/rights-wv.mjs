@@ -1,0 +1,169 @@
+// npm run bench:rights:wv — Widevine licenses/s, p50/p99 and errors of POST /hms/wv/rights/?ExpressPlayToken=…
+// over loopback (rights as a child process, unlimited account, real Postgres), against a baseline (bare Fastify doing
+// one RSA-PSS verification and one RSA-OAEP encryption with the same 2048-bit device keys) in the same run; then
+// checks one audit row per 200. Challenges: a pool built beforehand by the independent client (npm `widevine`)
+// from the crypto package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
+// BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) bound the runs.
+// BENCH_DIAGNOSE=1 adds a run of `08 04` requests on the same rights server (token, account, audit row, HTTP: all
+// but the license crypto and the credit transaction), to show where a license's time goes.
+// Needs the apps built first: npx turbo run build.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+
+const seconds = Number(process.env.BENCH_SECONDS || 10);
+const connections = Number(process.env.BENCH_CONNECTIONS || 32);
+const poolSize = Number(process.env.BENCH_POOL || 200);
+const databasePool = '10';
+const DEVICE_COUNT = 4;
+const SYSTEM_ID = 7777;
+const diagnose = process.env.BENCH_DIAGNOSE === '1';
+
+// The test PKI and client driver are TypeScript test support: load them through a transpile-only .ts hook.
+const require = createRequire(import.meta.url);
+const ts = require(path.join(root, 'node_modules/typescript'));
+require.extensions['.ts'] = (module, filename) => {
+  const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    fileName: filename,
+  });
+  module._compile(outputText, filename);
+};
+const support = path.join(root, 'packages/crypto/test/support/widevine');
+const pki = require(path.join(support, 'test-pki.ts'));
+const { clientChallenge } = require(path.join(support, 'client.ts'));
+const { createPrivateKey, createPublicKey } = await import('node:crypto');
+
+// --- test PKI, devices and the rights settings files
+const keys = JSON.parse(readFileSync(path.join(root, 'packages/crypto/test/fixtures/widevine/test-keys.json'), 'utf8')).keys.map((pem) => {
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+});
+const testRoot = await pki.createRoot(keys[0]);
+const model = await pki.createModel(testRoot, SYSTEM_ID, { keys: keys[1] });
+const devices = [];
+for (let i = 0; i < DEVICE_COUNT; i++) devices.push(await pki.createDevice(model, { keys: keys[2 + i] }));
+const dir = mkdtempSync(path.join(tmpdir(), 'openplay-bench-wv-'));
+writeFileSync(path.join(dir, 'root.bin'), testRoot.certificate);
+const service = diagnose ? await pki.createServiceCertificate(testRoot) : null;
+if (service) {
+  writeFileSync(path.join(dir, 'service.bin'), service.certificate);
+  writeFileSync(path.join(dir, 'service.pem'), service.privateKeyPem);
+}
+writeFileSync(path.join(dir, 'devices.json'), JSON.stringify({ [SYSTEM_ID]: { level: 'L1', status: 'valid' } }));
+writeFileSync(path.join(dir, 'device-keys.json'), JSON.stringify(devices.map((d) => d.keys.publicKey.export({ type: 'spki', format: 'pem' }))));
+
+// --- the challenge pool: each signed by its device; the header tells the baseline which device key verifies it
+const pool = Array.from({ length: poolSize }, (_, i) => ({ device: i % DEVICE_COUNT, session: clientChallenge(devices[i % DEVICE_COUNT]) }));
+// No path in the entries: each run's url gives it (the warm-up's token differs from the measured run's).
+const requests = pool.map(({ device, session }) => ({
+  method: 'POST',
+  body: session.challenge,
+  headers: { 'content-type': 'application/octet-stream', 'x-bench-device': String(device) },
+}));
+
+const db = await scratchDatabase('rights_wv');
+const servers = [];
+try {
+  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
+  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
+  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'apps/token-gen/dist/config/token-gen.config.js'));
+  const pgPool = createPool({ connectionString: db.url, poolSize: 1 });
+  const prisma = createPrismaClient(pgPool);
+  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
+  const { authenticators } = await admin.createAccount({ name: 'bench', credits: null, widevine: true, fairplay: true });
+  await prisma.$disconnect();
+  await pgPool.end();
+
+  // --- tokens from token-gen (one for the measured run, one for the warm-up, whose rows are not counted)
+  const rightsBase = 'http://127.0.0.1:18092';
+  const tokenGen = await startServer(
+    path.join(root, 'apps/token-gen/dist/main.js'),
+    { DATABASE_URL: db.url, TOKEN_GEN_PORT: '18090', TOKEN_GEN_HOST: '127.0.0.1', ENVIRONMENT: 'test', LOG_LEVEL: 'warn', RIGHTS_PUBLIC_URL: rightsBase },
+    18090,
+  );
+  servers.push(tokenGen);
+  const contentKey = '000102030405060708090a0b0c0d0e0f';
+  const kid = 'b366360da82e9c6e0b0984002a362cf2';
+  const token = async (cookie) => {
+    const response = await fetch(
+      `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=${kid}` +
+        `&contentKey=${contentKey}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json`,
+    );
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
+    return new URL(body);
+  };
+  const benchUrl = await token('bench');
+  const warmUrl = await token('warm-up');
+  const diagnoseUrl = await token('diagnose');
+  await tokenGen.stop();
+  servers.pop();
+
+  // --- baseline
+  const baseline = await startServer(
+    path.join(root, 'scripts/bench/baseline-wv-license.mjs'),
+    { PORT: '18093', BASELINE_DEVICE_KEYS: path.join(dir, 'device-keys.json') },
+    18093,
+  );
+  servers.push(baseline);
+  const baselineRun = figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds));
+  await baseline.stop();
+  servers.pop();
+
+  // --- rights
+  const rights = await startServer(
+    path.join(root, 'apps/rights/dist/main.js'),
+    {
+      DATABASE_URL: db.url,
+      RIGHTS_PORT: '18092',
+      RIGHTS_HOST: '127.0.0.1',
+      ENVIRONMENT: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: databasePool,
+      WIDEVINE_TRUSTED_ROOTS: path.join(dir, 'root.bin'),
+      WIDEVINE_DEVICES: path.join(dir, 'devices.json'),
+      WIDEVINE_UNKNOWN_DEVICES: 'reject',
+      ...(service
+        ? { WIDEVINE_SERVICE_CERTIFICATE: path.join(dir, 'service.bin'), WIDEVINE_SERVICE_PRIVATE_KEY: path.join(dir, 'service.pem') }
+        : {}),
+    },
+    18092,
+  );
+  servers.push(rights);
+  // One license checked end to end by the client before measuring (warm-up token): the answers are real licenses.
+  const probe = pool[0].session;
+  const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
+  const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
+  if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
+  const rightsRun = figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href));
+  const extra = [];
+  if (diagnose) {
+    const body = Buffer.from([8, 4]);
+    const run = figures(await warmAndMeasure({ url: diagnoseUrl.href, method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, connections }, seconds));
+    extra.push(
+      `diagnose: rights 08 04 (token, account, audit row; no license crypto, no credit) ${run.perSecond.toFixed(0)} req/s   p50 ${run.p50} ms   p99 ${run.p99} ms   errors ${run.errors}`,
+    );
+  }
+  await rights.stop();
+  servers.pop();
+  const [{ n: rows }] = await query(
+    db.url,
+    "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench'",
+  );
+
+  report(
+    `bench:rights:wv — ${seconds} s, ${connections} connections, ${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`,
+    'lic',
+    { name: 'rights /hms/wv/rights', figures: rightsRun },
+    { name: 'baseline PSS verify+OAEP', figures: baselineRun },
+    [`audit rows of the measured run's licenses: ${rows}; 200 answers: ${rightsRun.ok}${rows === rightsRun.ok ? ' — one row per 200' : ' — MISMATCH'}`, ...extra],
+  );
+  if (rows !== rightsRun.ok || rightsRun.errors > 0 || baselineRun.errors > 0) process.exitCode = 1;
+} finally {
+  for (const server of servers.reverse()) await server.stop();
+  await db.drop();
+  rmSync(dir, { recursive: true, force: true });
+}
