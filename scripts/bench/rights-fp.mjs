@@ -1,0 +1,136 @@
+// npm run bench:rights:fp — FairPlay CKCs/s, p50/p99 and errors of POST /hms/fp/rights/?ExpressPlayToken=… over
+// loopback (rights as a child process with Apple's development credentials, an unlimited account, real Postgres),
+// against a baseline (bare Fastify doing the one RSA-OAEP decryption of the SPC's wrapped key, same 1024-bit key) in
+// the same run; then checks one audit row per 200. Body: Apple's FPS/spc1.bin; token: sealed here with the
+// development TOKEN_KEYS (what token-gen would issue: content key, IV, cookie). One CKC is decrypted and checked
+// for the token's key before measuring.
+// BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32) bound the runs. Needs the apps built first:
+// npx turbo run build.
+import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+
+const seconds = Number(process.env.BENCH_SECONDS || 10);
+const connections = Number(process.env.BENCH_CONNECTIONS || 32);
+const databasePool = '10';
+const RIGHTS_PORT = 18096;
+const BASELINE_PORT = 18097;
+
+const fixtures = path.join(root, 'apps/rights/test/fixtures/fairplay');
+const credentials = path.join(fixtures, 'credentials.json');
+const privateKeyFile = path.join(fixtures, 'dev_private_key.pem');
+const spc = readFileSync(path.join(fixtures, 'fps-spc1.bin'));
+const contentKey = Buffer.alloc(16, 0x3b);
+const iv = Buffer.from('d5fbd6b82ed93e4ef98ae40931ee33b7', 'hex');
+
+const core = await import(path.join(root, 'packages/core/dist/index.js'));
+const { DEV_TOKEN_KEYS } = await import(path.join(root, 'packages/nest-kit/dist/index.js'));
+const { appleDevelopmentDask, deriveAntiReplayKey, openCkc, parseTllvs, FairPlayConstants } = await import(path.join(root, 'packages/crypto/dist/index.js'));
+
+/** The client's side of FPS/spc1 (SK, R1, anti-replay key), recovered with the development key and DASk. */
+function clientSecrets() {
+  const aes = (mode, key, ivOrNull, data) => {
+    const decipher = createDecipheriv(`aes-128-${mode}`, key, ivOrNull).setAutoPadding(false);
+    return Buffer.concat([decipher.update(data), decipher.final()]);
+  };
+  const spck = privateDecrypt({ key: createPrivateKey(readFileSync(privateKeyFile)), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
+  const payload = aes('cbc', spck, spc.subarray(8, 24), spc.subarray(176, 176 + spc.readUInt32BE(172)));
+  const tllvs = new Map(parseTllvs(payload).map((t) => [t.tag, t.value]));
+  const skr1 = tllvs.get(FairPlayConstants.SPC_TAG.sessionKeyR1);
+  const plain = aes('cbc', appleDevelopmentDask(), skr1.subarray(0, 16), skr1.subarray(16, 112));
+  return { sk: plain.subarray(0, 16), antiReplayKey: deriveAntiReplayKey(plain.subarray(36, 80), tllvs.get(FairPlayConstants.SPC_TAG.antiReplaySeed)) };
+}
+
+function checkCkc(ckc) {
+  const secrets = clientSecrets();
+  const encrypted = openCkc(ckc, secrets.antiReplayKey).tllvs.find((t) => t.tag === FairPlayConstants.CKC_TAG.encryptedContentKey)?.value;
+  const decipher = createDecipheriv('aes-128-ecb', secrets.sk, null).setAutoPadding(false);
+  const key = encrypted && Buffer.concat([decipher.update(encrypted.subarray(16, 32)), decipher.final()]);
+  if (!key?.equals(contentKey) || !encrypted.subarray(0, 16).equals(iv)) throw new Error("the probe CKC does not carry the token's key and IV");
+}
+
+const db = await scratchDatabase('rights_fp');
+const servers = [];
+try {
+  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
+  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
+  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'apps/token-gen/dist/config/token-gen.config.js'));
+  const pgPool = createPool({ connectionString: db.url, poolSize: 1 });
+  const prisma = createPrismaClient(pgPool);
+  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
+  const { account } = await admin.createAccount({ name: 'bench', credits: null, widevine: false, fairplay: true });
+  await prisma.$disconnect();
+  await pgPool.end();
+
+  // What token-gen issues for contentKey/iv/cookie (rentalDuration 0, no rightsType), sealed under the dev key ring.
+  const ring = core.parseKeyRing(DEV_TOKEN_KEYS);
+  const now = Math.floor(Date.now() / 1000);
+  const token = (cookie) =>
+    core.sealToken(
+      {
+        tokenId: randomBytes(16),
+        account: account.number,
+        environment: 'test',
+        drm: 'fp',
+        issuedAt: now,
+        expiresAt: now + 3600,
+        cookie,
+        kid: null,
+        contentKey,
+        iv,
+        policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
+      },
+      ring,
+    );
+  const rightsUrl = (cookie) => `http://127.0.0.1:${RIGHTS_PORT}/hms/fp/rights/?ExpressPlayToken=${token(cookie)}`;
+  const benchUrl = rightsUrl('bench');
+  const warmUrl = rightsUrl('warm-up');
+  const request = { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' }, connections };
+
+  // --- baseline
+  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'), { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile }, BASELINE_PORT);
+  servers.push(baseline);
+  const baselineRun = figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds));
+  await baseline.stop();
+  servers.pop();
+
+  // --- rights
+  const rights = await startServer(
+    path.join(root, 'apps/rights/dist/main.js'),
+    {
+      DATABASE_URL: db.url,
+      RIGHTS_PORT: String(RIGHTS_PORT),
+      RIGHTS_HOST: '127.0.0.1',
+      ENVIRONMENT: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: databasePool,
+      FAIRPLAY_CREDENTIALS: credentials,
+    },
+    RIGHTS_PORT,
+  );
+  servers.push(rights);
+  // One CKC decrypted as the client would, before measuring (warm-up token): the answers are real CKCs.
+  const probe = await fetch(warmUrl, { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' } });
+  if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
+  checkCkc(Buffer.from(await probe.arrayBuffer()));
+  const rightsRun = figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl));
+  await rights.stop();
+  servers.pop();
+  const [{ n: rows }] = await query(
+    db.url,
+    "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND drm = 'fp' AND result_code = 0 AND request_type = 'ckc' AND cookie = 'bench'",
+  );
+
+  report(
+    `bench:rights:fp — ${seconds} s, ${connections} connections, Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`,
+    'CKC',
+    { name: 'rights /hms/fp/rights', figures: rightsRun },
+    { name: 'baseline RSA-OAEP decrypt', figures: baselineRun },
+    [`audit rows of the measured run's CKCs: ${rows}; 200 answers: ${rightsRun.ok}${rows === rightsRun.ok ? ' — one row per 200' : ' — MISMATCH'}`],
+  );
+  if (rows !== rightsRun.ok || rightsRun.errors > 0 || baselineRun.errors > 0) process.exitCode = 1;
+} finally {
+  for (const server of servers.reverse()) await server.stop();
+  await db.drop();
+}
