@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ApiExceptionFilter, DatabaseModule, HealthController, LoggingModule, Metrics, MetricsController } from '@openplay/nest-kit';
+import { ApiExceptionFilter, DatabaseModule, HealthController, Metrics, MetricsController } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
 import type { RightsConfig } from './config/rights.config';
 import { CryptoModule, type CryptoImplementation } from './crypto/crypto.module';
@@ -19,7 +19,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule,
-        LoggingModule.forRoot({ level: config.LOG_LEVEL }),
         CryptoModule.forRoot(crypto),
         DatabaseModule.forRootAsync({
           imports: [configModule],

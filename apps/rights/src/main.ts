@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
+import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
 import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
@@ -22,14 +21,13 @@ export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
 
 /** Builds the app ready to listen; tests use it too, so they see what production serves. */
 export async function createRightsApp(config: RightsConfig, crypto: CryptoImplementation): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.LOG_LEVEL);
   const options = rightsHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, crypto), createFastifyAdapter(options), {
-    // Nest's own messages go through pino once the app is built (below); until then they are buffered.
-    bufferLogs: true,
+    logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
-  app.useLogger(app.get(PinoLogger));
-  configureFastifyApp(app, options, app.get(Metrics));
+  configureFastifyApp(app, options, app.get(Metrics), logger);
   // Browser players POST challenges cross-origin.
   app.enableCors({
     origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),

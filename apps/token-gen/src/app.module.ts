@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { readErrorFormat } from '@openplay/core';
-import { ApiExceptionFilter, DatabaseModule, HealthController, LoggingModule, Metrics, MetricsController, requestParams } from '@openplay/nest-kit';
+import { ApiExceptionFilter, DatabaseModule, HealthController, Metrics, MetricsController, requestParams } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AccountGate } from './auth/account-gate';
 import { TOKEN_GEN_CONFIG, TokenGenConfigModule } from './config/config.provider';
@@ -20,7 +20,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule,
-        LoggingModule.forRoot({ level: config.LOG_LEVEL }),
         DatabaseModule.forRootAsync({
           imports: [configModule],
           inject: [TOKEN_GEN_CONFIG],

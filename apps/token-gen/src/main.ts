@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
+import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
 
@@ -16,15 +15,14 @@ export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
 
 /** Builds the app ready to listen; tests use it too, so they see what production serves. */
 export async function createTokenGenApp(config: TokenGenConfig): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.LOG_LEVEL);
   const options = tokenGenHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
-    // Nest's own messages go through pino once the app is built (below); until then they are buffered.
-    bufferLogs: true,
+    logger: new PinoNestLogger(logger),
     // Bodies are parsed by configureFastifyApp: only the media types the API takes, as raw text or bytes.
     bodyParser: false,
   });
-  app.useLogger(app.get(PinoLogger));
-  configureFastifyApp(app, options, app.get(Metrics));
+  configureFastifyApp(app, options, app.get(Metrics), logger);
   app.enableShutdownHooks();
   return app;
 }

@@ -6,5 +6,5 @@ export * from './http/raw-params';
 export * from './metrics/metrics';
 export * from './cache/ttl-cache';
 export * from './config/dev-defaults';
-export * from './logging/logging.module';
+export * from './logging/logger';
 export * from './logging/redact';

@@ -1,5 +1,7 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { redactUrl } from '../logging/redact';
 import type { ErrorFormatResolver } from '../errors/api-exception.filter';
 import type { Metrics } from '../metrics/metrics';
 
@@ -17,10 +19,11 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
 }
 
 /**
- * The parts Nest leaves to Fastify: body parsing and per-route metrics. (Fastify's own errors, such as a body
- * over the limit, reach the app's exception filter through Nest's error handler.)
+ * The parts Nest leaves to Fastify: body parsing, per-route metrics and access logs. (Fastify's own errors, such
+ * as a body over the limit, reach the app's exception filter through Nest's error handler.) Access lines come
+ * from this hook rather than a Nest middleware, which costs every request even when the level hides the line.
  */
-export function configureFastifyApp(app: NestFastifyApplication, options: HttpAppOptions, metrics: Metrics): void {
+export function configureFastifyApp(app: NestFastifyApplication, options: HttpAppOptions, metrics: Metrics, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   for (const { type, as } of options.bodyTypes) {
@@ -31,7 +34,19 @@ export function configureFastifyApp(app: NestFastifyApplication, options: HttpAp
   }
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
-    metrics.observe(route, reply.statusCode, resultCodeOf(request, reply.statusCode), reply.elapsedTime / 1000);
+    const code = resultCodeOf(request, reply.statusCode);
+    metrics.observe(route, reply.statusCode, code, reply.elapsedTime / 1000);
+    if (logger.isLevelEnabled('info') && !request.url.startsWith('/health')) {
+      // Secret parameters lose their values; of the headers only the user agent is kept; bodies never are.
+      logger.info(
+        {
+          req: { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
+          res: { statusCode: reply.statusCode, code },
+          responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
+    }
     done();
   });
 }
