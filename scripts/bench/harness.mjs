@@ -50,7 +50,9 @@ export async function query(url, text, values) {
 
 /** Starts `node file` with env and waits for `GET /health` on the port. */
 export async function startServer(file, env, port) {
-  const child = spawn(process.execPath, [file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_PROFILE=<dir> writes a CPU profile of each server (node --cpu-prof) for finding what dominates.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited with ${child.exitCode}`);
