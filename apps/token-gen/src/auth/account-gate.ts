@@ -36,6 +36,22 @@ export class AccountGate {
 
   /** The account the authenticator names once it passes every check; else the spec's error. */
   async admit(authenticator: Authenticator, drm: Drm): Promise<AccountView> {
+    const account = await this.verify(authenticator);
+    assertAccountServes(account, drm, true);
+    return account;
+  }
+
+  /**
+   * The account for calls that are not token requests (record retrieval, key storage): the same authenticator
+   * rules (-2018) and status (-2031) as a token request, without the DRM switches and the balance.
+   */
+  async authenticate(authenticator: Authenticator): Promise<AccountView> {
+    const account = await this.verify(authenticator);
+    if (account.status !== 'active') throw new ExpressPlayError(-2031);
+    return account;
+  }
+
+  private async verify(authenticator: Authenticator): Promise<AccountView> {
     const credentials = await this.cache.get(authenticator.account, (number: number) => this.accounts.credentials(number));
     const hash = hashAuthenticatorSecret(this.pepper, authenticator.secret);
     if (!credentials || !matchesAnyHash(hash, credentials.hashes[this.environment])) {
@@ -44,7 +60,6 @@ export class AccountGate {
       }
       throw new ExpressPlayError(-2018, 'unknown account or secret');
     }
-    assertAccountServes(credentials.account, drm, true);
     return credentials.account;
   }
 }
