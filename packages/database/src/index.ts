@@ -7,3 +7,4 @@ export * from './audit/audit-event';
 export * from './audit/audit-writer';
 export * from './audit/group-commit';
 export * from './audit/redemption-ledger';
+export * from './keys/stored-key-repository';
