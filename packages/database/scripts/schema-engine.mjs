@@ -26,9 +26,32 @@ export async function createSchemaEngine(connectionString, schemaPath) {
   const log = (line) => {
     if (process.env.PRISMA_SCHEMA_ENGINE_LOG) process.stderr.write(`${line}\n`);
   };
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString, max: 2 }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(wholeScripts(new PrismaPg({ connectionString, max: 2 })));
   const datamodels = [[schemaPath, readFileSync(schemaPath, 'utf8')]];
   return bindings.SchemaEngine.new({ datamodels }, log, adapter);
+}
+
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it on every ';', which breaks function bodies,
+ * string literals and comments that contain one. PostgreSQL takes a whole script in one simple query
+ * (run as one implicit transaction), so migrations are sent whole.
+ */
+function wholeScripts(factory) {
+  const patch = (adapter) => {
+    adapter.executeScript = async function executeScript(script) {
+      try {
+        await this.client.query(script);
+      } catch (error) {
+        this.onError(error);
+      }
+    };
+    return adapter;
+  };
+  const connect = factory.connect.bind(factory);
+  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
+  factory.connect = async () => patch(await connect());
+  factory.connectToShadowDb = async () => patch(await connectToShadowDb());
+  return factory;
 }
 
 export const noFilters = { externalTables: [], externalEnums: [] };
