@@ -419,7 +419,7 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       const rows = await rowsOf(t.tokenId);
       expect(rows).toHaveLength(N);
       expect(rows.filter((r) => r.result_code === 0)).toHaveLength(M);
-      expect(rows.filter((r) => r.result_code === -2019 && r.message === '[-2019] Insufficient tokens available')).toHaveLength(N - M);
+      expect(rows.filter((r) => r.result_code === -2019 && r.message === '[-2019] Insufficient tokens available: the account has no credits left')).toHaveLength(N - M);
       for (const row of rows) expect(row).toMatchObject({ request_type: 'new', cookie: 'wv-credits', account_number: limited.number });
     });
 

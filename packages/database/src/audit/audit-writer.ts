@@ -10,7 +10,7 @@ SELECT * FROM unnest(
   $1::timestamptz[], $2::"AuditKind"[], $3::"Drm"[], $4::"Environment"[], $5::int[], $6::text[], $7::text[],
   $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[])`;
 
-/** Column arrays for one multi-row INSERT of audit events (shared with the redemption ledger). */
+/** Column arrays of audit events, for one multi-row INSERT (and the redemption ledger's batch function). */
 export function auditColumns(events: readonly AuditEventInput[]): unknown[] {
   const now = new Date();
   return [
@@ -31,7 +31,6 @@ export function auditColumns(events: readonly AuditEventInput[]): unknown[] {
   ];
 }
 
-export { INSERT_AUDIT };
 
 /** Writes audit rows durably in group commits; `write` resolves once the row is committed. */
 export class AuditWriter {
