@@ -6,3 +6,4 @@ export * from './keys';
 export * from './expiry';
 export * from './token';
 export * from './auth/account-rules';
+export * from './keystore';

@@ -1,4 +1,4 @@
-import { assertAccountServes, type AccountState } from './account-rules';
+import { assertAccountActive, assertAccountServes, type AccountState } from './account-rules';
 
 const active: AccountState = { status: 'active', credits: null, widevineEnabled: true, fairplayAuthorized: true, fairplayEnabled: true };
 
@@ -17,5 +17,13 @@ describe('assertAccountServes', () => {
     const run = () => assertAccountServes({ ...active, ...change }, drm, checkBalance);
     if (code === null) expect(run).not.toThrow();
     else expect(run).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('assertAccountActive', () => {
+  it('refuses a disabled account with -2031 and ignores DRM switches and credits', () => {
+    const switchedOff: AccountState = { ...active, widevineEnabled: false, fairplayAuthorized: false, credits: 0n };
+    expect(() => assertAccountActive(switchedOff)).not.toThrow();
+    expect(() => assertAccountActive({ ...active, status: 'disabled' })).toThrow(expect.objectContaining({ code: -2031, status: 401 }));
   });
 });

@@ -11,13 +11,18 @@ export interface AccountState {
   readonly fairplayEnabled: boolean;
 }
 
+/** Whether the account may use the service at all: -2031 when disabled. The key store checks only this. */
+export function assertAccountActive(account: Pick<AccountState, 'status'>): void {
+  if (account.status !== 'active') throw new ExpressPlayError(-2031);
+}
+
 /**
  * Whether the account may be served for this DRM, in a fixed order: status (-2031), then the DRM's
  * switches (-7011; -6006 before -6009), then, at issuance, the balance (-2019). Redemptions spend their
  * credit atomically with the audit row instead, so they skip the balance here.
  */
 export function assertAccountServes(account: AccountState, drm: Drm, checkBalance: boolean): void {
-  if (account.status !== 'active') throw new ExpressPlayError(-2031);
+  assertAccountActive(account);
   if (drm === 'wv' && !account.widevineEnabled) throw new ExpressPlayError(-7011);
   if (drm === 'fp' && !account.fairplayAuthorized) throw new ExpressPlayError(-6006);
   if (drm === 'fp' && !account.fairplayEnabled) throw new ExpressPlayError(-6009);

@@ -1,0 +1,3 @@
+export * from './keystore-error';
+export * from './keystore-request';
+export * from './key-object';
