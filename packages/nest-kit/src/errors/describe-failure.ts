@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { ExpressPlayError } from '@openplay/core';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { ApiHttpError } from './api-http-error';
 
 export interface Failure {
   readonly status: number;
@@ -15,6 +16,9 @@ export interface Failure {
 export function describeFailure(exception: unknown): Failure {
   if (exception instanceof ExpressPlayError) {
     return { status: exception.status, code: exception.code, message: exception.message };
+  }
+  if (exception instanceof ApiHttpError) {
+    return { status: exception.status, code: exception.status, message: exception.message };
   }
   const status = httpStatusOf(exception);
   if (exception instanceof HttpException && status !== null && status >= 500) {

@@ -1,3 +1,4 @@
 export * from './api-exception.filter';
+export * from './api-http-error';
 export * from './describe-failure';
 export * from './render-error';
