@@ -35,6 +35,8 @@ describe('token-gen configuration', () => {
     [{ AUTHENTICATOR_PEPPER: 'short' }, /AUTHENTICATOR_PEPPER must be 32 to 128 hex digits/],
     [{ TOKEN_KEYS: '1:abc' }, /^Invalid configuration: TOKEN_KEYS: /],
     [{ MAX_BODY_BYTES: '10' }, /MAX_BODY_BYTES/],
+    [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be 16 to 256 visible ASCII characters/],
+    [{ ADMIN_API_KEY: 'has a space in it, so no good' }, /ADMIN_API_KEY must be 16 to 256 visible ASCII characters/],
   ])('refuses %o with one clear line', (change, message) => {
     let error: Error | undefined;
     try {
@@ -66,5 +68,23 @@ describe('token-gen configuration', () => {
     expect(validateTokenGenConfig({ ...base, ENVIRONMENT: 'production', TOKEN_KEYS: realKeys, AUTHENTICATOR_PEPPER: realPepper }).ENVIRONMENT).toBe(
       'production',
     );
+  });
+
+  it('leaves the admin API off unless ADMIN_API_KEY is set, and refuses a weak key in production', () => {
+    expect(validateTokenGenConfig(base).ADMIN_API_KEY).toBeUndefined();
+    expect(validateTokenGenConfig({ ...base, ADMIN_API_KEY: 'dev-admin-key-123' }).ADMIN_API_KEY).toBe('dev-admin-key-123');
+    const production = { ...base, ENVIRONMENT: 'production', TOKEN_KEYS: realKeys, AUTHENTICATOR_PEPPER: realPepper };
+    for (const weak of ['dev-admin-key-123', 'a'.repeat(64), '12'.repeat(20)]) {
+      let error: Error | undefined;
+      try {
+        validateTokenGenConfig({ ...production, ADMIN_API_KEY: weak });
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toMatch(/^Invalid configuration: ADMIN_API_KEY: too weak for production/);
+      expect(error?.message).not.toContain(weak);
+    }
+    const strong = 'f3a9c1e07b5d2468'.repeat(4);
+    expect(validateTokenGenConfig({ ...production, ADMIN_API_KEY: strong }).ADMIN_API_KEY).toBe(strong);
   });
 });

@@ -55,6 +55,11 @@ export class TokenGenConfig {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
+
+  /** Bearer key of the admin API under /admin; unset, the admin API answers 404 like any unknown path. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'ADMIN_API_KEY must be 16 to 256 visible ASCII characters (no spaces)' })
+  ADMIN_API_KEY?: string;
 }
 
 /** Validates the environment; throws one clear line naming the first bad setting. */
@@ -70,8 +75,16 @@ export function validateTokenGenConfig(env: Record<string, unknown>): TokenGenCo
   if (config.ENVIRONMENT === 'production') {
     if (config.TOKEN_KEYS === DEV_TOKEN_KEYS) throw new Error('Invalid configuration: TOKEN_KEYS: the development key ring cannot be used in production');
     if (config.AUTHENTICATOR_PEPPER === DEV_AUTHENTICATOR_PEPPER) throw new Error('Invalid configuration: AUTHENTICATOR_PEPPER: the development pepper cannot be used in production');
+    if (config.ADMIN_API_KEY !== undefined && isWeakAdminKey(config.ADMIN_API_KEY)) {
+      throw new Error('Invalid configuration: ADMIN_API_KEY: too weak for production: at least 32 characters from a random source (openssl rand -hex 32)');
+    }
   }
   return config;
+}
+
+/** Short, or made of few different characters (aaaa…, 1212…): not a random key. */
+export function isWeakAdminKey(key: string): boolean {
+  return key.length < 32 || new Set(key).size < 8;
 }
 
 function stripEmpty(env: Record<string, unknown>): Record<string, unknown> {
