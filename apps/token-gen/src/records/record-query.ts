@@ -1,0 +1,67 @@
+import type { RawParams } from '@openplay/core';
+import { ApiHttpError } from '@openplay/nest-kit';
+
+/**
+ * What a record retrieval asks for. The modes of ExpressPlay's `/cmiapi/getrecord/` are separate: the latest
+ * records (a page by `start` + `length`, the latest 32 when neither is given), the records of one `cookie`, or
+ * one record by `id`. Combining modes is refused (400) rather than guessed at.
+ */
+export type RecordQuery =
+  | { readonly mode: 'latest'; readonly start: number; readonly length: number }
+  | { readonly mode: 'cookie'; readonly cookie: string }
+  | { readonly mode: 'id'; readonly id: bigint };
+
+export const RECORDS_DEFAULT_LENGTH = 32;
+export const RECORDS_MAX_LENGTH = 1000;
+/** Pages go this deep at most: the log is for trouble-shooting, and a deep OFFSET costs the database. */
+export const RECORDS_MAX_START = 100_000;
+/** A cookie's records: the newest this many. */
+export const RECORDS_COOKIE_LIMIT = 1000;
+const MAX_ID = 2n ** 63n - 1n;
+const MAX_COOKIE_CHARS = 32;
+
+const MODE_PARAMS = ['cookie', 'id', 'start', 'length'] as const;
+
+/** Reads the query's mode parameters (the envelope, errorFormat and customerAuthenticator, is read before). */
+export function parseRecordQuery(params: RawParams): RecordQuery {
+  const given = new Map<string, string>();
+  for (const [name, value] of params) {
+    if (!(MODE_PARAMS as readonly string[]).includes(name)) continue;
+    if (given.has(name)) throw new ApiHttpError(400, `${name} is given more than once`);
+    given.set(name, value);
+  }
+  const modes = [given.has('cookie') && 'cookie', given.has('id') && 'id', (given.has('start') || given.has('length')) && 'start/length'].filter(Boolean);
+  if (modes.length > 1) {
+    throw new ApiHttpError(400, `${modes.join(' and ')} cannot be combined: ask for the latest records (start, length), a cookie's, or one id`);
+  }
+  const cookie = given.get('cookie');
+  if (cookie !== undefined) return { mode: 'cookie', cookie: parseCookie(cookie) };
+  const id = given.get('id');
+  if (id !== undefined) return { mode: 'id', id: parseId(id) };
+  return {
+    mode: 'latest',
+    start: wholeNumber('start', given.get('start'), 0, RECORDS_MAX_START, 0),
+    length: wholeNumber('length', given.get('length'), 1, RECORDS_MAX_LENGTH, RECORDS_DEFAULT_LENGTH),
+  };
+}
+
+function parseCookie(value: string): string {
+  const chars = Array.from(value);
+  // The token endpoints take at most 32 characters without control characters: no other cookie can have records.
+  if (chars.length === 0 || chars.length > MAX_COOKIE_CHARS || /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/.test(value)) {
+    throw new ApiHttpError(400, `cookie must be 1 to ${MAX_COOKIE_CHARS} characters, as in a token request`);
+  }
+  return value;
+}
+
+function parseId(value: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(value) || BigInt(value) > MAX_ID) throw new ApiHttpError(400, 'id must be a record id (a positive whole number)');
+  return BigInt(value);
+}
+
+function wholeNumber(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = /^[0-9]{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) throw new ApiHttpError(400, `${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
