@@ -1,14 +1,16 @@
 import { formatAuthenticator, hashAuthenticatorSecret, newAuthenticatorSecret } from '@openplay/core';
-import type { AccountRepository, AccountView, AuthenticatorView, Environment } from '@openplay/database';
+import type { AccountRepository, AccountView, AuditQuery, AuditRecord, AuditSearch, AuthenticatorView, Environment } from '@openplay/database';
 
 /**
- * What operators can do to accounts. The admin CLI (and later the admin API) are thin shells over this,
- * so both have the same powers and the same rules. Secrets are returned only by the calls that create them.
+ * What operators can do to accounts. The admin CLI and the admin API are thin shells over this, so both have
+ * the same powers and the same rules. Secrets are returned only by the calls that create them. `audit` serves
+ * `logs`; without it (tests that only manage accounts) `logs` is refused.
  */
 export class AdminCommands {
   constructor(
     private readonly accounts: AccountRepository,
     private readonly pepper: Buffer,
+    private readonly audit?: AuditQuery,
   ) {}
 
   async createAccount(input: { name: string; credits: bigint | null; widevine: boolean; fairplay: boolean }) {
@@ -67,6 +69,20 @@ export class AdminCommands {
     if (!(await this.accounts.revokeAuthenticator(number, id))) {
       throw new AdminError(`account ${number} has no live authenticator ${id}`, 'not-found');
     }
+  }
+
+  /** Audit records across accounts by cookie, token id and/or account (all given must match), newest first. */
+  logs(filter: AuditSearch, limit: number): Promise<AuditRecord[]> {
+    if (!this.audit) throw new Error('AdminCommands was built without an AuditQuery');
+    if (filter.cookie === undefined && filter.tokenId === undefined && filter.accountNumber === undefined) {
+      throw new AdminError('give a cookie, a token id or an account to search the logs by', 'invalid');
+    }
+    if (filter.cookie !== undefined && (filter.cookie === '' || Array.from(filter.cookie).length > 32)) {
+      throw new AdminError('a cookie has 1 to 32 characters', 'invalid');
+    }
+    if (filter.tokenId !== undefined && !/^[0-9a-fA-F]{32}$/.test(filter.tokenId)) throw new AdminError('a token id is 32 hex digits', 'invalid');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new AdminError('the limit must be a whole number from 1 to 1000', 'invalid');
+    return this.audit.search({ ...filter, tokenId: filter.tokenId?.toLowerCase() }, limit);
   }
 
   private async required<T>(value: Promise<T | null>, number: number): Promise<T> {

@@ -1,9 +1,11 @@
-import { createPool, createPrismaClient, AccountRepository, type AccountView } from '@openplay/database';
+import { createPool, createPrismaClient, AccountRepository, AuditQuery, type AccountView, type AuditRecord } from '@openplay/database';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateTokenGenConfig } from '../config/token-gen.config';
+import { adminRecordView } from '../records/record-view';
 import { AdminCommands, AdminError } from './admin-commands';
+import { accountNumber, credits, LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, logsLimit, onOff, plainAccount as plain } from './admin-input';
 
 const HELP: Record<string, string> = {
   main: `openplay admin: manage accounts and their authenticators.
@@ -20,6 +22,7 @@ Commands:
   account enable     accept them again
   authenticator add      add an authenticator (for rotation); its secret is shown once
   authenticator revoke   revoke an authenticator
+  logs               issuance and redemption records by cookie, token id or account
 
 Run any command with --help for its arguments. --json prints machine-readable output.
 Environment: DATABASE_URL (default: the embedded database that \`npm start\` created, if any),
@@ -47,6 +50,14 @@ Creates an account with a six-digit public number and one authenticator per envi
 Adds an authenticator; several may be live at once, so a rotation is: add, roll out, revoke the old one.
 The secret is printed now and never again.`,
   'authenticator revoke': 'Usage: authenticator revoke NUMBER ID [--json]\n\nRevokes the authenticator ID (see account show); requests with it then get -2018.',
+  logs: `Usage: logs [--cookie COOKIE] [--token-id TOKEN_ID] [--account NUMBER] [--limit N] [--json]
+
+Audit records (token requests and redemptions, successes and failures) across accounts, newest first.
+At least one of --cookie, --token-id, --account; all given must match.
+  --cookie COOKIE      the cookie of the token request (at most 32 characters)
+  --token-id TOKEN_ID  a token's id (32 hex digits): its issuance and every redemption of it
+  --account NUMBER     only this account's records
+  --limit N            at most N records (default ${LOGS_DEFAULT_LIMIT}, 1 to ${LOGS_MAX_LIMIT})`,
 };
 
 type Out = { json: boolean; print(value: unknown, text: () => string): void };
@@ -68,10 +79,16 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
       fairplay: { type: 'string' },
       environment: { type: 'string' },
       label: { type: 'string' },
+      cookie: { type: 'string' },
+      'token-id': { type: 'string' },
+      account: { type: 'string' },
+      limit: { type: 'string' },
     },
   });
-  const command = positionals.slice(0, 2).join(' ');
-  const args = positionals.slice(2);
+  // Commands are two words (account create), but logs is one.
+  const words = positionals[0] === 'logs' ? 1 : 2;
+  const command = positionals.slice(0, words).join(' ');
+  const args = positionals.slice(words);
   if (values.help || !HELP[command] || command === 'main') {
     process.stdout.write(`${HELP[HELP[command] && command !== 'main' ? command : 'main']}\n`);
     return values.help ? 0 : 2;
@@ -85,7 +102,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   const config = validateTokenGenConfig({ ...env, DATABASE_URL: env.DATABASE_URL || embeddedDatabaseUrl() });
   const pool = createPool({ connectionString: config.DATABASE_URL, poolSize: 2 });
   const prisma = createPrismaClient(pool);
-  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex'));
+  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex'), new AuditQuery(prisma));
   try {
     await dispatch(command, args, values, admin, out);
     return 0;
@@ -161,29 +178,37 @@ async function dispatch(command: string, args: string[], values: Record<string, 
       await admin.revokeAuthenticator(number(), id);
       return out.print({ revoked: id }, () => `authenticator ${id} revoked`);
     }
+    case 'logs': {
+      if (args.length > 0) throw new AdminError(`logs takes options only, not ${args.join(' ')}`, 'invalid');
+      const records = await admin.logs(
+        {
+          cookie: typeof values.cookie === 'string' ? values.cookie : undefined,
+          tokenId: typeof values['token-id'] === 'string' ? values['token-id'] : undefined,
+          accountNumber: typeof values.account === 'string' ? accountNumber(values.account) : undefined,
+        },
+        logsLimit(typeof values.limit === 'string' ? values.limit : undefined),
+      );
+      return out.print(records.map(adminRecordView), () => (records.length ? records.map(describeRecord).join('\n') : 'no records'));
+    }
   }
 }
 
-function accountNumber(text: string | undefined): number {
-  const n = Number(text);
-  if (!text || !/^\d{1,9}$/.test(text) || !Number.isSafeInteger(n)) throw new AdminError('give the account number', 'invalid');
-  return n;
-}
-
-function credits(text: string): bigint {
-  if (!/^\d{1,18}$/.test(text)) throw new AdminError('credits must be a whole number (0 or more) or "unlimited"', 'invalid');
-  return BigInt(text);
-}
-
-function onOff(value: string | boolean | undefined, name: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'on') return true;
-  if (value === 'off') return false;
-  throw new AdminError(`${name} takes on or off`, 'invalid');
-}
-
-function plain(account: AccountView) {
-  return { ...account, credits: account.credits === null ? null : Number(account.credits) };
+function describeRecord(r: AuditRecord): string {
+  const parts = [
+    r.at.toISOString(),
+    `#${r.id}`,
+    `account ${r.accountNumber ?? '-'}`,
+    `${r.kind}${r.requestType ? `/${r.requestType}` : ''}`,
+    r.drm ?? '-',
+    r.resultCode === 0 ? 'ok' : `${r.resultCode}`,
+    `token ${r.tokenId ?? '-'}`,
+    ...(r.kid ? [`kid ${r.kid}`] : []),
+    ...(r.cookie !== null ? [`cookie ${JSON.stringify(r.cookie)}`] : []),
+    ...(r.clientAddress ? [`from ${r.clientAddress}`] : []),
+    ...(r.message ? [r.message] : []),
+    ...(r.device ? [`device ${JSON.stringify(r.device)}`] : []),
+  ];
+  return parts.join('  ');
 }
 
 function describe(a: AccountView): string {
