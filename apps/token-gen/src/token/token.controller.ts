@@ -1,10 +1,15 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Drm } from '@openplay/core';
 import { requestParams } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { TokenIssuer } from './token-issuer';
 
-/** `GET|POST /hms/{wv|fp}/token`: both methods carry the same parameters; POST adds a form body. */
+/**
+ * `GET|POST /hms/{wv|fp}/token`: both methods carry the same parameters; POST adds a form body. Its OpenAPI
+ * description is docs/api-docs.ts (tokenEndpointPaths): @nestjs/swagger's scanner cannot read this route's pattern.
+ */
+@ApiExcludeController()
 @Controller('hms/:drm(wv|fp)/token')
 export class TokenController {
   constructor(@Inject(TokenIssuer) private readonly issuer: TokenIssuer) {}
