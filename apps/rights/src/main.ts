@@ -5,6 +5,7 @@ import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
 import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
+import { setUpRightsDocs } from './docs/openapi';
 
 export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
   return {
@@ -28,6 +29,7 @@ export async function createRightsApp(config: RightsConfig, crypto: CryptoImplem
     bodyParser: false,
   });
   configureFastifyApp(app, options, app.get(Metrics), logger);
+  setUpRightsDocs(app);
   // Browser players POST challenges cross-origin.
   app.enableCors({
     origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),

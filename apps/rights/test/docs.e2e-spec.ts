@@ -1,0 +1,70 @@
+import { useStack } from './support/stack';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
+  const stack = useStack();
+
+  const fetchDocument = async (base: string): Promise<Json> => {
+    const response = await fetch(`${base}/docs/json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const document: Json = await response.json();
+    expect(document.openapi).toMatch(/^3\./);
+    expect(document.info).toMatchObject({ title: expect.stringMatching(/^openplay /), version: expect.any(String) });
+    return document;
+  };
+
+  it('token-gen describes its token endpoints, record retrieval and the admin API', async () => {
+    const document = await fetchDocument(stack.tokenGenUrl);
+    for (const [path, method] of [
+      ['/hms/wv/token', 'get'],
+      ['/hms/wv/token', 'post'],
+      ['/hms/fp/token', 'get'],
+      ['/cmiapi/getrecord', 'get'],
+      ['/admin/accounts', 'post'],
+      ['/admin/accounts/{number}/credits', 'put'],
+      ['/admin/logs', 'get'],
+    ]) {
+      expect(document.paths[path]?.[method]).toBeDefined();
+    }
+    const wv = (document.paths['/hms/wv/token'].get.parameters as Json[]).map((p) => p.name);
+    const fp = (document.paths['/hms/fp/token'].get.parameters as Json[]).map((p) => p.name);
+    expect(wv).toEqual(expect.arrayContaining(['customerAuthenticator', 'errorFormat', 'kid', 'contentKey', 'securityLevel', 'hdcpOutputControl', 'wvExtension', 'cookie', 'expirationTime']));
+    expect(fp).toEqual(expect.arrayContaining(['customerAuthenticator', 'iv', 'rentalDuration', 'fpExtension', 'rightsType']));
+    expect(fp).not.toContain('securityLevel');
+    expect(document.paths['/cmiapi/getrecord'].get.parameters.map((p: Json) => p.name)).toEqual(
+      expect.arrayContaining(['customerAuthenticator', 'cookie', 'id', 'start', 'length']),
+    );
+    expect(document.paths['/admin/logs'].get.security).toEqual([{ bearer: [] }]);
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('rights describes its redemption endpoints', async () => {
+    const document = await fetchDocument(stack.rightsUrl);
+    expect(document.paths['/hms/wv/rights'].post).toMatchObject({ tags: ['widevine'], parameters: [expect.objectContaining({ name: 'ExpressPlayToken' })] });
+    expect(Object.keys(document.paths['/hms/fp/rights'].post.requestBody.content)).toEqual([
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'application/json',
+    ]);
+    expect(document.paths['/hms/fp/cert'].get).toBeDefined();
+  });
+
+  it('both serve Swagger UI at /docs with its assets', async () => {
+    for (const base of [stack.tokenGenUrl, stack.rightsUrl]) {
+      const page = await fetch(`${base}/docs`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const html = await page.text();
+      expect(html).toContain("url: '/docs/json'");
+      for (const asset of ['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js']) {
+        expect(html).toContain(asset);
+        const response = await fetch(`${base}${asset}`);
+        expect(response.status).toBe(200);
+        expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+      }
+    }
+  });
+});
