@@ -18,7 +18,6 @@ const KEK_ID = /^#1\.[0-9a-fA-F]{40}$/;
 // RFC 3339 date-time: 2025-01-31T23:59:59Z, optional fraction (milliseconds are kept), Z or ±hh:mm.
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 type AuthenticatorFields = { authenticator?: Authenticator };
 const AUTHENTICATOR_CHECK = ENVELOPE_CHECKS.find((check) => check.kind === 'param' && check.name === 'customerAuthenticator') as Check<AuthenticatorFields>;
@@ -111,29 +110,26 @@ export interface KeyObjectInput {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** A request body as the app hands it over: JSON text, a form (latin1 text), or none. */
+export type KeyObjectBody = { readonly json: string } | string | null | undefined;
+
 /**
- * The key object of a request body. A JSON body arrives as bytes (`Buffer`): it must be UTF-8 JSON of an object;
- * empty or blank, it says nothing. Without a body, or with a form body (which carries only parameters such as
- * `customerAuthenticator` and `kek`), the key object is empty — except that a form body that looks like JSON
- * (`curl -d '{…}'` without a content type) is refused with 415 rather than silently read as no key at all.
- * Unknown fields (`lastUpdate` echoed back from a GET, for one) are ignored.
+ * The key object of a request body. A JSON body must be an object; empty or blank, it says nothing. Without a
+ * body, or with a form body (which carries only parameters such as `customerAuthenticator` and `kek`), the key
+ * object is empty — except that a form body that looks like JSON (`curl -d '{…}'` without a content type) is
+ * refused with 415 rather than silently read as no key at all. Unknown fields (`lastUpdate` echoed back from a
+ * GET, for one) are ignored.
  */
-export function readKeyObject(body: Buffer | string | null | undefined): KeyObjectInput {
+export function readKeyObject(body: KeyObjectBody): KeyObjectInput {
   if (body === null || body === undefined) return {};
   if (typeof body === 'string') {
     if (/^\s*[{[]/.test(body)) throw new KeystoreError(415, 'send the key object as application/json');
     return {};
   }
-  let text: string;
-  try {
-    text = strictUtf8.decode(body);
-  } catch {
-    throw new KeystoreError(400, 'the body is not UTF-8');
-  }
-  if (text.trim() === '') return {};
+  if (body.json.trim() === '') return {};
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body.json);
   } catch {
     throw new KeystoreError(400, 'the body is not valid JSON');
   }
