@@ -1,21 +1,51 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorFormat } from '@openplay/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { redactUrl } from '../logging/redact';
 import type { ErrorFormatResolver } from '../errors/api-exception.filter';
+import { renderError } from '../errors/render-error';
 import type { Metrics } from '../metrics/metrics';
 
 export interface HttpAppOptions {
   /** Largest accepted request body; larger ones get 413 in the requested error format. */
   readonly bodyLimit: number;
-  /** Media types accepted in request bodies, each handed to the handler as a Buffer or a latin1 string. */
-  readonly bodyTypes: ReadonlyArray<{ readonly type: string; readonly as: 'buffer' | 'string' }>;
+  /** Media types accepted in request bodies; any other type is 415. */
+  readonly bodyTypes: ReadonlyArray<BodyType>;
   readonly formatOf: ErrorFormatResolver;
+  /** Longest path parameter, in characters as sent (Fastify's default: 100); longer ones get 414. */
+  readonly maxParamLength?: number;
+}
+
+export interface BodyType {
+  readonly type: string;
+  /** How the handler gets the body: `buffer` as is, `string` as latin1 text (forms: the handler decodes), `json` as `{ json: <UTF-8 text> }`. */
+  readonly as: 'buffer' | 'string' | 'json';
+  /** Only for request URLs this matches (say, a JSON API next to the form-only token API); elsewhere 415. */
+  readonly paths?: RegExp;
 }
 
 export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
   // ignoreTrailingSlash: the spec's URLs end in `/rights/?ExpressPlayToken=`.
-  return new FastifyAdapter({ bodyLimit: options.bodyLimit, trustProxy: true, return503OnClosing: true, routerOptions: { ignoreTrailingSlash: true } });
+  return new FastifyAdapter({
+    bodyLimit: options.bodyLimit,
+    trustProxy: true,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, ...(options.maxParamLength ? { maxParamLength: options.maxParamLength } : {}) },
+    // The router's own refusals (a path that is not valid percent-encoding, a path parameter over maxParamLength)
+    // in the app's error shape and requested format. Fastify's default body echoes the URL, authenticator included.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      let format: ErrorFormat = 'html';
+      try {
+        format = options.formatOf(request);
+      } catch {
+        // A request too broken to read its errorFormat gets the default.
+      }
+      const rendered = renderError(format, status, status, `[${status}] ${status === 414 ? 'URI Too Long' : 'Malformed URL'}`);
+      void reply.status(status).header('content-type', rendered.contentType).send(rendered.body);
+    },
+  });
 }
 
 /**
@@ -26,11 +56,16 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
 export function configureFastifyApp(app: NestFastifyApplication, options: HttpAppOptions, metrics: Metrics, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
-  for (const { type, as } of options.bodyTypes) {
-    // Bodies are decoded by the handlers themselves (form: lenient percent-decoding; binary: as is).
-    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, body, done) =>
-      done(null, as === 'buffer' ? body : (body as Buffer).toString('latin1')),
-    );
+  for (const { type, as, paths } of options.bodyTypes) {
+    // Bodies are decoded by the handlers themselves (form: lenient percent-decoding; binary: as is; JSON: parsed there).
+    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, body, done) => {
+      if (paths && !paths.test(request.url)) {
+        done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+        return;
+      }
+      const bytes = body as Buffer;
+      done(null, as === 'buffer' ? bytes : as === 'json' ? { json: bytes.toString('utf8') } : bytes.toString('latin1'));
+    });
   }
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
