@@ -6,11 +6,15 @@ import type { FastifyRequest } from 'fastify';
 import { AccountGate } from './auth/account-gate';
 import { TOKEN_GEN_CONFIG, TokenGenConfigModule } from './config/config.provider';
 import type { TokenGenConfig } from './config/token-gen.config';
+import { isKeystorePath } from './keystore/keystore-paths';
+import { KeystoreController } from './keystore/keystore.controller';
+import { KEYSTORE_PROVIDERS } from './keystore/keystore.providers';
 import { TokenController } from './token/token.controller';
 import { TokenIssuer } from './token/token-issuer';
 
-/** Errors, 404s included, come in the format the request's errorFormat asks for (html by default). */
-export const tokenGenErrorFormat = (request: FastifyRequest) => readErrorFormat(requestParams(request.url, request.body));
+/** Errors, 404s included, come in the format the request's errorFormat asks for (html by default); the key store's in JSON. */
+export const tokenGenErrorFormat = (request: FastifyRequest) =>
+  isKeystorePath(request.url) ? 'json' : readErrorFormat(requestParams(request.url, request.body));
 
 @Module({})
 export class AppModule {
@@ -26,10 +30,11 @@ export class AppModule {
           useFactory: (c: TokenGenConfig) => ({ connectionString: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE }),
         }),
       ],
-      controllers: [TokenController, HealthController, MetricsController],
+      controllers: [TokenController, KeystoreController, HealthController, MetricsController],
       providers: [
         AccountGate,
         TokenIssuer,
+        ...KEYSTORE_PROVIDERS,
         Metrics,
         { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(tokenGenErrorFormat) },
       ],

@@ -5,11 +5,20 @@ import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
 
+/** Where JSON bodies are taken: the admin API and the key store (one parser per media type, so one list). */
+const JSON_API_PATH = /^\/(admin|keystore)(\/|\?|$)/;
+
 export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
   return {
     bodyLimit: config.MAX_BODY_BYTES,
-    bodyTypes: [{ type: 'application/x-www-form-urlencoded', as: 'string' }],
+    bodyTypes: [
+      { type: 'application/x-www-form-urlencoded', as: 'string' },
+      // JSON bodies only for the JSON APIs (admin API, key store); the token endpoints keep answering 415 to them.
+      { type: 'application/json', as: 'json', paths: JSON_API_PATH },
+    ],
     formatOf: tokenGenErrorFormat,
+    // A key store path may name up to 100 kids (`^name` ones percent-encoded): the request line bounds it instead.
+    maxParamLength: 16_384,
   };
 }
 

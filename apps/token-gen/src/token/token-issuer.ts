@@ -5,6 +5,7 @@ import {
   type KeyRing,
   MAX_TOKEN_LENGTH,
   type KeySource,
+  openStoredKey,
   parseKeyRing,
   parseTokenRequest,
   type RawParams,
@@ -13,7 +14,7 @@ import {
   sealedTokenLength,
   type TokenClaims,
 } from '@openplay/core';
-import { type AuditEventInput, AuditWriter } from '@openplay/database';
+import { type AccountView, type AuditEventInput, AuditWriter, StoredKeyRepository } from '@openplay/database';
 import { randomBytes } from 'node:crypto';
 import { AccountGate } from '../auth/account-gate';
 import { TOKEN_GEN_CONFIG } from '../config/config.provider';
@@ -37,6 +38,7 @@ export class TokenIssuer {
   constructor(
     @Inject(AccountGate) private readonly gate: AccountGate,
     @Inject(AuditWriter) private readonly audit: AuditWriter,
+    @Inject(StoredKeyRepository) private readonly keys: StoredKeyRepository,
     @Inject(TOKEN_GEN_CONFIG) private readonly config: TokenGenConfig,
   ) {
     this.ring = parseKeyRing(config.TOKEN_KEYS);
@@ -75,7 +77,7 @@ export class TokenIssuer {
         expiresAt: request.expiresAt,
         cookie: request.cookie,
         kid: request.kid,
-        contentKey: await this.contentKey(request.key),
+        contentKey: await this.contentKey(request.key, account),
         iv: request.iv,
         policy: request.policy,
       };
@@ -96,10 +98,12 @@ export class TokenIssuer {
     }
   }
 
-  private async contentKey(source: KeySource): Promise<Buffer> {
+  /** `kek`+`kid`: the account's stored key for kid (-4019 when it has none), opened with the kek (-4024). */
+  private async contentKey(source: KeySource, account: AccountView): Promise<Buffer> {
     if (source.kind !== 'stored') return source.contentKey;
-    // Key storage (kek + kid) arrives with the key store; until then no key is stored anywhere.
-    throw new ExpressPlayError(-4019, 'no key is stored under this kid');
+    const stored = await this.keys.find(account.id, source.kid);
+    if (!stored) throw new ExpressPlayError(-4019, 'no key is stored under this kid');
+    return openStoredKey(stored, source.kek);
   }
 }
 
