@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
+import { setUpTokenGenDocs } from './docs/openapi';
 
 /** Where JSON bodies are taken: the admin API and the key store (one parser per media type, so one list). */
 const JSON_API_PATH = /^\/(admin|keystore)(\/|\?|$)/;
@@ -32,6 +33,7 @@ export async function createTokenGenApp(config: TokenGenConfig): Promise<NestFas
     bodyParser: false,
   });
   configureFastifyApp(app, options, app.get(Metrics), logger);
+  setUpTokenGenDocs(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -1,0 +1,190 @@
+import { useTokenGen } from './support/token-gen-harness';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
+const KEY = '000102030405060708090a0b0c0d0e0f';
+const KID = 'b366360da82e9c6e0b0984002a362cf2';
+
+describe('admin API /admin (real app, real Postgres)', () => {
+  const tg = useTokenGen({ ADMIN_API_KEY });
+
+  const call = (method: string, path: string, body?: unknown, key: string | null = ADMIN_API_KEY, headers: Record<string, string> = {}) =>
+    fetch(`${tg.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const ok = async (response: Response, status = 200): Promise<Json> => {
+    const text = await response.text();
+    expect([response.status, text]).toEqual([status, expect.anything()]);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    return JSON.parse(text);
+  };
+  const error = async (response: Response): Promise<[number, Json]> => [response.status, await response.json()];
+  const token = (authenticator: string, extra = '') =>
+    fetch(
+      `${tg.baseUrl}/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticator)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&errorFormat=json${extra}`,
+    );
+
+  let number: number;
+  let authenticators: { test: string; production: string };
+
+  it('creates an account and returns its authenticators once; they work for token requests', async () => {
+    const created = await ok(await call('POST', '/admin/accounts', { name: 'Acme', credits: 2, fairplay: false }), 201);
+    expect(created).toEqual({
+      account: expect.any(Number),
+      authenticators: { test: expect.stringMatching(/^\d{6},[0-9a-f]{32}$/), production: expect.stringMatching(/^\d{6},[0-9a-f]{32}$/) },
+    });
+    ({ account: number, authenticators } = created);
+    expect(authenticators.test.startsWith(`${number},`)).toBe(true);
+    expect((await token(authenticators.test)).status).toBe(200);
+  });
+
+  it('takes form bodies too', async () => {
+    const created = await ok(
+      await call('POST', '/admin/accounts', 'name=Caf%C3%A9&credits=unlimited&widevine=off', ADMIN_API_KEY, { 'content-type': 'application/x-www-form-urlencoded' }),
+      201,
+    );
+    const shown = await ok(await call('GET', `/admin/accounts/${created.account}`));
+    expect(shown).toMatchObject({ name: 'Café', credits: null, widevineEnabled: false, fairplayEnabled: true });
+  });
+
+  it('lists and shows accounts, never a secret', async () => {
+    const list = await ok(await call('GET', '/admin/accounts'));
+    expect(list.map((a: Json) => a.number)).toContain(number);
+    expect(list.find((a: Json) => a.number === number)).toEqual({
+      id: expect.any(Number),
+      number,
+      name: 'Acme',
+      status: 'active',
+      // Issuance checks the balance; redemptions spend it.
+      credits: 2,
+      widevineEnabled: true,
+      fairplayAuthorized: false,
+      fairplayEnabled: false,
+    });
+    const shown = await ok(await call('GET', `/admin/accounts/${number}`));
+    expect(shown.authenticators).toEqual([
+      { id: expect.any(Number), environment: 'test', label: 'initial', createdAt: expect.any(String), revokedAt: null },
+      { id: expect.any(Number), environment: 'production', label: 'initial', createdAt: expect.any(String), revokedAt: null },
+    ]);
+    expect(JSON.stringify(shown)).not.toContain(authenticators.test.split(',')[1]);
+  });
+
+  it('sets credits, options and status, with the effect on token requests', async () => {
+    expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: 0 }))).credits).toBe(0);
+    expect((await error(await token(authenticators.test)))[1].code).toBe(-2019);
+    expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: 'unlimited' }))).credits).toBeNull();
+    expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: '25' }))).credits).toBe(25);
+    expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: null }))).credits).toBeNull();
+    const options = await ok(await call('PATCH', `/admin/accounts/${number}/options`, { widevineEnabled: false, fairplayAuthorized: true, name: 'Acme Corp' }));
+    expect(options).toMatchObject({ name: 'Acme Corp', widevineEnabled: false, fairplayAuthorized: true, fairplayEnabled: false });
+    expect((await error(await token(authenticators.test)))[1].code).toBe(-7011);
+    await ok(await call('PATCH', `/admin/accounts/${number}/options`, { widevineEnabled: 'on' }));
+    expect((await ok(await call('POST', `/admin/accounts/${number}/disable`))).status).toBe('disabled');
+    expect((await error(await token(authenticators.test)))[1].code).toBe(-2031);
+    expect((await ok(await call('POST', `/admin/accounts/${number}/enable`))).status).toBe('active');
+    expect((await token(authenticators.test)).status).toBe(200);
+  });
+
+  it('adds and revokes authenticators', async () => {
+    const added = await ok(await call('POST', `/admin/accounts/${number}/authenticators`, { environment: 'test', label: 'rotation 1' }), 201);
+    expect(added).toMatchObject({ id: expect.any(Number), environment: 'test', label: 'rotation 1', revokedAt: null, authenticator: expect.stringMatching(new RegExp(`^${number},[0-9a-f]{32}$`)) });
+    expect((await token(added.authenticator)).status).toBe(200);
+    expect(await ok(await call('DELETE', `/admin/accounts/${number}/authenticators/${added.id}`))).toEqual({ revoked: added.id });
+    expect((await error(await token(added.authenticator)))[1].code).toBe(-2018);
+    expect(await error(await call('DELETE', `/admin/accounts/${number}/authenticators/${added.id}`))).toEqual([
+      404,
+      { code: 404, message: `[404] account ${number} has no live authenticator ${added.id}` },
+    ]);
+  });
+
+  it('searches the logs by cookie, token id and account', async () => {
+    const response = await token(authenticators.test, '&cookie=admin-logs-1');
+    const url = await response.text();
+    const logs = await ok(await call('GET', '/admin/logs?cookie=admin-logs-1'));
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ account: number, kind: 'issuance', drm: 'wv', cookie: 'admin-logs-1', resultCode: 0, kid: KID });
+    const tokenId = logs[0].tokenId as string;
+    expect(url).toContain('ExpressPlayToken=');
+    expect((await ok(await call('GET', `/admin/logs?tokenId=${tokenId.toUpperCase()}`))).map((r: Json) => r.id)).toEqual([logs[0].id]);
+    const ofAccount = await ok(await call('GET', `/admin/logs?account=${number}&limit=3`));
+    expect(ofAccount).toHaveLength(3);
+    expect(ofAccount[0].id).toBe(logs[0].id);
+    expect(await ok(await call('GET', '/admin/logs?cookie=admin-logs-1&account=100000'))).toEqual([]);
+  });
+
+  it.each([
+    ['GET', '/admin/accounts/abc', undefined, 400, '[400] give the account number'],
+    ['GET', '/admin/accounts/1', undefined, 404, '[404] no account 1'],
+    ['PUT', '/admin/accounts/1/credits', { credits: 5 }, 404, '[404] no account 1'],
+    ['POST', '/admin/accounts/1/disable', undefined, 404, '[404] no account 1'],
+    ['POST', '/admin/accounts', { credits: 5 }, 400, '[400] name must be a non-empty string of at most 200 characters'],
+    ['POST', '/admin/accounts', '{"name":', 400, '[400] the body is not valid JSON'],
+    ['POST', '/admin/accounts', '[1]', 400, '[400] the body must be a JSON object'],
+    ['POST', '/admin/accounts', { name: 'X', widevine: 'maybe' }, 400, '[400] widevine must be true or false (or on/off)'],
+    ['GET', '/admin/logs', undefined, 400, '[400] give a cookie, a token id or an account to search the logs by'],
+    ['GET', '/admin/logs?tokenId=xyz', undefined, 400, '[400] a token id is 32 hex digits'],
+    ['GET', '/admin/logs?account=1&limit=0', undefined, 400, '[400] the limit must be a whole number from 1 to 1000'],
+    ['GET', '/admin/logs?cookie=a&cookie=b', undefined, 400, '[400] cookie is given more than once'],
+    ['GET', '/admin/nothing', undefined, 404, '[404] Not Found'],
+  ])('%s %s %j → %d', async (method, path, body, status, message) => {
+    expect(await error(await call(method, path, body))).toEqual([status, { code: status, message }]);
+  });
+
+  it('refuses bad credits, options and authenticator input with 400', async () => {
+    const bad = async (method: string, path: string, body: unknown) => (await error(await call(method, path, body)))[0];
+    expect(await bad('PUT', `/admin/accounts/${number}/credits`, { credits: -1 })).toBe(400);
+    expect(await bad('PUT', `/admin/accounts/${number}/credits`, { credits: 1.5 })).toBe(400);
+    expect(await bad('PUT', `/admin/accounts/${number}/credits`, { credits: 'lots' })).toBe(400);
+    expect(await bad('PUT', `/admin/accounts/${number}/credits`, {})).toBe(400);
+    expect(await bad('PATCH', `/admin/accounts/${number}/options`, {})).toBe(400);
+    expect(await bad('POST', `/admin/accounts/${number}/authenticators`, { environment: 'staging' })).toBe(400);
+    expect(await bad('DELETE', `/admin/accounts/${number}/authenticators/x`, undefined)).toBe(400);
+  });
+
+  it.each([
+    ['no Authorization header', null, {}],
+    ['a wrong key', 'test-admin-key-0123456789abcdeX', {}],
+    ['a key of another length', 'short', {}],
+    ['another scheme', null, { authorization: `Basic ${Buffer.from(`admin:${ADMIN_API_KEY}`).toString('base64')}` }],
+  ])('answers 401 JSON to %s, on every route', async (_name, key, headers) => {
+    for (const [method, path] of [
+      ['GET', '/admin/accounts'],
+      ['POST', '/admin/accounts'],
+      ['GET', `/admin/accounts/${number}`],
+      ['DELETE', `/admin/accounts/${number}/authenticators/1`],
+      ['GET', '/admin/logs?cookie=x'],
+    ] as const) {
+      const response = await call(method, path, method === 'POST' ? { name: 'Mallory' } : undefined, key, headers);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="openplay-admin"/);
+      expect(((await response.json()) as Json).code).toBe(401);
+    }
+    expect((await ok(await call('GET', '/admin/accounts'))).some((a: Json) => a.name === 'Mallory')).toBe(false);
+  });
+
+  it('keeps JSON bodies away from the token API (415 there)', async () => {
+    const response = await fetch(`${tg.baseUrl}/hms/wv/token?errorFormat=json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(await error(response)).toEqual([415, { code: 415, message: '[415] Unsupported media type' }]);
+  });
+});
+
+describe('admin API without ADMIN_API_KEY', () => {
+  const tg = useTokenGen();
+
+  it('does not exist: 404 like any unknown path, with or without a key', async () => {
+    for (const headers of [{}, { authorization: 'Bearer test-admin-key-0123456789abcdef' }] as Array<Record<string, string>>) {
+      const response = await fetch(`${tg.baseUrl}/admin/accounts`, { headers });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ code: 404, message: '[404] Not Found' });
+    }
+  });
+});

@@ -1,0 +1,82 @@
+import { AdminError } from '../src/admin/admin-commands';
+import { runAdmin } from '../src/admin/cli';
+import { useTokenGen } from './support/token-gen-harness';
+
+const KEY = '000102030405060708090a0b0c0d0e0f';
+const KID = 'b366360da82e9c6e0b0984002a362cf2';
+
+describe('admin CLI (runAdmin against a test database)', () => {
+  const tg = useTokenGen();
+
+  /** Runs the CLI as `npm run admin -- …` would; returns its exit code and what it printed. */
+  const admin = async (...argv: string[]): Promise<{ code: number; out: string }> => {
+    let out = '';
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += chunk.toString();
+      return true;
+    });
+    try {
+      const code = await runAdmin(argv, { DATABASE_URL: tg.config.DATABASE_URL, AUTHENTICATOR_PEPPER: tg.config.AUTHENTICATOR_PEPPER, ENVIRONMENT: 'test' });
+      return { code, out };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+  const json = async (...argv: string[]) => {
+    const { code, out } = await admin(...argv, '--json');
+    expect(code).toBe(0);
+    return JSON.parse(out);
+  };
+
+  let number: number;
+  let authenticator: string;
+
+  it('creates an account, sets its credits and shows it', async () => {
+    const created = await json('account', 'create', '--name', 'Cli Co', '--credits', '5');
+    number = created.account;
+    authenticator = created.authenticators.test;
+    expect(authenticator).toMatch(new RegExp(`^${number},[0-9a-f]{32}$`));
+    expect(await json('account', 'credits', String(number), '7')).toMatchObject({ number, credits: 7 });
+    const text = await admin('account', 'show', String(number));
+    expect(text.out).toContain(`account ${number} "Cli Co" active, credits 7, widevine on`);
+    await expect(admin('account', 'credits', String(number), 'lots')).rejects.toThrow(AdminError);
+    await expect(admin('account', 'show', '1')).rejects.toMatchObject({ kind: 'not-found', message: 'no account 1' });
+  });
+
+  it('logs: records by cookie, token id and account, as JSON and as text', async () => {
+    const issue = (cookie: string) =>
+      fetch(`${tg.baseUrl}/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticator)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}`);
+    expect((await issue('cli-1')).status).toBe(200);
+    expect((await issue('cli-2')).status).toBe(200);
+    expect((await issue('cli-2')).status).toBe(200);
+    expect((await issue('bad%0Acookie')).status).toBe(400);
+
+    const byCookie = await json('logs', '--cookie', 'cli-2');
+    expect(byCookie).toHaveLength(2);
+    expect(byCookie[0]).toMatchObject({ account: number, kind: 'issuance', drm: 'wv', cookie: 'cli-2', resultCode: 0, kid: KID, tokenId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(BigInt(byCookie[0].id)).toBeGreaterThan(BigInt(byCookie[1].id));
+
+    const byToken = await json('logs', '--token-id', byCookie[1].tokenId);
+    expect(byToken.map((r: { id: string }) => r.id)).toEqual([byCookie[1].id]);
+
+    const latest = await json('logs', '--account', String(number), '--limit', '2');
+    expect(latest).toHaveLength(2);
+    expect(latest[0]).toMatchObject({ tokenId: null, resultCode: -2033 });
+
+    const text = await admin('logs', '--cookie', 'cli-1');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  #\\d+  account ${number}  issuance  wv  ok  token [0-9a-f]{32}  kid ${KID}  cookie "cli-1"  from 127\\.0\\.0\\.1\\n$`));
+    expect((await admin('logs', '--cookie', 'nothing-here')).out).toBe('no records\n');
+  });
+
+  it('logs: --help, and clear refusals', async () => {
+    const help = await admin('logs', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: logs [--cookie COOKIE] [--token-id TOKEN_ID] [--account NUMBER] [--limit N] [--json]');
+    expect((await admin('--help')).out).toContain('logs               issuance and redemption records');
+    await expect(admin('logs')).rejects.toThrow('give a cookie, a token id or an account to search the logs by');
+    await expect(admin('logs', '--account', String(number), '--limit', '0')).rejects.toThrow('the limit must be a whole number from 1 to 1000');
+    await expect(admin('logs', '--token-id', 'nope')).rejects.toThrow('a token id is 32 hex digits');
+    await expect(admin('logs', '--account', 'abc')).rejects.toThrow('give the account number');
+  });
+});
