@@ -485,6 +485,15 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       expect(body).toEqual({ code: 400, message: '[400] Malformed URL' });
     });
 
+    it('is described in the OpenAPI document', async () => {
+      const document = await readJson(await fetch(`${tg.baseUrl}/docs/json`));
+      expect(Object.keys(document.paths)).toEqual(
+        expect.arrayContaining(['/keystore/keys', '/keystore/keycount', '/keystore/keys/{kids}', '/keystore/keys/{kids}/value', '/keystore/keys/{kid}']),
+      );
+      expect(Object.keys(document.paths['/keystore/keys'])).toEqual(expect.arrayContaining(['get', 'post']));
+      expect(Object.keys(document.paths['/keystore/keys/{kid}'])).toEqual(expect.arrayContaining(['put', 'delete']));
+    });
+
     it('refuses more than 100 kids in one path (400)', async () => {
       expect(await errorOf(getKey(Array(101).fill(kid).join(',')))).toEqual([400, 400]);
       expect((await getKey(Array(100).fill(kid).join(',')))[1]).toHaveLength(100);
