@@ -1,0 +1,168 @@
+// npm run bench:crypto — in-process micro-benchmark of the per-request DRM work, each against its unavoidable RSA
+// baseline in the same run (no HTTP, no database): a Widevine NEW license (licenser.handle) vs one RSA-PSS (SHA-1)
+// verification + one RSA-OAEP (SHA-1) encryption with the same RSA-2048 device keys; a FairPlay CKC
+// (ksm.createCkcSync on Apple's FPS/spc1) vs one RSA-OAEP (SHA-1) decryption with the same 1024-bit key; and the
+// token opening (openToken) on its own. Prints µs per operation (median of interleaved rounds), the ratio to the
+// baseline and the non-RSA cost (subject − baseline).
+// MICRO_SECONDS (default 1 per round), MICRO_ROUNDS (default 7). MICRO_CRYPTO_DIST / MICRO_CORE_DIST: another build
+// of packages/crypto / packages/core to measure (e.g. a copy of dist/ from before a change), printed alongside.
+// Needs the packages built first: npx turbo run build.
+import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { root } from './harness.mjs';
+
+const seconds = Number(process.env.MICRO_SECONDS || 1);
+const rounds = Number(process.env.MICRO_ROUNDS || 7);
+const require = createRequire(import.meta.url);
+const ts = require(path.join(root, 'node_modules/typescript'));
+require.extensions['.ts'] = (module, filename) => {
+  const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    fileName: filename,
+  });
+  module._compile(outputText, filename);
+};
+
+const builds = [{ name: 'current', crypto: path.join(root, 'packages/crypto/dist/index.js'), core: path.join(root, 'packages/core/dist/index.js') }];
+if (process.env.MICRO_CRYPTO_DIST || process.env.MICRO_CORE_DIST) {
+  builds.push({
+    name: 'other',
+    crypto: process.env.MICRO_CRYPTO_DIST ? path.resolve(process.env.MICRO_CRYPTO_DIST, 'index.js') : builds[0].crypto,
+    core: process.env.MICRO_CORE_DIST ? path.resolve(process.env.MICRO_CORE_DIST, 'index.js') : builds[0].core,
+  });
+}
+for (const build of builds) {
+  build.cryptoLib = require(build.crypto);
+  build.coreLib = require(build.core);
+}
+
+// --- Widevine: the bench's test PKI (root, model, 4 devices) and a pool of challenges from the independent client
+const support = path.join(root, 'packages/crypto/test/support/widevine');
+const pki = require(path.join(support, 'test-pki.ts'));
+const { clientChallenge } = require(path.join(support, 'client.ts'));
+const keys = JSON.parse(readFileSync(path.join(root, 'packages/crypto/test/fixtures/widevine/test-keys.json'), 'utf8')).keys.map((pem) => {
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+});
+const testRoot = await pki.createRoot(keys[0]);
+const model = await pki.createModel(testRoot, 7777, { keys: keys[1] });
+const devices = [];
+for (let i = 0; i < 4; i++) devices.push(await pki.createDevice(model, { keys: keys[2 + i] }));
+const pool = Array.from({ length: 64 }, (_, i) => ({ device: devices[i % 4], challenge: clientChallenge(devices[i % 4]).challenge }));
+const grant = {
+  kid: Buffer.from('b366360da82e9c6e0b0984002a362cf2', 'hex'),
+  contentKey: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'),
+  policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: null, extensions: [] },
+  tokenId: randomBytes(16),
+  expiresAt: Math.floor(Date.now() / 1000) + 3600,
+};
+for (const build of builds) {
+  build.licenser = build.cryptoLib.createSoftwareWidevineLicenser({
+    trustedRoots: [testRoot.certificate],
+    devices: { 7777: { level: 'L1', status: 'valid' } },
+    unknownDevices: 'reject',
+    renewalSecret: Buffer.alloc(32, 7),
+  });
+}
+/** What the baseline route does: walk the SignedMessage for msg and signature, verify, wrap 16 random bytes. */
+function msgAndSignature(bytes) {
+  const found = {};
+  let offset = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const byte = bytes[offset++];
+      value += (byte & 0x7f) * shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (offset < bytes.length) {
+    const key = varint();
+    if (key % 8 === 0) varint();
+    else {
+      const length = varint();
+      const value = bytes.subarray(offset, offset + length);
+      offset += length;
+      if (key >> 3 === 2) found.msg = value;
+      if (key >> 3 === 3) found.signature = value;
+    }
+  }
+  return found;
+}
+const wvBaseline = (i) => {
+  const { device, challenge } = pool[i % pool.length];
+  const key = device.keys.publicKey;
+  const { msg, signature } = msgAndSignature(challenge);
+  if (!verify('sha1', msg, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }, signature)) throw new Error('bad signature');
+  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, randomBytes(16));
+};
+
+// --- FairPlay: Apple's FPS/spc1 with the development credentials, as bench:rights:fp
+const fixtures = path.join(root, 'apps/rights/test/fixtures/fairplay');
+const spc = readFileSync(path.join(fixtures, 'fps-spc1.bin'));
+const fpKey = createPrivateKey(readFileSync(path.join(fixtures, 'dev_private_key.pem')));
+const fpGrant = {
+  contentKey: Buffer.alloc(16, 0x3b),
+  iv: Buffer.from('d5fbd6b82ed93e4ef98ae40931ee33b7', 'hex'),
+  policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
+};
+for (const build of builds) build.ksm = build.cryptoLib.createSoftwareFairPlayKsm(build.cryptoLib.loadFairPlayCredentials(path.join(fixtures, 'credentials.json')));
+const fpBaseline = () => privateDecrypt({ key: fpKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
+
+// --- token opening, as the rights server does for every request
+const { DEV_TOKEN_KEYS } = require(path.join(root, 'packages/nest-kit/dist/index.js'));
+for (const build of builds) {
+  build.ring = build.coreLib.parseKeyRing(DEV_TOKEN_KEYS);
+  const now = Math.floor(Date.now() / 1000);
+  build.token = build.coreLib.sealToken(
+    { tokenId: randomBytes(16), account: 123456, environment: 'test', drm: 'fp', issuedAt: now, expiresAt: now + 3600, cookie: 'bench', kid: null, contentKey: fpGrant.contentKey, iv: fpGrant.iv, policy: fpGrant.policy },
+    build.ring,
+  );
+}
+
+const cases = [{ name: 'baseline PSS verify + OAEP encrypt (RSA-2048)', group: 'wv', fn: wvBaseline }];
+for (const build of builds) {
+  cases.push({
+    name: `Widevine license (${build.name})`,
+    group: 'wv',
+    fn: (i) => {
+      const outcome = build.licenser.handle(pool[i % pool.length].challenge, grant);
+      if (outcome.kind !== 'license') throw new Error('no license');
+    },
+  });
+}
+cases.push({ name: 'baseline OAEP decrypt (RSA-1024)', group: 'fp', fn: fpBaseline });
+for (const build of builds) cases.push({ name: `FairPlay CKC (${build.name})`, group: 'fp', fn: () => build.ksm.createCkcSync(spc, fpGrant) });
+for (const build of builds) {
+  cases.push({ name: `openToken (${build.name})`, group: 'token', fn: () => build.coreLib.openToken(build.token, build.ring, Math.floor(Date.now() / 1000)) });
+}
+
+/** µs per call over about `seconds`. */
+function time(fn) {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < end) {
+    for (let k = 0; k < 50; k++) fn(n++);
+    now = process.hrtime.bigint();
+  }
+  return Number(now - start) / 1000 / n;
+}
+
+for (const c of cases) time(c.fn); // warm up (JIT, certificate caches)
+const samples = new Map(cases.map((c) => [c, []]));
+for (let r = 0; r < rounds; r++) for (const c of cases) samples.get(c).push(time(c.fn));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const lines = [`== bench:crypto — ${rounds} interleaved rounds of ${seconds} s, median µs per operation`];
+const baselines = new Map();
+for (const c of cases) {
+  const us = median(samples.get(c));
+  if (c.name.startsWith('baseline')) baselines.set(c.group, us);
+  const base = baselines.get(c.group);
+  const extra = base && !c.name.startsWith('baseline') ? `   ${(us / base).toFixed(2)}× baseline   non-RSA ${(us - base).toFixed(1)} µs` : '';
+  lines.push(`${c.name.padEnd(48)} ${us.toFixed(1).padStart(8)} µs${extra}`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
