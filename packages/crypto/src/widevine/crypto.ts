@@ -28,7 +28,8 @@ function shiftLeft(block: Buffer): Buffer {
  * A reusable AES-128-CMAC (RFC 4493) key. One AES-CBC cipher serves the subkey computation and every MAC: CBC computes
  * C_i = AES(P_i ⊕ C_{i-1}), so feeding a message's first block XORed with the previous output restarts the chain
  * from a zero IV — each `mac` equals a fresh CBC-MAC without creating a cipher per MAC (the dominant cost for
- * kilobyte inputs in Node).
+ * kilobyte inputs in Node). A message is laid out once (padded, last block XORed with its subkey) and goes through
+ * the cipher in one call.
  */
 export class Cmac {
   private readonly k1: Buffer;
@@ -40,7 +41,7 @@ export class Cmac {
   constructor(key: Buffer) {
     if (key.length !== 16) throw new RangeError('CMAC key must be 16 bytes');
     this.cipher = createCipheriv('aes-128-cbc', key, ZERO_IV).setAutoPadding(false);
-    const l = this.cipher.update(Buffer.alloc(16)); // AES(K, 0^128)
+    const l = this.cipher.update(ZERO_IV); // AES(K, 0^128)
     this.previous = l;
     this.k1 = shiftLeft(l);
     if (l[0]! & 0x80) this.k1[15] ^= RB;
@@ -48,42 +49,39 @@ export class Cmac {
     if (this.k1[0]! & 0x80) this.k2[15] ^= RB;
   }
 
-  /** CMAC over `parts` concatenated, without copying them (the request bytes are the bulk). */
+  /** CMAC over `parts` concatenated. */
   mac(...parts: Buffer[]): Buffer {
+    return this.macPrepared(this.prepare(parts));
+  }
+
+  /**
+   * `parts` concatenated and laid out for CBC-MAC: padded (10*) to whole blocks, the last block XORed with K1
+   * (complete) or K2 (padded). Changing a byte of the message means XORing the same difference into the layout.
+   */
+  prepare(parts: readonly Buffer[]): Buffer {
     let n = 0;
     for (const part of parts) n += part.length;
     const complete = n > 0 && n % 16 === 0;
-    const lastStart = n === 0 ? 0 : complete ? n - 16 : n - (n % 16);
-    const last = Buffer.alloc(16);
+    const size = complete ? n : n - (n % 16) + 16;
+    const layout = Buffer.allocUnsafe(size);
     let pos = 0;
-    if (lastStart === 0) {
-      for (const part of parts) pos += part.copy(last, pos);
-    } else {
-      const first = Buffer.alloc(16);
-      for (const part of parts) {
-        let i = 0;
-        if (pos < 16) {
-          i = part.copy(first, pos, 0, Math.min(part.length, 16 - pos));
-          pos += i;
-          if (pos === 16) {
-            for (let j = 0; j < 16; j++) first[j]! ^= this.previous[j]!; // restart the chain from a zero IV
-            this.cipher.update(first);
-          }
-        }
-        if (pos >= 16 && pos < lastStart && i < part.length) {
-          const take = Math.min(part.length - i, lastStart - pos);
-          this.cipher.update(part.subarray(i, i + take));
-          pos += take;
-          i += take;
-        }
-        if (pos >= lastStart && i < part.length) pos += part.copy(last, pos - lastStart, i);
-      }
+    for (const part of parts) pos += part.copy(layout, pos);
+    if (!complete) {
+      layout[pos] = 0x80;
+      layout.fill(0, pos + 1);
     }
-    if (!complete) last[n - lastStart] = 0x80;
     const subkey = complete ? this.k1 : this.k2;
-    for (let j = 0; j < 16; j++) last[j]! ^= subkey[j]!;
-    if (lastStart === 0) for (let j = 0; j < 16; j++) last[j]! ^= this.previous[j]!;
-    const out = this.cipher.update(last);
+    const last = size - 16;
+    for (let j = 0; j < 16; j++) layout[last + j]! ^= subkey[j]!;
+    return layout;
+  }
+
+  /** The CMAC of a message laid out by `prepare`, which is left as it was (so it can be reused). */
+  macPrepared(layout: Buffer): Buffer {
+    const previous = this.previous;
+    for (let j = 0; j < 16; j++) layout[j]! ^= previous[j]!; // restart the chain from a zero IV
+    const out = this.cipher.update(layout);
+    for (let j = 0; j < 16; j++) layout[j]! ^= previous[j]!;
     this.previous = out.subarray(out.length - 16);
     return Buffer.from(this.previous);
   }
@@ -98,21 +96,20 @@ export interface DerivedKeys {
   readonly macKeyClient: Buffer;
 }
 
-const ENCRYPTION = Buffer.from('ENCRYPTION\0', 'latin1');
-const AUTHENTICATION = Buffer.from('AUTHENTICATION\0', 'latin1');
+/** Counter byte 1 and the label of each derivation: the AUTHENTICATION context starts with exactly one block. */
+const ENCRYPTION = Buffer.from('\x01ENCRYPTION\0', 'latin1');
+const AUTHENTICATION = Buffer.from('\x01AUTHENTICATION\0', 'latin1');
 const BITS_128 = Buffer.from([0, 0, 0x00, 0x80]);
 const BITS_512 = Buffer.from([0, 0, 0x02, 0x00]);
-const COUNTERS = [1, 2, 3, 4].map((c) => Buffer.from([c]));
 
 /**
  * Widevine's session key derivation (NIST 800-108 counter mode, AES-CMAC PRF, counter byte prepended) over the
  * exact bytes of the request's `SignedMessage.msg`.
  */
 export function deriveSessionKeys(sessionKey: Buffer, requestMsg: Buffer): DerivedKeys {
-  const cmac = new Cmac(sessionKey);
-  const [, , c3, c4] = COUNTERS as [Buffer, Buffer, Buffer, Buffer];
-  const mac = (c: Buffer): Buffer => cmac.mac(c, AUTHENTICATION, requestMsg, BITS_512);
-  return { ...deriveWith(cmac, requestMsg), macKeyClient: Buffer.concat([mac(c3), mac(c4)]) };
+  const macKeys = Buffer.allocUnsafe(64);
+  const encKey = deriveInto(new Cmac(sessionKey), requestMsg, macKeys, 4);
+  return { encKey, macKeyServer: macKeys.subarray(0, 32), macKeyClient: macKeys.subarray(32, 64) };
 }
 
 /**
@@ -120,21 +117,52 @@ export function deriveSessionKeys(sessionKey: Buffer, requestMsg: Buffer): Deriv
  * SIGNING key, so the derived mac_key_client is never used and its two CMACs are skipped.
  */
 export function deriveServerKeys(sessionKey: Buffer, requestMsg: Buffer): Omit<DerivedKeys, 'macKeyClient'> {
-  return deriveWith(new Cmac(sessionKey), requestMsg);
+  const macKeyServer = Buffer.allocUnsafe(32);
+  const encKey = deriveInto(new Cmac(sessionKey), requestMsg, macKeyServer, 2);
+  return { encKey, macKeyServer };
 }
 
-function deriveWith(cmac: Cmac, requestMsg: Buffer): Omit<DerivedKeys, 'macKeyClient'> {
-  const [c1, c2] = COUNTERS as [Buffer, Buffer];
-  const mac = (c: Buffer): Buffer => cmac.mac(c, AUTHENTICATION, requestMsg, BITS_512);
-  return {
-    encKey: cmac.mac(c1, ENCRYPTION, requestMsg, BITS_128),
-    macKeyServer: Buffer.concat([mac(c1), mac(c2)]),
-  };
+/** enc_key; and the first `blocks` AUTHENTICATION outputs (counters 1…blocks) written to `macKeys`. */
+function deriveInto(cmac: Cmac, requestMsg: Buffer, macKeys: Buffer, blocks: number): Buffer {
+  const encKey = cmac.mac(ENCRYPTION, requestMsg, BITS_128);
+  // The AUTHENTICATION messages differ only in their counter byte, the first byte of the layout.
+  const layout = cmac.prepare([AUTHENTICATION, requestMsg, BITS_512]);
+  for (let counter = 1; counter <= blocks; counter++) {
+    if (counter > 1) layout[0]! ^= (counter - 1) ^ counter;
+    cmac.macPrepared(layout).copy(macKeys, 16 * (counter - 1));
+  }
+  return encKey;
+}
+
+/**
+ * AES-128-CBC with PKCS#7 padding of each `[iv, plain]` under one key, on one cipher context: after the first
+ * item, each item's first block is XORed with its IV and the previous ciphertext block, which turns the running
+ * chain into a fresh CBC encryption with that IV. Same bytes as `aesCbcEncrypt(key, iv, plain, true)` per item.
+ */
+export function aesCbcEncryptEach(key: Buffer, items: ReadonlyArray<readonly [iv: Buffer, plain: Buffer]>): Buffer[] {
+  if (items.length === 0) return [];
+  const cipher = createCipheriv('aes-128-cbc', key, items[0]![0]).setAutoPadding(false);
+  const out: Buffer[] = [];
+  let previous: Buffer | undefined;
+  for (const [iv, plain] of items) {
+    if (iv.length !== 16) throw new RangeError('AES-CBC IV must be 16 bytes');
+    const pad = 16 - (plain.length % 16);
+    const block = Buffer.allocUnsafe(plain.length + pad);
+    plain.copy(block, 0);
+    block.fill(pad, plain.length);
+    if (previous) for (let j = 0; j < 16; j++) block[j]! ^= iv[j]! ^ previous[j]!;
+    const encrypted = cipher.update(block);
+    previous = encrypted.subarray(encrypted.length - 16);
+    out.push(encrypted);
+  }
+  return out;
 }
 
 export function aesCbcEncrypt(key: Buffer, iv: Buffer, plain: Buffer, padding: boolean): Buffer {
   const cipher = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(padding);
-  return Buffer.concat([cipher.update(plain), cipher.final()]);
+  const head = cipher.update(plain);
+  const tail = cipher.final();
+  return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }
 
 export function aesCbcDecrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer {

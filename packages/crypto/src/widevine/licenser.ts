@@ -1,4 +1,4 @@
-import { constants, createHmac, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, createHmac, createSecretKey, privateDecrypt, type KeyObject } from 'node:crypto';
 import { ExpressPlayError } from '@openplay/core';
 import {
   CertificateError,
@@ -11,7 +11,8 @@ import {
   type TrustedRoot,
   type VerifiedDeviceChain,
 } from './certificates';
-import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
+import { aesCbcDecrypt, aesCbcEncrypt, aesCbcEncryptEach, deriveServerKeys, equalBytes, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
+import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
 import { keyControlBlock } from './key-control';
@@ -80,7 +81,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
   private readonly verifier: DrmCertificateVerifier;
   private readonly policy: DevicePolicy;
   private readonly service: (ServiceCertificate & { privateKey: KeyObject; response: Buffer }) | undefined;
-  private readonly renewalSecret: Buffer;
+  /** `renewalSecret` (copied) as a KeyObject: HMACs under it skip importing the key each time. */
+  private readonly renewalKey: KeyObject;
   private readonly renewal: WidevineLicenserConfig['renewal'];
   private readonly maxChallengeBytes: number;
   private readonly now: () => number;
@@ -92,7 +94,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     if (!UNKNOWN_DEVICE_POLICIES.has(config.unknownDevices)) {
       throw new Error(`Widevine unknownDevices must be reject, L1, L2 or L3 (got ${JSON.stringify(config.unknownDevices)})`);
     }
-    this.renewalSecret = Buffer.from(config.renewalSecret);
+    this.renewalKey = createSecretKey(Buffer.from(config.renewalSecret));
     this.now = config.now ?? (() => Math.floor(Date.now() / 1000));
     this.maxChallengeBytes = config.maxChallengeBytes ?? DEFAULT_MAX_CHALLENGE_BYTES;
     this.renewal = config.renewal;
@@ -254,7 +256,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       );
     }
 
-    const random = randomBytes(16 * 4 + 8);
+    const random = pooledRandomBytes(16 * 4 + 8);
     const sessionKey = random.subarray(0, 16);
     const signingIv = random.subarray(16, 32);
     const contentIv = random.subarray(32, 48);
@@ -280,15 +282,20 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       type: LicenseType.STREAMING,
       version: 0,
     };
+    // Both containers under enc_key, on one cipher context.
+    const [signingKey, contentKey] = aesCbcEncryptEach(keys.encKey, [
+      [signingIv, macKeys],
+      [contentIv, grant.contentKey],
+    ]) as [Buffer, Buffer];
     const license: License = {
       id,
       policy: this.licensePolicy(grant),
       key: [
-        { iv: signingIv, key: aesCbcEncrypt(keys.encKey, signingIv, macKeys, true), type: KeyType.SIGNING },
+        { iv: signingIv, key: signingKey, type: KeyType.SIGNING },
         {
           id: grant.kid,
           iv: contentIv,
-          key: aesCbcEncrypt(keys.encKey, contentIv, grant.contentKey, true),
+          key: contentKey,
           type: KeyType.CONTENT,
           level: securityLevel,
           required_protection: { hdcp: grant.policy.hdcpOutputControl },
@@ -358,7 +365,11 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
 
   /** 64 bytes: mac_key_server ‖ mac_key_client of one license (see the class comment). */
   private licenseMacKeys(sessionId: Buffer, kid: Buffer): Buffer {
-    return createHmac('sha512', this.renewalSecret).update(MAC_KEYS_LABEL).update(sessionId).update(kid).digest();
+    const input = Buffer.allocUnsafe(MAC_KEYS_LABEL.length + sessionId.length + kid.length);
+    MAC_KEYS_LABEL.copy(input, 0);
+    sessionId.copy(input, MAC_KEYS_LABEL.length);
+    kid.copy(input, MAC_KEYS_LABEL.length + sessionId.length);
+    return createHmac('sha512', this.renewalKey).update(input).digest();
   }
 
   // ------------------------------------------------------------------------------------------------ RENEWAL / RELEASE
@@ -397,7 +408,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
         remaining = duration - Math.max(0, existing?.seconds_since_started ?? 0);
         if (remaining <= 0) throw cannotBuild('the license duration has elapsed; renewal refused');
       }
-      const keyControlIv = randomBytes(16);
+      const keyControlIv = Buffer.from(pooledRandomBytes(16));
       const keyControl = keyControlBlock({
         durationSeconds: remaining,
         nonce: nonceOf(request),
