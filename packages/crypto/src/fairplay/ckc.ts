@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { malformed } from './errors';
 import { aes128 } from './spc';
 import { parseTllvs, type Tllv } from './tllv';
 
 /** ARkey = AES-128-ECB(key = first 16 bytes of SHA-1(R1), anti-replay seed). */
 export function deriveAntiReplayKey(r1: Buffer, antiReplaySeed: Buffer): Buffer {
-  const key = createHash('sha1').update(r1).digest().subarray(0, 16);
+  const key = hash('sha1', r1, 'buffer').subarray(0, 16);
   return aes128('ecb', 'encrypt', key, null, antiReplaySeed);
 }
 

@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { createDecipheriv, createHash, type Decipher } from 'node:crypto';
 import { ExpressPlayError, type FairPlayPolicy } from '@openplay/core';
 import { encodeCkc, deriveAntiReplayKey } from './ckc';
 import {
@@ -17,13 +17,14 @@ import {
   type HdcpRequirement,
   type PlaybackState,
 } from './constants';
+import { pooledRandomBytes } from '../random';
 import { prepareFairPlayCredentials, type FairPlayCredentialSet, type PreparedFairPlayCredentials } from './credentials';
 import { malformed, unauthenticated } from './errors';
 import { keyRulesFromPolicy, type FairPlayKeyRules } from './key-rules';
 import {
   aes128,
   decryptSpcPayload,
-  openSessionKeyR1,
+  openSessionKeyR1With,
   parseSpcContainer,
   parseSpcPayload,
   unwrapSpcKey,
@@ -139,19 +140,7 @@ export interface SoftwareFairPlayKsmOptions {
 }
 
 /** node:crypto randomness, drawn from a pool refilled 8 KiB at a time (one CSPRNG call per ~80 CKCs). */
-const RANDOM_POOL_SIZE = 8192;
-let randomPool = Buffer.alloc(0);
-let randomPoolAt = 0;
-const defaultRandom: RandomSource = (size) => {
-  if (size > RANDOM_POOL_SIZE) return randomFillSync(Buffer.allocUnsafe(size));
-  if (randomPoolAt + size > randomPool.length) {
-    randomPool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_SIZE));
-    randomPoolAt = 0;
-  }
-  const bytes = randomPool.subarray(randomPoolAt, randomPoolAt + size);
-  randomPoolAt += size;
-  return bytes;
-};
+const defaultRandom: RandomSource = pooledRandomBytes;
 
 const CAPABILITY_NAMES: ReadonlyArray<readonly [string, bigint]> = [
   ['hdcp-type1', CAPABILITY.hdcpType1],
@@ -297,6 +286,11 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
   readonly #hdcp?: HdcpRequirement;
   readonly #missingPlaybackState: 'omit' | 'reject';
   readonly certificateHashes: readonly string[];
+  /**
+   * An AES-128-ECB decipher per DASk buffer the provider returned (Fixed and ASk providers return the same
+   * buffer for the same DASk), so [SK..R1] costs no cipher creation; the bytes are compared on every use.
+   */
+  readonly #daskCiphers = new WeakMap<Buffer, { readonly dask: Buffer; readonly ecb: Decipher }>();
 
   constructor(credentials: readonly FairPlayCredentialSet[], options: SoftwareFairPlayKsmOptions) {
     if (credentials.length === 0) throw new Error('FairPlay KSM: no credential set configured');
@@ -315,6 +309,14 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
     this.#hdcp = options.hdcp;
     this.#missingPlaybackState = options.missingPlaybackState ?? 'omit';
     this.certificateHashes = [...byHash.keys()];
+  }
+
+  #daskDecipher(dask: Buffer): Decipher {
+    const cached = this.#daskCiphers.get(dask);
+    if (cached && cached.dask.equals(dask)) return cached.ecb;
+    const ecb = createDecipheriv('aes-128-ecb', dask, null).setAutoPadding(false);
+    this.#daskCiphers.set(dask, { dask: Buffer.from(dask), ecb });
+    return ecb;
   }
 
   openSpc(spc: Buffer): OpenedSpc {
@@ -341,7 +343,7 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
       throw malformed('the DASk provider failed');
     }
     if (!Buffer.isBuffer(dask) || dask.length !== 16) throw malformed('the DASk provider returned no 16-byte key');
-    const session = openSessionKeyR1(payload.sessionKeyR1, payload.sessionKeyR1Integrity, dask);
+    const session = openSessionKeyR1With(payload.sessionKeyR1, payload.sessionKeyR1Integrity, this.#daskDecipher(dask));
     const antiReplayKey = deriveAntiReplayKey(session.r1, payload.antiReplaySeed);
     return { container, credentials, spck, payload, dask, session, antiReplayKey };
   }

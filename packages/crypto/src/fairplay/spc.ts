@@ -1,4 +1,4 @@
-import { constants, createCipheriv, createDecipheriv, privateDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, privateDecrypt, timingSafeEqual, type Decipher, type KeyObject } from 'node:crypto';
 import { REQUIRED_SPC_TAGS, SPC_TAG } from './constants';
 import { malformed, unauthenticated } from './errors';
 import { parseTllvs, type Tllv } from './tllv';
@@ -84,8 +84,23 @@ export function aes128(mode: 'cbc' | 'ecb', direction: 'encrypt' | 'decrypt', ke
       ? createCipheriv(algorithm, key, iv).setAutoPadding(false)
       : createDecipheriv(algorithm, key, iv).setAutoPadding(false);
   const head = cipher.update(data);
+  // Without padding, update() returns every whole block and final() adds nothing: only a partial block needs it
+  // (and makes it throw).
+  if (data.length % 16 === 0) return head;
   const tail = cipher.final();
   return tail.length === 0 ? head : Buffer.concat([head, tail]);
+}
+
+/**
+ * AES-128-CBC decryption of whole blocks on a reusable AES-128-ECB decipher (no padding): ECB keeps no state
+ * between calls, and each block's CBC XOR (with the IV, then with the previous ciphertext block) is done here.
+ */
+export function aes128CbcDecryptWith(ecb: Decipher, iv: Buffer, data: Buffer): Buffer {
+  if (data.length % 16 !== 0 || iv.length !== 16) throw new RangeError('AES-CBC needs whole blocks and a 16-byte IV');
+  const plain = ecb.update(data);
+  for (let j = plain.length - 1; j >= 16; j--) plain[j]! ^= data[j - 16]!;
+  for (let j = 0; j < 16; j++) plain[j]! ^= iv[j]!;
+  return plain;
 }
 
 /** Decrypts the SPC payload (AES-128-CBC with SPCK, no padding). */
@@ -308,7 +323,15 @@ export interface SessionKeyR1 {
  * or the wrong DASk).
  */
 export function openSessionKeyR1(value: Buffer, expectedIntegrity: Buffer, dask: Buffer): SessionKeyR1 {
-  const plain = aes128('cbc', 'decrypt', dask, value.subarray(0, 16), value.subarray(16, 112));
+  return checkSessionKeyR1(aes128('cbc', 'decrypt', dask, value.subarray(0, 16), value.subarray(16, 112)), expectedIntegrity);
+}
+
+/** openSessionKeyR1 with the DASk as a reusable AES-128-ECB decipher; `value` must be the 112-byte TLLV value. */
+export function openSessionKeyR1With(value: Buffer, expectedIntegrity: Buffer, daskEcb: Decipher): SessionKeyR1 {
+  return checkSessionKeyR1(aes128CbcDecryptWith(daskEcb, value.subarray(0, 16), value.subarray(16, 112)), expectedIntegrity);
+}
+
+function checkSessionKeyR1(plain: Buffer, expectedIntegrity: Buffer): SessionKeyR1 {
   const integrity = plain.subarray(80, 96);
   if (expectedIntegrity.length !== 16 || !timingSafeEqual(integrity, expectedIntegrity)) {
     throw unauthenticated('SPC integrity check failed: [SK..R1] does not match its integrity TLLV');
