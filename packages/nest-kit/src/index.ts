@@ -9,3 +9,4 @@ export * from './cache/ttl-cache';
 export * from './config/dev-defaults';
 export * from './logging/logger';
 export * from './logging/redact';
+export * from './config/common-config';

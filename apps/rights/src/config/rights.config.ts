@@ -1,17 +1,11 @@
-import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
-import { assertTokenKeys, DEV_TOKEN_KEYS } from '@openplay/nest-kit';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CommonConfig, toInt, validateConfig } from '@openplay/nest-kit';
 
 /** Public development default for the Widevine renewal secret; production refuses it. */
 export const DEV_RENEWAL_SECRET = '6f70656e706c61792d6465762d72656e6577616c2d7365637265742d31323334';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-
-export class RightsConfig {
-  @IsString()
-  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgresql:// connection URL' })
-  DATABASE_URL!: string;
-
+export class RightsConfig extends CommonConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -20,24 +14,6 @@ export class RightsConfig {
 
   @IsString()
   RIGHTS_HOST = '0.0.0.0';
-
-  @IsIn(['test', 'production'], { message: 'ENVIRONMENT must be test or production' })
-  ENVIRONMENT: 'test' | 'production' = 'test';
-
-  @IsString()
-  TOKEN_KEYS = DEV_TOKEN_KEYS;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  DATABASE_POOL_SIZE = 10;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(60_000)
-  ACCOUNT_CACHE_TTL_MS = 1000;
 
   /** Challenges and SPCs are a few kilobytes; the limit keeps a flood of large bodies cheap to refuse. */
   @Transform(toInt)
@@ -70,27 +46,9 @@ export class RightsConfig {
   @IsString()
   FAIRPLAY_CREDENTIALS?: string;
 
-  @IsOptional()
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-  LOG_LEVEL?: string;
 }
 
 /** Validates the environment; throws one clear line naming the first bad setting. */
 export function validateRightsConfig(env: Record<string, unknown>): RightsConfig {
-  const config = plainToInstance(RightsConfig, Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')), {
-    exposeDefaultValues: true,
-  });
-  const errors = validateSync(config);
-  if (errors.length > 0) {
-    const first = errors[0]!;
-    throw new Error(`Invalid configuration: ${first.property}: ${Object.values(first.constraints ?? {})[0] ?? 'invalid'}`);
-  }
-  assertTokenKeys(config.TOKEN_KEYS);
-  if (config.ENVIRONMENT === 'production') {
-    if (config.TOKEN_KEYS === DEV_TOKEN_KEYS) throw new Error('Invalid configuration: TOKEN_KEYS: the development key ring cannot be used in production');
-    if (config.WIDEVINE_RENEWAL_SECRET === DEV_RENEWAL_SECRET) {
-      throw new Error('Invalid configuration: WIDEVINE_RENEWAL_SECRET: the development secret cannot be used in production');
-    }
-  }
-  return config;
+  return validateConfig(RightsConfig, env, [['WIDEVINE_RENEWAL_SECRET', DEV_RENEWAL_SECRET, 'the development secret']]);
 }

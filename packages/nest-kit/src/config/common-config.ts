@@ -1,0 +1,65 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { assertTokenKeys, DEV_TOKEN_KEYS } from './dev-defaults';
+
+/** Environment values are strings; an empty one counts as unset. */
+export const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** The settings both apps share; each app's config class extends it with its own. */
+export class CommonConfig {
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgresql:// connection URL' })
+  DATABASE_URL!: string;
+
+  @IsIn(['test', 'production'], { message: 'ENVIRONMENT must be test or production' })
+  ENVIRONMENT: 'test' | 'production' = 'test';
+
+  @IsString()
+  TOKEN_KEYS = DEV_TOKEN_KEYS;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** How long an instance caches an account's status, options, credits and authenticators. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  ACCOUNT_CACHE_TTL_MS = 1000;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+}
+
+/** A public development default that ENVIRONMENT=production refuses: [setting, its development value, what it is]. */
+export type DevelopmentDefault<T> = readonly [keyof T & string, string, string];
+
+/**
+ * Reads the environment into `type`, validated; throws one clear line naming the first bad setting, never
+ * its value. In production, the development token keys and every listed development default are refused.
+ */
+export function validateConfig<T extends CommonConfig>(
+  type: new () => T,
+  env: Record<string, unknown>,
+  developmentDefaults: ReadonlyArray<DevelopmentDefault<T>> = [],
+): T {
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const config = plainToInstance(type, set, { exposeDefaultValues: true });
+  const errors = validateSync(config);
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    throw new Error(`Invalid configuration: ${first.property}: ${Object.values(first.constraints ?? {})[0] ?? 'invalid'}`);
+  }
+  assertTokenKeys(config.TOKEN_KEYS);
+  if (config.ENVIRONMENT === 'production') {
+    const refused: Array<DevelopmentDefault<T>> = [['TOKEN_KEYS', DEV_TOKEN_KEYS, 'the development key ring'], ...developmentDefaults];
+    for (const [name, value, what] of refused) {
+      if (config[name] === value) throw new Error(`Invalid configuration: ${name}: ${what} cannot be used in production`);
+    }
+  }
+  return config;
+}
