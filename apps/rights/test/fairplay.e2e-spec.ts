@@ -240,6 +240,12 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
     it('an account with M credits gets exactly M CKCs among N concurrent redemptions; one row each', async () => {
       const M = 3;
       const N = 12;
+      const counter = async (name: string) => {
+        const line = (await (await fetch(`${stack.rightsUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(name));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      const deliveredBefore = await counter('drm_deliveries_total{drm="fp"}');
+      const refusedBefore = await counter('credit_refusals_total{drm="fp",stage="redemption"}');
       const created = await stack.admin.createAccount({ name: 'FP credits', credits: BigInt(M), widevine: false, fairplay: true });
       const url = await issue(stack, encodeURIComponent(created.authenticators.test), `contentKey=${CK1}&iv=${IV1}&cookie=fp-credits`);
       const responses = await Promise.all(Array.from({ length: N }, () => post(url, SPC1)));
@@ -261,6 +267,8 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
       expect(rows.filter((row) => row.result_code === 0)).toHaveLength(M);
       expect(rows.filter((row) => row.result_code === -2019)).toHaveLength(N + 1 - M);
       for (const row of rows) expect(row).toMatchObject({ drm: 'fp', request_type: 'ckc', account_number: created.account.number });
+      expect((await counter('drm_deliveries_total{drm="fp"}')) - deliveredBefore).toBe(M);
+      expect((await counter('credit_refusals_total{drm="fp",stage="redemption"}')) - refusedBefore).toBe(N + 1 - M);
     });
 
     it("records device type, OS version, streaming and HDCP of a CKC's SPC with cookie and token id, never a key", async () => {

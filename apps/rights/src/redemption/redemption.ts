@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims } from '@openplay/core';
 import { AccountRepository, type AccountView, type AuditEventInput, AuditWriter, RedemptionLedger } from '@openplay/database';
-import { TtlCache } from '@openplay/nest-kit';
+import { Metrics, TtlCache } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../config/config.module';
 import type { RightsConfig } from '../config/rights.config';
 
@@ -40,6 +40,7 @@ export class Redemptions {
     @Inject(AccountRepository) private readonly accounts: AccountRepository,
     @Inject(AuditWriter) private readonly audit: AuditWriter,
     @Inject(RedemptionLedger) private readonly ledger: RedemptionLedger,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     this.ring = parseKeyRing(config.TOKEN_KEYS);
     this.accountsCache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
@@ -83,7 +84,11 @@ export class Redemptions {
         return done.result;
       }
       // The ledger writes the row either way: success, or -2019 when no credit is left.
-      if ((await this.ledger.redeem(claims.account, row)) === 'granted') return done.result;
+      if ((await this.ledger.redeem(claims.account, row)) === 'granted') {
+        this.metrics.deliveries.inc({ drm });
+        return done.result;
+      }
+      this.metrics.creditRefusals.inc({ drm, stage: 'redemption' });
     } catch (error) {
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';

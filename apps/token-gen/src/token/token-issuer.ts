@@ -15,6 +15,7 @@ import {
   type TokenClaims,
 } from '@openplay/core';
 import { type AccountView, type AuditEventInput, AuditWriter, StoredKeyRepository } from '@openplay/database';
+import { Metrics } from '@openplay/nest-kit';
 import { randomBytes } from 'node:crypto';
 import { AccountGate } from '../auth/account-gate';
 import { TOKEN_GEN_CONFIG } from '../config/config.provider';
@@ -40,6 +41,7 @@ export class TokenIssuer {
     @Inject(AuditWriter) private readonly audit: AuditWriter,
     @Inject(StoredKeyRepository) private readonly keys: StoredKeyRepository,
     @Inject(TOKEN_GEN_CONFIG) private readonly config: TokenGenConfig,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     this.ring = parseKeyRing(config.TOKEN_KEYS);
     this.rightsBase = config.RIGHTS_PUBLIC_URL.replace(/\/+$/, '');
@@ -88,12 +90,14 @@ export class TokenIssuer {
       }
       const token = sealToken(claims, this.ring);
       await this.audit.write(row);
+      this.metrics.tokensIssued.inc({ drm });
       return `${this.rightsBase}/hms/${drm}/rights/?ExpressPlayToken=${token}`;
     } catch (error) {
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
       row.tokenId = null;
       await this.audit.write(row);
+      if (row.resultCode === -2019) this.metrics.creditRefusals.inc({ drm, stage: 'issuance' });
       throw error;
     }
   }

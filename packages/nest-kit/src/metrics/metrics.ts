@@ -19,6 +19,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tokensIssued = new Counter({
+    name: 'tokens_issued_total',
+    help: 'Tokens issued, by DRM',
+    labelNames: ['drm'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'drm_deliveries_total',
+    help: 'Licenses (wv) and CKCs (fp) delivered, each consuming a credit',
+    labelNames: ['drm'] as const,
+    registers: [this.registry],
+  });
+  readonly creditRefusals = new Counter({
+    name: 'credit_refusals_total',
+    help: 'Requests refused because the account had no credit left (-2019), by DRM and stage (issuance, redemption)',
+    labelNames: ['drm', 'stage'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
