@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, hash, type KeyObject } from 'node:crypto';
 import { verifyPss } from './crypto';
 import { decode, type DrmCertificate, type SignedDrmCertificate } from './proto';
 
@@ -141,7 +141,7 @@ class BoundedCache<V> {
 }
 
 function cacheKey(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('base64');
+  return hash('sha256', bytes, 'base64');
 }
 
 /**

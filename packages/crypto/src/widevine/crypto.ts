@@ -161,6 +161,7 @@ export function aesCbcEncryptEach(key: Buffer, items: ReadonlyArray<readonly [iv
 export function aesCbcEncrypt(key: Buffer, iv: Buffer, plain: Buffer, padding: boolean): Buffer {
   const cipher = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(padding);
   const head = cipher.update(plain);
+  if (!padding && plain.length % 16 === 0) return head; // final() would add nothing
   const tail = cipher.final();
   return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }

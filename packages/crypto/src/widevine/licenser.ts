@@ -19,6 +19,7 @@ import { keyControlBlock } from './key-control';
 import {
   decode,
   encode,
+  encodeSignedMessage,
   type ClientIdentification,
   type ContentIdentification,
   type License,
@@ -306,12 +307,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       protection_scheme: content.protectionScheme,
     };
     const licenseBytes = encode('License', license);
-    const body = encode('SignedMessage', {
-      type: MessageType.LICENSE,
-      msg: licenseBytes,
-      signature: hmacSha256(keys.macKeyServer, licenseBytes),
-      session_key: wrappedSessionKey,
-    });
+    const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(keys.macKeyServer, licenseBytes), wrappedSessionKey);
     return { kind: 'license', body, device };
   }
 
@@ -431,11 +427,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       license = { id, policy: { can_play: false, can_persist: false, can_renew: false }, license_start_time: this.now() };
     }
     const licenseBytes = encode('License', license);
-    const body = encode('SignedMessage', {
-      type: MessageType.LICENSE,
-      msg: licenseBytes,
-      signature: hmacSha256(macKeyServer, licenseBytes),
-    });
+    const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(macKeyServer, licenseBytes));
     return { kind, body };
   }
 }

@@ -445,3 +445,45 @@ export function encode<N extends MessageName>(name: N, value: Shapes[N]): Buffer
   const bytes = TYPES[name].encode(value as unknown as protobuf.Message).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(out: Buffer, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[at++] = value;
+  return at;
+}
+
+/**
+ * `SignedMessage { type, msg, signature, session_key? }` written in one buffer: the same canonical bytes as
+ * `encode('SignedMessage', …)` (fields 1–4 in order), without the writer's intermediate copies. `type` is 0–127.
+ */
+export function encodeSignedMessage(type: number, msg: Buffer, signature: Buffer, sessionKey?: Buffer): Buffer {
+  const fields: Array<[number, Buffer]> = [
+    [0x12, msg],
+    [0x1a, signature],
+  ];
+  if (sessionKey !== undefined) fields.push([0x22, sessionKey]);
+  let size = 2;
+  for (const [, bytes] of fields) size += 1 + varintSize(bytes.length) + bytes.length;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = 0x08;
+  out[1] = type;
+  let at = 2;
+  for (const [key, bytes] of fields) {
+    out[at++] = key;
+    at = writeVarint(out, at, bytes.length);
+    at += bytes.copy(out, at);
+  }
+  return out;
+}
