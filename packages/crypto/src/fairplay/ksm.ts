@@ -239,7 +239,7 @@ function describeSpc(opened: OpenedSpc): Omit<CkcFacts, 'hdcp' | 'keyRules' | 'd
   const { payload, container, session } = opened;
   const facts: { -readonly [K in keyof CkcFacts]?: CkcFacts[K] } = {
     spcVersion: container.version,
-    certificateHash: container.certificateHash.toString('hex'),
+    certificateHash: opened.credentials.certificateHashHex, // the hex the set was looked up by
     protocolVersion: payload.protocolVersionUsed,
     assetId: payload.assetId.toString('hex'),
     transactionId: payload.transactionId.toString('hex'),

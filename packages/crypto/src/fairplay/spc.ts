@@ -1,7 +1,7 @@
 import { constants, createCipheriv, createDecipheriv, privateDecrypt, timingSafeEqual, type Decipher, type KeyObject } from 'node:crypto';
 import { REQUIRED_SPC_TAGS, SPC_TAG } from './constants';
 import { malformed, unauthenticated } from './errors';
-import { parseTllvs, type Tllv } from './tllv';
+import { parseTllvsIndexed, tagAt, type Tllv } from './tllv';
 
 /** SPC container version: 1 = 1024-bit application certificate (OAEP-SHA1), 2 = 2048-bit (OAEP-SHA-256). */
 export type SpcVersion = 1 | 2;
@@ -215,9 +215,7 @@ function parseOfflineSync(value: Buffer): OfflineSync {
  * KDL version) are read when well-formed and otherwise left out.
  */
 export function parseSpcPayload(payload: Buffer): SpcPayload {
-  const tllvs = parseTllvs(payload);
-  const byTag = new Map<string, Tllv>();
-  for (const tllv of tllvs) byTag.set(tllv.tag, tllv);
+  const { tllvs, byTag } = parseTllvsIndexed(payload);
   for (const [name, tag] of REQUIRED_SPC_TAGS) {
     if (!byTag.has(tag)) throw malformed(`SPC lacks the required ${name} TLLV (${tag})`);
   }
@@ -239,7 +237,7 @@ export function parseSpcPayload(payload: Buffer): SpcPayload {
   }
   const returnRequest: string[] = [];
   for (let i = 0; i < request.length; i += 8) {
-    const tag = request.toString('hex', i, i + 8);
+    const tag = tagAt(request, i);
     if (!byTag.has(tag)) throw malformed(`the return request asks for TLLV ${tag}, which the SPC lacks`);
     returnRequest.push(tag);
   }

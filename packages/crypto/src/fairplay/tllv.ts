@@ -21,14 +21,19 @@ export const TLLV_HEADER_SIZE = 16;
  * above the block length, or a duplicate tag. Unknown tags are kept.
  */
 export function parseTllvs(payload: Buffer): Tllv[] {
+  return parseTllvsIndexed(payload).tllvs;
+}
+
+/** parseTllvs, with the TLLVs also indexed by tag (the index is what finds duplicates). */
+export function parseTllvsIndexed(payload: Buffer): { tllvs: Tllv[]; byTag: Map<string, Tllv> } {
   const tllvs: Tllv[] = [];
-  const seen = new Set<string>();
+  const byTag = new Map<string, Tllv>();
   let offset = 0;
   while (offset < payload.length) {
     if (payload.length - offset < TLLV_HEADER_SIZE) {
       throw malformed(`TLLV header truncated at payload offset ${offset}`);
     }
-    const tag = payload.toString('hex', offset, offset + 8);
+    const tag = tagAt(payload, offset);
     const blockLength = payload.readUInt32BE(offset + 8);
     const valueLength = payload.readUInt32BE(offset + 12);
     if (blockLength % 16 !== 0) {
@@ -41,17 +46,40 @@ export function parseTllvs(payload: Buffer): Tllv[] {
     if (end > payload.length) {
       throw malformed(`TLLV ${tag}: block length ${blockLength} overruns the payload`);
     }
-    if (seen.has(tag)) throw malformed(`duplicate TLLV ${tag}`);
-    seen.add(tag);
+    if (byTag.has(tag)) throw malformed(`duplicate TLLV ${tag}`);
     const valueStart = offset + TLLV_HEADER_SIZE;
-    tllvs.push({
+    const tllv: Tllv = {
       tag,
       value: payload.subarray(valueStart, valueStart + valueLength),
       raw: payload.subarray(offset, end),
-    });
+    };
+    tllvs.push(tllv);
+    byTag.set(tag, tllv);
     offset = end;
   }
-  return tllvs;
+  return { tllvs, byTag };
+}
+
+/** Hex spellings of the tags met so far, by their two 32-bit halves: SPCs carry the same few dozen tags. */
+const TAG_NAMES = new Map<number, Map<number, string>>();
+let tagNameCount = 0;
+const MAX_TAG_NAMES = 4096;
+
+/** The 8-byte tag at `offset` as 16 lower-case hex digits (as `toString('hex')`), from a bounded cache. */
+export function tagAt(bytes: Buffer, offset: number): string {
+  const high = bytes.readUInt32BE(offset);
+  const low = bytes.readUInt32BE(offset + 4);
+  let byLow = TAG_NAMES.get(high);
+  let name = byLow?.get(low);
+  if (name === undefined) {
+    name = bytes.toString('hex', offset, offset + 8);
+    if (tagNameCount < MAX_TAG_NAMES) {
+      if (byLow === undefined) TAG_NAMES.set(high, (byLow = new Map()));
+      byLow.set(low, name);
+      tagNameCount++;
+    }
+  }
+  return name;
 }
 
 /** Writes a TLLV header at `offset` of `target`; returns the offset of the value. */
