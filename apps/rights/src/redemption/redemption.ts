@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims } from '@openplay/core';
-import { AccountRepository, type AccountView, type AuditEventInput, AuditWriter, RedemptionLedger } from '@openplay/database';
+import { AccountRepository, type AccountView, type AuditCaller, AuditWriter, newAuditRow, RedemptionLedger } from '@openplay/database';
 import { Metrics, TtlCache } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../config/config.module';
 import type { RightsConfig } from '../config/rights.config';
 
-export interface Caller {
-  readonly clientAddress: string | null;
-  readonly userAgent: string | null;
-}
+export type Caller = AuditCaller;
 
 /** What one DRM's work produced: the answer, and what the audit row tells about it. */
 export interface DrmWork<T> {
@@ -22,8 +19,6 @@ export interface DrmWork<T> {
 
 /** Lets the DRM work tell the audit row what it learnt, even when it then refuses. */
 export type AuditNote = (facts: { requestType?: string | null; device?: Readonly<Record<string, unknown>> | null }) => void;
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * One redemption, whatever the DRM: open the token (-4010; another DRM's token: -6002 on FairPlay, -4010 on
@@ -47,21 +42,7 @@ export class Redemptions {
   }
 
   async redeem<T>(drm: Drm, token: string | null, caller: Caller, work: (claims: TokenClaims, note: AuditNote) => Promise<DrmWork<T>>): Promise<T> {
-    const row: Mutable<AuditEventInput> = {
-      kind: 'redemption',
-      drm,
-      environment: this.config.ENVIRONMENT,
-      accountNumber: null,
-      tokenId: null,
-      kid: null,
-      cookie: null,
-      resultCode: 0,
-      message: null,
-      clientAddress: caller.clientAddress,
-      userAgent: caller.userAgent,
-      requestType: null,
-      device: null,
-    };
+    const row = newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller);
     try {
       const claims = this.open(drm, token);
       Object.assign(row, {

@@ -14,17 +14,14 @@ import {
   sealedTokenLength,
   type TokenClaims,
 } from '@openplay/core';
-import { type AccountView, type AuditEventInput, AuditWriter, StoredKeyRepository } from '@openplay/database';
+import { type AccountView, type AuditCaller, AuditWriter, newAuditRow, StoredKeyRepository } from '@openplay/database';
 import { Metrics } from '@openplay/nest-kit';
 import { randomBytes } from 'node:crypto';
 import { AccountGate } from '../auth/account-gate';
 import { TOKEN_GEN_CONFIG } from '../config/config.provider';
 import type { TokenGenConfig } from '../config/token-gen.config';
 
-export interface CallerInfo {
-  readonly clientAddress: string | null;
-  readonly userAgent: string | null;
-}
+export type CallerInfo = AuditCaller;
 
 /**
  * Issues tokens. The order of checks is fixed (packages/core/README.md): envelope (errorFormat,
@@ -49,19 +46,7 @@ export class TokenIssuer {
 
   /** The license acquisition URL for a valid request; throws ExpressPlayError otherwise (after auditing it). */
   async issue(drm: Drm, params: RawParams, caller: CallerInfo): Promise<string> {
-    const row: Mutable<AuditEventInput> = {
-      kind: 'issuance',
-      drm,
-      environment: this.config.ENVIRONMENT,
-      accountNumber: null,
-      tokenId: null,
-      kid: null,
-      cookie: null,
-      resultCode: 0,
-      message: null,
-      clientAddress: caller.clientAddress,
-      userAgent: caller.userAgent,
-    };
+    const row = newAuditRow('issuance', drm, this.config.ENVIRONMENT, caller);
     try {
       const envelope = readEnvelope(params);
       const account = await this.gate.admit(envelope.authenticator, drm);
@@ -110,5 +95,3 @@ export class TokenIssuer {
     return openStoredKey(stored, source.kek);
   }
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };

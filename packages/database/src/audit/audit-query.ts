@@ -1,24 +1,13 @@
 import type { Prisma, PrismaClient } from '../generated/client';
-import type { AuditKind, Drm, Environment } from '../generated/enums';
+import type { AuditEventInput } from './audit-event';
 
-/** One stored audit row as read back (record retrieval, the admin's logs). */
-export interface AuditRecord {
+/** One stored audit row as read back (record retrieval, the admin's logs): what was written, plus id and time. */
+export type AuditRecord = Omit<AuditEventInput, 'at' | 'requestType' | 'device'> & {
   readonly id: bigint;
   readonly at: Date;
-  readonly kind: AuditKind;
-  readonly drm: Drm | null;
-  readonly environment: Environment;
-  readonly accountNumber: number | null;
-  readonly tokenId: string | null;
-  readonly kid: string | null;
-  readonly cookie: string | null;
-  readonly resultCode: number;
-  readonly message: string | null;
-  readonly clientAddress: string | null;
-  readonly userAgent: string | null;
   readonly requestType: string | null;
   readonly device: unknown;
-}
+};
 
 /** Filters of the operators' search; at least one is required, all given ones must match. */
 export interface AuditSearch {
