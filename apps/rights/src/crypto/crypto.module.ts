@@ -9,6 +9,7 @@ import {
   type FairPlayKsm,
   loadFairPlayCredentials,
   loadWidevineConfig,
+  parseTrustedRoot,
   type WidevineLicenser,
 } from '@openplay/crypto';
 import type { RightsConfig } from '../config/rights.config';
@@ -32,8 +33,14 @@ export interface CryptoImplementation {
  */
 const IMPLEMENTATIONS: Record<string, (config: RightsConfig, env: NodeJS.ProcessEnv) => CryptoImplementation> = {
   software: (config, env) => {
+    const widevineConfig = loadWidevineConfig(env, config.ENVIRONMENT);
+    if (config.ENVIRONMENT === 'production' && (widevineConfig.trustedRoots ?? []).some(isDevelopmentWidevineRoot)) {
+      throw new Error(
+        'Invalid configuration: WIDEVINE_TRUSTED_ROOTS: the development Widevine root (apps/rights/dev/widevine) cannot be used in production',
+      );
+    }
     const widevine = createSoftwareWidevineLicenser({
-      ...loadWidevineConfig(env, config.ENVIRONMENT),
+      ...widevineConfig,
       renewalSecret: Buffer.from(config.WIDEVINE_RENEWAL_SECRET, 'hex'),
       renewal: config.WIDEVINE_RENEWAL_DELAY ? { delaySeconds: config.WIDEVINE_RENEWAL_DELAY } : undefined,
     });
@@ -45,6 +52,16 @@ const IMPLEMENTATIONS: Record<string, (config: RightsConfig, env: NodeJS.Process
     return { widevine, fairplay: createSoftwareFairPlayKsm(sets), fairplayCertificates: sets.map((set) => new X509Certificate(set.certificate).raw) };
   },
 };
+
+/**
+ * SHA-256 of the PKCS#1 public key of the development Widevine root (apps/rights/dev/widevine/root.bin): its
+ * private key is committed beside it, so it vouches for nothing.
+ */
+export const DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT = 'd36b12860e80e5c1e57c5c9704962775d5574168bc2ae93ad30f29109a5d65a4';
+
+function isDevelopmentWidevineRoot(root: Buffer): boolean {
+  return parseTrustedRoot(root).fingerprint === DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT;
+}
 
 /** SHA-1 of the FPS Server SDK's development certificate: it protects nothing (its key and DASk are public). */
 const APPLE_DEVELOPMENT_CERTIFICATE_SHA1 = '5561980aa51f03aa04bca24556c841a71736c771';
