@@ -1,6 +1,7 @@
 // `npm start`: builds, brings up PostgreSQL (DATABASE_URL, or an embedded server under .data/), applies
 // migrations, creates a demo account on first run, then runs token-gen (and rights, once built) until
-// interrupted. Prints a curl line that gets a token exactly as printed.
+// interrupted. Prints a curl line that gets a token exactly as printed. In the test environment it also
+// defaults the DRM credentials to public development ones and enables the admin API with a generated key.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,23 @@ async function main() {
   if (env.ENVIRONMENT === 'test' && !env.FAIRPLAY_CREDENTIALS) {
     env.FAIRPLAY_CREDENTIALS = path.join(root, 'apps/rights/test/fixtures/fairplay/credentials.json');
   }
+  // Widevine likewise: the development PKI of apps/rights/dev/widevine (a test root of ours, its service certificate,
+  // a devices list naming the development device that `npm run smoke` plays with). Production refuses that root.
+  if (env.ENVIRONMENT === 'test') {
+    const dev = (file) => path.join(root, 'apps/rights/dev/widevine', file);
+    if (!env.WIDEVINE_TRUSTED_ROOTS) env.WIDEVINE_TRUSTED_ROOTS = dev('root.bin');
+    // The service certificate is signed by the development root: only useful while that root is trusted.
+    const devRootTrusted = env.WIDEVINE_TRUSTED_ROOTS.split(',').some((file) => path.resolve(root, file.trim()) === dev('root.bin'));
+    if (devRootTrusted && !env.WIDEVINE_SERVICE_CERTIFICATE && !env.WIDEVINE_SERVICE_PRIVATE_KEY) {
+      env.WIDEVINE_SERVICE_CERTIFICATE = dev('service.bin');
+      env.WIDEVINE_SERVICE_PRIVATE_KEY = dev('service-key.pem');
+    }
+    if (!env.WIDEVINE_DEVICES) env.WIDEVINE_DEVICES = dev('devices.json');
+  }
+  // The admin API too (the smoke test creates its account through it): a generated key kept in .data/.
+  const adminKeyFile = path.join(dataDir, 'admin-api-key');
+  const generatedAdminKey = env.ENVIRONMENT === 'test' && !env.ADMIN_API_KEY;
+  if (generatedAdminKey) env.ADMIN_API_KEY = adminApiKey(adminKeyFile);
   const stops = [];
   let embedded = null;
   if (!env.DATABASE_URL) {
@@ -72,6 +90,7 @@ async function main() {
         `&kid=^demo-kid&contentKey=000102030405060708090a0b0c0d0e0f&securityLevel=1&hdcpOutputControl=0'\n`,
     );
   }
+  if (generatedAdminKey) log(`admin API key (ADMIN_API_KEY, kept in ${path.relative(root, adminKeyFile)}): ${env.ADMIN_API_KEY}`);
   log(`ready: token-gen on http://localhost:${tokenGenPort}${apps.length > 1 ? `, rights on http://localhost:${rightsPort}` : ''} (Ctrl-C stops)`);
 }
 
@@ -139,6 +158,15 @@ async function demoAccount(env) {
     await prisma.$disconnect();
     await pool.end();
   }
+}
+
+/** The generated admin API key of this checkout's test environment, made on first use. */
+function adminApiKey(file) {
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 function createHashOf(text) {
