@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the README's run command (`npm start`, embedded PostgreSQL, fresh .data/) in the background, waits for
-# it to be ready, runs the curl line it printed exactly as printed, and checks that a token URL comes back.
+# it to be ready, runs the curl line it printed exactly as printed, and checks that a token URL comes back. Then
+# runs the smoke test (scripts/smoke.mjs) against that stack: admin API, key store, a Widevine license for the
+# development device, a FairPlay CKC for Apple's vector SPC, record retrieval (admin key from .data/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
@@ -8,7 +10,7 @@ export TOKEN_GEN_PORT="${SMOKE_TOKEN_GEN_PORT:-18180}" RIGHTS_PORT="${SMOKE_RIGH
 unset DATABASE_URL
 setsid npm start >"$log" 2>&1 &
 pid=$!
-cleanup() { kill -TERM -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+cleanup() { kill -TERM -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT
 for _ in $(seq 1 240); do
   grep -q '\[start\] ready' "$log" && break
@@ -23,3 +25,6 @@ case "$body" in
   http://localhost:*/hms/wv/rights/\?ExpressPlayToken=*) echo "smoke: the printed curl line got a token URL" ;;
   *) cat "$log"; echo "smoke: unexpected answer: $body"; exit 1 ;;
 esac
+if ! npm run -s smoke -- "http://127.0.0.1:$TOKEN_GEN_PORT" "http://127.0.0.1:$RIGHTS_PORT"; then
+  echo "smoke: the smoke test failed; the end of npm start's output:"; tail -n 40 "$log"; exit 1
+fi
