@@ -235,7 +235,13 @@ function planDuration(
   }
 }
 
-function describeSpc(opened: OpenedSpc): Omit<CkcFacts, 'hdcp' | 'keyRules' | 'durationTllv'> {
+/** The facts of a CKC: the SPC's, then HDCP, key rules and the duration TLLV's (one object, keys in that order). */
+function describeSpc(
+  opened: OpenedSpc,
+  hdcp: HdcpRequirement,
+  keyRules: FairPlayKeyRules['type'],
+  durationFacts: Partial<CkcFacts> & Pick<CkcFacts, 'durationTllv'>,
+): CkcFacts {
   const { payload, container, session } = opened;
   const facts: { -readonly [K in keyof CkcFacts]?: CkcFacts[K] } = {
     spcVersion: container.version,
@@ -276,7 +282,9 @@ function describeSpc(opened: OpenedSpc): Omit<CkcFacts, 'hdcp' | 'keyRules' | 'd
     const { version, durationToExpiry, recordsInvalidated } = payload.offlineSync;
     facts.offlineSync = { version, durationToExpiry, recordsInvalidated };
   }
-  return facts as Omit<CkcFacts, 'hdcp' | 'keyRules' | 'durationTllv'>;
+  facts.hdcp = hdcp;
+  facts.keyRules = keyRules;
+  return Object.assign(facts, durationFacts) as CkcFacts;
 }
 
 class SoftwareKsm implements SoftwareFairPlayKsm {
@@ -432,7 +440,7 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
     const ckc = encodeCkc(out, opened.antiReplayKey, random.subarray(0, 16));
     return {
       ckc,
-      facts: { ...describeSpc(opened), hdcp: hdcp ?? 'type0', keyRules: rules.type, ...duration.facts },
+      facts: describeSpc(opened, hdcp ?? 'type0', rules.type, duration.facts),
     };
   }
 
