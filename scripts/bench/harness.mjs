@@ -1,5 +1,6 @@
 // Shared by the benchmarks: a scratch database, child servers, autocannon runs and the report.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,8 @@ export async function startServer(file, env, port) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) {
         return {
+          /** CPU seconds (user + system, all threads) the server has used so far; null where /proc is missing. */
+          cpuSeconds: () => cpuSecondsOf(child.pid),
           stop: () =>
             new Promise((resolve) => {
               child.once('exit', resolve);
@@ -73,6 +76,19 @@ export async function startServer(file, env, port) {
   }
   child.kill('SIGKILL');
   throw new Error(`${path.basename(file)} did not answer on port ${port}`);
+}
+
+let clockTicks;
+function cpuSecondsOf(pid) {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    // /proc/<pid>/stat: fields after the parenthesised command; utime and stime are the 14th and 15th fields.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
 }
 
 /** One bounded autocannon run: `amount` requests (all answered), or `seconds` of load, whichever ends first. */
@@ -90,10 +106,16 @@ export function load({ url, method = 'GET', body, headers, requests, seconds, am
  * predicts, so that the run ends with every request answered (a timed stop drops those in flight,
  * and their audit rows could not be matched with 200s). Capped at 3 × `seconds`.
  */
-export async function warmAndMeasure(options, seconds, warmUpUrl = options.url) {
+export async function warmAndMeasure(options, seconds, warmUpUrl = options.url, server = null) {
   const warm = await load({ ...options, url: warmUpUrl, seconds: 2 });
   const rate = warm['2xx'] / (warm.duration || 2);
-  return load({ ...options, amount: Math.max(500, Math.round(rate * seconds)), seconds: seconds * 3 });
+  // With the server given, the CPU it used during the measured run (per request in figures()): a figure the other
+  // processes on the machine (load generator, database, other work) disturb far less than requests per second.
+  const cpuBefore = server?.cpuSeconds() ?? null;
+  const result = await load({ ...options, amount: Math.max(500, Math.round(rate * seconds)), seconds: seconds * 3 });
+  const cpuAfter = server?.cpuSeconds() ?? null;
+  if (cpuBefore !== null && cpuAfter !== null) result.serverCpuSeconds = cpuAfter - cpuBefore;
+  return result;
 }
 
 export function figures(result) {
@@ -104,17 +126,22 @@ export function figures(result) {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     ok,
+    cpuPerRequest: result.serverCpuSeconds === undefined || ok === 0 ? null : (result.serverCpuSeconds / ok) * 1e6,
   };
 }
 
 export function report(title, unit, subject, baseline, extra = []) {
   const row = (name, f) =>
-    `${name.padEnd(26)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}`;
+    `${name.padEnd(26)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}` +
+    (f.cpuPerRequest == null ? '' : `   server CPU ${f.cpuPerRequest.toFixed(0)} µs/${unit}`);
   const lines = [
     `== ${title}`,
     row(subject.name, subject.figures),
     row(baseline.name, baseline.figures),
-    `ratio (${subject.name} / ${baseline.name}): ${(subject.figures.perSecond / baseline.figures.perSecond).toFixed(2)}`,
+    `ratio (${subject.name} / ${baseline.name}): ${(subject.figures.perSecond / baseline.figures.perSecond).toFixed(2)}` +
+      (subject.figures.cpuPerRequest && baseline.figures.cpuPerRequest
+        ? `   (server CPU per ${unit}: ${(subject.figures.cpuPerRequest / baseline.figures.cpuPerRequest).toFixed(2)}×)`
+        : ''),
     ...extra,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -91,7 +91,7 @@ try {
   // --- baseline
   const baseline = await startServer(path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'), { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile }, BASELINE_PORT);
   servers.push(baseline);
-  const baselineRun = figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds));
+  const baselineRun = figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds, undefined, baseline));
   await baseline.stop();
   servers.pop();
 
@@ -114,7 +114,7 @@ try {
   const probe = await fetch(warmUrl, { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' } });
   if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
   checkCkc(Buffer.from(await probe.arrayBuffer()));
-  const rightsRun = figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl));
+  const rightsRun = figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl, rights));
   await rights.stop();
   servers.pop();
   const [{ n: rows }] = await query(

@@ -109,7 +109,7 @@ try {
     18093,
   );
   servers.push(baseline);
-  const baselineRun = figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds));
+  const baselineRun = figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds, undefined, baseline));
   await baseline.stop();
   servers.pop();
 
@@ -138,13 +138,14 @@ try {
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
-  const rightsRun = figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href));
+  const rightsRun = figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href, rights));
   const extra = [];
   if (diagnose) {
     const body = Buffer.from([8, 4]);
-    const run = figures(await warmAndMeasure({ url: diagnoseUrl.href, method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, connections }, seconds));
+    const run = figures(await warmAndMeasure({ url: diagnoseUrl.href, method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, connections }, seconds, undefined, rights));
     extra.push(
-      `diagnose: rights 08 04 (token, account, audit row; no license crypto, no credit) ${run.perSecond.toFixed(0)} req/s   p50 ${run.p50} ms   p99 ${run.p99} ms   errors ${run.errors}`,
+      `diagnose: rights 08 04 (token, account, audit row; no license crypto, no credit) ${run.perSecond.toFixed(0)} req/s   p50 ${run.p50} ms   p99 ${run.p99} ms   errors ${run.errors}` +
+        (run.cpuPerRequest == null ? '' : `   server CPU ${run.cpuPerRequest.toFixed(0)} µs/req`),
     );
   }
   await rights.stop();
