@@ -146,3 +146,19 @@ export function report(title, unit, subject, baseline, extra = []) {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
+
+/** An unlimited account in the benchmark's database, made as the admin CLI makes one (needs the apps built). */
+export async function benchAccount(url, options = { widevine: true, fairplay: true }) {
+  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
+  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
+  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'packages/nest-kit/dist/index.js'));
+  const pool = createPool({ connectionString: url, poolSize: 1 });
+  const prisma = createPrismaClient(pool);
+  try {
+    const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
+    return await admin.createAccount({ name: 'bench', credits: null, ...options });
+  } finally {
+    await prisma.$disconnect();
+    await pool.end();
+  }
+}

@@ -9,7 +9,7 @@
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import { benchAccount, figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -53,15 +53,7 @@ function checkCkc(ckc) {
 const db = await scratchDatabase('rights_fp');
 const servers = [];
 try {
-  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
-  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
-  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'apps/token-gen/dist/config/token-gen.config.js'));
-  const pgPool = createPool({ connectionString: db.url, poolSize: 1 });
-  const prisma = createPrismaClient(pgPool);
-  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
-  const { account } = await admin.createAccount({ name: 'bench', credits: null, widevine: false, fairplay: true });
-  await prisma.$disconnect();
-  await pgPool.end();
+  const { account } = await benchAccount(db.url, { widevine: false, fairplay: true });
 
   // What token-gen issues for contentKey/iv/cookie (rentalDuration 0, no rightsType), sealed under the dev key ring.
   const ring = core.parseKeyRing(DEV_TOKEN_KEYS);

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import { benchAccount, figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -67,15 +67,7 @@ const requests = pool.map(({ device, session }) => ({
 const db = await scratchDatabase('rights_wv');
 const servers = [];
 try {
-  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
-  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
-  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'apps/token-gen/dist/config/token-gen.config.js'));
-  const pgPool = createPool({ connectionString: db.url, poolSize: 1 });
-  const prisma = createPrismaClient(pgPool);
-  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
-  const { authenticators } = await admin.createAccount({ name: 'bench', credits: null, widevine: true, fairplay: true });
-  await prisma.$disconnect();
-  await pgPool.end();
+  const { authenticators } = await benchAccount(db.url);
 
   // --- tokens from token-gen (one for the measured run, one for the warm-up, whose rows are not counted)
   const rightsBase = 'http://127.0.0.1:18092';

@@ -2,7 +2,7 @@
 // (bare Fastify, one INSERT per request) in the same run; then checks one audit row per 200.
 // BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 64) bound the runs.
 import path from 'node:path';
-import { figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import { benchAccount, figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 64);
@@ -10,15 +10,7 @@ const poolSize = '10';
 
 const db = await scratchDatabase('token');
 try {
-  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
-  const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
-  const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'apps/token-gen/dist/config/token-gen.config.js'));
-  const pool = createPool({ connectionString: db.url, poolSize: 1 });
-  const prisma = createPrismaClient(pool);
-  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(DEV_AUTHENTICATOR_PEPPER, 'hex'));
-  const { authenticators } = await admin.createAccount({ name: 'bench', credits: null, widevine: true, fairplay: true });
-  await prisma.$disconnect();
-  await pool.end();
+  const { authenticators } = await benchAccount(db.url);
 
   const tokenPath =
     `/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=^bench&contentKey=000102030405060708090a0b0c0d0e0f` +
