@@ -1,5 +1,5 @@
 // `npm start`: builds, brings up PostgreSQL (DATABASE_URL, or an embedded server under .data/), applies
-// migrations, creates a demo account on first run, then runs token-gen (and rights, once built) until
+// migrations, creates a demo account on first run, then runs token-gen and rights until
 // interrupted. Prints a curl line that gets a token exactly as printed. In the test environment it also
 // defaults the DRM credentials to public development ones and enables the admin API with a generated key.
 import { execFileSync, spawn } from 'node:child_process';
