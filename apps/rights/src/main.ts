@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics } from '@openplay/nest-kit';
+import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
 import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
@@ -10,6 +10,7 @@ import { setUpRightsDocs } from './docs/openapi';
 export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
   return {
     bodyLimit: config.MAX_BODY_BYTES,
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     // Challenges and SPCs come with any media type (or none); forms and JSON carry base64 SPCs.
     bodyTypes: [
       { type: 'application/x-www-form-urlencoded', as: 'string' },

@@ -146,6 +146,13 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
     expect((await json(response)).code).toBe(-7009);
   });
 
+  it('records the socket peer as client address: X-Forwarded-For counts only from configured proxies (TRUST_PROXY)', async () => {
+    const response = await get(`/hms/wv/token?${wvQuery('&cookie=forwarded')}`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(response.status).toBe(200);
+    const row = (await auditRows(tg.pool)).find((r) => r.cookie === 'forwarded');
+    expect(row?.client_address).toBe('127.0.0.1');
+  });
+
   it('leaves exactly one audit row per token request, and none holds a key or a secret', async () => {
     const before = (await auditRows(tg.pool)).length;
     const queries = [wvQuery(), `${wvQuery()}&errorFormat=bad`, 'customerAuthenticator=1,2', wvQuery('&ek=00')];

@@ -35,6 +35,7 @@ describe('token-gen configuration', () => {
     [{ AUTHENTICATOR_PEPPER: 'short' }, /AUTHENTICATOR_PEPPER must be 32 to 128 hex digits/],
     [{ TOKEN_KEYS: '1:abc' }, /^Invalid configuration: TOKEN_KEYS: /],
     [{ MAX_BODY_BYTES: '10' }, /MAX_BODY_BYTES/],
+    [{ TRUST_PROXY: 'everyone' }, /TRUST_PROXY must be true or comma-separated addresses\/CIDRs/],
     [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be 16 to 256 visible ASCII characters/],
     [{ ADMIN_API_KEY: 'has a space in it, so no good' }, /ADMIN_API_KEY must be 16 to 256 visible ASCII characters/],
   ])('refuses %o with one clear line', (change, message) => {

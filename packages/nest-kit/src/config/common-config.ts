@@ -33,6 +33,21 @@ export class CommonConfig {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
+
+  /**
+   * The proxies in front of the app, whose X-Forwarded-For gives the client address recorded in audit rows:
+   * `true` (every hop: only when nothing can reach the app directly), or comma-separated addresses and CIDRs.
+   * Unset: the socket's peer.
+   */
+  @IsOptional()
+  @Matches(/^(true|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, { message: 'TRUST_PROXY must be true or comma-separated addresses/CIDRs' })
+  TRUST_PROXY?: string;
+}
+
+/** TRUST_PROXY as Fastify takes it. */
+export function trustProxyOption(setting: string | undefined): boolean | string {
+  if (setting === undefined) return false;
+  return setting === 'true' ? true : setting.split(',').map((hop) => hop.trim()).join(',');
 }
 
 /** A public development default that ENVIRONMENT=production refuses: [setting, its development value, what it is]. */

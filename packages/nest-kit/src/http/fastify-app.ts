@@ -15,6 +15,11 @@ export interface HttpAppOptions {
   readonly formatOf: ErrorFormatResolver;
   /** Longest path parameter, in characters as sent (Fastify's default: 100); longer ones get 414. */
   readonly maxParamLength?: number;
+  /**
+   * Which hops may set X-Forwarded-For (TRUST_PROXY): the client address in audit rows and logs comes from it
+   * only for them. false (the default): the socket's peer, which a client cannot forge.
+   */
+  readonly trustProxy?: boolean | string;
 }
 
 export interface BodyType {
@@ -29,7 +34,7 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
   // ignoreTrailingSlash: the spec's URLs end in `/rights/?ExpressPlayToken=`.
   return new FastifyAdapter({
     bodyLimit: options.bodyLimit,
-    trustProxy: true,
+    trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ...(options.maxParamLength ? { maxParamLength: options.maxParamLength } : {}) },
     // The router's own refusals (a path that is not valid percent-encoding, a path parameter over maxParamLength)
