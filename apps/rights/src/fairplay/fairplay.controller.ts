@@ -19,8 +19,7 @@ export class FairPlayController {
   @Post('rights')
   @HttpCode(200)
   async ckc(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer | string> {
-    const response = await this.redemptions.redeem('fp', tokenOf(request), callerOf(request), async (claims, note) => {
-      note({ requestType: 'ckc' });
+    const response = await this.redemptions.redeem('fp', tokenOf(request), callerOf(request), () => 'ckc', async (claims) => {
       const { wire, spc } = readSpcRequest(request);
       // token-gen requires an iv for FairPlay; a token without one is refused rather than served with a made-up IV.
       if (!claims.iv) throw new ExpressPlayError(-6004, 'the token carries no content IV');

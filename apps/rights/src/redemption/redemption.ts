@@ -41,7 +41,17 @@ export class Redemptions {
     this.accountsCache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
   }
 
-  async redeem<T>(drm: Drm, token: string | null, caller: Caller, work: (claims: TokenClaims, note: AuditNote) => Promise<DrmWork<T>>): Promise<T> {
+  /**
+   * `requestKind` reads, without trusting the bytes, what the request asks for; it is only called for a refusal
+   * that the DRM work did not describe (a bad token, a disabled account, a forged renewal), so its row says it too.
+   */
+  async redeem<T>(
+    drm: Drm,
+    token: string | null,
+    caller: Caller,
+    requestKind: () => string | null,
+    work: (claims: TokenClaims, note: AuditNote) => Promise<DrmWork<T>>,
+  ): Promise<T> {
     const row = newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller);
     try {
       const claims = this.open(drm, token);
@@ -71,6 +81,7 @@ export class Redemptions {
       }
       this.metrics.creditRefusals.inc({ drm, stage: 'redemption' });
     } catch (error) {
+      row.requestType ??= requestKind();
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
       await this.audit.write(row);

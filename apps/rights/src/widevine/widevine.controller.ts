@@ -21,7 +21,8 @@ export class WidevineController {
   async license(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     const challenge = bodyBytes(request.body);
     try {
-      const outcome = await this.redemptions.redeem('wv', tokenOf(request), callerOf(request), async (claims, note) => {
+      const kind = () => challengeKind(challenge);
+      const outcome = await this.redemptions.redeem('wv', tokenOf(request), callerOf(request), kind, async (claims, note) => {
         try {
           const done = await this.licenser.handle(challenge, grantOf(claims));
           return {
@@ -31,9 +32,8 @@ export class WidevineController {
             device: done.device ? deviceFacts(done.device) : null,
           };
         } catch (error) {
-          // The refusal's audit row still says what was refused (and, once the device is known, which device).
+          // Once the device is known, the refusal's audit row says which device (the request type comes from `kind`).
           if (error instanceof WidevineRefusal && error.device) note({ requestType: 'new', device: deviceFacts(error.device) });
-          else note({ requestType: challengeKind(challenge) });
           throw error;
         }
       });
