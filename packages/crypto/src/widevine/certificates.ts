@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, hash, type KeyObject } from 'node:crypto';
-import { verifyPss } from './crypto';
+import { hashAlgorithmName, verifyPss } from './crypto';
 import { decode, type DrmCertificate, type SignedDrmCertificate } from './proto';
 
 /** DrmCertificate.type values. */
@@ -43,17 +43,9 @@ export class CertificateError extends Error {
 }
 
 function hashFor(signed: SignedDrmCertificate): 'sha1' | 'sha256' | 'sha384' {
-  switch (signed.hash_algorithm ?? 0) {
-    case 0:
-    case 1:
-      return 'sha1';
-    case 2:
-      return 'sha256';
-    case 3:
-      return 'sha384';
-    default:
-      throw new CertificateError(`unknown certificate hash algorithm ${signed.hash_algorithm}`);
-  }
+  const name = hashAlgorithmName(signed.hash_algorithm);
+  if (!name) throw new CertificateError(`unknown certificate hash algorithm ${signed.hash_algorithm}`);
+  return name;
 }
 
 function decodeSigned(bytes: Buffer, what: string): { signed: SignedDrmCertificate; cert: DrmCertificate } {

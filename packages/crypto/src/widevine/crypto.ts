@@ -195,3 +195,18 @@ export function verifyPss(key: KeyObject, hash: 'sha1' | 'sha256' | 'sha384', da
 export function oaepEncrypt(key: KeyObject, data: Buffer): Buffer {
   return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, data);
 }
+
+/** The protocol's HashAlgorithmProto (0 unspecified and 1 mean SHA-1) as a node hash name; undefined when unknown. */
+export function hashAlgorithmName(algorithm: number | undefined): 'sha1' | 'sha256' | 'sha384' | undefined {
+  switch (algorithm ?? 0) {
+    case 0:
+    case 1:
+      return 'sha1';
+    case 2:
+      return 'sha256';
+    case 3:
+      return 'sha384';
+    default:
+      return undefined;
+  }
+}

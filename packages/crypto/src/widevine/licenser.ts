@@ -11,7 +11,7 @@ import {
   type TrustedRoot,
   type VerifiedDeviceChain,
 } from './certificates';
-import { aesCbcDecrypt, aesCbcEncrypt, aesCbcEncryptEach, deriveServerKeys, equalBytes, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
+import { aesCbcDecrypt, aesCbcEncrypt, aesCbcEncryptEach, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
 import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
@@ -217,7 +217,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       throw new WidevineRefusal(-4001, error.message, { licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE });
     }
     const systemId = chain.device.systemId;
-    const hash = requestHash(signed.hash_algorithm);
+    const hash = hashAlgorithmName(signed.hash_algorithm);
     if (!hash || !signed.signature?.length || !verifyPss(chain.device.publicKey, hash, msg, signed.signature)) {
       throw new WidevineRefusal(-4001, 'license request signature does not verify with the device certificate', {
         licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE,
@@ -455,20 +455,6 @@ function checkGrant(grant: WidevineGrant): void {
                     ? 'grant licenseDuration must be null or a non-negative integer'
                     : null;
   if (problem) throw cannotBuild(problem);
-}
-
-function requestHash(algorithm: number | undefined): 'sha1' | 'sha256' | 'sha384' | undefined {
-  switch (algorithm ?? 0) {
-    case 0:
-    case 1:
-      return 'sha1';
-    case 2:
-      return 'sha256';
-    case 3:
-      return 'sha384';
-    default:
-      return undefined;
-  }
 }
 
 function nonceOf(request: LicenseRequest): number | undefined {
