@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import { useDatabase } from './support';
 
 describe('AccountRepository (real Postgres)', () => {
   const db = useDatabase();
-  const hashes = () => ({ test: Buffer.alloc(32, Math.random() * 255), production: Buffer.alloc(32, Math.random() * 255) });
+  const hashes = () => ({ test: randomBytes(32), production: randomBytes(32) });
 
   it('creates an account with a six-digit number and one authenticator per environment', async () => {
     const repo = new AccountRepository(db.prisma);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger } from '../src/audit/redemption-ledger';
@@ -27,7 +28,7 @@ describe('RedemptionLedger (real Postgres)', () => {
       widevineEnabled: true,
       fairplayAuthorized: true,
       fairplayEnabled: true,
-      authenticatorHashes: { test: Buffer.alloc(32, Math.random() * 255), production: Buffer.alloc(32, Math.random() * 255) },
+      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
     });
 
   it('grants exactly M of N concurrent redemptions against M credits, with N rows and no lost decrement', async () => {
