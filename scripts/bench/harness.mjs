@@ -130,21 +130,66 @@ export function figures(result) {
   };
 }
 
+/**
+ * Baseline and subject measured alternately, `rounds` times each, the order flipped every round: the machine's
+ * speed drifts during a run (other work on shared cores, the host slowing sustained load), and alternating makes
+ * the drift weigh on both alike. Each measure function returns figures(); the report takes medians over the rounds.
+ */
+export async function alternate(rounds, measureBaseline, measureSubject) {
+  const baseline = [];
+  const subject = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      baseline.push(await measureBaseline());
+      subject.push(await measureSubject());
+    } else {
+      subject.push(await measureSubject());
+      baseline.push(await measureBaseline());
+    }
+  }
+  return { baseline, subject };
+}
+
+/** BENCH_ROUNDS: alternating rounds of baseline and subject (default 3). */
+export const benchRounds = () => Math.max(1, Number(process.env.BENCH_ROUNDS || 3));
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** `subject.figures` and `baseline.figures`: one figures() per round, or a single one. */
 export function report(title, unit, subject, baseline, extra = []) {
+  const subjectRuns = [subject.figures].flat();
+  const baselineRuns = [baseline.figures].flat();
   const row = (name, f) =>
-    `${name.padEnd(26)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}` +
+    `${name.padEnd(36)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}` +
     (f.cpuPerRequest == null ? '' : `   server CPU ${f.cpuPerRequest.toFixed(0)} µs/${unit}`);
-  const lines = [
-    `== ${title}`,
-    row(subject.name, subject.figures),
-    row(baseline.name, baseline.figures),
-    `ratio (${subject.name} / ${baseline.name}): ${(subject.figures.perSecond / baseline.figures.perSecond).toFixed(2)}` +
-      (subject.figures.cpuPerRequest && baseline.figures.cpuPerRequest
-        ? `   (server CPU per ${unit}: ${(subject.figures.cpuPerRequest / baseline.figures.cpuPerRequest).toFixed(2)}×)`
-        : ''),
+  const rounds = subjectRuns.length;
+  const lines = [`== ${title}${rounds > 1 ? `, ${rounds} alternating rounds` : ''}`];
+  const ratios = [];
+  const cpuRatios = [];
+  for (let i = 0; i < rounds; i++) {
+    const s = subjectRuns[i];
+    const b = baselineRuns[i];
+    const label = rounds > 1 ? ` (round ${i + 1})` : '';
+    lines.push(row(subject.name + label, s), row(baseline.name + label, b));
+    ratios.push(s.perSecond / b.perSecond);
+    if (s.cpuPerRequest && b.cpuPerRequest) cpuRatios.push(s.cpuPerRequest / b.cpuPerRequest);
+  }
+  lines.push(
+    `ratio (${subject.name} / ${baseline.name}): ${median(ratios).toFixed(2)}` +
+      (rounds > 1 ? ` (median of ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '') +
+      (cpuRatios.length === rounds ? `   (server CPU per ${unit}: ${median(cpuRatios).toFixed(2)}×)` : ''),
     ...extra,
-  ];
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The rounds' 200s and errors summed (for the audit check and the exit code). */
+export function totals(runs) {
+  return { ok: runs.reduce((n, f) => n + f.ok, 0), errors: runs.reduce((n, f) => n + f.errors, 0) };
 }
 
 /** An unlimited account in the benchmark's database, made as the admin CLI makes one (needs the apps built). */

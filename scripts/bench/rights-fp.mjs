@@ -4,12 +4,13 @@
 // the same run; then checks one audit row per 200. Body: Apple's FPS/spc1.bin; token: sealed here with the
 // development TOKEN_KEYS (what token-gen would issue: content key, IV, cookie). One CKC is decrypted and checked
 // for the token's key before measuring.
-// BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32) bound the runs. Needs the apps built first:
+// BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32) and BENCH_ROUNDS (default 3 alternating rounds of
+// baseline and rights) bound the runs. Needs the apps built first:
 // npx turbo run build.
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchAccount, figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import { alternate, benchAccount, benchRounds, figures, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -80,14 +81,9 @@ try {
   const warmUrl = rightsUrl('warm-up');
   const request = { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' }, connections };
 
-  // --- baseline
+  // Both servers stay up; an idle one costs nothing, and the rounds alternate between them.
   const baseline = await startServer(path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'), { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile }, BASELINE_PORT);
   servers.push(baseline);
-  const baselineRun = figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds, undefined, baseline));
-  await baseline.stop();
-  servers.pop();
-
-  // --- rights
   const rights = await startServer(
     path.join(root, 'apps/rights/dist/main.js'),
     {
@@ -106,9 +102,14 @@ try {
   const probe = await fetch(warmUrl, { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' } });
   if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
   checkCkc(Buffer.from(await probe.arrayBuffer()));
-  const rightsRun = figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl, rights));
-  await rights.stop();
-  servers.pop();
+
+  const runs = await alternate(
+    benchRounds(),
+    async () => figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds, undefined, baseline)),
+    async () => figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl, rights)),
+  );
+  for (const server of servers.splice(0).reverse()) await server.stop();
+  const served = totals(runs.subject);
   const [{ n: rows }] = await query(
     db.url,
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND drm = 'fp' AND result_code = 0 AND request_type = 'ckc' AND cookie = 'bench'",
@@ -117,11 +118,11 @@ try {
   report(
     `bench:rights:fp — ${seconds} s, ${connections} connections, Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`,
     'CKC',
-    { name: 'rights /hms/fp/rights', figures: rightsRun },
-    { name: 'baseline RSA-OAEP decrypt', figures: baselineRun },
-    [`audit rows of the measured run's CKCs: ${rows}; 200 answers: ${rightsRun.ok}${rows === rightsRun.ok ? ' — one row per 200' : ' — MISMATCH'}`],
+    { name: 'rights /hms/fp/rights', figures: runs.subject },
+    { name: 'baseline RSA-OAEP decrypt', figures: runs.baseline },
+    [`audit rows of the measured runs' CKCs: ${rows}; 200 answers: ${served.ok}${rows === served.ok ? ' — one row per 200' : ' — MISMATCH'}`],
   );
-  if (rows !== rightsRun.ok || rightsRun.errors > 0 || baselineRun.errors > 0) process.exitCode = 1;
+  if (rows !== served.ok || served.errors > 0 || totals(runs.baseline).errors > 0) process.exitCode = 1;
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();

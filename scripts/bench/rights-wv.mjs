@@ -3,7 +3,8 @@
 // one RSA-PSS verification and one RSA-OAEP encryption with the same 2048-bit device keys) in the same run; then
 // checks one audit row per 200. Challenges: a pool built beforehand by the independent client (npm `widevine`)
 // from the crypto package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
-// BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) bound the runs.
+// BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) and BENCH_ROUNDS (default
+// 3 alternating rounds of baseline and rights) bound the runs.
 // BENCH_DIAGNOSE=1 adds a run of `08 04` requests on the same rights server (token, account, audit row, HTTP: all
 // but the license crypto and the credit transaction), to show where a license's time goes.
 // Needs the apps built first: npx turbo run build.
@@ -11,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { benchAccount, figures, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import { alternate, benchAccount, benchRounds, figures, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -94,18 +95,14 @@ try {
   await tokenGen.stop();
   servers.pop();
 
-  // --- baseline
+  // --- baseline and rights: both stay up (an idle one costs nothing), and the rounds alternate between them
   const baseline = await startServer(
     path.join(root, 'scripts/bench/baseline-wv-license.mjs'),
     { PORT: '18093', BASELINE_DEVICE_KEYS: path.join(dir, 'device-keys.json') },
     18093,
   );
   servers.push(baseline);
-  const baselineRun = figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds, undefined, baseline));
-  await baseline.stop();
-  servers.pop();
 
-  // --- rights
   const rights = await startServer(
     path.join(root, 'apps/rights/dist/main.js'),
     {
@@ -130,7 +127,11 @@ try {
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
-  const rightsRun = figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href, rights));
+  const runs = await alternate(
+    benchRounds(),
+    async () => figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds, undefined, baseline)),
+    async () => figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href, rights)),
+  );
   const extra = [];
   if (diagnose) {
     const body = Buffer.from([8, 4]);
@@ -140,8 +141,8 @@ try {
         (run.cpuPerRequest == null ? '' : `   server CPU ${run.cpuPerRequest.toFixed(0)} µs/req`),
     );
   }
-  await rights.stop();
-  servers.pop();
+  for (const server of servers.splice(0).reverse()) await server.stop();
+  const served = totals(runs.subject);
   const [{ n: rows }] = await query(
     db.url,
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench'",
@@ -150,11 +151,11 @@ try {
   report(
     `bench:rights:wv — ${seconds} s, ${connections} connections, ${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`,
     'lic',
-    { name: 'rights /hms/wv/rights', figures: rightsRun },
-    { name: 'baseline PSS verify+OAEP', figures: baselineRun },
-    [`audit rows of the measured run's licenses: ${rows}; 200 answers: ${rightsRun.ok}${rows === rightsRun.ok ? ' — one row per 200' : ' — MISMATCH'}`, ...extra],
+    { name: 'rights /hms/wv/rights', figures: runs.subject },
+    { name: 'baseline PSS verify+OAEP', figures: runs.baseline },
+    [`audit rows of the measured runs' licenses: ${rows}; 200 answers: ${served.ok}${rows === served.ok ? ' — one row per 200' : ' — MISMATCH'}`, ...extra],
   );
-  if (rows !== rightsRun.ok || rightsRun.errors > 0 || baselineRun.errors > 0) process.exitCode = 1;
+  if (rows !== served.ok || served.errors > 0 || totals(runs.baseline).errors > 0) process.exitCode = 1;
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();
