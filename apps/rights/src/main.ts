@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
+import {
+  configureFastifyApp,
+  corsOrigins,
+  createFastifyAdapter,
+  createLogger,
+  type HttpAppOptions,
+  Metrics,
+  PinoNestLogger,
+  registerCors,
+  trustProxyOption,
+} from '@openplay/nest-kit';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
 import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
@@ -32,8 +42,8 @@ export async function createRightsApp(config: RightsConfig, crypto: CryptoImplem
   configureFastifyApp(app, options, app.get(Metrics), logger);
   setUpRightsDocs(app);
   // Browser players POST challenges cross-origin.
-  app.enableCors({
-    origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+  registerCors(app.getHttpAdapter().getInstance(), {
+    origins: corsOrigins(config.CORS_ORIGINS),
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'ExpressPlayToken', 'Authorization', 'Accept'],
     exposedHeaders: ['X-ExpressPlay-Error-Code', 'X-ExpressPlay-Error-Message'],

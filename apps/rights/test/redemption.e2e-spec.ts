@@ -76,6 +76,11 @@ describe('rights: what every redemption checks (real apps, real Postgres)', () =
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('expressplaytoken');
     const response = await post(await wvToken(), Buffer.alloc(0), { origin: 'https://player.example' });
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    // A refusal too, so that a browser player can read the code and message.
+    const refused = await post(`${stack.rightsUrl}/hms/wv/rights/?ExpressPlayToken=x`, undefined, { origin: 'https://player.example', accept: 'application/json' });
+    expect((await json(refused)).code).toBe(-4010);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(refused.headers.get('access-control-expose-headers')).toContain('X-ExpressPlay-Error-Code');
   });
 
   it('refuses bodies over the limit with a JSON 413, and unknown paths with a JSON 404', async () => {

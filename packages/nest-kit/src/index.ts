@@ -2,6 +2,7 @@ export * from './database/database.module';
 export * from './errors';
 export * from './health/health.controller';
 export * from './http/api-docs';
+export * from './http/cors';
 export * from './http/fastify-app';
 export * from './http/raw-params';
 export * from './metrics/metrics';
