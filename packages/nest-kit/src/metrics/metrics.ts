@@ -42,9 +42,22 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * The series of each route, status and code, looked up once: prom-client hashes a label set on every call, and
+   * this runs for every request. Routes are patterns (or `unmatched`) and statuses and codes come from fixed
+   * catalogs, so the map stays small.
+   */
+  private readonly series = new Map<string, { readonly requests: Counter.Internal; readonly latency: Histogram.Internal }>();
+
   observe(route: string, status: number, code: number, seconds: number): void {
-    this.requests.inc({ route, status: String(status), code: String(code) });
-    this.latency.observe({ route }, seconds);
+    const key = `${status} ${code} ${route}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = { requests: this.requests.labels({ route, status: String(status), code: String(code) }), latency: this.latency.labels({ route }) };
+      this.series.set(key, series);
+    }
+    series.requests.inc();
+    series.latency.observe(seconds);
   }
 }
 
