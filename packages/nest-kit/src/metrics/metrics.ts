@@ -47,7 +47,7 @@ export class Metrics {
    * this runs for every request. Routes are patterns (or `unmatched`) and statuses and codes come from fixed
    * catalogs, so the map stays small.
    */
-  private readonly series = new Map<string, { readonly requests: Counter.Internal<'route' | 'status' | 'code'>; readonly latency: Histogram.Internal<'route'> }>();
+  private readonly series = new Map<string, { readonly requests: Counter.Internal; readonly latency: Histogram.Internal<'route'> }>();
 
   observe(route: string, status: number, code: number, seconds: number): void {
     const key = `${status} ${code} ${route}`;
