@@ -47,17 +47,39 @@ export function parseTllvsIndexed(payload: Buffer): { tllvs: Tllv[]; byTag: Map<
       throw malformed(`TLLV ${tag}: block length ${blockLength} overruns the payload`);
     }
     if (byTag.has(tag)) throw malformed(`duplicate TLLV ${tag}`);
-    const valueStart = offset + TLLV_HEADER_SIZE;
-    const tllv: Tllv = {
-      tag,
-      value: payload.subarray(valueStart, valueStart + valueLength),
-      raw: payload.subarray(offset, end),
-    };
+    const tllv = new PayloadTllv(tag, payload, offset, valueLength, end);
     tllvs.push(tllv);
     byTag.set(tag, tllv);
     offset = end;
   }
   return { tllvs, byTag };
+}
+
+/**
+ * A TLLV where it lies in its payload. Its value and raw bytes are views made when first read: an SPC carries a
+ * score of TLLVs, most of them never read (unknown tags, or tags the KSM ignores), and a Buffer view per field of
+ * each was a sizeable share of what a CKC allocated.
+ */
+class PayloadTllv implements Tllv {
+  #value?: Buffer;
+  #raw?: Buffer;
+
+  constructor(
+    readonly tag: string,
+    private readonly payload: Buffer,
+    private readonly offset: number,
+    private readonly valueLength: number,
+    private readonly end: number,
+  ) {}
+
+  get value(): Buffer {
+    const start = this.offset + TLLV_HEADER_SIZE;
+    return (this.#value ??= this.payload.subarray(start, start + this.valueLength));
+  }
+
+  get raw(): Buffer {
+    return (this.#raw ??= this.payload.subarray(this.offset, this.end));
+  }
 }
 
 /** Hex spellings of the tags met so far, by their two 32-bit halves: SPCs carry the same few dozen tags. */
