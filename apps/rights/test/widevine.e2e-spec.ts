@@ -134,6 +134,25 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       });
     });
 
+    it('serves a device whose client_info holds a NUL and non-UTF-8 bytes, recorded as U+FFFD, and its batch neighbours', async () => {
+      // PostgreSQL refuses such text; before, one such row failed the group commit and every request that shared it.
+      const odd = await token(acct.auth, { cookie: 'wv-odd' });
+      const plain = await token(acct.auth, { cookie: 'wv-odd-neighbour' });
+      const oddClient = clientChallenge(world.current.oddClientInfo);
+      const plainClient = clientChallenge(world.current.devices.L1);
+      const [oddResponse, plainResponse] = await Promise.all([post(odd.url, oddClient.challenge), post(plain.url, plainClient.challenge)]);
+      expect([oddResponse.status, plainResponse.status]).toEqual([200, 200]);
+      expect(oddClient.parse(await bytes(oddResponse))).toEqual([{ kid: odd.kid, key: odd.contentKey }]);
+      expect(plainClient.parse(await bytes(plainResponse))).toEqual([{ kid: plain.kid, key: plain.contentKey }]);
+      const [row] = await rowsOf(odd.tokenId);
+      // The NUL becomes U+FFFD here; the bytes that are not UTF-8 already did in the decoding, one per byte.
+      expect(row).toMatchObject({
+        result_code: 0,
+        device: { systemId: SYSTEM_ID.L1, company: expect.stringMatching(/^odd\ufffdco\ufffd+$/), model: 'model\ufffd' },
+      });
+      expect(await rowsOf(plain.tokenId)).toHaveLength(1);
+    });
+
     it('serves the 08 04 service certificate request, then a privacy-mode (encrypted client id) license', async () => {
       const t = await token(acct.auth, { cookie: 'wv-privacy' });
       const device = world.current.devices.L2;

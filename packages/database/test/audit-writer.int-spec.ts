@@ -38,6 +38,29 @@ describe('AuditWriter (real Postgres)', () => {
     expect(stored.rows[0]).toEqual({ device: { systemId: 4445 }, result_code: -2002 });
   });
 
+  it('stores what clients sent even with characters PostgreSQL refuses (NUL, lone surrogates), without failing the batch', async () => {
+    // A device's client_info, a user agent or a refusal's message come from clients. One NUL or lone surrogate made
+    // PostgreSQL refuse the whole group commit, failing every request that shared it; they are stored as U+FFFD.
+    const writer = new AuditWriter(db.pool);
+    const hostile = {
+      ...event(20_001),
+      message: 'bad\u0000value \ud800',
+      userAgent: 'agent\u0000',
+      device: { company: 'evil\u0000co\udc80', model: 'ok \u{1f600}', nested: { name: '\udbff!' } },
+    };
+    await Promise.all([writer.write(hostile), writer.write(event(20_002))]);
+    const { rows } = await db.pool.query(
+      "SELECT token_id, message, user_agent, device FROM audit_events WHERE token_id IN ('token-20001', 'token-20002') ORDER BY token_id",
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toEqual({
+      token_id: 'token-20001',
+      message: 'bad\ufffdvalue \ufffd',
+      user_agent: 'agent\ufffd',
+      device: { company: 'evil\ufffdco\ufffd', model: 'ok \u{1f600}', nested: { name: '\ufffd!' } },
+    });
+  });
+
   it('rejects every waiter of a batch that fails, and keeps working afterwards', async () => {
     const writer = new AuditWriter(db.pool);
     const bad = { ...event(1), environment: 'staging' as never };

@@ -54,4 +54,15 @@ describe('RedemptionLedger (real Postgres)', () => {
     const verdicts = await Promise.all(Array.from({ length: 25 }, (_, i) => ledger.redeem(number, redemption(number, 100 + i))));
     expect(new Set(verdicts)).toEqual(new Set(['granted']));
   });
+
+  it('grants a redemption whose row carries a NUL or a lone surrogate from the device, and the others of its batch', async () => {
+    const { number } = await account(3n);
+    const ledger = new RedemptionLedger(db.pool);
+    const hostile = { ...redemption(number, 200), device: { systemId: 7777, company: 'evil\u0000\udc80' }, userAgent: 'ua\u0000' };
+    const verdicts = await Promise.all([ledger.redeem(number, hostile), ledger.redeem(number, redemption(number, 201))]);
+    expect(verdicts).toEqual(['granted', 'granted']);
+    const { rows } = await db.pool.query("SELECT device, user_agent FROM audit_events WHERE token_id = 't200'");
+    expect(rows).toEqual([{ device: { systemId: 7777, company: 'evil\ufffd\ufffd' }, user_agent: 'ua\ufffd' }]);
+    expect((await new AccountRepository(db.prisma).findByNumber(number))?.credits).toBe(1n);
+  });
 });

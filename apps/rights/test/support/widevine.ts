@@ -53,6 +53,11 @@ export interface WidevineWorld {
   readonly root: TestRoot;
   readonly service: TestServiceCertificate;
   readonly devices: Record<DeviceName, TestDevice>;
+  /**
+   * A valid L1 device whose client_info carries a NUL and bytes that are not UTF-8: a NUL is text PostgreSQL
+   * refuses, which the audit row must survive.
+   */
+  readonly oddClientInfo: TestDevice;
   readonly dir: string;
   /** The rights settings: trusted root, service certificate and key, device list (files in `dir`). */
   env(overrides?: Record<string, string>): Record<string, string>;
@@ -78,6 +83,13 @@ export async function createWidevineWorld(): Promise<WidevineWorld> {
     const model = await createModel(name === 'UNTRUSTED' ? otherRoot : root, SYSTEM_ID[name], { keys: keys[2] });
     devices[name] = await createDevice(model, { keys: keys[3 + (i % 5)] });
   }
+  const oddClientInfo = await createDevice(await createModel(root, SYSTEM_ID.L1, { keys: keys[2] }), {
+    keys: keys[3],
+    clientInfo: [
+      { name: 'company_name', value: 'odd\u0000co\udc80' },
+      { name: 'model_name', value: 'model\u0000' },
+    ],
+  });
   const dir = mkdtempSync(join(tmpdir(), 'openplay-rights-wv-'));
   writeFileSync(join(dir, 'root.bin'), root.certificate);
   writeFileSync(join(dir, 'service.bin'), service.certificate);
@@ -87,6 +99,7 @@ export async function createWidevineWorld(): Promise<WidevineWorld> {
     root,
     service,
     devices,
+    oddClientInfo,
     dir,
     env: (overrides = {}) => ({
       WIDEVINE_TRUSTED_ROOTS: join(dir, 'root.bin'),

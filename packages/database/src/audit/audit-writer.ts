@@ -19,16 +19,34 @@ export function auditColumns(events: readonly AuditEventInput[]): unknown[] {
     events.map((e) => e.drm),
     events.map((e) => e.environment),
     events.map((e) => e.accountNumber),
-    events.map((e) => e.tokenId),
-    events.map((e) => e.kid),
-    events.map((e) => e.cookie),
+    events.map((e) => storable(e.tokenId)),
+    events.map((e) => storable(e.kid)),
+    events.map((e) => storable(e.cookie)),
     events.map((e) => e.resultCode),
-    events.map((e) => e.message),
-    events.map((e) => e.clientAddress),
-    events.map((e) => e.userAgent),
-    events.map((e) => e.requestType ?? null),
-    events.map((e) => (e.device ? JSON.stringify(e.device) : null)),
+    events.map((e) => storable(e.message)),
+    events.map((e) => storable(e.clientAddress)),
+    events.map((e) => storable(e.userAgent)),
+    events.map((e) => storable(e.requestType ?? null)),
+    events.map((e) => deviceJson(e.device)),
   ];
+}
+
+// PostgreSQL text holds no NUL, and jsonb neither NUL nor a lone surrogate. Clients put text in rows (a device's
+// client_info, a user agent, a value a refusal's message quotes), and one such character would make PostgreSQL
+// refuse the whole group commit: every request sharing it would fail. Such characters are stored as U+FFFD.
+const UNSTORABLE = /[\0\ud800-\udfff]/;
+const NUL_OR_LONE_SURROGATE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function storable(text: string | null): string | null {
+  // The test is cheap and almost always false (it is true for an emoji too, which the replacement then keeps).
+  return text !== null && UNSTORABLE.test(text) ? text.replace(NUL_OR_LONE_SURROGATE, '\ufffd') : text;
+}
+
+/** JSON.stringify writes NUL and lone surrogates as \u escapes, which jsonb refuses: rare, so looked for in its output. */
+function deviceJson(device: AuditEventInput['device']): string | null {
+  if (!device) return null;
+  const json = JSON.stringify(device);
+  return /\\u0000|\\ud[89a-f]/.test(json) ? JSON.stringify(device, (_key, value: unknown) => (typeof value === 'string' ? storable(value) : value)) : json;
 }
 
 

@@ -190,7 +190,15 @@ export interface TestDevice {
 
 export async function createDevice(
   model: TestModel,
-  options: { keys?: KeyPair; expiration?: number; deviceType?: 1 | 2; signWith?: KeyObject; systemId?: number } = {},
+  options: {
+    keys?: KeyPair;
+    expiration?: number;
+    deviceType?: 1 | 2;
+    signWith?: KeyObject;
+    systemId?: number;
+    /** The ClientIdentification's client_info; by default company_name openplay-test and model_name model-<system id>. */
+    clientInfo?: ReadonlyArray<{ name: string; value: string }>;
+  } = {},
 ): Promise<TestDevice> {
   const keys = options.keys ?? (await rsa());
   const drmCertificate = pb('DrmCertificate', {
@@ -209,7 +217,7 @@ export async function createDevice(
   const clientId = pb('ClientIdentification', {
     type: 1,
     token,
-    client_info: [
+    client_info: options.clientInfo ?? [
       { name: 'company_name', value: 'openplay-test' },
       { name: 'model_name', value: `model-${model.systemId}` },
     ],
