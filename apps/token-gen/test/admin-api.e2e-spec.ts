@@ -149,6 +149,19 @@ describe('admin API /admin (real app, real Postgres)', () => {
     expect(await bad('DELETE', `/admin/accounts/${number}/authenticators/x`, undefined)).toBe(400);
   });
 
+  it('refuses names, labels and cookies with control characters or broken UTF-16 with 400, not a database error', async () => {
+    const refused = async (method: string, path: string, body?: unknown) => {
+      const [status, body_] = await error(await call(method, path, body));
+      expect(status).toBe(400);
+      return body_.message as string;
+    };
+    expect(await refused('POST', '/admin/accounts', { name: 'Nul\u0000Co' })).toMatch(/name must not contain control characters/);
+    expect(await refused('PATCH', `/admin/accounts/${number}/options`, { name: 'half \ud800' })).toMatch(/name must not contain/);
+    expect(await refused('POST', `/admin/accounts/${number}/authenticators`, { environment: 'test', label: 'tab\tlabel' })).toMatch(/label must not/);
+    expect(await refused('GET', '/admin/logs?cookie=a%00b')).toMatch(/cookie must not contain/);
+    expect((await ok(await call('GET', `/admin/accounts/${number}`))).name).not.toMatch(/half/);
+  });
+
   it.each([
     ['no Authorization header', null, {}],
     ['a wrong key', 'test-admin-key-0123456789abcdeX', {}],

@@ -1,4 +1,4 @@
-import { formatAuthenticator, hashAuthenticatorSecret, newAuthenticatorSecret } from '@openplay/core';
+import { formatAuthenticator, hashAuthenticatorSecret, isUnsafeText, newAuthenticatorSecret } from '@openplay/core';
 import type { AccountRepository, AccountView, AuditQuery, AuditRecord, AuditSearch, AuthenticatorView, Environment } from '@openplay/database';
 
 /**
@@ -14,6 +14,7 @@ export class AdminCommands {
   ) {}
 
   async createAccount(input: { name: string; credits: bigint | null; widevine: boolean; fairplay: boolean }) {
+    checkText('name', input.name);
     const secrets = { test: newAuthenticatorSecret(), production: newAuthenticatorSecret() };
     const account = await this.accounts.create({
       name: input.name,
@@ -49,6 +50,7 @@ export class AdminCommands {
   }
 
   setOptions(number: number, options: { widevineEnabled?: boolean; fairplayAuthorized?: boolean; fairplayEnabled?: boolean; name?: string }) {
+    if (options.name !== undefined) checkText('name', options.name);
     return this.required(this.accounts.update(number, options), number);
   }
 
@@ -57,6 +59,7 @@ export class AdminCommands {
   }
 
   async addAuthenticator(number: number, environment: Environment, label: string | null) {
+    if (label !== null) checkText('label', label);
     const secret = newAuthenticatorSecret();
     const created = await this.required(
       this.accounts.addAuthenticator(number, environment, hashAuthenticatorSecret(this.pepper, secret), label),
@@ -80,6 +83,7 @@ export class AdminCommands {
     if (filter.cookie !== undefined && (filter.cookie === '' || Array.from(filter.cookie).length > 32)) {
       throw new AdminError('a cookie has 1 to 32 characters', 'invalid');
     }
+    if (filter.cookie !== undefined) checkText('cookie', filter.cookie);
     if (filter.tokenId !== undefined && !/^[0-9a-fA-F]{32}$/.test(filter.tokenId)) throw new AdminError('a token id is 32 hex digits', 'invalid');
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new AdminError('the limit must be a whole number from 1 to 1000', 'invalid');
     return this.audit.search({ ...filter, tokenId: filter.tokenId?.toLowerCase() }, limit);
@@ -90,6 +94,11 @@ export class AdminCommands {
     if (found === null) throw new AdminError(`no account ${number}`, 'not-found');
     return found;
   }
+}
+
+/** Names, labels and cookies are text: a control character (NUL, which PostgreSQL refuses, among them) is an input error. */
+function checkText(what: string, value: string): void {
+  if (isUnsafeText(value)) throw new AdminError(`${what} must not contain control characters or broken UTF-16`, 'invalid');
 }
 
 export class AdminError extends Error {

@@ -3,7 +3,7 @@ import { groupParams, runChecks, type Check } from '../request/check';
 import { parseKid } from '../request/kid';
 import { MAX_CONTENT_ID_CHARS } from '../request/token-checks';
 import type { Authenticator, RawParams } from '../request/types';
-import { fail, hexBytes, safeText } from '../request/values';
+import { fail, hexBytes, isUnsafeText, safeText } from '../request/values';
 import { KeystoreError } from './keystore-error';
 
 /** Kids one batch path (`/keys/{kid1},{kid2},…`) may name. */
@@ -17,7 +17,6 @@ export const MAX_INFO_CHARS = 1024;
 const KEK_ID = /^#1\.[0-9a-fA-F]{40}$/;
 // RFC 3339 date-time: 2025-01-31T23:59:59Z, optional fraction (milliseconds are kept), Z or ±hh:mm.
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 type AuthenticatorFields = { authenticator?: Authenticator };
 const AUTHENTICATOR_CHECK = ENVELOPE_CHECKS.find((check) => check.kind === 'param' && check.name === 'customerAuthenticator') as Check<AuthenticatorFields>;
@@ -177,7 +176,7 @@ function parseInfo(value: unknown): string {
   if (value.length > MAX_INFO_CHARS * 2 || [...value].length > MAX_INFO_CHARS) {
     throw new KeystoreError(400, `info must be at most ${MAX_INFO_CHARS} characters`);
   }
-  if (UNSAFE_TEXT.test(value)) throw new KeystoreError(400, 'info must not contain control characters');
+  if (isUnsafeText(value)) throw new KeystoreError(400, 'info must not contain control characters');
   return value;
 }
 

@@ -8,6 +8,14 @@ const DECIMAL = /^[0-9]{1,10}$/;
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * Whether `value` holds a control character or half of a UTF-16 pair: text no rule accepts, and that PostgreSQL
+ * (NUL) or UTF-8 (lone halves) cannot store as given.
+ */
+export function isUnsafeText(value: string): boolean {
+  return UNSAFE_TEXT.test(value);
+}
+
 /** Largest integer any parameter accepts: seconds fit a signed 32-bit field (68 years). */
 export const MAX_INTEGER = 2_147_483_647;
 
@@ -42,7 +50,7 @@ export function integerIn(value: string, min: number, max: number, name: string,
 export function safeText(value: string, maxChars: number, name: string, code: ErrorCode): string {
   // A character is at most two UTF-16 units, so this bounds the value before it is scanned.
   if (value.length > maxChars * 2) fail(code, `${name} must be at most ${maxChars} characters`);
-  if (UNSAFE_TEXT.test(value)) fail(code, `${name} must not contain control characters or broken UTF-16`);
+  if (isUnsafeText(value)) fail(code, `${name} must not contain control characters or broken UTF-16`);
   if ([...value].length > maxChars) fail(code, `${name} must be at most ${maxChars} characters`);
   return value;
 }
