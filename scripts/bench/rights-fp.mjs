@@ -10,7 +10,7 @@
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { alternate, benchAccount, benchRounds, figures, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
+import { alternate, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -103,6 +103,7 @@ try {
   if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
   checkCkc(Buffer.from(await probe.arrayBuffer()));
 
+  await prime({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, { ...request, url: warmUrl });
   const runs = await alternate(
     benchRounds(),
     async () => figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds, undefined, baseline)),

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { alternate, benchAccount, benchRounds, figures, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
+import { alternate, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -127,6 +127,7 @@ try {
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
+  await prime({ url: 'http://127.0.0.1:18093/license', requests, connections }, { url: warmUrl.href, requests, connections });
   const runs = await alternate(
     benchRounds(),
     async () => figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds, undefined, baseline)),

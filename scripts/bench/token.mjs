@@ -3,7 +3,7 @@
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 64) and BENCH_ROUNDS (default 3 alternating rounds of
 // baseline and token-gen) bound the runs.
 import path from 'node:path';
-import { alternate, benchAccount, benchRounds, figures, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
+import { alternate, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 64);
@@ -28,6 +28,7 @@ try {
   );
   servers.push(tokenGen);
   // The warm-ups' timed stops drop answers in flight; their rows carry another cookie and are not counted.
+  await prime({ url: 'http://127.0.0.1:18091/insert', connections }, { url: `http://127.0.0.1:18090${tokenPath.replace('cookie=bench', 'cookie=warm-up')}`, connections });
   const runs = await alternate(
     benchRounds(),
     async () => figures(await warmAndMeasure({ url: 'http://127.0.0.1:18091/insert', connections }, seconds, undefined, baseline)),
