@@ -170,10 +170,10 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** `subject.figures` and `baseline.figures`: one figures() per round, or a single one. */
+/** `subject.figures` and `baseline.figures`: one figures() per round. */
 export function report(title, unit, subject, baseline, extra = []) {
-  const subjectRuns = [subject.figures].flat();
-  const baselineRuns = [baseline.figures].flat();
+  const subjectRuns = subject.figures;
+  const baselineRuns = baseline.figures;
   const row = (name, f) =>
     `${name.padEnd(36)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}` +
     (f.cpuPerRequest == null ? '' : `   server CPU ${f.cpuPerRequest.toFixed(0)} µs/${unit}`);
@@ -198,9 +198,15 @@ export function report(title, unit, subject, baseline, extra = []) {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** The rounds' 200s and errors summed (for the audit check and the exit code). */
-export function totals(runs) {
-  return { ok: runs.reduce((n, f) => n + f.ok, 0), errors: runs.reduce((n, f) => n + f.errors, 0) };
+/**
+ * The audit check of a benchmark: its report line, and a failing exit code unless every 200 of the measured runs has
+ * its row (`rows`, counted by the caller) and no run of either server had an error.
+ */
+export function auditCheck(what, rows, runs) {
+  const sum = (key, list) => list.reduce((n, f) => n + f[key], 0);
+  const ok = sum('ok', runs.subject);
+  if (rows !== ok || sum('errors', runs.subject) > 0 || sum('errors', runs.baseline) > 0) process.exitCode = 1;
+  return `audit rows of the measured runs' ${what}: ${rows}; 200 answers: ${ok}${rows === ok ? ' — one row per 200' : ' — MISMATCH'}`;
 }
 
 /** An unlimited account in the benchmark's database, made as the admin CLI makes one (needs the apps built). */

@@ -3,7 +3,7 @@
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 64) and BENCH_ROUNDS (default 3 alternating rounds of
 // baseline and token-gen) bound the runs.
 import path from 'node:path';
-import { alternate, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, totals, warmAndMeasure } from './harness.mjs';
+import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 64);
@@ -43,7 +43,6 @@ try {
       ),
   );
   for (const server of servers.splice(0).reverse()) await server.stop();
-  const served = totals(runs.subject);
   const [{ n: rows }] = await query(db.url, "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0 AND cookie = 'bench'");
 
   report(
@@ -51,9 +50,8 @@ try {
     'req',
     { name: 'token-gen /hms/wv/token', figures: runs.subject },
     { name: 'baseline Fastify+INSERT', figures: runs.baseline },
-    [`audit rows of the measured runs' tokens: ${rows}; 200 answers: ${served.ok}${rows === served.ok ? ' — one row per 200' : ' — MISMATCH'}`],
+    [auditCheck('tokens', rows, runs)],
   );
-  if (rows !== served.ok || served.errors > 0 || totals(runs.baseline).errors > 0) process.exitCode = 1;
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();
