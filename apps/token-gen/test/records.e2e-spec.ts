@@ -117,6 +117,11 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     expect((await wvToken(a, `&cookie=${encodeURIComponent('a b&c=é')}`)).status).toBe(200);
     const encoded: Json = await (await records(a, `&cookie=${encodeURIComponent('a b&c=é')}`)).json();
     expect(encoded.records.map((r: Json) => r.cookie)).toEqual(['a b&c=é']);
+    // Characters outside the BMP (a UTF-16 pair each) count as one, as in a token request: 32 emoji are a valid cookie.
+    const emoji = '\u{1F3AC}'.repeat(32);
+    expect((await wvToken(a, `&cookie=${encodeURIComponent(emoji)}`)).status).toBe(200);
+    const wide: Json = await (await records(a, `&cookie=${encodeURIComponent(emoji)}`)).json();
+    expect(wide.records.map((r: Json) => r.cookie)).toEqual([emoji]);
   });
 
   it('finds one record by id; another account asking for it gets 404, as for an id that does not exist', async () => {
@@ -178,6 +183,9 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     ['id=99999999999999999999', /id must be a record id/],
     ['cookie=', /cookie must be 1 to 32 characters/],
     [`cookie=${'x'.repeat(33)}`, /cookie must be 1 to 32 characters/],
+    [`cookie=${encodeURIComponent('\u{1F3AC}'.repeat(33))}`, /cookie must be 1 to 32 characters/],
+    ['cookie=a%C2%85b', /cookie must be 1 to 32 characters/], // U+0085, a C1 control character
+    ['cookie=a%01b', /cookie must be 1 to 32 characters/],
     ['cookie=a&id=1', /^\[400\] cookie and id cannot be combined/],
     ['cookie=a&start=0', /cookie and start\/length cannot be combined/],
     ['id=1&length=5', /id and start\/length cannot be combined/],

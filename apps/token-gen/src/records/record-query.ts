@@ -1,4 +1,4 @@
-import type { RawParams } from '@openplay/core';
+import { isUnsafeText, MAX_COOKIE_CHARS, type RawParams } from '@openplay/core';
 import { ApiHttpError } from '@openplay/nest-kit';
 
 /**
@@ -18,7 +18,6 @@ export const RECORDS_MAX_START = 100_000;
 /** A cookie's records: the newest this many. */
 export const RECORDS_COOKIE_LIMIT = 1000;
 const MAX_ID = 2n ** 63n - 1n;
-const MAX_COOKIE_CHARS = 32;
 
 const MODE_PARAMS = ['cookie', 'id', 'start', 'length'] as const;
 
@@ -46,9 +45,9 @@ export function parseRecordQuery(params: RawParams): RecordQuery {
 }
 
 function parseCookie(value: string): string {
-  const chars = Array.from(value);
-  // The token endpoints take at most 32 characters without control characters: no other cookie can have records.
-  if (chars.length === 0 || chars.length > MAX_COOKIE_CHARS || /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/.test(value)) {
+  // The token endpoints' rule (core's safeText: at most 32 characters, a pair of UTF-16 halves being one, no control
+  // characters or lone halves): no other cookie can have records, and every cookie a token took can be looked up.
+  if (value.length === 0 || value.length > MAX_COOKIE_CHARS * 2 || isUnsafeText(value) || [...value].length > MAX_COOKIE_CHARS) {
     throw new ApiHttpError(400, `cookie must be 1 to ${MAX_COOKIE_CHARS} characters, as in a token request`);
   }
   return value;
