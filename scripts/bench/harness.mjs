@@ -1,6 +1,6 @@
 // Shared by the benchmarks: a scratch database, child servers, autocannon runs and the report.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,14 +81,50 @@ export async function startServer(file, env, port) {
 let clockTicks;
 function cpuSecondsOf(pid) {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-    // /proc/<pid>/stat: fields after the parenthesised command; utime and stime are the 14th and 15th fields.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    return cpuSecondsIn(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
+}
+
+/** /proc/<pid>/stat: fields after the parenthesised command; utime and stime are the 14th and 15th fields. */
+function cpuSecondsIn(stat) {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+/**
+ * CPU seconds used so far by each of this machine's PostgreSQL processes (backends, WAL writer, checkpointer), by pid;
+ * null where /proc is missing or the database runs elsewhere. On a shared machine the database's work competes with
+ * the server's for the same cores, so a redemption's cost is the sum of both. Processes that start or exit during a
+ * run (an autovacuum worker) are left out: their time cannot be split at the run's edges.
+ */
+function databaseCpu() {
+  const byPid = new Map();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      if (stat.includes('(postgres)')) byPid.set(entry, cpuSecondsIn(stat));
+    }
+  } catch {
+    return null;
+  }
+  return byPid.size > 0 ? byPid : null;
+}
+
+/** The database CPU seconds between two databaseCpu() samples, over the processes present in both. */
+function databaseCpuBetween(before, after) {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, seconds] of after) if (before.has(pid)) total += seconds - before.get(pid);
+  return total;
 }
 
 /** One bounded autocannon run: `amount` requests (all answered), or `seconds` of load, whichever ends first. */
@@ -112,9 +148,13 @@ export async function warmAndMeasure(options, seconds, warmUpUrl = options.url, 
   // With the server given, the CPU it used during the measured run (per request in figures()): a figure the other
   // processes on the machine (load generator, database, other work) disturb far less than requests per second.
   const cpuBefore = server?.cpuSeconds() ?? null;
+  const databaseBefore = databaseCpu();
   const result = await load({ ...options, amount: Math.max(500, Math.round(rate * seconds)), seconds: seconds * 3 });
   const cpuAfter = server?.cpuSeconds() ?? null;
+  const databaseAfter = databaseCpu();
   if (cpuBefore !== null && cpuAfter !== null) result.serverCpuSeconds = cpuAfter - cpuBefore;
+  const databaseSeconds = databaseCpuBetween(databaseBefore, databaseAfter);
+  if (databaseSeconds !== null) result.databaseCpuSeconds = databaseSeconds;
   return result;
 }
 
@@ -127,6 +167,7 @@ export function figures(result) {
     errors: result.errors + result.timeouts + result.non2xx,
     ok,
     cpuPerRequest: result.serverCpuSeconds === undefined || ok === 0 ? null : (result.serverCpuSeconds / ok) * 1e6,
+    databaseCpuPerRequest: result.databaseCpuSeconds === undefined || ok === 0 ? null : (result.databaseCpuSeconds / ok) * 1e6,
   };
 }
 
@@ -151,13 +192,14 @@ export async function alternate(rounds, measureBaseline, measureSubject) {
 }
 
 /**
- * One unmeasured load of BENCH_PRIME seconds (default 10) on each server before the rounds. A freshly started server
- * is still compiling its hot code (V8 tiers functions up as they run): measured 2 s after its start, the subject's
- * first round was the lowest of the three in most runs (last runs before this: 0.43 for FairPlay and 0.46 for
- * Widevine, against 0.54–0.65 in the later rounds).
+ * One unmeasured load of BENCH_PRIME seconds (default 30) on each server before the rounds. A freshly started server
+ * is still compiling its hot code (V8 tiers functions up as they run, and a request runs each of Nest's, Fastify's and
+ * the DRM module's functions once): the rights server's throughput climbs for about 20 s of load (FairPlay, 5 s
+ * windows from a fresh start: 2,122, 2,138, 2,528, 2,826 CKC/s, then 1,949–3,023 with the machine's noise), while the
+ * bare baseline is at speed in its first window. With 10 s, the subject's first round was still partly warm-up.
  */
 export async function prime(...runs) {
-  const seconds = Math.max(0, Number(process.env.BENCH_PRIME ?? 10));
+  const seconds = Math.max(0, Number(process.env.BENCH_PRIME ?? 30));
   if (seconds > 0) for (const options of runs) await load({ ...options, seconds });
 }
 
@@ -176,7 +218,8 @@ export function report(title, unit, subject, baseline, extra = []) {
   const baselineRuns = baseline.figures;
   const row = (name, f) =>
     `${name.padEnd(36)} ${f.perSecond.toFixed(0).padStart(8)} ${unit}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}` +
-    (f.cpuPerRequest == null ? '' : `   server CPU ${f.cpuPerRequest.toFixed(0)} µs/${unit}`);
+    (f.cpuPerRequest == null ? '' : `   server CPU ${f.cpuPerRequest.toFixed(0)} µs/${unit}`) +
+    (f.databaseCpuPerRequest == null ? '' : `   database CPU ${f.databaseCpuPerRequest.toFixed(0)} µs/${unit}`);
   const rounds = subjectRuns.length;
   const lines = [`== ${title}${rounds > 1 ? `, ${rounds} alternating rounds` : ''}`];
   const ratios = [];
