@@ -4,7 +4,7 @@
 // the same run; then checks one audit row per 200. Body: Apple's FPS/spc1.bin; token: sealed here with the
 // development TOKEN_KEYS (what token-gen would issue: content key, IV, cookie). One CKC is decrypted and checked
 // for the token's key before measuring.
-// BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32) and BENCH_ROUNDS (default 3 alternating rounds of
+// BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32) and BENCH_ROUNDS (default 5 alternating rounds of
 // baseline and rights) bound the runs. Needs the apps built first:
 // npx turbo run build.
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';

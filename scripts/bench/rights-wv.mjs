@@ -4,7 +4,7 @@
 // checks one audit row per 200. Challenges: a pool built beforehand by the independent client (npm `widevine`)
 // from the crypto package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) and BENCH_ROUNDS (default
-// 3 alternating rounds of baseline and rights) bound the runs.
+// 5 alternating rounds of baseline and rights) bound the runs.
 // BENCH_DIAGNOSE=1 adds a run of `08 04` requests on the same rights server (token, account, audit row, HTTP: all
 // but the license crypto and the credit transaction), to show where a license's time goes.
 // Needs the apps built first: npx turbo run build.

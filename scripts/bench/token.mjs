@@ -1,6 +1,6 @@
 // npm run bench:token — tokens/s, p50/p99 and errors of GET /hms/wv/token over loopback, against a baseline
 // (bare Fastify, one INSERT per request) in the same run; then checks one audit row per 200.
-// BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 64) and BENCH_ROUNDS (default 3 alternating rounds of
+// BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 64) and BENCH_ROUNDS (default 5 alternating rounds of
 // baseline and token-gen) bound the runs.
 import path from 'node:path';
 import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
