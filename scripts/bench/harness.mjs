@@ -194,9 +194,9 @@ export async function alternate(rounds, measureBaseline, measureSubject) {
 /**
  * One unmeasured load of BENCH_PRIME seconds (default 30) on each server before the rounds. A freshly started server
  * is still compiling its hot code (V8 tiers functions up as they run, and a request runs each of Nest's, Fastify's and
- * the DRM module's functions once): the rights server's throughput climbs for about 20 s of load (FairPlay, 5 s
- * windows from a fresh start: 2,122, 2,138, 2,528, 2,826 CKC/s, then 1,949–3,023 with the machine's noise), while the
- * bare baseline is at speed in its first window. With 10 s, the subject's first round was still partly warm-up.
+ * the DRM module's functions once): the rights server's throughput climbs for 10–20 s of load (FairPlay, 5 s windows
+ * from a fresh start: 2,122, 2,138, 2,528, 2,826 CKC/s in one run; 2,238, 3,158, 3,397 in another, then flat to 120 s),
+ * while the bare baseline is at speed in its first window. With 10 s, the subject's first round was partly warm-up.
  */
 export async function prime(...runs) {
   const seconds = Math.max(0, Number(process.env.BENCH_PRIME ?? 30));
