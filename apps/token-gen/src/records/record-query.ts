@@ -1,4 +1,4 @@
-import { isUnsafeText, MAX_COOKIE_CHARS, type RawParams } from '@openplay/core';
+import { fitsSafeText, MAX_COOKIE_CHARS, type RawParams } from '@openplay/core';
 import { ApiHttpError } from '@openplay/nest-kit';
 
 /**
@@ -45,9 +45,8 @@ export function parseRecordQuery(params: RawParams): RecordQuery {
 }
 
 function parseCookie(value: string): string {
-  // The token endpoints' rule (core's safeText: at most 32 characters, a pair of UTF-16 halves being one, no control
-  // characters or lone halves): no other cookie can have records, and every cookie a token took can be looked up.
-  if (value.length === 0 || value.length > MAX_COOKIE_CHARS * 2 || isUnsafeText(value) || [...value].length > MAX_COOKIE_CHARS) {
+  // The token endpoints' rule: no other cookie can have records, and every cookie a token took can be looked up.
+  if (value.length === 0 || !fitsSafeText(value, MAX_COOKIE_CHARS)) {
     throw new ApiHttpError(400, `cookie must be 1 to ${MAX_COOKIE_CHARS} characters, as in a token request`);
   }
   return value;

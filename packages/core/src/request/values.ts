@@ -46,13 +46,21 @@ export function integerIn(value: string, min: number, max: number, name: string,
   return number;
 }
 
+/**
+ * Whether safeText takes `value`: at most maxChars Unicode characters (a UTF-16 pair is one), no control characters
+ * or lone halves. For a lookup by a value that safeText guarded when it was stored (a token's cookie).
+ */
+export function fitsSafeText(value: string, maxChars: number): boolean {
+  // A character is at most two UTF-16 units, so the first test bounds the value before it is scanned.
+  return value.length <= maxChars * 2 && !isUnsafeText(value) && [...value].length <= maxChars;
+}
+
 /** Free text that ends up in tokens and logs: 1..maxChars Unicode characters, no control characters. */
 export function safeText(value: string, maxChars: number, name: string, code: ErrorCode): string {
-  // A character is at most two UTF-16 units, so this bounds the value before it is scanned.
-  if (value.length > maxChars * 2) fail(code, `${name} must be at most ${maxChars} characters`);
-  if (isUnsafeText(value)) fail(code, `${name} must not contain control characters or broken UTF-16`);
-  if ([...value].length > maxChars) fail(code, `${name} must be at most ${maxChars} characters`);
-  return value;
+  if (fitsSafeText(value, maxChars)) return value;
+  // Over-long values are not scanned for the message either.
+  if (value.length <= maxChars * 2 && isUnsafeText(value)) fail(code, `${name} must not contain control characters or broken UTF-16`);
+  fail(code, `${name} must be at most ${maxChars} characters`);
 }
 
 /**
