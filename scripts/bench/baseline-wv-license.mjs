@@ -8,38 +8,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { msgAndSignature } from './signed-message.mjs';
 
 const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/rights/package.json'));
 const Fastify = require('fastify');
 
 const keys = JSON.parse(readFileSync(process.env.BASELINE_DEVICE_KEYS, 'utf8')).map((pem) => createPublicKey(pem));
-
-/** SignedMessage fields 2 (msg) and 3 (signature): length-delimited, found by walking the wire format. */
-function msgAndSignature(bytes) {
-  const found = {};
-  let offset = 0;
-  const varint = () => {
-    let value = 0;
-    for (let shift = 1; ; shift *= 128) {
-      if (offset >= bytes.length) throw new Error('truncated');
-      const byte = bytes[offset++];
-      value += (byte & 0x7f) * shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const key = varint();
-    if (key % 8 === 0) varint();
-    else if (key % 8 === 2) {
-      const length = varint();
-      const value = bytes.subarray(offset, offset + length);
-      offset += length;
-      if (key >> 3 === 2) found.msg = value;
-      if (key >> 3 === 3) found.signature = value;
-    } else throw new Error('unexpected wire type');
-  }
-  return found;
-}
 
 const app = Fastify({ logger: false, bodyLimit: 65536 });
 app.removeAllContentTypeParsers();

@@ -9,21 +9,13 @@
 // Needs the packages built first: npx turbo run build.
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { root } from './harness.mjs';
+import { requireWithTypeScript, root } from './harness.mjs';
+import { msgAndSignature } from './signed-message.mjs';
 
 const seconds = Number(process.env.MICRO_SECONDS || 1);
 const rounds = Number(process.env.MICRO_ROUNDS || 7);
-const require = createRequire(import.meta.url);
-const ts = require(path.join(root, 'node_modules/typescript'));
-require.extensions['.ts'] = (module, filename) => {
-  const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: filename,
-  });
-  module._compile(outputText, filename);
-};
+const require = requireWithTypeScript(import.meta.url);
 
 const builds = [{ name: 'current', crypto: path.join(root, 'packages/crypto/dist/index.js'), core: path.join(root, 'packages/core/dist/index.js') }];
 if (process.env.MICRO_CRYPTO_DIST || process.env.MICRO_CORE_DIST) {
@@ -65,31 +57,6 @@ for (const build of builds) {
     unknownDevices: 'reject',
     renewalSecret: Buffer.alloc(32, 7),
   });
-}
-/** What the baseline route does: walk the SignedMessage for msg and signature, verify, wrap 16 random bytes. */
-function msgAndSignature(bytes) {
-  const found = {};
-  let offset = 0;
-  const varint = () => {
-    let value = 0;
-    for (let shift = 1; ; shift *= 128) {
-      const byte = bytes[offset++];
-      value += (byte & 0x7f) * shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const key = varint();
-    if (key % 8 === 0) varint();
-    else {
-      const length = varint();
-      const value = bytes.subarray(offset, offset + length);
-      offset += length;
-      if (key >> 3 === 2) found.msg = value;
-      if (key >> 3 === 3) found.signature = value;
-    }
-  }
-  return found;
 }
 const wvBaseline = (i) => {
   const { device, challenge } = pool[i % pool.length];

@@ -49,6 +49,23 @@ export async function query(url, text, values) {
   }
 }
 
+/**
+ * A require that also loads TypeScript files, transpiled without type-checking: the Widevine benchmarks drive the
+ * test PKI and client, which are TypeScript test support rather than built packages.
+ */
+export function requireWithTypeScript(from) {
+  const requireFrom = createRequire(from);
+  const ts = requireFrom(path.join(root, 'node_modules/typescript'));
+  requireFrom.extensions['.ts'] ??= (module, filename) => {
+    const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: filename,
+    });
+    module._compile(outputText, filename);
+  };
+  return requireFrom;
+}
+
 /** Starts `node file` with env and waits for `GET /health` on the port. */
 export async function startServer(file, env, port) {
   // BENCH_PROFILE=<dir> writes a CPU profile of each server (node --cpu-prof) for finding what dominates.

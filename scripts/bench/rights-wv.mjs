@@ -9,10 +9,9 @@
 // but the license crypto and the credit transaction), to show where a license's time goes.
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, requireWithTypeScript, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -23,15 +22,7 @@ const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
 
 // The test PKI and client driver are TypeScript test support: load them through a transpile-only .ts hook.
-const require = createRequire(import.meta.url);
-const ts = require(path.join(root, 'node_modules/typescript'));
-require.extensions['.ts'] = (module, filename) => {
-  const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: filename,
-  });
-  module._compile(outputText, filename);
-};
+const require = requireWithTypeScript(import.meta.url);
 const support = path.join(root, 'packages/crypto/test/support/widevine');
 const pki = require(path.join(support, 'test-pki.ts'));
 const { clientChallenge } = require(path.join(support, 'client.ts'));
