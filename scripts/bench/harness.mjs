@@ -1,7 +1,8 @@
 // Shared by the benchmarks: a scratch database, child servers, autocannon runs and the report.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,12 +67,27 @@ export function requireWithTypeScript(from) {
   return requireFrom;
 }
 
-/** Starts `node file` with env and waits for `GET /health` on the port. */
-export async function startServer(file, env, port) {
+/**
+ * BENCH_INSTRUCTIONS=1: no timed rounds; each server runs under valgrind's callgrind, and the report gives the
+ * instructions its main thread executes per request (the thread that bounds a Node server's throughput), counted
+ * between two request counts so that start-up and warm-up are left out. An instruction count repeats whatever
+ * else the machine is doing (two runs of the same build agreed within 0.3%, where a timed round swings by ±0.15),
+ * so a change's effect shows in one run. It is not a timing: a cache miss costs more than an instruction, and
+ * OpenSSL picks its code by the CPU features valgrind reports, so the RSA share is not what runs natively.
+ */
+export const countingInstructions = process.env.BENCH_INSTRUCTIONS === '1';
+
+/** Starts `node file` with env and waits for `GET /health` on the port; under callgrind with BENCH_INSTRUCTIONS unless told not. */
+export async function startServer(file, env, port, { instructions = countingInstructions } = {}) {
   // BENCH_PROFILE=<dir> writes a CPU profile of each server (node --cpu-prof) for finding what dominates.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 30_000;
+  const callgrindDir = instructions ? mkdtempSync(path.join(tmpdir(), 'openplay-callgrind-')) : null;
+  const command = callgrindDir
+    ? ['valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${callgrindDir}/callgrind.%p`, process.execPath, file]]
+    : [process.execPath, [...profile, file]];
+  const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', callgrindDir ? 'ignore' : 'inherit'] });
+  // Under valgrind a server starts some fifty times slower.
+  const deadline = Date.now() + (callgrindDir ? 300_000 : 30_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited with ${child.exitCode}`);
     try {
@@ -79,9 +95,13 @@ export async function startServer(file, env, port) {
         return {
           /** CPU seconds (user + system, all threads) the server has used so far; null where /proc is missing. */
           cpuSeconds: () => cpuSecondsOf(child.pid),
+          callgrind: callgrindDir ? { pid: child.pid, dir: callgrindDir } : null,
           stop: () =>
             new Promise((resolve) => {
-              child.once('exit', resolve);
+              child.once('exit', () => {
+                if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
+                resolve();
+              });
               child.kill('SIGTERM');
             }),
         };
@@ -89,10 +109,74 @@ export async function startServer(file, env, port) {
     } catch {
       // not yet listening
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, callgrindDir ? 1000 : 100));
   }
   child.kill('SIGKILL');
   throw new Error(`${path.basename(file)} did not answer on port ${port}`);
+}
+
+/**
+ * Sends `count` requests, `concurrency` at a time, and fails on any answer but 2xx. `options`: url, and method, body
+ * and headers, or `requests` (a list of those, taken in turn, as autocannon does).
+ */
+async function send(options, count, concurrency = 8) {
+  const list = options.requests ?? [options];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const { method = 'GET', body, headers } = list[next++ % list.length];
+      const response = await fetch(options.url, { method, body, headers });
+      const answer = await response.arrayBuffer();
+      if (response.status < 200 || response.status > 299) {
+        throw new Error(`${options.url} answered ${response.status}: ${Buffer.from(answer).toString('utf8', 0, 200)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/**
+ * For BENCH_INSTRUCTIONS: `warm` requests to warm the server up (`warmUpUrl`, so their audit rows stay apart), then
+ * the counters zeroed, `measure` requests, and the counters dumped. Gives instructions per request of the main thread
+ * and of all threads together (V8's compiler and GC helpers), and `ok`, the measured requests.
+ */
+export async function countInstructions(server, options, warmUpUrl = options.url, { warm = 1500, measure = 1500 } = {}) {
+  const { pid, dir } = server.callgrind;
+  await send({ ...options, url: warmUpUrl }, warm);
+  execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
+  await send(options, measure);
+  execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
+  // One file per thread: callgrind.<pid>.1-01 is the main thread's.
+  let files = [];
+  for (let tries = 0; tries < 100 && files.length === 0; tries++) {
+    files = readdirSync(dir).filter((name) => name.startsWith(`callgrind.${pid}.1-`));
+    if (files.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  let main = null;
+  let all = 0;
+  for (const name of files) {
+    const text = readFileSync(path.join(dir, name), 'utf8');
+    const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? NaN);
+    all += total;
+    if (name.endsWith('-01')) main = total;
+  }
+  if (main === null || Number.isNaN(all)) throw new Error(`no callgrind dump for process ${pid}`);
+  return { main: main / measure, all: all / measure, ok: measure, errors: 0 };
+}
+
+/** The BENCH_INSTRUCTIONS report: instructions per request of each server, and baseline/subject of the main threads. */
+export function reportInstructions(title, unit, subject, baseline, extra = []) {
+  const row = (name, c) =>
+    `${name.padEnd(36)} main thread ${(c.main / 1e6).toFixed(3)} M instructions/${unit}   all threads ${(c.all / 1e6).toFixed(3)} M   (${c.ok} ${unit} counted)`;
+  process.stdout.write(
+    [
+      `== ${title}, instructions under callgrind`,
+      row(subject.name, subject.counts),
+      row(baseline.name, baseline.counts),
+      `instruction ratio (${baseline.name} / ${subject.name}, main threads): ${(baseline.counts.main / subject.counts.main).toFixed(2)}`,
+      ...extra,
+    ].join('\n') + '\n',
+  );
 }
 
 let clockTicks;

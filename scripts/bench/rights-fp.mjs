@@ -5,12 +5,29 @@
 // development TOKEN_KEYS (what token-gen would issue: content key, IV, cookie). One CKC is decrypted and checked
 // for the token's key before measuring.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32) and BENCH_ROUNDS (default 5 alternating rounds of
-// baseline and rights) bound the runs. Needs the apps built first:
+// baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind instead (harness.mjs).
+// Needs the apps built first:
 // npx turbo run build.
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import {
+  alternate,
+  auditCheck,
+  benchAccount,
+  benchRounds,
+  countInstructions,
+  countingInstructions,
+  figures,
+  prime,
+  query,
+  report,
+  reportInstructions,
+  root,
+  scratchDatabase,
+  startServer,
+  warmAndMeasure,
+} from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -103,25 +120,30 @@ try {
   if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
   checkCkc(Buffer.from(await probe.arrayBuffer()));
 
-  await prime({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, { ...request, url: warmUrl });
-  const runs = await alternate(
-    benchRounds(),
-    async () => figures(await warmAndMeasure({ ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` }, seconds, undefined, baseline)),
-    async () => figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl, rights)),
-  );
+  const setting = `Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`;
+  const baselineRequest = { ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` };
+  let runs;
+  if (countingInstructions) {
+    runs = { subject: [await countInstructions(rights, { ...request, url: benchUrl }, warmUrl)], baseline: [await countInstructions(baseline, baselineRequest)] };
+  } else {
+    await prime(baselineRequest, { ...request, url: warmUrl });
+    runs = await alternate(
+      benchRounds(),
+      async () => figures(await warmAndMeasure(baselineRequest, seconds, undefined, baseline)),
+      async () => figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl, rights)),
+    );
+  }
   for (const server of servers.splice(0).reverse()) await server.stop();
   const [{ n: rows }] = await query(
     db.url,
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND drm = 'fp' AND result_code = 0 AND request_type = 'ckc' AND cookie = 'bench'",
   );
 
-  report(
-    `bench:rights:fp — ${seconds} s, ${connections} connections, Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`,
-    'CKC',
-    { name: 'rights /hms/fp/rights', figures: runs.subject },
-    { name: 'baseline RSA-OAEP decrypt', figures: runs.baseline },
-    [auditCheck('CKCs', rows, runs)],
-  );
+  const subject = { name: 'rights /hms/fp/rights', figures: runs.subject, counts: runs.subject[0] };
+  const base = { name: 'baseline RSA-OAEP decrypt', figures: runs.baseline, counts: runs.baseline[0] };
+  const check = [auditCheck('CKCs', rows, runs)];
+  if (countingInstructions) reportInstructions(`bench:rights:fp — ${setting}`, 'CKC', subject, base, check);
+  else report(`bench:rights:fp — ${seconds} s, ${connections} connections, ${setting}`, 'CKC', subject, base, check);
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();

@@ -4,14 +4,32 @@
 // checks one audit row per 200. Challenges: a pool built beforehand by the independent client (npm `widevine`)
 // from the crypto package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) and BENCH_ROUNDS (default
-// 5 alternating rounds of baseline and rights) bound the runs.
+// 5 alternating rounds of baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind
+// instead (harness.mjs).
 // BENCH_DIAGNOSE=1 adds a run of `08 04` requests on the same rights server (token, account, audit row, HTTP: all
 // but the license crypto and the credit transaction), to show where a license's time goes.
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, requireWithTypeScript, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import {
+  alternate,
+  auditCheck,
+  benchAccount,
+  benchRounds,
+  countInstructions,
+  countingInstructions,
+  figures,
+  prime,
+  query,
+  report,
+  reportInstructions,
+  requireWithTypeScript,
+  root,
+  scratchDatabase,
+  startServer,
+  warmAndMeasure,
+} from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -67,6 +85,7 @@ try {
     path.join(root, 'apps/token-gen/dist/main.js'),
     { DATABASE_URL: db.url, TOKEN_GEN_PORT: '18090', TOKEN_GEN_HOST: '127.0.0.1', ENVIRONMENT: 'test', LOG_LEVEL: 'warn', RIGHTS_PUBLIC_URL: rightsBase },
     18090,
+    { instructions: false },
   );
   servers.push(tokenGen);
   const contentKey = '000102030405060708090a0b0c0d0e0f';
@@ -118,14 +137,20 @@ try {
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
-  await prime({ url: 'http://127.0.0.1:18093/license', requests, connections }, { url: warmUrl.href, requests, connections });
-  const runs = await alternate(
-    benchRounds(),
-    async () => figures(await warmAndMeasure({ url: 'http://127.0.0.1:18093/license', requests, connections }, seconds, undefined, baseline)),
-    async () => figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href, rights)),
-  );
+  const baselineRequest = { url: 'http://127.0.0.1:18093/license', requests, connections };
+  let runs;
+  if (countingInstructions) {
+    runs = { subject: [await countInstructions(rights, { url: benchUrl.href, requests }, warmUrl.href)], baseline: [await countInstructions(baseline, baselineRequest)] };
+  } else {
+    await prime(baselineRequest, { url: warmUrl.href, requests, connections });
+    runs = await alternate(
+      benchRounds(),
+      async () => figures(await warmAndMeasure(baselineRequest, seconds, undefined, baseline)),
+      async () => figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href, rights)),
+    );
+  }
   const extra = [];
-  if (diagnose) {
+  if (diagnose && !countingInstructions) {
     const body = Buffer.from([8, 4]);
     const run = figures(await warmAndMeasure({ url: diagnoseUrl.href, method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, connections }, seconds, undefined, rights));
     extra.push(
@@ -139,13 +164,12 @@ try {
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench'",
   );
 
-  report(
-    `bench:rights:wv — ${seconds} s, ${connections} connections, ${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`,
-    'lic',
-    { name: 'rights /hms/wv/rights', figures: runs.subject },
-    { name: 'baseline PSS verify+OAEP', figures: runs.baseline },
-    [auditCheck('licenses', rows, runs), ...extra],
-  );
+  const setting = `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`;
+  const subject = { name: 'rights /hms/wv/rights', figures: runs.subject, counts: runs.subject[0] };
+  const base = { name: 'baseline PSS verify+OAEP', figures: runs.baseline, counts: runs.baseline[0] };
+  const check = [auditCheck('licenses', rows, runs), ...extra];
+  if (countingInstructions) reportInstructions(`bench:rights:wv — ${setting}`, 'lic', subject, base, check);
+  else report(`bench:rights:wv — ${seconds} s, ${connections} connections, ${setting}`, 'lic', subject, base, check);
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();
