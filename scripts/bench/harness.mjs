@@ -77,8 +77,8 @@ export function requireWithTypeScript(from) {
  */
 export const countingInstructions = process.env.BENCH_INSTRUCTIONS === '1';
 
-/** Starts `node file` with env and waits for `GET /health` on the port; under callgrind with BENCH_INSTRUCTIONS unless told not. */
-export async function startServer(file, env, port, { instructions = countingInstructions } = {}) {
+/** Starts `node file` with env and waits for `GET /health` on the port; under callgrind with `instructions` (measureRuns counts them). */
+export async function startServer(file, env, port, { instructions = false } = {}) {
   // BENCH_PROFILE=<dir> writes a CPU profile of each server (node --cpu-prof) for finding what dominates.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const callgrindDir = instructions ? mkdtempSync(path.join(tmpdir(), 'openplay-callgrind-')) : null;
@@ -140,7 +140,7 @@ async function send(options, count, concurrency = 8) {
  * the counters zeroed, `measure` requests, and the counters dumped. Gives instructions per request of the main thread
  * and of all threads together (V8's compiler and GC helpers), and `ok`, the measured requests.
  */
-export async function countInstructions(server, options, warmUpUrl = options.url, { warm = 1500, measure = 1500 } = {}) {
+async function countInstructions(server, options, warmUpUrl = options.url, { warm = 1500, measure = 1500 } = {}) {
   const { pid, dir } = server.callgrind;
   await send({ ...options, url: warmUpUrl }, warm);
   execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
@@ -165,7 +165,7 @@ export async function countInstructions(server, options, warmUpUrl = options.url
 }
 
 /** The BENCH_INSTRUCTIONS report: instructions per request of each server, and baseline/subject of the main threads. */
-export function reportInstructions(title, unit, subject, baseline, extra = []) {
+function reportInstructions(title, unit, subject, baseline, extra = []) {
   const row = (name, c) =>
     `${name.padEnd(36)} main thread ${(c.main / 1e6).toFixed(3)} M instructions/${unit}   all threads ${(c.all / 1e6).toFixed(3)} M   (${c.ok} ${unit} counted)`;
   process.stdout.write(
@@ -177,6 +177,34 @@ export function reportInstructions(title, unit, subject, baseline, extra = []) {
       ...extra,
     ].join('\n') + '\n',
   );
+}
+
+/**
+ * The measured runs of a rights benchmark: with BENCH_INSTRUCTIONS, one instruction count per server (countInstructions);
+ * otherwise both servers primed, then BENCH_ROUNDS alternating timed rounds (warmAndMeasure). `baseline` and `subject`:
+ * { server, options } (options as for load(): url, connections, and body or requests); the subject's warm-ups go to
+ * `subject.warmUpUrl`, so that only measured requests carry the counted cookie. Returns { subject: [...], baseline: [...] }.
+ */
+export async function measureRuns(baseline, subject, seconds) {
+  if (countingInstructions) {
+    return {
+      subject: [await countInstructions(subject.server, subject.options, subject.warmUpUrl)],
+      baseline: [await countInstructions(baseline.server, baseline.options)],
+    };
+  }
+  await prime(baseline.options, { ...subject.options, url: subject.warmUpUrl });
+  return alternate(
+    benchRounds(),
+    async () => figures(await warmAndMeasure(baseline.options, seconds, undefined, baseline.server)),
+    async () => figures(await warmAndMeasure(subject.options, seconds, subject.warmUpUrl, subject.server)),
+  );
+}
+
+/** The report of measureRuns' runs: `setting` describes the load; timed runs add their seconds and connections. */
+export function reportRuns(bench, setting, { seconds, connections }, unit, subject, baseline, extra) {
+  const named = (side, runs) => ({ name: side.name, figures: runs, counts: runs[0] });
+  if (countingInstructions) reportInstructions(`${bench} — ${setting}`, unit, named(subject, subject.runs), named(baseline, baseline.runs), extra);
+  else report(`${bench} — ${seconds} s, ${connections} connections, ${setting}`, unit, named(subject, subject.runs), named(baseline, baseline.runs), extra);
 }
 
 let clockTicks;

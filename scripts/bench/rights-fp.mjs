@@ -11,23 +11,7 @@
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  alternate,
-  auditCheck,
-  benchAccount,
-  benchRounds,
-  countInstructions,
-  countingInstructions,
-  figures,
-  prime,
-  query,
-  report,
-  reportInstructions,
-  root,
-  scratchDatabase,
-  startServer,
-  warmAndMeasure,
-} from './harness.mjs';
+import { auditCheck, benchAccount, countingInstructions, measureRuns, query, reportRuns, root, scratchDatabase, startServer } from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -99,7 +83,9 @@ try {
   const request = { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' }, connections };
 
   // Both servers stay up; an idle one costs nothing, and the rounds alternate between them.
-  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'), { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile }, BASELINE_PORT);
+  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'), { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile }, BASELINE_PORT, {
+    instructions: countingInstructions,
+  });
   servers.push(baseline);
   const rights = await startServer(
     path.join(root, 'apps/rights/dist/main.js'),
@@ -113,6 +99,7 @@ try {
       FAIRPLAY_CREDENTIALS: credentials,
     },
     RIGHTS_PORT,
+    { instructions: countingInstructions },
   );
   servers.push(rights);
   // One CKC decrypted as the client would, before measuring (warm-up token): the answers are real CKCs.
@@ -120,30 +107,26 @@ try {
   if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
   checkCkc(Buffer.from(await probe.arrayBuffer()));
 
-  const setting = `Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`;
-  const baselineRequest = { ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` };
-  let runs;
-  if (countingInstructions) {
-    runs = { subject: [await countInstructions(rights, { ...request, url: benchUrl }, warmUrl)], baseline: [await countInstructions(baseline, baselineRequest)] };
-  } else {
-    await prime(baselineRequest, { ...request, url: warmUrl });
-    runs = await alternate(
-      benchRounds(),
-      async () => figures(await warmAndMeasure(baselineRequest, seconds, undefined, baseline)),
-      async () => figures(await warmAndMeasure({ ...request, url: benchUrl }, seconds, warmUrl, rights)),
-    );
-  }
+  const runs = await measureRuns(
+    { server: baseline, options: { ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` } },
+    { server: rights, options: { ...request, url: benchUrl }, warmUpUrl: warmUrl },
+    seconds,
+  );
   for (const server of servers.splice(0).reverse()) await server.stop();
   const [{ n: rows }] = await query(
     db.url,
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND drm = 'fp' AND result_code = 0 AND request_type = 'ckc' AND cookie = 'bench'",
   );
 
-  const subject = { name: 'rights /hms/fp/rights', figures: runs.subject, counts: runs.subject[0] };
-  const base = { name: 'baseline RSA-OAEP decrypt', figures: runs.baseline, counts: runs.baseline[0] };
-  const check = [auditCheck('CKCs', rows, runs)];
-  if (countingInstructions) reportInstructions(`bench:rights:fp — ${setting}`, 'CKC', subject, base, check);
-  else report(`bench:rights:fp — ${seconds} s, ${connections} connections, ${setting}`, 'CKC', subject, base, check);
+  reportRuns(
+    'bench:rights:fp',
+    `Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`,
+    { seconds, connections },
+    'CKC',
+    { name: 'rights /hms/fp/rights', runs: runs.subject },
+    { name: 'baseline RSA-OAEP decrypt', runs: runs.baseline },
+    [auditCheck('CKCs', rows, runs)],
+  );
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();

@@ -13,17 +13,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  alternate,
   auditCheck,
   benchAccount,
-  benchRounds,
-  countInstructions,
   countingInstructions,
   figures,
-  prime,
+  measureRuns,
   query,
-  report,
-  reportInstructions,
+  reportRuns,
   requireWithTypeScript,
   root,
   scratchDatabase,
@@ -85,7 +81,6 @@ try {
     path.join(root, 'apps/token-gen/dist/main.js'),
     { DATABASE_URL: db.url, TOKEN_GEN_PORT: '18090', TOKEN_GEN_HOST: '127.0.0.1', ENVIRONMENT: 'test', LOG_LEVEL: 'warn', RIGHTS_PUBLIC_URL: rightsBase },
     18090,
-    { instructions: false },
   );
   servers.push(tokenGen);
   const contentKey = '000102030405060708090a0b0c0d0e0f';
@@ -110,6 +105,7 @@ try {
     path.join(root, 'scripts/bench/baseline-wv-license.mjs'),
     { PORT: '18093', BASELINE_DEVICE_KEYS: path.join(dir, 'device-keys.json') },
     18093,
+    { instructions: countingInstructions },
   );
   servers.push(baseline);
 
@@ -130,6 +126,7 @@ try {
         : {}),
     },
     18092,
+    { instructions: countingInstructions },
   );
   servers.push(rights);
   // One license checked end to end by the client before measuring (warm-up token): the answers are real licenses.
@@ -137,18 +134,11 @@ try {
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
-  const baselineRequest = { url: 'http://127.0.0.1:18093/license', requests, connections };
-  let runs;
-  if (countingInstructions) {
-    runs = { subject: [await countInstructions(rights, { url: benchUrl.href, requests }, warmUrl.href)], baseline: [await countInstructions(baseline, baselineRequest)] };
-  } else {
-    await prime(baselineRequest, { url: warmUrl.href, requests, connections });
-    runs = await alternate(
-      benchRounds(),
-      async () => figures(await warmAndMeasure(baselineRequest, seconds, undefined, baseline)),
-      async () => figures(await warmAndMeasure({ url: benchUrl.href, requests, connections }, seconds, warmUrl.href, rights)),
-    );
-  }
+  const runs = await measureRuns(
+    { server: baseline, options: { url: 'http://127.0.0.1:18093/license', requests, connections } },
+    { server: rights, options: { url: benchUrl.href, requests, connections }, warmUpUrl: warmUrl.href },
+    seconds,
+  );
   const extra = [];
   if (diagnose && !countingInstructions) {
     const body = Buffer.from([8, 4]);
@@ -164,12 +154,15 @@ try {
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench'",
   );
 
-  const setting = `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`;
-  const subject = { name: 'rights /hms/wv/rights', figures: runs.subject, counts: runs.subject[0] };
-  const base = { name: 'baseline PSS verify+OAEP', figures: runs.baseline, counts: runs.baseline[0] };
-  const check = [auditCheck('licenses', rows, runs), ...extra];
-  if (countingInstructions) reportInstructions(`bench:rights:wv — ${setting}`, 'lic', subject, base, check);
-  else report(`bench:rights:wv — ${seconds} s, ${connections} connections, ${setting}`, 'lic', subject, base, check);
+  reportRuns(
+    'bench:rights:wv',
+    `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`,
+    { seconds, connections },
+    'lic',
+    { name: 'rights /hms/wv/rights', runs: runs.subject },
+    { name: 'baseline PSS verify+OAEP', runs: runs.baseline },
+    [auditCheck('licenses', rows, runs), ...extra],
+  );
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();
