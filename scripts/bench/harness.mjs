@@ -70,7 +70,7 @@ export function requireWithTypeScript(from) {
 /**
  * BENCH_INSTRUCTIONS=1: no timed rounds; each server runs under valgrind's callgrind, and the report gives the
  * instructions its main thread executes per request (the thread that bounds a Node server's throughput), counted
- *  between two request counts so that start-up and warm-up are left out. An instruction count nearly repeats whatever
+ * between two request counts so that start-up and warm-up are left out. An instruction count nearly repeats whatever
  * else the machine is doing (runs of the same build agreed within 2.5%, where a timed round's ratio swings by ±0.15),
  * so a change of a few percent shows in one run. It is not a timing: a cache miss costs more than an instruction,
  * kernel time is not counted, and OpenSSL picks its code by the CPU features valgrind reports (the RSA share differs).
@@ -166,14 +166,16 @@ async function countInstructions(server, options, warmUpUrl = options.url, { war
 
 /** The BENCH_INSTRUCTIONS report: instructions per request of each server, and baseline/subject of the main threads. */
 function reportInstructions(title, unit, subject, baseline, extra = []) {
+  const [s] = subject.figures;
+  const [b] = baseline.figures;
   const row = (name, c) =>
     `${name.padEnd(36)} main thread ${(c.main / 1e6).toFixed(3)} M instructions/${unit}   all threads ${(c.all / 1e6).toFixed(3)} M   (${c.ok} ${unit} counted)`;
   process.stdout.write(
     [
       `== ${title}, instructions under callgrind`,
-      row(subject.name, subject.counts),
-      row(baseline.name, baseline.counts),
-      `instruction ratio (${baseline.name} / ${subject.name}, main threads): ${(baseline.counts.main / subject.counts.main).toFixed(2)}`,
+      row(subject.name, s),
+      row(baseline.name, b),
+      `instruction ratio (${baseline.name} / ${subject.name}, main threads): ${(b.main / s.main).toFixed(2)}`,
       ...extra,
     ].join('\n') + '\n',
   );
@@ -200,11 +202,10 @@ export async function measureRuns(baseline, subject, seconds) {
   );
 }
 
-/** The report of measureRuns' runs: `setting` describes the load; timed runs add their seconds and connections. */
+/** The report of measureRuns' runs (`subject` and `baseline`: { name, figures }): `setting` describes the load; timed runs add their seconds and connections. */
 export function reportRuns(bench, setting, { seconds, connections }, unit, subject, baseline, extra) {
-  const named = (side, runs) => ({ name: side.name, figures: runs, counts: runs[0] });
-  if (countingInstructions) reportInstructions(`${bench} — ${setting}`, unit, named(subject, subject.runs), named(baseline, baseline.runs), extra);
-  else report(`${bench} — ${seconds} s, ${connections} connections, ${setting}`, unit, named(subject, subject.runs), named(baseline, baseline.runs), extra);
+  if (countingInstructions) reportInstructions(`${bench} — ${setting}`, unit, subject, baseline, extra);
+  else report(`${bench} — ${seconds} s, ${connections} connections, ${setting}`, unit, subject, baseline, extra);
 }
 
 let clockTicks;

@@ -123,8 +123,8 @@ try {
     `Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`,
     { seconds, connections },
     'CKC',
-    { name: 'rights /hms/fp/rights', runs: runs.subject },
-    { name: 'baseline RSA-OAEP decrypt', runs: runs.baseline },
+    { name: 'rights /hms/fp/rights', figures: runs.subject },
+    { name: 'baseline RSA-OAEP decrypt', figures: runs.baseline },
     [auditCheck('CKCs', rows, runs)],
   );
 } finally {

@@ -159,8 +159,8 @@ try {
     `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`,
     { seconds, connections },
     'lic',
-    { name: 'rights /hms/wv/rights', runs: runs.subject },
-    { name: 'baseline PSS verify+OAEP', runs: runs.baseline },
+    { name: 'rights /hms/wv/rights', figures: runs.subject },
+    { name: 'baseline PSS verify+OAEP', figures: runs.baseline },
     [auditCheck('licenses', rows, runs), ...extra],
   );
 } finally {
