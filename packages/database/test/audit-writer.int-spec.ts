@@ -24,8 +24,8 @@ describe('AuditWriter (real Postgres)', () => {
     const writer = new AuditWriter(db.pool);
     const inserts: number[] = [];
     const query = db.pool.query.bind(db.pool);
-    const spy = jest.spyOn(db.pool, 'query').mockImplementation(((text: string, values: unknown[][]) => {
-      inserts.push(values[0].length);
+    const spy = jest.spyOn(db.pool, 'query').mockImplementation(((text: string, values: [string]) => {
+      inserts.push((JSON.parse(values[0]) as unknown[]).length); // a batch is one JSON array of rows
       return query(text, values);
     }) as never);
     await Promise.all(Array.from({ length: 500 }, (_, i) => writer.write(event(i))));
@@ -40,13 +40,14 @@ describe('AuditWriter (real Postgres)', () => {
 
   it('stores what clients sent even with characters PostgreSQL refuses (NUL, lone surrogates), without failing the batch', async () => {
     // A device's client_info, a user agent or a refusal's message come from clients. One NUL or lone surrogate made
-    // PostgreSQL refuse the whole group commit, failing every request that shared it; they are stored as U+FFFD.
+    // PostgreSQL refuse the whole group commit, failing every request that shared it; they are stored as U+FFFD, in the
+    // keys of a device's facts (client_info names) too.
     const writer = new AuditWriter(db.pool);
     const hostile = {
       ...event(20_001),
       message: 'bad\u0000value \ud800',
       userAgent: 'agent\u0000',
-      device: { company: 'evil\u0000co\udc80', model: 'ok \u{1f600}', nested: { name: '\udbff!' } },
+      device: { company: 'evil\u0000co\udc80', model: 'ok \u{1f600}', nested: { name: '\udbff!' }, 'key\u0000': ['\ud800'] },
     };
     await Promise.all([writer.write(hostile), writer.write(event(20_002))]);
     const { rows } = await db.pool.query(
@@ -57,7 +58,7 @@ describe('AuditWriter (real Postgres)', () => {
       token_id: 'token-20001',
       message: 'bad\ufffdvalue \ufffd',
       user_agent: 'agent\ufffd',
-      device: { company: 'evil\ufffdco\ufffd', model: 'ok \u{1f600}', nested: { name: '\ufffd!' } },
+      device: { company: 'evil\ufffdco\ufffd', model: 'ok \u{1f600}', nested: { name: '\ufffd!' }, 'key\ufffd': ['\ufffd'] },
     });
   });
 

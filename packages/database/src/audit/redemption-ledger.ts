@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { AuditEventInput } from './audit-event';
-import { auditColumns } from './audit-writer';
+import { auditRowsJson } from './audit-writer';
 import { GroupCommit } from './group-commit';
 
 export type RedemptionVerdict = 'granted' | 'no-credit';
@@ -13,10 +13,11 @@ interface Redemption {
 /** The same words the rights server answers with, so the row and the response agree. */
 const NO_CREDIT_MESSAGE = '[-2019] Insufficient tokens available: the account has no credits left';
 
-/** See the migration `redeem_batch_function`: lock, grant in arrival order, spend, and write every row. */
-const REDEEM_BATCH = `SELECT openplay_redeem_batch(
-  $1::timestamptz[], $2::"AuditKind"[], $3::"Drm"[], $4::"Environment"[], $5::int[], $6::text[], $7::text[],
-  $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::text) AS granted`;
+/**
+ * See the migrations `redeem_batch_function` (lock, grant in arrival order, spend, and write every row) and
+ * `audit_rows_as_json` (the batch's rows as one JSON array).
+ */
+const REDEEM_BATCH = 'SELECT openplay_redeem_batch_json($1::json, $2::text) AS granted';
 
 /**
  * Each delivered license or CKC consumes one credit, in the same transaction as its audit row; a
@@ -43,7 +44,7 @@ export class RedemptionLedger {
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
     // The account the credit is charged to is the token's, whatever the row says.
     const events = batch.map(({ accountNumber, event }) => ({ ...event, accountNumber }));
-    const { rows } = await this.pool.query<{ granted: boolean[] }>(REDEEM_BATCH, [...auditColumns(events), NO_CREDIT_MESSAGE]);
+    const { rows } = await this.pool.query<{ granted: boolean[] }>(REDEEM_BATCH, [auditRowsJson(events), NO_CREDIT_MESSAGE]);
     const granted = rows[0]?.granted ?? [];
     return batch.map((_, i) => (granted[i] ? 'granted' : 'no-credit'));
   }
