@@ -126,6 +126,15 @@ describe('SPC payload TLLVs', () => {
     expect(error.details).toBe(`duplicate TLLV ${SPC_TAG.r2}`);
   });
 
+  it('finds tags and duplicates the same way in an SPC with more TLLVs than a lookup scans (a Map then)', () => {
+    const filler = Array.from({ length: 60 }, (_, i) => ({ tag: `7000000000000${String(i).padStart(3, '0')}`, value: Buffer.from([i]) }));
+    const opened = ksm.openSpc(spc({ extraTllvs: filler, returnRequest: [filler[59]!.tag] }));
+    expect(opened.payload.byTag.get(filler[42]!.tag)?.value).toEqual(Buffer.from([42]));
+    expect(opened.payload.byTag.get(SPC_TAG.r2)?.value).toHaveLength(21);
+    const error = failure(spc({ extraTllvs: [...filler, { tag: filler[3]!.tag, value: Buffer.alloc(1) }] }));
+    expect(error.details).toBe(`duplicate TLLV ${filler[3]!.tag}`);
+  });
+
   it.each(REQUIRED_SPC_TAGS.map(([name, tag]) => [name, tag]))('rejects an SPC without %s (-6004)', (name, tag) => {
     const error = failure(spc({ omitTags: [tag], returnRequest: [] }));
     expect(error.code).toBe(-6004);

@@ -1,7 +1,7 @@
 import { constants, createCipheriv, createDecipheriv, privateDecrypt, timingSafeEqual, type Decipher, type KeyObject } from 'node:crypto';
 import { REQUIRED_SPC_TAGS, SPC_TAG } from './constants';
 import { malformed, unauthenticated } from './errors';
-import { parseTllvsIndexed, tagAt, type Tllv } from './tllv';
+import { parseTllvsIndexed, tagAt, type Tllv, type TllvIndex } from './tllv';
 
 /** SPC container version: 1 = 1024-bit application certificate (OAEP-SHA1), 2 = 2048-bit (OAEP-SHA-256). */
 export type SpcVersion = 1 | 2;
@@ -149,7 +149,7 @@ export interface DeviceIdentity {
 export interface SpcPayload {
   /** All TLLVs in SPC order, unknown ones included. */
   readonly tllvs: readonly Tllv[];
-  readonly byTag: ReadonlyMap<string, Tllv>;
+  readonly byTag: TllvIndex;
   readonly sessionKeyR1: Buffer;
   readonly sessionKeyR1Integrity: Buffer;
   readonly antiReplaySeed: Buffer;

@@ -25,9 +25,8 @@ export function parseTllvs(payload: Buffer): Tllv[] {
 }
 
 /** parseTllvs, with the TLLVs also indexed by tag (the index is what finds duplicates). */
-export function parseTllvsIndexed(payload: Buffer): { tllvs: Tllv[]; byTag: Map<string, Tllv> } {
+export function parseTllvsIndexed(payload: Buffer): { tllvs: Tllv[]; byTag: TllvIndex } {
   const tllvs: Tllv[] = [];
-  const byTag = new Map<string, Tllv>();
   let offset = 0;
   while (offset < payload.length) {
     if (payload.length - offset < TLLV_HEADER_SIZE) {
@@ -46,13 +45,57 @@ export function parseTllvsIndexed(payload: Buffer): { tllvs: Tllv[]; byTag: Map<
     if (end > payload.length) {
       throw malformed(`TLLV ${tag}: block length ${blockLength} overruns the payload`);
     }
-    if (byTag.has(tag)) throw malformed(`duplicate TLLV ${tag}`);
-    const tllv = new PayloadTllv(tag, payload, offset, valueLength, end);
-    tllvs.push(tllv);
-    byTag.set(tag, tllv);
+    tllvs.push(new PayloadTllv(tag, payload, offset, valueLength, end));
     offset = end;
   }
+  const byTag = new TllvIndex(tllvs);
+  const duplicate = byTag.firstDuplicate();
+  if (duplicate !== undefined) throw malformed(`duplicate TLLV ${duplicate}`);
   return { tllvs, byTag };
+}
+
+/** Up to this many TLLVs, lookups scan the list; an SPC carries a score of them. */
+const SCAN_LIMIT = 48;
+
+/**
+ * TLLVs by tag. A payload carries a score of TLLVs, and filling a Map per SPC cost more than the lookups it saved:
+ * small payloads are scanned, comparing tags that tagAt gives as internalized strings (one pointer comparison each
+ * against another tagAt tag or a SPC_TAG constant); payloads with more TLLVs than SCAN_LIMIT (only hostile ones) get
+ * a Map, so that no SPC makes lookups or the duplicate check quadratic.
+ */
+export class TllvIndex {
+  readonly #tllvs: readonly Tllv[];
+  readonly #map?: ReadonlyMap<string, Tllv>;
+
+  constructor(tllvs: readonly Tllv[]) {
+    this.#tllvs = tllvs;
+    if (tllvs.length > SCAN_LIMIT) {
+      const map = new Map<string, Tllv>();
+      for (const tllv of tllvs) if (!map.has(tllv.tag)) map.set(tllv.tag, tllv);
+      this.#map = map;
+    }
+  }
+
+  get(tag: string): Tllv | undefined {
+    if (this.#map) return this.#map.get(tag);
+    for (const tllv of this.#tllvs) if (tllv.tag === tag) return tllv;
+    return undefined;
+  }
+
+  has(tag: string): boolean {
+    return this.get(tag) !== undefined;
+  }
+
+  /** The first tag that appears twice, if any. */
+  firstDuplicate(): string | undefined {
+    const tllvs = this.#tllvs;
+    if (this.#map) return this.#map.size === tllvs.length ? undefined : tllvs.find((t, i) => this.#map!.get(t.tag) !== tllvs[i])?.tag;
+    for (let i = 1; i < tllvs.length; i++) {
+      const tag = tllvs[i]!.tag;
+      for (let j = 0; j < i; j++) if (tllvs[j]!.tag === tag) return tag;
+    }
+    return undefined;
+  }
 }
 
 /**
@@ -94,7 +137,8 @@ export function tagAt(bytes: Buffer, offset: number): string {
   let byLow = TAG_NAMES.get(high);
   let name = byLow?.get(low);
   if (name === undefined) {
-    name = bytes.toString('hex', offset, offset + 8);
+    // Internalized (a property key's string is), so that comparing two tags compares pointers.
+    name = Object.keys({ [bytes.toString('hex', offset, offset + 8)]: 0 })[0]!;
     if (tagNameCount < MAX_TAG_NAMES) {
       if (byLow === undefined) TAG_NAMES.set(high, (byLow = new Map()));
       byLow.set(low, name);
