@@ -76,10 +76,10 @@ export class Redemptions {
       }
       // The ledger writes the row either way: success, or -2019 when no credit is left.
       if ((await this.ledger.redeem(claims.account, row)) === 'granted') {
-        this.metrics.deliveries.inc({ drm });
+        this.metrics.deliveries.labels(drm).inc();
         return done.result;
       }
-      this.metrics.creditRefusals.inc({ drm, stage: 'redemption' });
+      this.metrics.creditRefusals.labels(drm, 'redemption').inc();
     } catch (error) {
       row.requestType ??= requestKind();
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;

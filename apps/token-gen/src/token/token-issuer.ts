@@ -75,14 +75,14 @@ export class TokenIssuer {
       }
       const token = sealToken(claims, this.ring);
       await this.audit.write(row);
-      this.metrics.tokensIssued.inc({ drm });
+      this.metrics.tokensIssued.labels(drm).inc();
       return `${this.rightsBase}/hms/${drm}/rights/?ExpressPlayToken=${token}`;
     } catch (error) {
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
       row.tokenId = null;
       await this.audit.write(row);
-      if (row.resultCode === -2019) this.metrics.creditRefusals.inc({ drm, stage: 'issuance' });
+      if (row.resultCode === -2019) this.metrics.creditRefusals.labels(drm, 'issuance').inc();
       throw error;
     }
   }

@@ -15,4 +15,26 @@ describe('Metrics.observe', () => {
     expect(text).toContain('http_request_duration_seconds_bucket{le="0.0025",route="/hms/wv/rights"} 2');
     expect(text).toContain('http_request_duration_seconds_sum{route="unmatched"} 0.0001');
   });
+
+  it('renders cumulative buckets, +Inf and the DRM counters as prom-client would', async () => {
+    const metrics = new Metrics();
+    for (const seconds of [0.0004, 0.003, 0.003, 7]) metrics.observe('/hms/fp/rights', 200, 0, seconds);
+    metrics.deliveries.labels('fp').inc();
+    metrics.deliveries.labels('fp').inc();
+    metrics.creditRefusals.labels('wv', 'redemption').inc();
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(text).toContain('http_request_duration_seconds_bucket{le="0.0005",route="/hms/fp/rights"} 1');
+    expect(text).toContain('http_request_duration_seconds_bucket{le="0.0025",route="/hms/fp/rights"} 1');
+    expect(text).toContain('http_request_duration_seconds_bucket{le="0.005",route="/hms/fp/rights"} 3');
+    expect(text).toContain('http_request_duration_seconds_bucket{le="2.5",route="/hms/fp/rights"} 3');
+    expect(text).toContain('http_request_duration_seconds_bucket{le="+Inf",route="/hms/fp/rights"} 4');
+    expect(text).toContain('http_request_duration_seconds_count{route="/hms/fp/rights"} 4');
+    expect(text).toContain('# TYPE drm_deliveries_total counter');
+    expect(text).toContain('drm_deliveries_total{drm="fp"} 2');
+    expect(text).toContain('credit_refusals_total{drm="wv",stage="redemption"} 1');
+    expect(text).toContain('process_cpu_seconds_total'); // the default metrics still render
+    metrics.registry.resetMetrics();
+    expect(await metrics.registry.metrics()).not.toContain('drm_deliveries_total{');
+  });
 });
