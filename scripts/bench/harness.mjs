@@ -81,9 +81,11 @@ export const countingInstructions = process.env.BENCH_INSTRUCTIONS === '1';
 export async function startServer(file, env, port, { instructions = false } = {}) {
   // BENCH_PROFILE=<dir> writes a CPU profile of each server (node --cpu-prof) for finding what dominates.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_CALLGRIND_ARGS: more callgrind options, say `--cache-sim=yes` (cache misses per request; see the README).
+  const callgrindArgs = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
   const callgrindDir = instructions ? mkdtempSync(path.join(tmpdir(), 'openplay-callgrind-')) : null;
   const command = callgrindDir
-    ? ['valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${callgrindDir}/callgrind.%p`, process.execPath, file]]
+    ? ['valgrind', ['--tool=callgrind', '--separate-threads=yes', ...callgrindArgs, `--callgrind-out-file=${callgrindDir}/callgrind.%p`, process.execPath, file]]
     : [process.execPath, [...profile, file]];
   const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', callgrindDir ? 'ignore' : 'inherit'] });
   // Under valgrind a server starts some fifty times slower.
@@ -99,7 +101,9 @@ export async function startServer(file, env, port, { instructions = false } = {}
           stop: () =>
             new Promise((resolve) => {
               child.once('exit', () => {
-                if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
+                // BENCH_KEEP_CALLGRIND=1 keeps the dumps, for callgrind_annotate (see the README).
+                if (callgrindDir && process.env.BENCH_KEEP_CALLGRIND === '1') process.stdout.write(`callgrind dumps of ${path.basename(file)}: ${callgrindDir}\n`);
+                else if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
                 resolve();
               });
               child.kill('SIGTERM');
