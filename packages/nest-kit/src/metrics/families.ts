@@ -44,11 +44,13 @@ abstract class Family<S extends { readonly labels: Labels }> {
     return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values };
   }
 
+  /** Zeroes every series (rather than forgetting them: callers keep the series labels() gave them). */
   reset(): void {
-    this.#series.clear();
+    for (const series of this.#series.values()) this.zero(series);
   }
 
   protected abstract create(labels: Labels): S;
+  protected abstract zero(series: S): void;
   protected abstract export(series: S): ExportedValue[];
 }
 
@@ -68,6 +70,10 @@ export class CounterFamily extends Family<CounterSeries> {
 
   protected create(labels: Labels): CounterSeries {
     return new CounterSeries(labels);
+  }
+
+  protected zero(series: CounterSeries): void {
+    series.value = 0;
   }
 
   protected export(series: CounterSeries): ExportedValue[] {
@@ -111,6 +117,12 @@ export class HistogramFamily extends Family<HistogramSeries> {
 
   protected create(labels: Labels): HistogramSeries {
     return new HistogramSeries(labels, this.bounds);
+  }
+
+  protected zero(series: HistogramSeries): void {
+    series.counts.fill(0);
+    series.sum = 0;
+    series.count = 0;
   }
 
   protected export(series: HistogramSeries): ExportedValue[] {

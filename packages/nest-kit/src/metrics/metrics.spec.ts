@@ -35,6 +35,10 @@ describe('Metrics.observe', () => {
     expect(text).toContain('credit_refusals_total{drm="wv",stage="redemption"} 1');
     expect(text).toContain('process_cpu_seconds_total'); // the default metrics still render
     metrics.registry.resetMetrics();
-    expect(await metrics.registry.metrics()).not.toContain('drm_deliveries_total{');
+    metrics.observe('/hms/fp/rights', 200, 0, 0.003);
+    const after = await metrics.registry.metrics();
+    expect(after).toContain('drm_deliveries_total{drm="fp"} 0');
+    expect(after).toContain('http_requests_total{route="/hms/fp/rights",status="200",code="0"} 1'); // still counted after a reset
+    expect(after).toContain('http_request_duration_seconds_bucket{le="0.005",route="/hms/fp/rights"} 1');
   });
 });
