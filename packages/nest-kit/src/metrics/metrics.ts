@@ -46,7 +46,7 @@ export class Metrics {
       series = { latency: this.latency.labels(route), outcomes: new Map() };
       this.routes.set(route, series);
     }
-    // Statuses are 100–599 and spec codes lie within ±10,000: one number names the pair.
+    // Statuses are 100–599 and result codes (spec codes, or the status) lie well within ±500,000: one number names the pair.
     const outcome = status * 1_000_000 + code;
     let requests = series.outcomes.get(outcome);
     if (!requests) {
