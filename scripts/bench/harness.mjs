@@ -84,11 +84,11 @@ export async function startServer(file, env, port, { instructions = false } = {}
   // BENCH_CALLGRIND_ARGS: more callgrind options, say `--cache-sim=yes` (cache misses per request; see the README).
   const callgrindArgs = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
   const callgrindDir = instructions ? mkdtempSync(path.join(tmpdir(), 'openplay-callgrind-')) : null;
-  // BENCH_NODE_FLAGS: node options for every server of the run alike (V8 heap flags such as --max-semi-space-size,
-  // which NODE_OPTIONS refuses), so that a ratio still compares servers on the same runtime.
+  // BENCH_NODE_FLAGS: node options for every server of the run alike (V8 heap flags such as --min-semi-space-size or
+  // --initial-old-space-size, which NODE_OPTIONS refuses), so that a ratio still compares servers on the same runtime.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const command = callgrindDir
-    ? ['valgrind', ['--tool=callgrind', '--separate-threads=yes', ...callgrindArgs, `--callgrind-out-file=${callgrindDir}/callgrind.%p`, process.execPath, file]]
+    ? ['valgrind', ['--tool=callgrind', '--separate-threads=yes', ...callgrindArgs, `--callgrind-out-file=${callgrindDir}/callgrind.%p`, process.execPath, ...nodeFlags, file]]
     : [process.execPath, [...profile, ...nodeFlags, file]];
   const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', callgrindDir ? 'ignore' : 'inherit'] });
   // Under valgrind a server starts some fifty times slower.
