@@ -71,8 +71,8 @@ export function requireWithTypeScript(from) {
  * BENCH_INSTRUCTIONS=1: no timed rounds; each server runs under valgrind's callgrind, and the report gives the
  * instructions its main thread executes per request (the thread that bounds a Node server's throughput), counted
  * between two request counts so that start-up and warm-up are left out. An instruction count nearly repeats whatever
- * else the machine is doing (runs of the same build agreed within 2.5%, where a timed round's ratio swings by ±0.15),
- * so a change of a few percent shows in one run. It is not a timing: a cache miss costs more than an instruction,
+ * else the machine is doing (runs of the same build mostly agreed within 2.5%, the Widevine baseline's once within 5%,
+ * where a timed round's ratio swings by ±0.15), so a change of a few percent shows in one run. It is not a timing: a cache miss costs more than an instruction,
  * kernel time is not counted, and OpenSSL picks its code by the CPU features valgrind reports (the RSA share differs).
  */
 export const countingInstructions = process.env.BENCH_INSTRUCTIONS === '1';
