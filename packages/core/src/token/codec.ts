@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+import { aes256GcmDecrypt, aes256GcmEncryptInto } from '@openplay/cipher';
 import { ExpressPlayError } from '../errors';
 import type { TokenClaims } from './claims';
 import { claimsSize, readClaims, writeClaims } from './claims-binary';
@@ -26,9 +27,6 @@ const MAX_TOKEN_BYTES = (MAX_TOKEN_LENGTH / 4) * 3;
 export const TOKEN_EXPIRED = 'token expired';
 export const TOKEN_UNKNOWN_KEY = 'unknown token key';
 export const TOKEN_FORGED = 'token forged or corrupt';
-
-const CIPHER = 'aes-256-gcm';
-const GCM_OPTIONS = { authTagLength: TOKEN_TAG_BYTES } as const;
 
 /**
  * The length of the token `claims` would seal to (base64url characters), after the same validation as
@@ -64,13 +62,8 @@ export function sealToken(claims: TokenClaims, ring: KeyRing, iv?: Buffer): stri
   const end = start + plaintextBytes;
   if (writeClaims(claims, out, start) !== end) throw new Error('sealToken: claims encoding size mismatch');
 
-  const cipher = createCipheriv(CIPHER, key, out.subarray(2, start), GCM_OPTIONS);
-  cipher.setAAD(out.subarray(0, 2));
-  const ciphertext = cipher.update(out.subarray(start, end));
-  // GCM is a stream mode: update returns every byte and final() none.
-  ciphertext.copy(out, start);
-  cipher.final().copy(out, start + ciphertext.length);
-  cipher.getAuthTag().copy(out, end);
+  const claimsBytes = out.subarray(start, end);
+  aes256GcmEncryptInto(claimsBytes, out.subarray(end), key, out.subarray(2, start), out.subarray(0, 2), claimsBytes);
   return out.toString('base64url');
 }
 
@@ -90,13 +83,10 @@ export function openToken(token: string, ring: KeyRing, nowSeconds: number): Tok
 
   const start = TOKEN_HEADER_BYTES;
   const end = bytes.length - TOKEN_TAG_BYTES;
+  const plaintext = aes256GcmDecrypt(key, bytes.subarray(2, start), bytes.subarray(0, 2), bytes.subarray(start, end), bytes.subarray(end));
+  if (plaintext === null) throw new ExpressPlayError(-4010, TOKEN_FORGED);
   let claims: TokenClaims;
   try {
-    const decipher = createDecipheriv(CIPHER, key, bytes.subarray(2, start), GCM_OPTIONS);
-    decipher.setAAD(bytes.subarray(0, 2));
-    decipher.setAuthTag(bytes.subarray(end));
-    const plaintext = decipher.update(bytes.subarray(start, end));
-    decipher.final(); // throws unless the tag matches
     claims = readClaims(plaintext, 0, plaintext.length);
   } catch {
     throw new ExpressPlayError(-4010, TOKEN_FORGED);

@@ -1,4 +1,4 @@
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 
 /** Key ids are one byte in a token; 0 is never a key id. */
@@ -10,30 +10,30 @@ export const TOKEN_KEY_BYTES = 32;
 /** One key of a ring, as handed to {@link createKeyRing}. */
 export interface KeyRingEntry {
   readonly id: number;
-  /** 32 bytes. It is copied into a KeyObject; the caller may wipe its Buffer afterwards. */
+  /** 32 bytes. The ring keeps its own copy; the caller may wipe its Buffer afterwards. */
   readonly key: Buffer;
 }
 
-let keyOf: (ring: KeyRing, id: number) => KeyObject | undefined;
+let keyOf: (ring: KeyRing, id: number) => Buffer | undefined;
 
 /**
  * The server's token keys. The first key seals new tokens; every key opens the tokens that name it,
  * so a new key goes first and an old one stays listed until the last token it sealed has expired.
- * The key material never leaves the ring: it lives in `KeyObject`s behind private fields, and
- * `inspect`, `JSON.stringify` and `toString` show only the ids.
+ * The key material never leaves the ring: it lives in private copies (their own memory, not Node's shared
+ * Buffer pool) that only the codec reads, and `inspect`, `JSON.stringify` and `toString` show only the ids.
  */
 export class KeyRing {
   /** The id of the key that seals; the first entry of the ring. */
   readonly sealingKeyId: number;
   /** Every id, newest first. */
   readonly keyIds: readonly number[];
-  readonly #keys: Array<KeyObject | undefined>;
+  readonly #keys: Array<Buffer | undefined>;
 
   static {
     keyOf = (ring, id) => ring.#keys[id];
   }
 
-  private constructor(keyIds: readonly number[], keys: Array<KeyObject | undefined>) {
+  private constructor(keyIds: readonly number[], keys: Array<Buffer | undefined>) {
     this.sealingKeyId = keyIds[0]!;
     this.keyIds = Object.freeze([...keyIds]);
     this.#keys = keys;
@@ -43,7 +43,7 @@ export class KeyRing {
   /** @internal Use {@link createKeyRing} or {@link parseKeyRing}. */
   static fromEntries(entries: readonly KeyRingEntry[]): KeyRing {
     if (entries.length === 0) throw new Error('key ring: at least one key is needed');
-    const keys = new Array<KeyObject | undefined>(MAX_KEY_ID + 1).fill(undefined);
+    const keys = new Array<Buffer | undefined>(MAX_KEY_ID + 1).fill(undefined);
     const ids: number[] = [];
     entries.forEach(({ id, key }, index) => {
       const where = `key ring entry ${index + 1}`;
@@ -52,7 +52,9 @@ export class KeyRing {
       if (!Buffer.isBuffer(key) || key.length !== TOKEN_KEY_BYTES) {
         throw new Error(`${where}: key must be ${TOKEN_KEY_BYTES} bytes`);
       }
-      keys[id] = createSecretKey(key);
+      const copy = Buffer.alloc(TOKEN_KEY_BYTES);
+      key.copy(copy);
+      keys[id] = copy;
       ids.push(id);
     });
     return new KeyRing(ids, keys);
@@ -76,7 +78,7 @@ export class KeyRing {
 }
 
 /** @internal The codec's access to a key; not exported from the package. */
-export function ringKey(ring: KeyRing, id: number): KeyObject | undefined {
+export function ringKey(ring: KeyRing, id: number): Buffer | undefined {
   return keyOf(ring, id);
 }
 

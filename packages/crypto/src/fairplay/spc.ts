@@ -1,4 +1,5 @@
-import { constants, createCipheriv, createDecipheriv, privateDecrypt, timingSafeEqual, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, privateDecrypt, timingSafeEqual, type Decipher, type KeyObject } from 'node:crypto';
+import { aesCbc, aesEcb } from '@openplay/cipher';
 import { REQUIRED_SPC_TAGS, SPC_TAG } from './constants';
 import { malformed, unauthenticated } from './errors';
 import { parseTllvsIndexed, tagAt, type Tllv, type TllvIndex } from './tllv';
@@ -76,19 +77,10 @@ export function unwrapSpcKey(container: SpcContainer, privateKey: KeyObject): Bu
   return spck;
 }
 
-/** One-shot AES-128 (CBC or ECB) without padding; `data` must be whole blocks. */
+/** One-shot AES-128 (CBC or ECB) without padding; `data` must be whole blocks (a RangeError otherwise). */
 export function aes128(mode: 'cbc' | 'ecb', direction: 'encrypt' | 'decrypt', key: Buffer, iv: Buffer | null, data: Buffer): Buffer {
-  const algorithm = `aes-128-${mode}`;
-  const cipher =
-    direction === 'encrypt'
-      ? createCipheriv(algorithm, key, iv).setAutoPadding(false)
-      : createDecipheriv(algorithm, key, iv).setAutoPadding(false);
-  const head = cipher.update(data);
-  // Without padding, update() returns every whole block and final() adds nothing: only a partial block needs it
-  // (and makes it throw).
-  if (data.length % 16 === 0) return head;
-  const tail = cipher.final();
-  return tail.length === 0 ? head : Buffer.concat([head, tail]);
+  if (key.length !== 16) throw new RangeError('AES-128 needs a 16-byte key');
+  return mode === 'ecb' ? aesEcb(direction, key, data) : aesCbc(direction, key, iv ?? Buffer.alloc(0), data);
 }
 
 /**

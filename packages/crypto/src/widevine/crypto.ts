@@ -1,16 +1,7 @@
-import {
-  constants,
-  createCipheriv,
-  type Cipher,
-  createDecipheriv,
-  createHmac,
-  publicEncrypt,
-  timingSafeEqual,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, publicEncrypt, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { aesCbc, aesCbcMac, aesEcb, hmac } from '@openplay/cipher';
 
-const ZERO_IV = Buffer.alloc(16);
+const ZERO_BLOCK = Buffer.alloc(16);
 const RB = 0x87;
 
 function shiftLeft(block: Buffer): Buffer {
@@ -25,24 +16,16 @@ function shiftLeft(block: Buffer): Buffer {
 }
 
 /**
- * A reusable AES-128-CMAC (RFC 4493) key. One AES-CBC cipher serves the subkey computation and every MAC: CBC computes
- * C_i = AES(P_i ⊕ C_{i-1}), so feeding a message's first block XORed with the previous output restarts the chain
- * from a zero IV — each `mac` equals a fresh CBC-MAC without creating a cipher per MAC (the dominant cost for
- * kilobyte inputs in Node). A message is laid out once (padded, last block XORed with its subkey) and goes through
- * the cipher in one call.
+ * A reusable AES-128-CMAC (RFC 4493) key: its subkeys are computed once, and a message is laid out once (padded,
+ * last block XORed with its subkey) and CBC-MACed in one call.
  */
 export class Cmac {
   private readonly k1: Buffer;
   private readonly k2: Buffer;
-  private readonly cipher: Cipher;
-  /** The chaining value: the last ciphertext block produced. */
-  private previous: Buffer;
 
-  constructor(key: Buffer) {
+  constructor(private readonly key: Buffer) {
     if (key.length !== 16) throw new RangeError('CMAC key must be 16 bytes');
-    this.cipher = createCipheriv('aes-128-cbc', key, ZERO_IV).setAutoPadding(false);
-    const l = this.cipher.update(ZERO_IV); // AES(K, 0^128)
-    this.previous = l;
+    const l = aesEcb('encrypt', key, ZERO_BLOCK); // AES(K, 0^128)
     this.k1 = shiftLeft(l);
     if (l[0]! & 0x80) this.k1[15] ^= RB;
     this.k2 = shiftLeft(this.k1);
@@ -76,14 +59,9 @@ export class Cmac {
     return layout;
   }
 
-  /** The CMAC of a message laid out by `prepare`, which is left as it was (so it can be reused). */
+  /** The CMAC of a message laid out by `prepare` (left as it was, so it can be reused). */
   macPrepared(layout: Buffer): Buffer {
-    const previous = this.previous;
-    for (let j = 0; j < 16; j++) layout[j]! ^= previous[j]!; // restart the chain from a zero IV
-    const out = this.cipher.update(layout);
-    for (let j = 0; j < 16; j++) layout[j]! ^= previous[j]!;
-    this.previous = out.subarray(out.length - 16);
-    return Buffer.from(this.previous);
+    return aesCbcMac(this.key, layout);
   }
 }
 
@@ -134,47 +112,30 @@ function deriveInto(cmac: Cmac, requestMsg: Buffer, macKeys: Buffer, blocks: num
   return encKey;
 }
 
-/**
- * AES-128-CBC with PKCS#7 padding of each `[iv, plain]` under one key, on one cipher context: after the first
- * item, each item's first block is XORed with its IV and the previous ciphertext block, which turns the running
- * chain into a fresh CBC encryption with that IV. Same bytes as `aesCbcEncrypt(key, iv, plain, true)` per item.
- */
-export function aesCbcEncryptEach(key: Buffer, items: ReadonlyArray<readonly [iv: Buffer, plain: Buffer]>): Buffer[] {
-  if (items.length === 0) return [];
-  const cipher = createCipheriv('aes-128-cbc', key, items[0]![0]).setAutoPadding(false);
-  const out: Buffer[] = [];
-  let previous: Buffer | undefined;
-  for (const [iv, plain] of items) {
-    if (iv.length !== 16) throw new RangeError('AES-CBC IV must be 16 bytes');
-    const pad = 16 - (plain.length % 16);
-    const block = Buffer.allocUnsafe(plain.length + pad);
-    plain.copy(block, 0);
-    block.fill(pad, plain.length);
-    if (previous) for (let j = 0; j < 16; j++) block[j]! ^= iv[j]! ^ previous[j]!;
-    const encrypted = cipher.update(block);
-    previous = encrypted.subarray(encrypted.length - 16);
-    out.push(encrypted);
-  }
-  return out;
-}
-
+/** AES-CBC (16- or 32-byte key), with PKCS#7 padding when `padding`; without it `plain` must be whole blocks. */
 export function aesCbcEncrypt(key: Buffer, iv: Buffer, plain: Buffer, padding: boolean): Buffer {
-  const cipher = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(padding);
-  const head = cipher.update(plain);
-  if (!padding && plain.length % 16 === 0) return head; // final() would add nothing
-  const tail = cipher.final();
-  return tail.length === 0 ? head : Buffer.concat([head, tail]);
+  if (!padding) return aesCbc('encrypt', key, iv, plain);
+  const pad = 16 - (plain.length % 16);
+  const block = Buffer.allocUnsafe(plain.length + pad);
+  plain.copy(block, 0);
+  block.fill(pad, plain.length);
+  return aesCbc('encrypt', key, iv, block);
 }
 
+/** AES-CBC decryption with PKCS#7 padding; throws a RangeError when the input or its padding is malformed. */
 export function aesCbcDecrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-128-cbc', key, iv);
-  return Buffer.concat([decipher.update(data), decipher.final()]);
+  if (data.length === 0 || data.length % 16 !== 0) throw new RangeError('AES-CBC: ciphertext must be whole blocks');
+  const plain = aesCbc('decrypt', key, iv, data);
+  const pad = plain[plain.length - 1]!;
+  const end = plain.length - pad;
+  if (pad === 0 || pad > 16) throw new RangeError('AES-CBC: bad padding');
+  for (let j = end; j < plain.length; j++) if (plain[j] !== pad) throw new RangeError('AES-CBC: bad padding');
+  return plain.subarray(0, end);
 }
 
+/** HMAC-SHA256 over `parts` concatenated. */
 export function hmacSha256(key: Buffer, ...parts: Buffer[]): Buffer {
-  const h = createHmac('sha256', key);
-  for (const p of parts) h.update(p);
-  return h.digest();
+  return hmac('sha256', key, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 }
 
 export function equalBytes(a: Buffer, b: Buffer): boolean {

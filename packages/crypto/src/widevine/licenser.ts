@@ -1,4 +1,5 @@
-import { constants, createHmac, createSecretKey, privateDecrypt, type KeyObject } from 'node:crypto';
+import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
+import { hmac } from '@openplay/cipher';
 import { ExpressPlayError } from '@openplay/core';
 import {
   CertificateError,
@@ -11,7 +12,7 @@ import {
   type TrustedRoot,
   type VerifiedDeviceChain,
 } from './certificates';
-import { aesCbcDecrypt, aesCbcEncrypt, aesCbcEncryptEach, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
+import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
 import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
@@ -82,8 +83,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
   private readonly verifier: DrmCertificateVerifier;
   private readonly policy: DevicePolicy;
   private readonly service: (ServiceCertificate & { privateKey: KeyObject; response: Buffer }) | undefined;
-  /** `renewalSecret` (copied) as a KeyObject: HMACs under it skip importing the key each time. */
-  private readonly renewalKey: KeyObject;
+  /** `renewalSecret`, copied (the caller may wipe its Buffer). */
+  private readonly renewalKey: Buffer;
   private readonly renewal: WidevineLicenserConfig['renewal'];
   private readonly maxChallengeBytes: number;
   private readonly now: () => number;
@@ -95,7 +96,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     if (!UNKNOWN_DEVICE_POLICIES.has(config.unknownDevices)) {
       throw new Error(`Widevine unknownDevices must be reject, L1, L2 or L3 (got ${JSON.stringify(config.unknownDevices)})`);
     }
-    this.renewalKey = createSecretKey(Buffer.from(config.renewalSecret));
+    this.renewalKey = Buffer.alloc(config.renewalSecret.length);
+    config.renewalSecret.copy(this.renewalKey);
     this.now = config.now ?? (() => Math.floor(Date.now() / 1000));
     this.maxChallengeBytes = config.maxChallengeBytes ?? DEFAULT_MAX_CHALLENGE_BYTES;
     this.renewal = config.renewal;
@@ -283,11 +285,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       type: LicenseType.STREAMING,
       version: 0,
     };
-    // Both containers under enc_key, on one cipher context.
-    const [signingKey, contentKey] = aesCbcEncryptEach(keys.encKey, [
-      [signingIv, macKeys],
-      [contentIv, grant.contentKey],
-    ]) as [Buffer, Buffer];
+    const signingKey = aesCbcEncrypt(keys.encKey, signingIv, macKeys, true);
+    const contentKey = aesCbcEncrypt(keys.encKey, contentIv, grant.contentKey, true);
     const license: License = {
       id,
       policy: this.licensePolicy(grant),
@@ -365,7 +364,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     MAC_KEYS_LABEL.copy(input, 0);
     sessionId.copy(input, MAC_KEYS_LABEL.length);
     kid.copy(input, MAC_KEYS_LABEL.length + sessionId.length);
-    return createHmac('sha512', this.renewalKey).update(input).digest();
+    return hmac('sha512', this.renewalKey, input);
   }
 
   // ------------------------------------------------------------------------------------------------ RENEWAL / RELEASE
