@@ -8,14 +8,12 @@ export const nodeCipher: NativeCipher = {
   aes(out, mode, encrypt, key, iv, data) {
     const algorithm = `aes-${key.length * 8}-${mode === 1 ? 'cbc' : 'ecb'}`;
     const cipher = encrypt ? createCipheriv(algorithm, key, mode === 1 ? iv : null) : createDecipheriv(algorithm, key, mode === 1 ? iv : null);
-    cipher.setAutoPadding(false);
-    cipher.update(data).copy(out);
-    cipher.final();
+    // Whole blocks without padding: update() returns them all, and final() would add nothing.
+    cipher.setAutoPadding(false).update(data).copy(out);
   },
   cbcMac(out, key, data) {
     const cipher = createCipheriv('aes-128-cbc', key, ZERO_IV).setAutoPadding(false);
     const encrypted = cipher.update(data);
-    cipher.final();
     encrypted.copy(out, 0, encrypted.length - 16);
   },
   gcm(out, encrypt, key, iv, aad, data, tag) {
