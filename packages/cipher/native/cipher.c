@@ -15,6 +15,7 @@
  */
 #include <node_api.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
@@ -58,6 +59,15 @@ static int read_int(napi_env env, napi_value value, int32_t *out, const char *na
     return 0;
   }
   return 1;
+}
+
+/*
+ * An OpenSSL failure: its error queue is emptied before the exception, so that nothing is left on the thread's queue
+ * for node:crypto's next operation to find.
+ */
+static void openssl_failed(napi_env env, const char *message) {
+  ERR_clear_error();
+  napi_throw_error(env, NULL, message);
 }
 
 static napi_value boolean(napi_env env, int value) {
@@ -153,7 +163,7 @@ static napi_value aes(napi_env env, napi_callback_info info) {
   int which = key.length == 16 ? (mode ? AES128_CBC : AES128_ECB) : (mode ? AES256_CBC : AES256_ECB);
   EVP_CIPHER_CTX *ctx = keyed(state, which, key.data, mode ? iv.data : NULL, encrypt);
   int written = 0;
-  if (!ctx || !EVP_CipherUpdate(ctx, out.data, &written, data.data, (int)data.length)) napi_throw_error(env, NULL, "AES failed");
+  if (!ctx || !EVP_CipherUpdate(ctx, out.data, &written, data.data, (int)data.length)) openssl_failed(env, "AES failed");
   return NULL;
 }
 
@@ -181,7 +191,7 @@ static napi_value cbc_mac(napi_env env, napi_callback_info info) {
     if (ok && at + chunk == data.length) memcpy(out.data, scratch + chunk - 16, 16);
   }
   OPENSSL_cleanse(scratch, sizeof scratch);
-  if (!ok) napi_throw_error(env, NULL, "CBC-MAC failed");
+  if (!ok) openssl_failed(env, "CBC-MAC failed");
   return NULL;
 }
 
@@ -218,9 +228,10 @@ static napi_value gcm(napi_env env, napi_callback_info info) {
     authentic = ok && EVP_CipherFinal_ex(ctx, out.data + written, &written) > 0;
   }
   if (!ok) {
-    napi_throw_error(env, NULL, "AES-256-GCM failed");
+    openssl_failed(env, "AES-256-GCM failed");
     return NULL;
   }
+  if (!authentic) ERR_clear_error();
   return boolean(env, authentic);
 }
 
@@ -244,7 +255,7 @@ static napi_value hmac(napi_env env, napi_callback_info info) {
   size_t written = 0;
   if (!EVP_MAC_init(ctx, key.data, key.length, NULL) || !EVP_MAC_update(ctx, data.data, data.length) ||
       !EVP_MAC_final(ctx, out.data, &written, out.length)) {
-    napi_throw_error(env, NULL, "HMAC failed");
+    openssl_failed(env, "HMAC failed");
   }
   return NULL;
 }
@@ -258,7 +269,7 @@ static int define(napi_env env, napi_value exports, const char *name, napi_callb
 NAPI_MODULE_INIT() {
   state_t *state = new_state();
   if (!state) {
-    napi_throw_error(env, NULL, "cannot fetch AES and HMAC from OpenSSL");
+    openssl_failed(env, "cannot fetch AES and HMAC from OpenSSL");
     return NULL;
   }
   if (napi_set_instance_data(env, state, free_state, NULL) != napi_ok) {

@@ -43,12 +43,12 @@ export function aesCbcMac(key: Buffer, data: Buffer): Buffer {
   return out;
 }
 
-/** AES-256-GCM with a 16-byte tag: writes the ciphertext to `out` (which may be `plain` itself) and the tag to `tag`. */
+/** AES-256-GCM, 12-byte IV, 16-byte tag: writes the ciphertext to `out` (which may be `plain` itself) and the tag to `tag`. */
 export function aes256GcmEncryptInto(out: Buffer, tag: Buffer, key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): void {
   impl.gcm(out, 1, key, iv, aad, plain, tag);
 }
 
-/** AES-256-GCM with a 16-byte tag: the plaintext, or null when the tag does not authenticate the input. */
+/** AES-256-GCM, 12-byte IV, 16-byte tag: the plaintext, or null when the tag does not authenticate the input. */
 export function aes256GcmDecrypt(key: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer, tag: Buffer): Buffer | null {
   const out = Buffer.allocUnsafe(ciphertext.length);
   return impl.gcm(out, 0, key, iv, aad, ciphertext, tag) ? out : null;
