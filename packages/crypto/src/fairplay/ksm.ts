@@ -1,4 +1,4 @@
-import { createDecipheriv, createHash, type Decipher } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ExpressPlayError, type FairPlayPolicy } from '@openplay/core';
 import { encodeCkc, deriveAntiReplayKey } from './ckc';
 import {
@@ -24,7 +24,7 @@ import { keyRulesFromPolicy, type FairPlayKeyRules } from './key-rules';
 import {
   aes128,
   decryptSpcPayload,
-  openSessionKeyR1With,
+  openSessionKeyR1,
   parseSpcContainer,
   parseSpcPayload,
   unwrapSpcKey,
@@ -294,11 +294,6 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
   readonly #hdcp?: HdcpRequirement;
   readonly #missingPlaybackState: 'omit' | 'reject';
   readonly certificateHashes: readonly string[];
-  /**
-   * An AES-128-ECB decipher per DASk buffer the provider returned (Fixed and ASk providers return the same
-   * buffer for the same DASk), so [SK..R1] costs no cipher creation; the bytes are compared on every use.
-   */
-  readonly #daskCiphers = new WeakMap<Buffer, { readonly dask: Buffer; readonly ecb: Decipher }>();
 
   constructor(credentials: readonly FairPlayCredentialSet[], options: SoftwareFairPlayKsmOptions) {
     if (credentials.length === 0) throw new Error('FairPlay KSM: no credential set configured');
@@ -317,14 +312,6 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
     this.#hdcp = options.hdcp;
     this.#missingPlaybackState = options.missingPlaybackState ?? 'omit';
     this.certificateHashes = [...byHash.keys()];
-  }
-
-  #daskDecipher(dask: Buffer): Decipher {
-    const cached = this.#daskCiphers.get(dask);
-    if (cached && cached.dask.equals(dask)) return cached.ecb;
-    const ecb = createDecipheriv('aes-128-ecb', dask, null).setAutoPadding(false);
-    this.#daskCiphers.set(dask, { dask: Buffer.from(dask), ecb });
-    return ecb;
   }
 
   openSpc(spc: Buffer): OpenedSpc {
@@ -351,7 +338,7 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
       throw malformed('the DASk provider failed');
     }
     if (!Buffer.isBuffer(dask) || dask.length !== 16) throw malformed('the DASk provider returned no 16-byte key');
-    const session = openSessionKeyR1With(payload.sessionKeyR1, payload.sessionKeyR1Integrity, this.#daskDecipher(dask));
+    const session = openSessionKeyR1(payload.sessionKeyR1, payload.sessionKeyR1Integrity, dask);
     const antiReplayKey = deriveAntiReplayKey(session.r1, payload.antiReplaySeed);
     return { container, credentials, spck, payload, dask, session, antiReplayKey };
   }

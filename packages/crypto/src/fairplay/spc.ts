@@ -1,4 +1,4 @@
-import { constants, privateDecrypt, timingSafeEqual, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, privateDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { aesCbc, aesEcb } from '@openplay/cipher';
 import { REQUIRED_SPC_TAGS, SPC_TAG } from './constants';
 import { malformed, unauthenticated } from './errors';
@@ -81,18 +81,6 @@ export function unwrapSpcKey(container: SpcContainer, privateKey: KeyObject): Bu
 export function aes128(mode: 'cbc' | 'ecb', direction: 'encrypt' | 'decrypt', key: Buffer, iv: Buffer | null, data: Buffer): Buffer {
   if (key.length !== 16) throw new RangeError('AES-128 needs a 16-byte key');
   return mode === 'ecb' ? aesEcb(direction, key, data) : aesCbc(direction, key, iv ?? Buffer.alloc(0), data);
-}
-
-/**
- * AES-128-CBC decryption of whole blocks on a reusable AES-128-ECB decipher (no padding): ECB keeps no state
- * between calls, and each block's CBC XOR (with the IV, then with the previous ciphertext block) is done here.
- */
-export function aes128CbcDecryptWith(ecb: Decipher, iv: Buffer, data: Buffer): Buffer {
-  if (data.length % 16 !== 0 || iv.length !== 16) throw new RangeError('AES-CBC needs whole blocks and a 16-byte IV');
-  const plain = ecb.update(data);
-  for (let j = plain.length - 1; j >= 16; j--) plain[j]! ^= data[j - 16]!;
-  for (let j = 0; j < 16; j++) plain[j]! ^= iv[j]!;
-  return plain;
 }
 
 /** Decrypts the SPC payload (AES-128-CBC with SPCK, no padding). */
@@ -314,11 +302,6 @@ export interface SessionKeyR1 {
  */
 export function openSessionKeyR1(value: Buffer, expectedIntegrity: Buffer, dask: Buffer): SessionKeyR1 {
   return checkSessionKeyR1(aes128('cbc', 'decrypt', dask, value.subarray(0, 16), value.subarray(16, 112)), expectedIntegrity);
-}
-
-/** openSessionKeyR1 with the DASk as a reusable AES-128-ECB decipher; `value` must be the 112-byte TLLV value. */
-export function openSessionKeyR1With(value: Buffer, expectedIntegrity: Buffer, daskEcb: Decipher): SessionKeyR1 {
-  return checkSessionKeyR1(aes128CbcDecryptWith(daskEcb, value.subarray(0, 16), value.subarray(16, 112)), expectedIntegrity);
 }
 
 function checkSessionKeyR1(plain: Buffer, expectedIntegrity: Buffer): SessionKeyR1 {
