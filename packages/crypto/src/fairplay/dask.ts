@@ -1,4 +1,5 @@
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { aes128 } from './spc';
 
 /** What a DASk provider may look at. `certificateHash` tells which credential set the SPC was made for. */
 export interface DaskContext {
@@ -54,9 +55,7 @@ export function dFunctionHash(r2: Buffer): Buffer {
 
 /** DASk = AES-128-ECB(ASk, dFunctionHash(R2)). */
 export function deriveDaskFromAsk(r2: Buffer, ask: Buffer): Buffer {
-  const cipher = createCipheriv('aes-128-ecb', ask, null);
-  cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(dFunctionHash(r2)), cipher.final()]);
+  return aes128('ecb', 'encrypt', ask, null, dFunctionHash(r2));
 }
 
 function requireKey16(name: string, key: Buffer): Buffer {
