@@ -114,7 +114,7 @@ const steps = [
   ['widevine: license for the development device (npm widevine client, privacy mode)', ['widevine: service certificate (08 04), signed by the development root'], async () => {
     const session = Widevine.initWVD(WV_DEVICE).createSession(EXPRESSPLAY_PSSH, LicenseType.STREAMING);
     // The client accepts only service certificates signed by Google's root: the one checked above is handed to it
-    // the way the e2e tests do (research note widevine.md §3.2); the client then encrypts its identification.
+    // the way the e2e tests do (assigned to its private field); the client then encrypts its identification.
     session.serviceCertificate = { drmCertificate: state.serviceDrmCertificate };
     const { status, body, type } = await redeem(state.wvUrl, session.generateChallenge());
     expect(status === 200 && type === 'application/octet-stream', `answered ${status} ${type}: ${clip(body)}`);
@@ -295,7 +295,7 @@ function tllvs(payload) {
   return out;
 }
 
-/** The client's secrets of a v1 SPC: SPCK by RSA-OAEP-SHA1, payload AES-CBC, [SK..R1] under the DASk (fairplay.md §1, §2.4). */
+/** The client's secrets of a v1 SPC: SPCK by RSA-OAEP-SHA1, payload AES-CBC, [SK..R1] under the DASk (Apple's FPS Server SDK). */
 function openSpc(spc) {
   const spck = privateDecrypt({ key: FP_PRIVATE_KEY, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
   const payload = aes('cbc', false, spck, spc.subarray(8, 24), spc.subarray(176, 176 + spc.readUInt32BE(172)));

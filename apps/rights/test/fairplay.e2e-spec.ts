@@ -12,7 +12,7 @@ import { createCryptoImplementation } from '../src/crypto/crypto.module';
 const json = async (response: Response): Promise<any> => response.json();
 const { SPC_TAG, CKC_TAG, KEY_TYPE, KEY_DURATION_RESERVED } = FairPlayConstants;
 
-// Apple's FPS Server SDK 4.1.0 vectors (docs/research/fairplay.md §3.3): FPS/ckc1 answers FPS/spc1 with
+// Apple's FPS Server SDK 4.1.0 vectors (packages/crypto/test/fixtures/fairplay/README.md): FPS/ckc1 answers FPS/spc1 with
 // CK 3b×16 and this IV; FPS/ckc2 and FPS-Lease/ckc1 answer with CK "1111111111111111", IV "TheQuickBrownFox".
 const SPC1 = fixture('fps-spc1.bin');
 const SPC2 = fixture('fps-spc2.bin');

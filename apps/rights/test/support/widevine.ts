@@ -1,5 +1,5 @@
 /**
- * Widevine test world for the rights e2e tests: a test root, device models and devices (research note §3.3), a
+ * Widevine test world for the rights e2e tests: a test root, device models and devices (docs/architecture.md), a
  * service certificate and the settings files the rights app reads (WIDEVINE_TRUSTED_ROOTS, …). Certificates and
  * `.wvd` devices are built at test time by the crypto package's test PKI, from its cached RSA keys; the CDM is the
  * independent npm `widevine` client, driven by the crypto package's client support (reused, not copied).

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, type OperationObject, type PathItemObject, type PathsObject, type ResponseObject, type SchemaObject } from '@nestjs/swagger';
 import { RECORDS_COOKIE_LIMIT, RECORDS_DEFAULT_LENGTH, RECORDS_MAX_LENGTH, RECORDS_MAX_START } from '../records/record-query';
 
-// The OpenAPI description of token-gen's endpoints: the spec's parameter tables (shared/spec/token-api.md §2),
+// The OpenAPI description of token-gen's endpoints: the spec's parameter tables (docs/api.md §2),
 // record retrieval and the admin API. Controllers apply these decorators; docs/openapi.ts serves the document.
 
 export const ERROR_SCHEMA: SchemaObject = {

@@ -1,6 +1,6 @@
 /**
- * Every error code of the token API (spec §4), its HTTP status and message.
- * Messages follow ExpressPlay's wording as the research notes record it; `[code] ` is added when rendered.
+ * Every error code of the token API (docs/api.md §4), its HTTP status and message.
+ * Messages follow the wording of ExpressPlay's servers; `[code] ` is added when rendered.
  * `reachable` says which server can produce the code. Codes that no request to this project can produce
  * say why in `unreachable`, so that nobody hunts for the path that emits them.
  */

@@ -1,7 +1,7 @@
 /**
  * FairPlay Streaming constants: TLLV tags, key types, HDCP values, playback states.
  * Tags are lower-case 16-digit hex strings (the TLLV's 8 tag bytes), which is how the parser keys them.
- * Sources: Apple's FPS Server SDK (C reference 4.x and SDK 26), see docs/research/fairplay.md §1.4, §2.3.
+ * Sources: Apple's FPS Server SDK (C reference 4.x `SKDServer.h` and SDK 26).
  */
 
 export const SPC_TAG = {

@@ -36,7 +36,7 @@ function mix(x: number): number {
 }
 
 /**
- * First step of the published D function (Apple `DFunction.py`, docs/research/fairplay.md §2.1):
+ * First step of the published D function (Apple's `DFunction.py`):
  * the 16-byte hash of R2 that is then AES-128-ECB encrypted with the ASk.
  */
 export function dFunctionHash(r2: Buffer): Buffer {

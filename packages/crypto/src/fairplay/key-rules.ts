@@ -1,7 +1,7 @@
 import type { FairPlayPolicy } from '@openplay/core';
 
 /**
- * How long the client may use the content key, in FairPlay's terms (docs/research/fairplay.md §5.1).
+ * How long the client may use the content key, in FairPlay's terms (as Apple's FPS Server SDK defines them).
  * - `unlimited`: no duration TLLV (streaming without limits).
  * - `lease`: key duration TLLV, type lease (1a4bde7e): usable `leaseSeconds` from the SPC's creation.
  * - `rental`: key duration TLLV, type rental (3dfe45a0): usable `rentalSeconds`.

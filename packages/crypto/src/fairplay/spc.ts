@@ -25,7 +25,8 @@ const LAYOUT: Readonly<Record<SpcVersion, { wrappedKeySize: number; headerSize: 
 };
 
 /**
- * Reads the SPC container (docs/research/fairplay.md §1.1–1.2). Trailing bytes after the payload are
+ * Reads the SPC container (version, reserved, IV, RSA-wrapped SPCK, certificate hash, payload length, payload;
+ * v2 only widens the wrapped key to 256 bytes). Trailing bytes after the payload are
  * ignored, as Apple's SDK 26 does. Throws ExpressPlayError(-6004) on anything malformed.
  */
 export function parseSpcContainer(spc: Buffer): SpcContainer {

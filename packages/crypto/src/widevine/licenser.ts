@@ -62,7 +62,7 @@ export function createSoftwareWidevineLicenser(config: WidevineLicenserConfig): 
 }
 
 /**
- * Answers Widevine challenges (see /work/shared/docs/research/widevine.md):
+ * Answers Widevine challenges (the protocol as this project implements it: docs/architecture.md, "Widevine license"):
  * - `08 04` (SERVICE_CERTIFICATE_REQUEST) → the configured service certificate;
  * - LICENSE_REQUEST NEW → a license for the grant's key, to a device whose DRM certificate chains to a trusted root,
  *   whose request signature verifies and whose configured level and status allow the grant;

@@ -1,8 +1,8 @@
 import * as protobuf from 'protobufjs';
 
 /**
- * The subset of Widevine's `license_protocol.proto` this licenser reads and writes (field numbers as in
- * /work/shared/docs/research/widevine.md §1; identical across pywidevine, node-widevine and the CENC30 CDM copies).
+ * The subset of Widevine's `license_protocol.proto` this licenser reads and writes (field numbers as in the upstream
+ * file; identical across pywidevine, node-widevine and the CENC30 CDM copies).
  * It ships inside the compiled package as this string and is parsed once by protobufjs reflection.
  *
  * Deliberate deviations from the upstream file, all wire-compatible:

@@ -39,7 +39,7 @@ export function clientChallenge(
   const session = cdm.createSession(options.pssh ?? psshBox(), options.licenseType ?? LicenseType.STREAMING);
   if (options.serviceDrmCertificate) {
     // node-widevine only accepts service certificates signed by Google's root; a test certificate is assigned to
-    // its private field (research note §3.2), after which generateChallenge encrypts the client identification.
+    // its private field (the client has no setter for it), after which generateChallenge encrypts the client identification.
     (session as unknown as { serviceCertificate: unknown }).serviceCertificate = { drmCertificate: options.serviceDrmCertificate };
   }
   const challenge = session.generateChallenge();

@@ -1,5 +1,5 @@
 /**
- * A test Widevine PKI (recipe: /work/shared/docs/research/widevine.md §3.3), built with node:crypto and its own
+ * A test Widevine PKI (docs/architecture.md, "What the tests prove"), built with node:crypto and its own
  * protobuf schema (independent of the licenser's): a test root, device model (intermediate) certificates per system
  * id, device certificates, `.wvd` v2 files the `widevine` npm client loads, and a service certificate.
  */
