@@ -1,13 +1,14 @@
 // `npm start`: builds, brings up PostgreSQL (DATABASE_URL, or an embedded server under .data/), applies
-// migrations, creates a demo account on first run, then runs token-gen and rights until
-// interrupted. Prints a curl line that gets a token exactly as printed. In the test environment it also
-// defaults the DRM credentials to public development ones and enables the admin API with a generated key.
-import { execFileSync, spawn } from 'node:child_process';
+// migrations, creates a demo account on first run, then runs token-gen and rights until interrupted, restarting
+// either if it crashes (scripts/supervise.mjs). Prints a curl line that gets a token exactly as printed. In the test
+// environment it also defaults the DRM credentials to public development ones and enables the admin API with a generated key.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { supervise } from './supervise.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -59,21 +60,17 @@ async function main() {
 
   const apps = [['token-gen', 'apps/token-gen/dist/main.js', tokenGenPort]];
   if (existsSync(path.join(root, 'apps/rights/dist/main.js'))) apps.push(['rights', 'apps/rights/dist/main.js', rightsPort]);
-  const children = apps.map(([name, file]) => {
-    const child = spawn(process.execPath, [path.join(root, file)], { cwd: root, env, stdio: 'inherit' });
-    child.on('exit', (code, signal) => {
-      if (!shuttingDown) {
-        log(`${name} exited (${signal ?? code}); stopping`);
-        void shutdown(1);
-      }
-    });
-    return child;
-  });
+  // A crashed app is restarted with back-off while the other keeps serving (scripts/supervise.mjs); one that keeps
+  // crashing, or exits on a configuration error, stops everything with status 1.
+  const supervisor = supervise(
+    apps.map(([name, file]) => ({ name, command: process.execPath, args: [path.join(root, file)], options: { cwd: root, env, stdio: 'inherit' } })),
+    { log, onGiveUp: () => void shutdown(1) },
+  );
   let shuttingDown = false;
   const shutdown = async (code) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))))));
+    await supervisor.stop();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     process.exit(code);
   };
