@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDevelopmentCredentials } from './dev-env.mjs';
 import { supervise } from './supervise.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,24 +22,7 @@ async function main() {
     execFileSync(process.execPath, [require.resolve('turbo/bin/turbo'), 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
   }
   const env = { ...process.env, ENVIRONMENT: process.env.ENVIRONMENT || 'test' };
-  // FairPlay out of the box in the test environment: Apple's public development credentials (FPS Server SDK),
-  // which answer Apple's test SPCs only; real devices need your own deployment package. Production refuses them.
-  if (env.ENVIRONMENT === 'test' && !env.FAIRPLAY_CREDENTIALS) {
-    env.FAIRPLAY_CREDENTIALS = path.join(root, 'apps/rights/test/fixtures/fairplay/credentials.json');
-  }
-  // Widevine likewise: the development PKI of apps/rights/dev/widevine (a test root of ours, its service certificate,
-  // a devices list naming the development device that `npm run smoke` plays with). Production refuses that root.
-  if (env.ENVIRONMENT === 'test') {
-    const dev = (file) => path.join(root, 'apps/rights/dev/widevine', file);
-    if (!env.WIDEVINE_TRUSTED_ROOTS) env.WIDEVINE_TRUSTED_ROOTS = dev('root.bin');
-    // The service certificate is signed by the development root: only useful while that root is trusted.
-    const devRootTrusted = env.WIDEVINE_TRUSTED_ROOTS.split(',').some((file) => path.resolve(root, file.trim()) === dev('root.bin'));
-    if (devRootTrusted && !env.WIDEVINE_SERVICE_CERTIFICATE && !env.WIDEVINE_SERVICE_PRIVATE_KEY) {
-      env.WIDEVINE_SERVICE_CERTIFICATE = dev('service.bin');
-      env.WIDEVINE_SERVICE_PRIVATE_KEY = dev('service-key.pem');
-    }
-    if (!env.WIDEVINE_DEVICES) env.WIDEVINE_DEVICES = dev('devices.json');
-  }
+  withDevelopmentCredentials(env);
   // The admin API too (the smoke test creates its account through it): a generated key kept in .data/.
   const adminKeyFile = path.join(dataDir, 'admin-api-key');
   const generatedAdminKey = env.ENVIRONMENT === 'test' && !env.ADMIN_API_KEY;
