@@ -61,7 +61,13 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  await Promise.all(apps.map(([name, , port]) => waitForHealth(name, port)));
+  try {
+    await Promise.all(apps.map(([name, , port]) => waitForHealth(name, port)));
+  } catch (error) {
+    // Without this the apps would outlive `npm start`'s exit.
+    log(error.message);
+    await shutdown(1);
+  }
   if (demo) {
     const authenticator = encodeURIComponent(demo.authenticator);
     log(`demo account ${demo.account}, test authenticator: ${demo.authenticator}`);
