@@ -71,6 +71,18 @@ export async function craftedInput(ctx, check) {
       tokenGen,
       raw('GET', `/hms/wv/token?${tokenQuery({ customerAuthenticator: `${number},${secretHex}` })}`),
     ]),
+    ...[
+      ['securityLevel', '4294967297'],
+      ['hdcpOutputControl', '2147483648'],
+      ['licenseDuration', '9007199254740993'],
+      ['licenseDuration', '1e400'],
+    ].map(([name, value]) => [`${name}=${value}`, tokenGen, raw('GET', `/hms/wv/token?${tokenQuery({ customerAuthenticator: auth, [name]: value })}`)]),
+    [
+      'rentalDuration=9007199254740993',
+      tokenGen,
+      raw('GET', `/hms/fp/token?${q({ customerAuthenticator: auth, errorFormat: 'json', contentKey: ctx.contentKey, iv: '00'.repeat(16), rentalDuration: '9007199254740993' })}`),
+    ],
+    ['record retrieval start=2^63, length=2^31', tokenGen, raw('GET', `/cmiapi/getrecord/?${q({ customerAuthenticator: auth, errorFormat: 'json', start: '9223372036854775808', length: '2147483648' })}`)],
     ['account number 2^31 in record retrieval', tokenGen, raw('GET', `/cmiapi/getrecord/?${q({ customerAuthenticator: `2147483648,${secretHex}`, errorFormat: 'json' })}`)],
     ['account number 2^31 in the admin API', tokenGen, raw('GET', '/admin/accounts/2147483648', { headers: admin })],
     ['account number 10^25 in the admin API', tokenGen, raw('GET', '/admin/accounts/10000000000000000000000000', { headers: admin })],

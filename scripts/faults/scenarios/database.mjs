@@ -76,11 +76,18 @@ export async function restartUnderLoad(ctx, check) {
 /** The requests of a database outage, all at once: tokens, redemptions and each app's readiness. */
 async function duringOutage(ctx, check, scenario) {
   const { tokenGen, rights } = ctx.apps;
-  const [tokens, ckcs, ready] = await Promise.all([
+  const [tokens, ckcs, ready, live] = await Promise.all([
     Promise.all([1, 2, 3].map(() => ctx.token(ctx.cookie('outage')))),
     Promise.all([1, 2, 3].map(() => ctx.redeem(ctx.cookie('outage')))),
     Promise.all([tokenGen, rights].map((app) => timed(`${app.base}/health/ready`, { timeout: CLIENT_TIMEOUT_MS }))),
+    // Liveness must not hang on the database: a supervisor would restart apps that are fine.
+    Promise.all([tokenGen, rights].map((app) => timed(`${app.base}/health`, { timeout: CLIENT_TIMEOUT_MS }))),
   ]);
+  check(
+    `${scenario}: /health (liveness) stays 200 within ${READY_WITHIN_MS} ms (both apps)`,
+    live.every((a) => a.status === 200 && a.ms <= READY_WITHIN_MS),
+    live.map((a) => `${a.error ?? a.status} in ${a.ms.toFixed(0)} ms`).join(', '),
+  );
   for (const [what, answers] of [['token requests', tokens], ['FairPlay redemptions', ckcs]]) {
     const problems = answers.map((a) => (a.status === 200 ? '200 during the outage' : faultAnswerProblem(a, ANSWER_WITHIN_MS)));
     check(
