@@ -1,13 +1,15 @@
 // `npm start`: builds, brings up PostgreSQL (DATABASE_URL, or an embedded server under .data/), applies
-// migrations, creates a demo account on first run, then runs token-gen and rights until
-// interrupted. Prints a curl line that gets a token exactly as printed. In the test environment it also
-// defaults the DRM credentials to public development ones and enables the admin API with a generated key.
-import { execFileSync, spawn } from 'node:child_process';
+// migrations, creates a demo account on first run, then runs token-gen and rights until interrupted, restarting
+// either if it crashes (scripts/supervise.mjs). Prints a curl line that gets a token exactly as printed. In the test
+// environment it also defaults the DRM credentials to public development ones and enables the admin API with a generated key.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDevelopmentCredentials } from './dev-env.mjs';
+import { supervise } from './supervise.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -20,24 +22,7 @@ async function main() {
     execFileSync(process.execPath, [require.resolve('turbo/bin/turbo'), 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
   }
   const env = { ...process.env, ENVIRONMENT: process.env.ENVIRONMENT || 'test' };
-  // FairPlay out of the box in the test environment: Apple's public development credentials (FPS Server SDK),
-  // which answer Apple's test SPCs only; real devices need your own deployment package. Production refuses them.
-  if (env.ENVIRONMENT === 'test' && !env.FAIRPLAY_CREDENTIALS) {
-    env.FAIRPLAY_CREDENTIALS = path.join(root, 'apps/rights/test/fixtures/fairplay/credentials.json');
-  }
-  // Widevine likewise: the development PKI of apps/rights/dev/widevine (a test root of ours, its service certificate,
-  // a devices list naming the development device that `npm run smoke` plays with). Production refuses that root.
-  if (env.ENVIRONMENT === 'test') {
-    const dev = (file) => path.join(root, 'apps/rights/dev/widevine', file);
-    if (!env.WIDEVINE_TRUSTED_ROOTS) env.WIDEVINE_TRUSTED_ROOTS = dev('root.bin');
-    // The service certificate is signed by the development root: only useful while that root is trusted.
-    const devRootTrusted = env.WIDEVINE_TRUSTED_ROOTS.split(',').some((file) => path.resolve(root, file.trim()) === dev('root.bin'));
-    if (devRootTrusted && !env.WIDEVINE_SERVICE_CERTIFICATE && !env.WIDEVINE_SERVICE_PRIVATE_KEY) {
-      env.WIDEVINE_SERVICE_CERTIFICATE = dev('service.bin');
-      env.WIDEVINE_SERVICE_PRIVATE_KEY = dev('service-key.pem');
-    }
-    if (!env.WIDEVINE_DEVICES) env.WIDEVINE_DEVICES = dev('devices.json');
-  }
+  withDevelopmentCredentials(env);
   // The admin API too (the smoke test creates its account through it): a generated key kept in .data/.
   const adminKeyFile = path.join(dataDir, 'admin-api-key');
   const generatedAdminKey = env.ENVIRONMENT === 'test' && !env.ADMIN_API_KEY;
@@ -59,28 +44,30 @@ async function main() {
 
   const apps = [['token-gen', 'apps/token-gen/dist/main.js', tokenGenPort]];
   if (existsSync(path.join(root, 'apps/rights/dist/main.js'))) apps.push(['rights', 'apps/rights/dist/main.js', rightsPort]);
-  const children = apps.map(([name, file]) => {
-    const child = spawn(process.execPath, [path.join(root, file)], { cwd: root, env, stdio: 'inherit' });
-    child.on('exit', (code, signal) => {
-      if (!shuttingDown) {
-        log(`${name} exited (${signal ?? code}); stopping`);
-        void shutdown(1);
-      }
-    });
-    return child;
-  });
+  // A crashed app is restarted with back-off while the other keeps serving (scripts/supervise.mjs); one that keeps
+  // crashing, or exits on a configuration error, stops everything with status 1.
+  const supervisor = supervise(
+    apps.map(([name, file]) => ({ name, command: process.execPath, args: [path.join(root, file)], options: { cwd: root, env, stdio: 'inherit' } })),
+    { log, onGiveUp: () => void shutdown(1) },
+  );
   let shuttingDown = false;
   const shutdown = async (code) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))))));
+    await supervisor.stop();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  await Promise.all(apps.map(([name, , port]) => waitForHealth(name, port)));
+  try {
+    await Promise.all(apps.map(([name, , port]) => waitForHealth(name, port)));
+  } catch (error) {
+    // Without this the apps would outlive `npm start`'s exit.
+    log(error.message);
+    await shutdown(1);
+  }
   if (demo) {
     const authenticator = encodeURIComponent(demo.authenticator);
     log(`demo account ${demo.account}, test authenticator: ${demo.authenticator}`);

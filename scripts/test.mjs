@@ -1,5 +1,6 @@
 // `npm test`: typechecks and tests every workspace through turbo (unit, e2e and integration tiers; the
-// database tiers need TEST_DATABASE_URL or a Docker engine for testcontainers), then prints one closing line.
+// database tiers need TEST_DATABASE_URL or a Docker engine for testcontainers), then the root's own tests
+// (scripts/test), then prints one closing line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,6 +18,24 @@ const turbo = spawnSync(
   { cwd: root, stdio: 'inherit' },
 );
 
+// The root's own tests (scripts/test: the supervisor of `npm start`), on node's test runner; skipped when turbo was
+// given a filter, which names the workspaces to test.
+const filtered = process.argv.slice(2).some((arg) => arg.startsWith('--filter'));
+const rootTests = filtered
+  ? { status: 0 }
+  : spawnSync(
+      process.execPath,
+      [
+        '--test',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=./scripts/node-test-totals-reporter.mjs',
+        '--test-reporter-destination=stdout',
+        ...readdirSync(path.join(root, 'scripts/test')).filter((name) => name.endsWith('.test.mjs')).map((name) => path.join('scripts/test', name)),
+      ],
+      { cwd: root, stdio: 'inherit' },
+    );
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -26,7 +45,7 @@ for (const file of existsSync(results) ? readdirSync(results) : []) {
   failed += totals.failed;
   skipped += totals.skipped;
 }
-const status = turbo.status ?? 1;
+const status = (turbo.status ?? 1) || (rootTests.status ?? 1);
 if (status !== 0 && failed === 0) failed = 1; // a typecheck or build failure counts as a failure
 process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(status);

@@ -408,3 +408,42 @@ export async function benchAccount(url, options = { widevine: true, fairplay: tr
     await pool.end();
   }
 }
+
+/** Apple's FPS/spc1 development vector (FPS Server SDK 4.1.0): the SPC, and the content key and IV of its FPS/ckc1. */
+const fairPlayFixtures = path.join(root, 'apps/rights/test/fixtures/fairplay');
+export const FAIRPLAY_VECTOR = Object.freeze({
+  credentials: path.join(fairPlayFixtures, 'credentials.json'),
+  privateKeyFile: path.join(fairPlayFixtures, 'dev_private_key.pem'),
+  spc: readFileSync(path.join(fairPlayFixtures, 'fps-spc1.bin')),
+  contentKey: Buffer.alloc(16, 0x3b),
+  iv: Buffer.from('d5fbd6b82ed93e4ef98ae40931ee33b7', 'hex'),
+});
+
+/**
+ * FairPlay tokens of `account` for the vector's key and IV, sealed here under the development TOKEN_KEYS as token-gen
+ * would issue them (rentalDuration 0, no rightsType, an hour's validity); returns cookie → token.
+ */
+export async function fairPlayTokenSealer(account) {
+  const core = await import(path.join(root, 'packages/core/dist/index.js'));
+  const { DEV_TOKEN_KEYS } = await import(path.join(root, 'packages/nest-kit/dist/index.js'));
+  const { randomBytes } = await import('node:crypto');
+  const ring = core.parseKeyRing(DEV_TOKEN_KEYS);
+  const now = Math.floor(Date.now() / 1000);
+  return (cookie) =>
+    core.sealToken(
+      {
+        tokenId: randomBytes(16),
+        account,
+        environment: 'test',
+        drm: 'fp',
+        issuedAt: now,
+        expiresAt: now + 3600,
+        cookie,
+        kid: null,
+        contentKey: FAIRPLAY_VECTOR.contentKey,
+        iv: FAIRPLAY_VECTOR.iv,
+        policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
+      },
+      ring,
+    );
+}

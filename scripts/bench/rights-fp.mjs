@@ -8,10 +8,22 @@
 // baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind instead (harness.mjs).
 // Needs the apps built first:
 // npx turbo run build.
-import { constants, createDecipheriv, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
+import { constants, createDecipheriv, createPrivateKey, privateDecrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { auditCheck, benchAccount, countingInstructions, measureRuns, query, reportRuns, root, scratchDatabase, startServer } from './harness.mjs';
+import {
+  auditCheck,
+  benchAccount,
+  countingInstructions,
+  FAIRPLAY_VECTOR,
+  fairPlayTokenSealer,
+  measureRuns,
+  query,
+  reportRuns,
+  root,
+  scratchDatabase,
+  startServer,
+} from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
@@ -19,15 +31,8 @@ const databasePool = '10';
 const RIGHTS_PORT = 18096;
 const BASELINE_PORT = 18097;
 
-const fixtures = path.join(root, 'apps/rights/test/fixtures/fairplay');
-const credentials = path.join(fixtures, 'credentials.json');
-const privateKeyFile = path.join(fixtures, 'dev_private_key.pem');
-const spc = readFileSync(path.join(fixtures, 'fps-spc1.bin'));
-const contentKey = Buffer.alloc(16, 0x3b);
-const iv = Buffer.from('d5fbd6b82ed93e4ef98ae40931ee33b7', 'hex');
+const { credentials, privateKeyFile, spc, contentKey, iv } = FAIRPLAY_VECTOR;
 
-const core = await import(path.join(root, 'packages/core/dist/index.js'));
-const { DEV_TOKEN_KEYS } = await import(path.join(root, 'packages/nest-kit/dist/index.js'));
 const { appleDevelopmentDask, deriveAntiReplayKey, openCkc, parseTllvs, FairPlayConstants } = await import(path.join(root, 'packages/crypto/dist/index.js'));
 
 /** The client's side of FPS/spc1 (SK, R1, anti-replay key), recovered with the development key and DASk. */
@@ -58,25 +63,7 @@ try {
   const { account } = await benchAccount(db.url, { widevine: false, fairplay: true });
 
   // What token-gen issues for contentKey/iv/cookie (rentalDuration 0, no rightsType), sealed under the dev key ring.
-  const ring = core.parseKeyRing(DEV_TOKEN_KEYS);
-  const now = Math.floor(Date.now() / 1000);
-  const token = (cookie) =>
-    core.sealToken(
-      {
-        tokenId: randomBytes(16),
-        account: account.number,
-        environment: 'test',
-        drm: 'fp',
-        issuedAt: now,
-        expiresAt: now + 3600,
-        cookie,
-        kid: null,
-        contentKey,
-        iv,
-        policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
-      },
-      ring,
-    );
+  const token = await fairPlayTokenSealer(account.number);
   const rightsUrl = (cookie) => `http://127.0.0.1:${RIGHTS_PORT}/hms/fp/rights/?ExpressPlayToken=${token(cookie)}`;
   const benchUrl = rightsUrl('bench');
   const warmUrl = rightsUrl('warm-up');
