@@ -1,6 +1,16 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { AccountRepository, AuditWriter, createPool, createPrismaClient, type DatabaseOptions, PrismaClient, RedemptionLedger } from '@openplay/database';
+import {
+  AccountRepository,
+  AuditWriter,
+  createPool,
+  createPrismaClient,
+  DATABASE_TIMEOUT_DEFAULTS,
+  type DatabaseOptions,
+  PrismaClient,
+  RedemptionLedger,
+} from '@openplay/database';
 import { Pool } from 'pg';
+import type { CommonConfig } from '../config/common-config';
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
@@ -25,6 +35,20 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/** The pool's settings from the environment both apps share. */
+export function databaseOptions(config: CommonConfig): DatabaseOptions {
+  return {
+    connectionString: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
+}
+
+/** A write waits for a batch to take it no longer than a query waits for a connection. */
+const batchWait = (o: DatabaseOptions) => ({ maxWaitMs: o.acquireTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.acquireTimeoutMs });
+
 export interface DatabaseModuleOptions {
   readonly imports?: DynamicModule['imports'];
   readonly inject?: unknown[];
@@ -43,8 +67,12 @@ export class DatabaseModule {
         { provide: DATABASE_OPTIONS, inject: (options.inject ?? []) as never[], useFactory: options.useFactory },
         { provide: Pool, inject: [DATABASE_OPTIONS], useFactory: (o: DatabaseOptions) => createPool(o) },
         { provide: PrismaClient, inject: [Pool], useFactory: (pool: Pool) => createPrismaClient(pool) },
-        { provide: AuditWriter, inject: [Pool], useFactory: (pool: Pool) => new AuditWriter(pool) },
-        { provide: RedemptionLedger, inject: [Pool], useFactory: (pool: Pool) => new RedemptionLedger(pool) },
+        { provide: AuditWriter, inject: [Pool, DATABASE_OPTIONS], useFactory: (pool: Pool, o: DatabaseOptions) => new AuditWriter(pool, batchWait(o)) },
+        {
+          provide: RedemptionLedger,
+          inject: [Pool, DATABASE_OPTIONS],
+          useFactory: (pool: Pool, o: DatabaseOptions) => new RedemptionLedger(pool, batchWait(o)),
+        },
         { provide: AccountRepository, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AccountRepository(prisma) },
         DatabaseLifecycle,
       ],
