@@ -1,3 +1,7 @@
+import { withDatabase } from '@openplay/database/testing';
+import type { AddressInfo } from 'node:net';
+import { validateTokenGenConfig } from '../src/config/token-gen.config';
+import { createTokenGenApp } from '../src/main';
 import { useTokenGen } from './support/token-gen-harness';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -95,5 +99,26 @@ describe('token-gen with its database frozen or down (real app, real Postgres be
     await tg.proxy.resume();
     expect((await wvToken('up-again')).status).toBe(200);
     expect((await issuedRows(['up-again', 'down-wv'])).map((row) => row.cookie)).toEqual(['up-again']);
+  });
+
+  it('starts while the database is down, not ready until it answers; a database that refuses the app stops start-up', async () => {
+    await tg.proxy.refuse();
+    const app = await createTokenGenApp(tg.config);
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      const readyThere = () => fetch(`${base}/health/ready`).then(async (r) => [r.status, await r.json()]);
+      expect(await readyThere()).toEqual([503, { status: 'error', database: 'down' }]);
+      await tg.proxy.resume();
+      expect(await readyThere()).toEqual([200, { status: 'ok', database: 'up' }]);
+      const token = await fetch(`${base}/hms/wv/token?customerAuthenticator=${auth}&kid=${kid}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`);
+      expect(token.status).toBe(200);
+    } finally {
+      await app.close();
+    }
+
+    const nowhere = await createTokenGenApp(validateTokenGenConfig({ ...tg.config, DATABASE_URL: withDatabase(tg.config.DATABASE_URL, 'openplay_no_such_db') } as never));
+    await expect(nowhere.listen(0, '127.0.0.1')).rejects.toThrow('the database refused the app at start-up: database "openplay_no_such_db" does not exist');
+    await nowhere.close();
   });
 });

@@ -41,6 +41,8 @@ const UNAVAILABLE_ERRNOS = new Set([
   'EHOSTDOWN',
   'ENETDOWN',
   'EAI_AGAIN',
+  // A database host whose name does not resolve yet (a service being created); Prisma counts it as not reachable too.
+  'ENOTFOUND',
 ]);
 
 /** Prisma's codes for the same conditions (when its wrapping is all that is left). */

@@ -1,10 +1,11 @@
-import { type DynamicModule, Global, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   AccountRepository,
   AuditWriter,
   createPool,
   createPrismaClient,
   DATABASE_TIMEOUT_DEFAULTS,
+  databaseUnavailableReason,
   type DatabaseOptions,
   PrismaClient,
   RedemptionLedger,
@@ -25,6 +26,15 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.prisma.$connect();
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (error) {
+      // A database that is down or not answering may come back: start, and let /health/ready say 503 meanwhile.
+      // Anything else (a wrong password, no such database) is a configuration error: stop now, saying so.
+      const reason = databaseUnavailableReason(error);
+      if (reason === null) throw new Error(`the database refused the app at start-up: ${(error as Error).message}`, { cause: error });
+      new Logger('Database').warn(`database unavailable at start-up (${reason}): answering 503 until it answers`);
+    }
   }
 
   /** Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. */
