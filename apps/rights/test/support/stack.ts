@@ -31,7 +31,7 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
   const state = {} as Stack & { db: TestDatabase; prisma: PrismaClient; apps: NestFastifyApplication[] };
   beforeAll(async () => {
     state.db = await cloneTestDatabase();
-    if (options.throughProxy) state.proxy = await startTcpProxy({ target: state.db.url });
+    if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
     const common = { DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
     const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }));

@@ -29,7 +29,7 @@ export function useTokenGen(env: Record<string, string> = {}, options: HarnessOp
   const state = {} as TokenGenHarness & { db: TestDatabase; prisma: PrismaClient };
   beforeAll(async () => {
     state.db = await cloneTestDatabase();
-    if (options.throughProxy) state.proxy = await startTcpProxy({ target: state.db.url });
+    if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
     const config = validateTokenGenConfig({
       DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url,
       ENVIRONMENT: 'test',
