@@ -1,11 +1,5 @@
 import { DatabaseUnavailableError } from '../database-unavailable';
 
-/**
- * Group commit: callers enqueue items and wait; a flush writes everything queued so far in one statement or
- * transaction. Under load a batch is whatever arrived while the previous flushes were in flight, so a request
- * waits for durability without one transaction per request, and no timer adds latency when idle. Up to
- * `maxInFlight` flushes run at once: one commit's round trips and fsync then overlap the next batch's.
- */
 export interface GroupCommitOptions {
   /** Most items in one flush. */
   readonly maxBatch?: number;
@@ -18,6 +12,12 @@ export interface GroupCommitOptions {
   readonly maxWaitMs?: number;
 }
 
+/**
+ * Group commit: callers enqueue items and wait; a flush writes everything queued so far in one statement or
+ * transaction. Under load a batch is whatever arrived while the previous flushes were in flight, so a request
+ * waits for durability without one transaction per request, and no timer adds latency when idle. Up to
+ * `maxInFlight` flushes run at once: one commit's round trips and fsync then overlap the next batch's.
+ */
 export class GroupCommit<T, R = void> {
   private queue: Array<{ item: T; at: number; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
   private inFlight = 0;
