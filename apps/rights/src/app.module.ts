@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ApiExceptionFilter, DatabaseModule, HealthController, Metrics, MetricsController } from '@openplay/nest-kit';
+import { ApiExceptionFilter, DatabaseModule, databaseOptions, HealthController, Metrics, MetricsController } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
 import type { RightsConfig } from './config/rights.config';
 import { CryptoModule, type CryptoImplementation } from './crypto/crypto.module';
@@ -23,7 +23,7 @@ export class AppModule {
         DatabaseModule.forRootAsync({
           imports: [configModule],
           inject: [RIGHTS_CONFIG],
-          useFactory: (c: RightsConfig) => ({ connectionString: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE }),
+          useFactory: (c: RightsConfig) => databaseOptions(c),
         }),
       ],
       controllers: [WidevineController, FairPlayController, HealthController, MetricsController],

@@ -64,7 +64,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const app = await createRightsApp(config, crypto);
-  await app.listen(config.RIGHTS_PORT, config.RIGHTS_HOST);
+  try {
+    await app.listen(config.RIGHTS_PORT, config.RIGHTS_HOST);
+  } catch (error) {
+    // One line, as for a bad setting: the port is taken, or the database refused the app (not merely down).
+    process.stderr.write(`rights: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   process.stdout.write(`rights (${config.ENVIRONMENT}) listening on http://${config.RIGHTS_HOST}:${config.RIGHTS_PORT}\n`);
 }
 

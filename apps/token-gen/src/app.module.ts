@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { readErrorFormat } from '@openplay/core';
 import { AccountRepository, AuditQuery, PrismaClient } from '@openplay/database';
-import { ApiExceptionFilter, DatabaseModule, HealthController, Metrics, MetricsController, requestParams } from '@openplay/nest-kit';
+import { ApiExceptionFilter, DatabaseModule, databaseOptions, HealthController, Metrics, MetricsController, requestParams } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AdminApiController } from './admin/admin-api.controller';
 import { AdminApiGuard } from './admin/admin-api.guard';
@@ -33,7 +33,7 @@ export class AppModule {
         DatabaseModule.forRootAsync({
           imports: [configModule],
           inject: [TOKEN_GEN_CONFIG],
-          useFactory: (c: TokenGenConfig) => ({ connectionString: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE }),
+          useFactory: (c: TokenGenConfig) => databaseOptions(c),
         }),
       ],
       controllers: [TokenController, RecordsController, AdminApiController, KeystoreController, HealthController, MetricsController],

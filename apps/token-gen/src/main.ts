@@ -48,7 +48,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const app = await createTokenGenApp(config);
-  await app.listen(config.TOKEN_GEN_PORT, config.TOKEN_GEN_HOST);
+  try {
+    await app.listen(config.TOKEN_GEN_PORT, config.TOKEN_GEN_HOST);
+  } catch (error) {
+    // One line, as for a bad setting: the port is taken, or the database refused the app (not merely down).
+    process.stderr.write(`token-gen: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   process.stdout.write(`token-gen (${config.ENVIRONMENT}) listening on http://${config.TOKEN_GEN_HOST}:${config.TOKEN_GEN_PORT}\n`);
 }
 

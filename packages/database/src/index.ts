@@ -1,6 +1,7 @@
 export { PrismaClient, Prisma } from './generated/client';
 export { AccountStatus, AuditKind, Drm, Environment } from './generated/enums';
 export * from './client';
+export * from './database-unavailable';
 export * from './accounts/account';
 export * from './accounts/account-repository';
 export * from './audit/audit-event';

@@ -79,4 +79,6 @@ async function cloneTestDatabase() {
   };
 }
 
-module.exports = { setUpTestServer, tearDownTestServer, cloneTestDatabase, withDatabase };
+const { startTcpProxy } = require('./tcp-proxy');
+
+module.exports = { setUpTestServer, tearDownTestServer, cloneTestDatabase, withDatabase, startTcpProxy };

@@ -26,6 +26,7 @@ const REFUSALS: Record<string, ResponseObject> = {
   400: { description: 'A refused request: the spec\'s code (-2019 no credits left, -6004, -7008 …).', content: ERROR },
   401: { description: '-4010 invalid token, -2031 account disabled, -4001 device not authenticated.', content: ERROR },
   413: { description: 'Body over MAX_BODY_BYTES (code 413).', content: ERROR },
+  503: { description: 'The database is down or not answering (code 503), with `Retry-After: 2`: retry later.', content: ERROR },
 };
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims } from '@openplay/core';
-import { AccountRepository, type AccountView, type AuditCaller, AuditWriter, newAuditRow, RedemptionLedger } from '@openplay/database';
+import { AccountRepository, type AccountView, type AuditCaller, AuditWriter, isDatabaseUnavailable, newAuditRow, RedemptionLedger } from '@openplay/database';
 import { Metrics, TtlCache } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../config/config.module';
 import type { RightsConfig } from '../config/rights.config';
@@ -81,6 +81,8 @@ export class Redemptions {
       }
       this.metrics.creditRefusals.labels(drm, 'redemption').inc();
     } catch (error) {
+      // The database is what failed: the row could not be written either, and the client is asked to retry (503).
+      if (isDatabaseUnavailable(error)) throw error;
       row.requestType ??= requestKind();
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccountRepository, createPool, createPrismaClient, type PrismaClient } from '@openplay/database';
-import { cloneTestDatabase, type TestDatabase } from '@openplay/database/testing';
+import { cloneTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@openplay/database/testing';
 import { AdminCommands, createTokenGenApp, validateTokenGenConfig } from '@openplay/token-gen';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
@@ -14,17 +14,25 @@ export interface Stack {
   readonly rightsConfig: RightsConfig;
   readonly pool: Pool;
   readonly admin: AdminCommands;
+  /** With `throughProxy`: the TCP proxy between both apps and their database (the stack's own pool goes direct). */
+  readonly proxy: TcpProxy;
+}
+
+export interface StackOptions {
+  /** Put a TCP proxy (pass/freeze/refuse/resume) between the apps and the database. */
+  readonly throughProxy?: boolean;
 }
 
 /**
  * token-gen and rights on loopback ports over one migrated database of their own, wired as in production
  * (token-gen's RIGHTS_PUBLIC_URL is the rights server). `env` adds rights settings (Widevine roots, FairPlay credentials).
  */
-export function useStack(env: () => Record<string, string> = () => ({})): Stack {
+export function useStack(env: () => Record<string, string> = () => ({}), options: StackOptions = {}): Stack {
   const state = {} as Stack & { db: TestDatabase; prisma: PrismaClient; apps: NestFastifyApplication[] };
   beforeAll(async () => {
     state.db = await cloneTestDatabase();
-    const common = { DATABASE_URL: state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
+    if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
+    const common = { DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
     const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }));
     await rights.listen(0, '127.0.0.1');
@@ -47,6 +55,7 @@ export function useStack(env: () => Record<string, string> = () => ({})): Stack 
     for (const app of state.apps ?? []) await app.close();
     await state.prisma?.$disconnect();
     await state.pool?.end();
+    await state.proxy?.close();
     await state.db?.drop();
   });
   return new Proxy({} as Stack, { get: (_target, key) => state[key as keyof typeof state] });

@@ -9,7 +9,7 @@ export const ERROR_SCHEMA: SchemaObject = {
   type: 'object',
   description:
     'The spec\'s JSON error (errorFormat=json; an HTML page carrying the same code and message otherwise). Spec codes are negative; errors ' +
-    'outside the spec\'s catalog (bad record query, 404, 413, 415, 500, the admin API) carry their HTTP status as a positive code.',
+    'outside the spec\'s catalog (bad record query, 404, 413, 415, 500, 503, the admin API) carry their HTTP status as a positive code.',
   required: ['code', 'message'],
   properties: {
     code: { type: 'integer', example: -2018 },
@@ -115,6 +115,7 @@ function tokenPath(drm: 'wv' | 'fp'): PathItemObject {
       401: errorResponse('-2017, -2018, -2031.'),
       413: errorResponse('Body over MAX_BODY_BYTES (code 413).'),
       415: errorResponse('A body that is not a form (code 415).'),
+      503: errorResponse('The database is down or not answering (code 503), with `Retry-After: 2`: retry later.'),
     },
   });
   return { get: operation('GET'), post: operation('POST') };

@@ -14,7 +14,7 @@ import {
   sealedTokenLength,
   type TokenClaims,
 } from '@openplay/core';
-import { type AccountView, type AuditCaller, AuditWriter, newAuditRow, StoredKeyRepository } from '@openplay/database';
+import { type AccountView, type AuditCaller, AuditWriter, isDatabaseUnavailable, newAuditRow, StoredKeyRepository } from '@openplay/database';
 import { Metrics } from '@openplay/nest-kit';
 import { randomBytes } from 'node:crypto';
 import { AccountGate } from '../auth/account-gate';
@@ -78,6 +78,8 @@ export class TokenIssuer {
       this.metrics.tokensIssued.labels(drm).inc();
       return `${this.rightsBase}/hms/${drm}/rights/?ExpressPlayToken=${token}`;
     } catch (error) {
+      // The database is what failed: the row could not be written either, and the client is asked to retry (503).
+      if (isDatabaseUnavailable(error)) throw error;
       row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
       row.tokenId = null;

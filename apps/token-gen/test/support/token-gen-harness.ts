@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccountRepository, createPool, createPrismaClient, type PrismaClient } from '@openplay/database';
-import { cloneTestDatabase, type TestDatabase } from '@openplay/database/testing';
+import { cloneTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@openplay/database/testing';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { AdminCommands } from '../../src/admin/admin-commands';
@@ -15,15 +15,23 @@ export interface TokenGenHarness {
   readonly pool: Pool;
   readonly admin: AdminCommands;
   readonly app: NestFastifyApplication;
+  /** With `throughProxy`: the TCP proxy between the app and its database (the harness's own pool goes direct). */
+  readonly proxy: TcpProxy;
+}
+
+export interface HarnessOptions {
+  /** Put a TCP proxy (pass/freeze/refuse/resume) between the app and the database. */
+  readonly throughProxy?: boolean;
 }
 
 /** token-gen listening on a loopback port over its own migrated database, plus an admin to make accounts. */
-export function useTokenGen(env: Record<string, string> = {}): TokenGenHarness {
+export function useTokenGen(env: Record<string, string> = {}, options: HarnessOptions = {}): TokenGenHarness {
   const state = {} as TokenGenHarness & { db: TestDatabase; prisma: PrismaClient };
   beforeAll(async () => {
     state.db = await cloneTestDatabase();
+    if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
     const config = validateTokenGenConfig({
-      DATABASE_URL: state.db.url,
+      DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url,
       ENVIRONMENT: 'test',
       LOG_LEVEL: 'silent',
       RIGHTS_PUBLIC_URL: RIGHTS_URL,
@@ -47,6 +55,7 @@ export function useTokenGen(env: Record<string, string> = {}): TokenGenHarness {
     await state.app?.close();
     await state.prisma?.$disconnect();
     await state.pool?.end();
+    await state.proxy?.close();
     await state.db?.drop();
   });
   return new Proxy({} as TokenGenHarness, { get: (_target, key) => state[key as keyof typeof state] });

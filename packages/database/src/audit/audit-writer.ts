@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { AuditEventInput } from './audit-event';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
 const INSERT_AUDIT = `
 INSERT INTO audit_events
@@ -41,11 +41,11 @@ function storable(value: unknown): unknown {
 export class AuditWriter {
   private readonly commits: GroupCommit<AuditEventInput>;
 
-  constructor(pool: Pool, maxBatch?: number) {
+  constructor(pool: Pool, options?: GroupCommitOptions) {
     this.commits = new GroupCommit<AuditEventInput>(async (events) => {
       await pool.query(INSERT_AUDIT, [auditRowsJson(events)]);
       return events.map(() => undefined as void);
-    }, maxBatch);
+    }, options);
   }
 
   write(event: AuditEventInput): Promise<void> {

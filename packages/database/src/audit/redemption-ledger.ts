@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { AuditEventInput } from './audit-event';
 import { auditRowsJson } from './audit-writer';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
 export type RedemptionVerdict = 'granted' | 'no-credit';
 
@@ -28,8 +28,8 @@ const REDEEM_BATCH = 'SELECT openplay_redeem_batch_json($1::json, $2::text) AS g
 export class RedemptionLedger {
   private readonly commits: GroupCommit<Redemption, RedemptionVerdict>;
 
-  constructor(private readonly pool: Pool, maxBatch?: number) {
-    this.commits = new GroupCommit((batch) => this.commit(batch), maxBatch);
+  constructor(private readonly pool: Pool, options?: GroupCommitOptions) {
+    this.commits = new GroupCommit((batch) => this.commit(batch), options);
   }
 
   /** Resolves once the row is durable: 'granted' (deliver) or 'no-credit' (refuse with -2019). */

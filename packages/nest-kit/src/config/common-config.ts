@@ -23,6 +23,27 @@ export class CommonConfig {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** Longest a new database connection may take to be ready. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 2000;
+
+  /** Longest a query waits for a pooled connection (a new one's connecting included), and a write for its batch. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DATABASE_ACQUIRE_TIMEOUT_MS = 2000;
+
+  /** Longest a statement may run: the server's statement_timeout, and the client's own limit a moment later. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 2000;
+
   /** How long an instance caches an account's status, options, credits and authenticators. */
   @Transform(toInt)
   @IsInt()

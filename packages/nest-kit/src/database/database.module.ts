@@ -1,6 +1,17 @@
-import { type DynamicModule, Global, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { AccountRepository, AuditWriter, createPool, createPrismaClient, type DatabaseOptions, PrismaClient, RedemptionLedger } from '@openplay/database';
+import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  AccountRepository,
+  AuditWriter,
+  createPool,
+  createPrismaClient,
+  DATABASE_TIMEOUT_DEFAULTS,
+  databaseUnavailableReason,
+  type DatabaseOptions,
+  PrismaClient,
+  RedemptionLedger,
+} from '@openplay/database';
 import { Pool } from 'pg';
+import type { CommonConfig } from '../config/common-config';
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
@@ -15,6 +26,15 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.prisma.$connect();
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (error) {
+      // A database that is down or not answering may come back: start, and let /health/ready say 503 meanwhile.
+      // Anything else (a wrong password, no such database) is a configuration error: stop now, saying so.
+      const reason = databaseUnavailableReason(error);
+      if (reason === null) throw new Error(`the database refused the app at start-up: ${(error as Error).message}`, { cause: error });
+      new Logger('Database').warn(`database unavailable at start-up (${reason}): answering 503 until it answers`);
+    }
   }
 
   /** Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. */
@@ -24,6 +44,20 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
     await this.pool.end();
   }
 }
+
+/** The pool's settings from the environment both apps share. */
+export function databaseOptions(config: CommonConfig): DatabaseOptions {
+  return {
+    connectionString: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
+}
+
+/** A write waits for a batch to take it no longer than a query waits for a connection. */
+const batchWait = (o: DatabaseOptions) => ({ maxWaitMs: o.acquireTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.acquireTimeoutMs });
 
 export interface DatabaseModuleOptions {
   readonly imports?: DynamicModule['imports'];
@@ -43,8 +77,12 @@ export class DatabaseModule {
         { provide: DATABASE_OPTIONS, inject: (options.inject ?? []) as never[], useFactory: options.useFactory },
         { provide: Pool, inject: [DATABASE_OPTIONS], useFactory: (o: DatabaseOptions) => createPool(o) },
         { provide: PrismaClient, inject: [Pool], useFactory: (pool: Pool) => createPrismaClient(pool) },
-        { provide: AuditWriter, inject: [Pool], useFactory: (pool: Pool) => new AuditWriter(pool) },
-        { provide: RedemptionLedger, inject: [Pool], useFactory: (pool: Pool) => new RedemptionLedger(pool) },
+        { provide: AuditWriter, inject: [Pool, DATABASE_OPTIONS], useFactory: (pool: Pool, o: DatabaseOptions) => new AuditWriter(pool, batchWait(o)) },
+        {
+          provide: RedemptionLedger,
+          inject: [Pool, DATABASE_OPTIONS],
+          useFactory: (pool: Pool, o: DatabaseOptions) => new RedemptionLedger(pool, batchWait(o)),
+        },
         { provide: AccountRepository, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AccountRepository(prisma) },
         DatabaseLifecycle,
       ],

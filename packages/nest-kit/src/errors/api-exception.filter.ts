@@ -15,7 +15,10 @@ export function sendFailure(
   logger: Logger,
 ): void {
   const failure = describeFailure(exception);
-  if (failure.errorId) logger.error(`error id ${failure.errorId} on ${request.method} ${request.routeOptions?.url ?? 'unknown route'}`, (exception as Error)?.stack);
+  const route = `${request.method} ${request.routeOptions?.url ?? 'unknown route'}`;
+  if (failure.errorId) logger.error(`error id ${failure.errorId} on ${route}`, (exception as Error)?.stack);
+  // Expected while the database is down or frozen: one line, no stack (the reason holds no secrets).
+  if (failure.databaseUnavailable) logger.warn(`database unavailable on ${route}: ${failure.databaseUnavailable}`);
   let format: ErrorFormat = 'html';
   try {
     format = formatOf(request);
@@ -23,6 +26,7 @@ export function sendFailure(
     // A request too broken to read its errorFormat gets the default.
   }
   const rendered = renderError(format, failure.status, failure.code, failure.message);
+  if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
   void reply.status(rendered.status).header('content-type', rendered.contentType).send(rendered.body);
 }
 

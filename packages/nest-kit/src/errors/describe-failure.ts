@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { ExpressPlayError } from '@openplay/core';
+import { databaseUnavailableReason } from '@openplay/database';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { ApiHttpError } from './api-http-error';
@@ -10,7 +11,14 @@ export interface Failure {
   readonly message: string;
   /** Set for unexpected failures: logged with the error, shown to the client instead of any internals. */
   readonly errorId?: string;
+  /** Sent as Retry-After: the failure is expected to pass (the database is unavailable). */
+  readonly retryAfterSeconds?: number;
+  /** Why the database is unavailable, short and free of secrets, for a warning line instead of a stack trace. */
+  readonly databaseUnavailable?: string;
 }
+
+/** What a client is asked to wait before retrying while the database is down or not answering. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** Turns anything thrown while serving a request into what the client sees. Never leaks internals. */
 export function describeFailure(exception: unknown): Failure {
@@ -21,12 +29,22 @@ export function describeFailure(exception: unknown): Failure {
     return { status: exception.status, code: exception.status, message: exception.message };
   }
   const status = httpStatusOf(exception);
-  if (exception instanceof HttpException && status !== null && status >= 500) {
-    return { status, code: status, message: `[${status}] ${STATUS_CODES[status] ?? 'Server error'}` };
-  }
   if (status !== null && status < 500) {
     const text = status === 404 ? 'Not Found' : clientMessage(exception, status);
     return { status, code: status, message: `[${status}] ${text}` };
+  }
+  const databaseUnavailable = databaseUnavailableReason(exception);
+  if (databaseUnavailable !== null) {
+    return {
+      status: 503,
+      code: 503,
+      message: '[503] Service Unavailable: the database is not answering, retry later',
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+      databaseUnavailable,
+    };
+  }
+  if (exception instanceof HttpException && status !== null && status >= 500) {
+    return { status, code: status, message: `[${status}] ${STATUS_CODES[status] ?? 'Server error'}` };
   }
   const errorId = randomUUID();
   return { status: 500, code: 500, message: `[500] Internal server error (error id ${errorId})`, errorId };

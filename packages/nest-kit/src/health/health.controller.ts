@@ -1,5 +1,14 @@
-import { Controller, Get, HttpException, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Pool } from 'pg';
+
+/** Readiness answers within a second whatever the database does: probes time out, and a hung probe is a failed one. */
+export const READY_BUDGET_MS = 800;
+
+export interface Readiness {
+  readonly status: 'ok' | 'error';
+  readonly database: 'up' | 'down';
+}
 
 @Controller('health')
 export class HealthController {
@@ -11,14 +20,28 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Postgres answers too. */
+  /** Readiness: Postgres answers too (200), else 503 with the same shape. */
   @Get('ready')
-  async ready(): Promise<{ status: 'ok'; database: 'up' }> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
+    if (await this.databaseAnswers()) return { status: 'ok', database: 'up' };
+    void reply.status(503);
+    return { status: 'error', database: 'down' };
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    // The query's own timeout frees its connection; the race also bounds the wait for one.
+    const probe = this.pool.query({ text: 'SELECT 1', query_timeout: READY_BUDGET_MS } as { text: string }).then(
+      () => true,
+      () => false,
+    );
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), READY_BUDGET_MS);
+    });
     try {
-      await this.pool.query('SELECT 1');
-    } catch {
-      throw new HttpException({ status: 'error', database: 'down' }, 503);
+      return await Promise.race([probe, late]);
+    } finally {
+      clearTimeout(timer);
     }
-    return { status: 'ok', database: 'up' };
   }
 }
