@@ -3,6 +3,7 @@ import { AccountRepository, createPool, createPrismaClient, type PrismaClient } 
 import { cloneTestDatabase, type TestDatabase } from '@openplay/database/testing';
 import { AdminCommands, createTokenGenApp, validateTokenGenConfig } from '@openplay/token-gen';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
 import { type RightsConfig, validateRightsConfig } from '../../src/config/rights.config';
 import { createCryptoImplementation } from '../../src/crypto/crypto.module';
@@ -14,6 +15,8 @@ export interface Stack {
   readonly rightsConfig: RightsConfig;
   readonly pool: Pool;
   readonly admin: AdminCommands;
+  /** The rights app's log lines, parsed (none unless `env` sets LOG_LEVEL). */
+  readonly rightsLogs: ReadonlyArray<Record<string, unknown>>;
 }
 
 /**
@@ -26,7 +29,8 @@ export function useStack(env: () => Record<string, string> = () => ({})): Stack 
     state.db = await cloneTestDatabase();
     const common = { DATABASE_URL: state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
-    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }));
+    const rightsLogs: Array<Record<string, unknown>> = [];
+    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }), logSink(rightsLogs));
     await rights.listen(0, '127.0.0.1');
     const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
     const tokenGenConfig = validateTokenGenConfig({ ...common, RIGHTS_PUBLIC_URL: rightsUrl });
@@ -36,6 +40,7 @@ export function useStack(env: () => Record<string, string> = () => ({})): Stack 
     state.prisma = createPrismaClient(pool);
     Object.assign(state, {
       apps: [rights, tokenGen],
+      rightsLogs,
       rightsConfig,
       rightsUrl,
       tokenGenUrl: `http://127.0.0.1:${(tokenGen.getHttpServer().address() as AddressInfo).port}`,
@@ -63,4 +68,14 @@ export async function tokenUrl(stack: Stack, drm: 'wv' | 'fp', query: string): P
 export async function auditRows(pool: Pool, kind = 'redemption'): Promise<Array<Record<string, any>>> {
   const { rows } = await pool.query('SELECT * FROM audit_events WHERE kind = $1 ORDER BY id', [kind]);
   return rows;
+}
+
+/** A pino destination that keeps each JSON line, parsed, as the app writes it. */
+function logSink(into: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) into.push(JSON.parse(line));
+      done();
+    },
+  });
 }
