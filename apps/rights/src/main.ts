@@ -12,6 +12,7 @@ import {
   registerCors,
   trustProxyOption,
 } from '@openplay/nest-kit';
+import type { DestinationStream } from 'pino';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
 import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
@@ -31,9 +32,16 @@ export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
   };
 }
 
-/** Builds the app ready to listen; tests use it too, so they see what production serves. */
-export async function createRightsApp(config: RightsConfig, crypto: CryptoImplementation): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.LOG_LEVEL);
+/**
+ * Builds the app ready to listen; tests use it too, so they see what production serves. Logs go to stdout, or to
+ * `logDestination` (tests that read the log lines).
+ */
+export async function createRightsApp(
+  config: RightsConfig,
+  crypto: CryptoImplementation,
+  logDestination?: DestinationStream,
+): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.LOG_LEVEL, logDestination);
   const options = rightsHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, crypto), createFastifyAdapter(options), {
     logger: new PinoNestLogger(logger),

@@ -213,7 +213,8 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       expect(view.license.policy).toMatchObject({
         can_play: true,
         can_renew: true,
-        license_duration_seconds: 600,
+        // Playback stops licenseDuration seconds after it starts; the license's own window (from issuance) is open.
+        license_duration_seconds: 0,
         playback_duration_seconds: 600,
         renewal_delay_seconds: RENEWAL_DELAY,
       });
@@ -226,14 +227,14 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       expect(key!.container.required_protection).toEqual({ hdcp: 2 });
       expect(kcb(key!.keyControl)).toEqual({
         verification: 'kc09',
-        duration: 600,
+        duration: 0,
         nonce: view.request.key_control_nonce,
         bits: BIT.OBSERVE_DATA_PATH + BIT.OBSERVE_HDCP + (2 << 9) + BIT.DATA_PATH + BIT.NONCE + BIT.HDCP_REQUIRED,
       });
     });
 
-    it('without licenseDuration or HDCP: unlimited policy, kctl without HDCP or data-path bits', async () => {
-      const t = await token(acct.auth, { securityLevel: 1, hdcpOutputControl: 0 });
+    it.each([undefined, 0])('with licenseDuration %s and no HDCP: unlimited policy, kctl without HDCP or data-path bits', async (licenseDuration) => {
+      const t = await token(acct.auth, { securityLevel: 1, hdcpOutputControl: 0, licenseDuration });
       const device = world.current.devices.L3;
       const client = clientChallenge(device);
       const view = inspectLicense(device, client.challenge, await bytes(await post(t.url, client.challenge)));

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
+import type { DestinationStream } from 'pino';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
 import { setUpTokenGenDocs } from './docs/openapi';
@@ -24,9 +25,12 @@ export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
   };
 }
 
-/** Builds the app ready to listen; tests use it too, so they see what production serves. */
-export async function createTokenGenApp(config: TokenGenConfig): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.LOG_LEVEL);
+/**
+ * Builds the app ready to listen; tests use it too, so they see what production serves. Logs go to stdout, or to
+ * `logDestination` (tests that read the log lines).
+ */
+export async function createTokenGenApp(config: TokenGenConfig, logDestination?: DestinationStream): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.LOG_LEVEL, logDestination);
   const options = tokenGenHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
     logger: new PinoNestLogger(logger),

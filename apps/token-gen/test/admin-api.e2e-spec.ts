@@ -147,6 +147,9 @@ describe('admin API /admin (real app, real Postgres)', () => {
     expect(await bad('PATCH', `/admin/accounts/${number}/options`, {})).toBe(400);
     expect(await bad('POST', `/admin/accounts/${number}/authenticators`, { environment: 'staging' })).toBe(400);
     expect(await bad('DELETE', `/admin/accounts/${number}/authenticators/x`, undefined)).toBe(400);
+    expect(await bad('DELETE', `/admin/accounts/${number}/authenticators/2147483648`, undefined)).toBe(400);
+    // Every id PostgreSQL can hold is a question for the database: this one is not there.
+    expect(await bad('DELETE', `/admin/accounts/${number}/authenticators/2147483647`, undefined)).toBe(404);
   });
 
   it('refuses names, labels and cookies with control characters or broken UTF-16 with 400, not a database error', async () => {

@@ -79,4 +79,14 @@ describe('admin CLI (runAdmin against a test database)', () => {
     await expect(admin('logs', '--token-id', 'nope')).rejects.toThrow('a token id is 32 hex digits');
     await expect(admin('logs', '--account', 'abc')).rejects.toThrow('give the account number');
   });
+
+  it('authenticator revoke: ids past PostgreSQL integers and other non-ids are refused as input, not sent to the database', async () => {
+    for (const id of ['2147483648', '9999999999', '99999999999999999999', '1e3', '0x10', ' 5', '0']) {
+      await expect(admin('authenticator', 'revoke', String(number), id)).rejects.toMatchObject({
+        kind: 'invalid',
+        message: 'give the authenticator id, 1 to 2147483647 (see account show)',
+      });
+    }
+    await expect(admin('authenticator', 'revoke', String(number), '2147483647')).rejects.toMatchObject({ kind: 'not-found' });
+  });
 });

@@ -177,7 +177,7 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     ['start=-1', /^\[400\] start must be a whole number from 0 to 100000$/],
     ['start=100001', /start must be/],
     ['start=1.5', /start must be/],
-    ['start=0&start=10', /^\[400\] start is given more than once$/],
+    ['start=0&start=10', /^\[400\] start is given more than once with different values$/],
     ['id=0', /id must be a record id/],
     ['id=abc', /id must be a record id/],
     ['id=99999999999999999999', /id must be a record id/],

@@ -1,6 +1,6 @@
 import { ExpressPlayError } from '@openplay/core';
 import type { FastifyRequest } from 'fastify';
-import { parseUrlEncoded } from '@openplay/nest-kit';
+import { parseFormBody } from '@openplay/nest-kit';
 import { bodyBytes } from '../redemption/request-info';
 
 /** How the player sent its SPC, which decides how the CKC goes back. */
@@ -18,7 +18,7 @@ export interface SpcRequest {
 export function readSpcRequest(request: FastifyRequest): SpcRequest {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
-    const fields = parseUrlEncoded(typeof request.body === 'string' ? request.body : '');
+    const fields = parseFormBody(typeof request.body === 'string' ? request.body : '');
     // Some players percent-encode the whole pair (`spc%3D…`, shaka-player #1915): its name then holds the value.
     const value =
       fields.find(([name]) => name === 'spc')?.[1] ?? fields.find(([name, v]) => name.startsWith('spc=') && v === '')?.[0].slice(4);

@@ -3,6 +3,7 @@ import { AccountRepository, createPool, createPrismaClient, type PrismaClient } 
 import { cloneTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@openplay/database/testing';
 import { AdminCommands, createTokenGenApp, validateTokenGenConfig } from '@openplay/token-gen';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
 import { type RightsConfig, validateRightsConfig } from '../../src/config/rights.config';
 import { createCryptoImplementation } from '../../src/crypto/crypto.module';
@@ -16,6 +17,8 @@ export interface Stack {
   readonly admin: AdminCommands;
   /** With `throughProxy`: the TCP proxy between both apps and their database (the stack's own pool goes direct). */
   readonly proxy: TcpProxy;
+  /** The rights app's log lines, parsed (none unless `env` sets LOG_LEVEL). */
+  readonly rightsLogs: ReadonlyArray<Record<string, unknown>>;
 }
 
 export interface StackOptions {
@@ -34,7 +37,8 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
     if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
     const common = { DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
-    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }));
+    const rightsLogs: Array<Record<string, unknown>> = [];
+    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }), logSink(rightsLogs));
     await rights.listen(0, '127.0.0.1');
     const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
     const tokenGenConfig = validateTokenGenConfig({ ...common, RIGHTS_PUBLIC_URL: rightsUrl });
@@ -44,6 +48,7 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
     state.prisma = createPrismaClient(pool);
     Object.assign(state, {
       apps: [rights, tokenGen],
+      rightsLogs,
       rightsConfig,
       rightsUrl,
       tokenGenUrl: `http://127.0.0.1:${(tokenGen.getHttpServer().address() as AddressInfo).port}`,
@@ -72,4 +77,14 @@ export async function tokenUrl(stack: Stack, drm: 'wv' | 'fp', query: string): P
 export async function auditRows(pool: Pool, kind = 'redemption'): Promise<Array<Record<string, any>>> {
   const { rows } = await pool.query('SELECT * FROM audit_events WHERE kind = $1 ORDER BY id', [kind]);
   return rows;
+}
+
+/** A pino destination that keeps each JSON line, parsed, as the app writes it. */
+function logSink(into: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) into.push(JSON.parse(line));
+      done();
+    },
+  });
 }

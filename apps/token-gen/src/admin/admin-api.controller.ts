@@ -7,7 +7,7 @@ import { adminRecordView } from '../records/record-view';
 import { AdminCommands, AdminError } from './admin-commands';
 import { AdminApiGuard } from './admin-api.guard';
 import { adminBody } from './admin-body';
-import { accountNumber, credits, LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, logsLimit, plainAccount } from './admin-input';
+import { accountNumber, authenticatorId, credits, LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, logsLimit, plainAccount } from './admin-input';
 
 const ACCOUNT_SCHEMA: SchemaObject = {
   type: 'object',
@@ -219,17 +219,16 @@ export class AdminApiController {
   @Delete('accounts/:number/authenticators/:id')
   @ApiOperation({ summary: 'Revoke an authenticator (requests with it then get -2018)' })
   @ApiParam(NUMBER_PARAM)
-  @ApiParam({ name: 'id', description: 'the authenticator id (see GET /admin/accounts/{number})', schema: { type: 'string', pattern: '^[0-9]+$' } })
+  @ApiParam({ name: 'id', description: 'the authenticator id (see GET /admin/accounts/{number}), 1 to 2147483647', schema: { type: 'string', pattern: '^[0-9]{1,10}$' } })
   @ApiResponse({ status: 200, description: 'Revoked.', schema: { type: 'object', properties: { revoked: { type: 'integer' } } } })
   @ApiResponse(BAD_INPUT)
   @ApiResponse({ status: 404, description: 'No such account, or it has no live authenticator with this id.', schema: ERROR_SCHEMA })
   revokeAuthenticator(@Param('number') number: string, @Param('id') id: string) {
     return run(async () => {
       const n = accountNumber(number);
-      const authenticatorId = /^[0-9]{1,9}$/.test(id) ? Number(id) : 0;
-      if (authenticatorId <= 0) throw new AdminError('give the authenticator id (see GET /admin/accounts/{number})', 'invalid');
-      await this.admin.revokeAuthenticator(n, authenticatorId);
-      return { revoked: authenticatorId };
+      const revoked = authenticatorId(id, 'see GET /admin/accounts/{number}');
+      await this.admin.revokeAuthenticator(n, revoked);
+      return { revoked };
     });
   }
 

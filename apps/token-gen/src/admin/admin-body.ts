@@ -1,4 +1,4 @@
-import { ApiHttpError, parseUrlEncoded } from '@openplay/nest-kit';
+import { ApiHttpError, parseFormBody } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 
 const ADMIN_PATH = /^\/admin(\/|\?|$)/;
@@ -8,14 +8,15 @@ export function isAdminPath(url: string): boolean {
 }
 
 /**
- * The request's fields: a JSON object, or a form (decoded as UTF-8); none when there is no body. JSON bodies
+ * The request's fields: a JSON object, or a form (UTF-8; bytes that are not become lone surrogates, which the
+ * text checks refuse); none when there is no body. JSON bodies
  * arrive as `{ json: <text> }` (main.ts takes them for the JSON APIs only) and are parsed here, after the guard.
  */
 export function adminBody(request: FastifyRequest): Record<string, unknown> {
   const body = request.body as { json: string } | string | undefined | null;
   if (body === undefined || body === null || body === '') return {};
   if (typeof body === 'string') {
-    return Object.fromEntries(parseUrlEncoded(Buffer.from(body, 'latin1').toString('utf8')));
+    return Object.fromEntries(parseFormBody(body));
   }
   let parsed: unknown;
   try {

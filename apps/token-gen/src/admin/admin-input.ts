@@ -6,6 +6,16 @@ import { AdminError } from './admin-commands';
 export const LOGS_DEFAULT_LIMIT = 100;
 export const LOGS_MAX_LIMIT = 1000;
 
+/** Authenticator ids are PostgreSQL integers: a larger id names no authenticator, and the query would fail. */
+export const MAX_AUTHENTICATOR_ID = 2_147_483_647;
+
+/** An authenticator id as an operator types it: 1 to 2147483647, digits only (no sign, exponent or spaces). */
+export function authenticatorId(text: string | undefined, hint: string): number {
+  const n = text !== undefined && /^[0-9]{1,10}$/.test(text) ? Number(text) : 0;
+  if (n < 1 || n > MAX_AUTHENTICATOR_ID) throw new AdminError(`give the authenticator id, 1 to ${MAX_AUTHENTICATOR_ID} (${hint})`, 'invalid');
+  return n;
+}
+
 export function accountNumber(text: string | undefined): number {
   const n = Number(text);
   if (!text || !/^\d{1,9}$/.test(text) || !Number.isSafeInteger(n)) throw new AdminError('give the account number', 'invalid');

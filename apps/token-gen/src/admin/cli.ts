@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { validateTokenGenConfig } from '../config/token-gen.config';
 import { adminRecordView } from '../records/record-view';
 import { AdminCommands, AdminError } from './admin-commands';
-import { accountNumber, credits, LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, logsLimit, onOff, plainAccount as plain } from './admin-input';
+import { accountNumber, authenticatorId, credits, LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, logsLimit, onOff, plainAccount as plain } from './admin-input';
 
 const HELP: Record<string, string> = {
   main: `openplay admin: manage accounts and their authenticators.
@@ -173,8 +173,7 @@ async function dispatch(command: string, args: string[], values: Record<string, 
       return out.print(added, () => `authenticator ${added.id} (${added.environment}): ${added.authenticator}\nKeep this secret now: it is not shown again.`);
     }
     case 'authenticator revoke': {
-      const id = Number(args[1]);
-      if (!Number.isSafeInteger(id) || id <= 0) throw new AdminError('give the authenticator id (see account show)', 'invalid');
+      const id = authenticatorId(args[1], 'see account show');
       await admin.revokeAuthenticator(number(), id);
       return out.print({ revoked: id }, () => `authenticator ${id} revoked`);
     }

@@ -15,7 +15,7 @@ import type { TokenGenConfig } from '../config/token-gen.config';
 
 /**
  * Who may get a token: the authenticator (-2018, also for the other environment's), then the account's
- * status, DRM switches and balance. Accounts are cached per instance for ACCOUNT_CACHE_TTL_MS.
+ * status and DRM switches (the balance comes after the request's parameters, in TokenIssuer). Accounts are cached per instance for ACCOUNT_CACHE_TTL_MS.
  */
 @Injectable()
 export class AccountGate {
@@ -34,10 +34,13 @@ export class AccountGate {
     this.cache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
   }
 
-  /** The account the authenticator names once it passes every check; else the spec's error. */
+  /**
+   * The account the authenticator names once it passes the authenticator, status and DRM checks; else the spec's
+   * error. The balance (-2019) is the caller's to check, after the request's parameters (assertHasCredits).
+   */
   async admit(authenticator: Authenticator, drm: Drm): Promise<AccountView> {
     const account = await this.verify(authenticator);
-    assertAccountServes(account, drm, true);
+    assertAccountServes(account, drm, false);
     return account;
   }
 

@@ -48,7 +48,7 @@ export const TOKEN_PARAMETERS: readonly TokenParameter[] = [
   { name: 'contentId', drms: 'wv', description: 'Content ID carried into the license (-6005).' },
   { name: 'securityLevel', drms: 'wv', required: true, description: 'Widevine security level 1–5: 1 SW_SECURE_CRYPTO … 5 HW_SECURE_ALL (missing: -7003, invalid: -7004).' },
   { name: 'hdcpOutputControl', drms: 'wv', required: true, description: '0 HDCP_NONE, 1 HDCP_V1, 2 HDCP_V2 (missing: -7006, invalid: -2034).' },
-  { name: 'licenseDuration', drms: 'wv', description: 'Seconds of playback after it starts; absent = unlimited (-7007).' },
+  { name: 'licenseDuration', drms: 'wv', description: 'Seconds of playback after it starts; absent or 0 = unlimited (-7007).' },
   { name: 'wvExtension', drms: 'wv', repeat: true, description: 'Extension, short form `type,payload`: a 4-character type and a Base64 payload (-2036, -2037, -7009). Repeatable.' },
   { name: 'iv', drms: 'fp', required: true, description: 'The content IV, 32 hex digits (-6003).' },
   { name: 'rentalDuration', drms: 'fp', description: 'Rental (lease) duration in seconds; default 0 (-6007).' },

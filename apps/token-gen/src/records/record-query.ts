@@ -26,7 +26,7 @@ export function parseRecordQuery(params: RawParams): RecordQuery {
   const given = new Map<string, string>();
   for (const [name, value] of params) {
     if (!(MODE_PARAMS as readonly string[]).includes(name)) continue;
-    if (given.has(name)) throw new ApiHttpError(400, `${name} is given more than once`);
+    if (given.has(name) && given.get(name) !== value) throw new ApiHttpError(400, `${name} is given more than once with different values`);
     given.set(name, value);
   }
   const modes = [given.has('cookie') && 'cookie', given.has('id') && 'id', (given.has('start') || given.has('length')) && 'start/length'].filter(Boolean);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  assertHasCredits,
   type Drm,
   ExpressPlayError,
   type KeyRing,
@@ -25,8 +26,8 @@ export type CallerInfo = AuditCaller;
 
 /**
  * Issues tokens. The order of checks is fixed (packages/core/README.md): envelope (errorFormat,
- * authenticator syntax), then the account (authenticator, status, DRM switches, balance), then every
- * license parameter, then the content key. Each request leaves one audit row, written before the answer.
+ * authenticator syntax), then the account (authenticator, status, DRM switches), then every license
+ * parameter, then the balance, then the content key. Each request leaves one audit row, written before the answer.
  */
 @Injectable()
 export class TokenIssuer {
@@ -53,6 +54,8 @@ export class TokenIssuer {
       row.accountNumber = account.number;
       const nowSeconds = Math.floor(Date.now() / 1000);
       const request = parseTokenRequest(drm, params, nowSeconds);
+      // After the parameters, as the spec orders its checks: a malformed request is told so even with no credits.
+      assertHasCredits(account);
       row.cookie = request.cookie;
       row.kid = request.kid?.toString('hex') ?? null;
       const claims: TokenClaims = {

@@ -1,4 +1,4 @@
-import { assertAccountActive, assertAccountServes, type AccountState } from './account-rules';
+import { assertAccountActive, assertAccountServes, assertHasCredits, type AccountState } from './account-rules';
 
 const active: AccountState = { status: 'active', credits: null, widevineEnabled: true, fairplayAuthorized: true, fairplayEnabled: true };
 
@@ -25,5 +25,14 @@ describe('assertAccountActive', () => {
     const switchedOff: AccountState = { ...active, widevineEnabled: false, fairplayAuthorized: false, credits: 0n };
     expect(() => assertAccountActive(switchedOff)).not.toThrow();
     expect(() => assertAccountActive({ ...active, status: 'disabled' })).toThrow(expect.objectContaining({ code: -2031, status: 401 }));
+  });
+});
+
+describe('assertHasCredits', () => {
+  it('refuses a spent balance with -2019 and lets a positive or unlimited one through', () => {
+    expect(() => assertHasCredits({ credits: 0n })).toThrow(expect.objectContaining({ code: -2019 }));
+    expect(() => assertHasCredits({ credits: -1n })).toThrow(expect.objectContaining({ code: -2019 }));
+    expect(() => assertHasCredits({ credits: 1n })).not.toThrow();
+    expect(() => assertHasCredits({ credits: null })).not.toThrow();
   });
 });

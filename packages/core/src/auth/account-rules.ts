@@ -18,15 +18,19 @@ export function assertAccountActive(account: Pick<AccountState, 'status'>): void
 
 /**
  * Whether the account may be served for this DRM, in a fixed order: status (-2031), then the DRM's
- * switches (-7011; -6006 before -6009), then, at issuance, the balance (-2019). Redemptions spend their
- * credit atomically with the audit row instead, so they skip the balance here.
+ * switches (-7011; -6006 before -6009), then, when asked, the balance (assertHasCredits). Issuance asks for the
+ * balance separately, after the request's parameters; redemptions spend their credit atomically with the audit
+ * row instead.
  */
 export function assertAccountServes(account: AccountState, drm: Drm, checkBalance: boolean): void {
   assertAccountActive(account);
   if (drm === 'wv' && !account.widevineEnabled) throw new ExpressPlayError(-7011);
   if (drm === 'fp' && !account.fairplayAuthorized) throw new ExpressPlayError(-6006);
   if (drm === 'fp' && !account.fairplayEnabled) throw new ExpressPlayError(-6009);
-  if (checkBalance && account.credits !== null && account.credits <= 0n) {
-    throw new ExpressPlayError(-2019, 'the account has no credits left');
-  }
+  if (checkBalance) assertHasCredits(account);
+}
+
+/** -2019 when the account has a balance and it is spent; null is unlimited. */
+export function assertHasCredits(account: Pick<AccountState, 'credits'>): void {
+  if (account.credits !== null && account.credits <= 0n) throw new ExpressPlayError(-2019, 'the account has no credits left');
 }

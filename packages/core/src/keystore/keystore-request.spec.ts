@@ -47,7 +47,8 @@ describe('readKeystoreAuthenticator', () => {
   it.each<[string, RawParams, number]>([
     ['none', [], -2017],
     ['an empty one', [['customerAuthenticator', '']], -2017],
-    ['two', [['customerAuthenticator', `1,${SECRET}`], ['customerAuthenticator', `1,${SECRET}`]], -2018],
+    ['two different ones', [['customerAuthenticator', `1,${SECRET}`], ['customerAuthenticator', `2,${SECRET}`]], -2018],
+    ['an account number past 2147483647', [['customerAuthenticator', `2147483648,${SECRET}`]], -2018],
     ['a malformed one', [['customerAuthenticator', `1;${SECRET}`]], -2018],
   ])('refuses %s with the token API codes', (_label, params, code) => {
     expect(codeOf(() => readKeystoreAuthenticator(params))).toBe(code);
@@ -64,12 +65,16 @@ describe('readKek', () => {
     expect(readKek([['other', 'x']])).toBeNull();
   });
 
+  it('reads a kek repeated with the same value (query and body alike) as that kek', () => {
+    expect(readKek([['kek', KEK], ['kek', KEK]])?.toString('hex')).toBe(KEK);
+  });
+
   it.each<[string, RawParams]>([
     ['non-hex', [['kek', 'zz0102030405060708090a0b0c0d0e0f']]],
     ['30 digits', [['kek', KEK.slice(2)]]],
     ['48 digits', [['kek', `${KEK}0001020304050607`]]],
     ['empty', [['kek', '']]],
-    ['twice', [['kek', KEK], ['kek', KEK]]],
+    ['twice with different values', [['kek', KEK], ['kek', KEK.toUpperCase()]]],
     ['a megabyte', [['kek', 'a'.repeat(1_000_000)]]],
   ])('refuses %s with -4024 without echoing it', (_label, params) => {
     expect(codeOf(() => readKek(params))).toBe(-4024);

@@ -31,12 +31,15 @@ export function readKeystoreAuthenticator(params: RawParams): Authenticator {
   return authenticator;
 }
 
-/** The single value of a parameter, or null; given twice → `invalid`. Empty values are the caller's to judge. */
+/**
+ * The single value of a parameter, or null; given again with another value → `invalid` (the same value repeated
+ * is that value, as in a token request). Empty values are the caller's to judge.
+ */
 function single(params: RawParams, name: string, invalid: () => never): string | null {
   let found: string | null = null;
   for (const [key, value] of params) {
     if (key !== name) continue;
-    if (found !== null) invalid();
+    if (found !== null && found !== value) invalid();
     found = value;
   }
   return found;
@@ -44,7 +47,7 @@ function single(params: RawParams, name: string, invalid: () => never): string |
 
 /** `kek` (query or form): 32 hex digits, else -4024 (also when given twice or empty); absent → null. */
 export function readKek(params: RawParams): Buffer | null {
-  const value = single(params, 'kek', () => fail(-4024, 'kek given more than once'));
+  const value = single(params, 'kek', () => fail(-4024, 'kek given more than once with different values'));
   if (value === null) return null;
   if (value === '') fail(-4024, 'kek given without a value');
   return hexBytes(value, 32, 'kek', { notHex: -4024, wrongLength: -4024 });
@@ -58,9 +61,9 @@ export interface KeyPageParams {
 
 /** `after` (a kid in any form: the kid codes) and `limit` (1–1000, default 100: else 400) of `GET /keys`. */
 export function readKeyPage(params: RawParams): KeyPageParams {
-  const after = single(params, 'after', () => fail(-4022, 'after given more than once'));
+  const after = single(params, 'after', () => fail(-4022, 'after given more than once with different values'));
   const limit = single(params, 'limit', () => {
-    throw new KeystoreError(400, 'limit given more than once');
+    throw new KeystoreError(400, 'limit given more than once with different values');
   });
   let pageSize = DEFAULT_KEY_PAGE;
   if (limit !== null) {

@@ -109,7 +109,8 @@ export function groupParams(params: RawParams): ParamValues {
 
 /**
  * Runs the checks in table order and stops at the first failure, so a request always gets the same code.
- * For each parameter: count, then presence, then emptiness, then the parameter's own parser.
+ * For each parameter: count (identical repeats of a single-valued one count once), then presence, then emptiness,
+ * then the parameter's own parser.
  * Names not in the table (other DRMs' parameters, `useHttps`, typos) are never looked at.
  */
 export function runChecks<F>(checks: readonly Check<F>[], params: ParamValues, context: CheckContext, fields: F): F {
@@ -119,7 +120,9 @@ export function runChecks<F>(checks: readonly Check<F>[], params: ParamValues, c
       check.apply(context, fields);
       continue;
     }
-    const values = params.get(check.name) ?? [];
+    const given = params.get(check.name) ?? [];
+    // Some client libraries send a parameter twice (query and body) with one value: that is one value, not a conflict.
+    const values = check.maxCount === 1 && given.length > 1 && given.every((value) => value === given[0]) ? given.slice(0, 1) : given;
     if (values.length === 0) {
       if (check.required.includes(context.drm)) {
         throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} is required`);
@@ -127,7 +130,7 @@ export function runChecks<F>(checks: readonly Check<F>[], params: ParamValues, c
       continue;
     }
     if (values.length > check.maxCount) {
-      const times = check.maxCount === 1 ? 'once' : `${check.maxCount} times`;
+      const times = check.maxCount === 1 ? 'once with different values' : `${check.maxCount} times`;
       throw new ExpressPlayError(check.invalid, `${check.name} given more than ${times}`);
     }
     if (values.includes('')) {

@@ -8,4 +8,4 @@ export { MAX_EXTENSIONS, MAX_EXTENSION_PAYLOAD_BYTES, MAX_EXTENSION_PAYLOAD_CHAR
 export { MAX_KID_NAME_LENGTH, parseKid } from './kid';
 export { resolveKeySource } from './key-source';
 export type { KeyParams } from './key-source';
-export { fitsSafeText, isUnsafeText, MAX_INTEGER } from './values';
+export { fitsSafeText, isUnsafeText, MAX_ACCOUNT_NUMBER, MAX_INTEGER } from './values';

@@ -1,6 +1,6 @@
 import { BOTH_DRMS, checksFor, groupParams, runChecks, type Check, type CheckContext } from './check';
 import type { Authenticator, ErrorFormat, RawParams, RequestEnvelope } from './types';
-import { fail } from './values';
+import { fail, MAX_ACCOUNT_NUMBER } from './values';
 
 interface EnvelopeFields {
   errorFormat?: ErrorFormat;
@@ -45,19 +45,24 @@ const ENVELOPE_CONTEXT: CheckContext = { drm: 'wv', now: 0 };
 function parseAuthenticator(value: string): Authenticator {
   const match = value.length <= AUTHENTICATOR_MAX_LENGTH ? AUTHENTICATOR.exec(value) : null;
   if (!match) return fail(-2018, 'malformed: expected <account number>,<32 hex digits>');
-  return { account: Number(match[1]), secret: match[2]!.toLowerCase() };
+  const account = Number(match[1]);
+  // Answered as the app answers an unknown account: the number is well-formed, there is just no such account.
+  if (account > MAX_ACCOUNT_NUMBER) return fail(-2018, 'unknown account or secret');
+  return { account, secret: match[2]!.toLowerCase() };
 }
 
-/** How to render errors, read before anything can fail: `html` unless exactly one `errorFormat` of html or json. */
+/**
+ * How to render errors, read before anything can fail: `html` unless `errorFormat` is html or json, given once or
+ * repeated with that same value.
+ */
 export function readErrorFormat(params: RawParams): ErrorFormat {
-  let found: ErrorFormat = 'html';
-  let count = 0;
+  let given: string | undefined;
   for (const [name, value] of params) {
     if (name !== 'errorFormat') continue;
-    count += 1;
-    if (value === 'json' || value === 'html') found = value;
+    if (given !== undefined && given !== value) return 'html';
+    given = value;
   }
-  return count === 1 ? found : 'html';
+  return given === 'json' ? 'json' : 'html';
 }
 
 /** The first two checks of every request: `errorFormat` (-3004), then `customerAuthenticator` (-2017, -2018). */

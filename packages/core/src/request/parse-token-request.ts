@@ -36,7 +36,7 @@ function policyOf(drm: Drm, fields: TokenFields): LicensePolicy {
     drm,
     securityLevel: fields.securityLevel,
     hdcpOutputControl: fields.hdcpOutputControl,
-    licenseDuration: fields.licenseDuration ?? null,
+    licenseDuration: fields.licenseDuration || null,
     contentId: fields.contentId ?? null,
     extensions,
   };

@@ -33,7 +33,7 @@ const BAD: Readonly<Record<string, string>> = {
   contentId: 'x'.repeat(257),
   securityLevel: '9',
   hdcpOutputControl: '9',
-  licenseDuration: '0',
+  licenseDuration: '2147483648',
   rentalDuration: '-1',
   rightsType: 'Lease',
   analogVideoOPL: '1000',
@@ -64,10 +64,19 @@ describe('the token parameter table', () => {
   });
 
   it.each(rowsByDrm.filter(([, , row]) => row.maxCount === 1))(
-    '%s: given twice gets the row invalid code',
+    '%s: given twice with different values gets the row invalid code',
     (_title, drm, row) => {
-      const error = attempt(() => parse(drm, { [row.name]: ['x', 'x'] }));
-      expect([error.code, error.details]).toEqual([row.invalid, `${row.name} given more than once`]);
+      const error = attempt(() => parse(drm, { [row.name]: ['x', 'y'] }));
+      expect([error.code, error.details]).toEqual([row.invalid, `${row.name} given more than once with different values`]);
+    },
+  );
+
+  it.each(rowsByDrm.filter(([, , row]) => row.maxCount === 1))(
+    '%s: given twice with the same value is read as given once',
+    (_title, drm, row) => {
+      const once = attempt(() => parse(drm, { [row.name]: BAD[row.name]! }));
+      const twice = attempt(() => parse(drm, { [row.name]: [BAD[row.name]!, BAD[row.name]!] }));
+      expect([twice.code, twice.details]).toEqual([once.code, once.details]);
     },
   );
 

@@ -130,7 +130,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'licenseDuration',
     drms: ['wv'],
     invalid: -7007,
-    parse: (value) => integerIn(value, 1, MAX_INTEGER, 'licenseDuration', -7007),
+    // Seconds of playback from its start; 0 is unlimited, as in Widevine's policy (the same as leaving it out).
+    parse: (value) => integerIn(value, 0, MAX_INTEGER, 'licenseDuration', -7007),
   }),
   param('rentalDuration', {
     name: 'rentalDuration',

@@ -19,6 +19,12 @@ export function isUnsafeText(value: string): boolean {
 /** Largest integer any parameter accepts: seconds fit a signed 32-bit field (68 years). */
 export const MAX_INTEGER = 2_147_483_647;
 
+/**
+ * Largest account number: accounts are numbered by a PostgreSQL integer. The authenticator's syntax allows 15
+ * digits; a larger number names no account, so it is refused as one that does not exist, before any lookup.
+ */
+export const MAX_ACCOUNT_NUMBER = 2_147_483_647;
+
 export function fail(code: ErrorCode, details: string): never {
   throw new ExpressPlayError(code, details);
 }

@@ -94,7 +94,8 @@ describe('license contents (test-side CDM)', () => {
       can_play: true,
       can_persist: false,
       can_renew: false,
-      license_duration_seconds: 600,
+      // licenseDuration counts from the start of playback: the license's own window (from issuance) is unlimited.
+      license_duration_seconds: 0,
       playback_duration_seconds: 600,
     });
     expect(view.signingKeys?.macServer).toHaveLength(32);
@@ -106,9 +107,20 @@ describe('license contents (test-side CDM)', () => {
     expect(content!.container.required_protection).toEqual({ hdcp: 0 });
     const kcb = content!.keyControl;
     expect(kcb.toString('latin1', 0, 4)).toBe('kctl');
-    expect(kcb.readUInt32BE(4)).toBe(600);
+    // The key control duration counts from the license's load, so it does not carry the playback window either.
+    expect(kcb.readUInt32BE(4)).toBe(0);
     expect(kcb.readUInt32BE(8)).toBe(view.request.key_control_nonce);
     expect(kcb.readUInt32BE(12)).toBe(1 << 3); // Nonce_Enable only
+  });
+
+  it.each([null, 0])('leaves playback unlimited for licenseDuration %s', (licenseDuration) => {
+    const g = grant({ licenseDuration });
+    const session = clientChallenge(world.devices.L1);
+    const body = license(world.licenser(), session.challenge, g).body;
+    expect(session.parse(body)).toEqual([{ kid: g.kid.toString('hex'), key: g.contentKey.toString('hex') }]);
+    const view = inspectLicense(world.devices.L1, session.challenge, body);
+    expect(view.license.policy).toMatchObject({ can_play: true, license_duration_seconds: 0, playback_duration_seconds: 0 });
+    expect(view.contentKeys[0]!.keyControl.readUInt32BE(4)).toBe(0);
   });
 
   it('maps HDCP and security levels 4–5 to kc09 HDCP bits and the secure data path', () => {
@@ -187,6 +199,14 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
     const kcb = renewal.keyControls[0]!;
     expect(kcb.readUInt32BE(4)).toBe(500);
     expect(kcb.readUInt32BE(8)).toBe(424242);
+  });
+
+  it('renews a licenseDuration of 0 (unlimited) with an unlimited key control', () => {
+    const g = grant({ licenseDuration: 0 });
+    const view = issue(renewing(), g);
+    const outcome = license(renewing(), renewalChallenge(view, 'renewal', { nonce: 7, secondsSinceStarted: 100_000 }), g);
+    expect(outcome.kind).toBe('renewal');
+    expect(inspectRenewal(view, outcome.body, g.contentKey).keyControls[0]!.readUInt32BE(4)).toBe(0);
   });
 
   it('refuses renewal once the license duration has elapsed', () => {

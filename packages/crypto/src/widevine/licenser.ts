@@ -272,7 +272,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     const keys = deriveServerKeys(sessionKey, msg);
     const macKeys = this.licenseMacKeys(sessionId, grant.kid);
     const keyControl = keyControlBlock({
-      durationSeconds: grant.policy.licenseDuration ?? 0,
+      // The key control duration counts from the license's load, not from playback: licenseDuration is a playback
+      // window (the policy's playback_duration), so the key itself is not time-limited.
+      durationSeconds: 0,
       nonce: nonceOf(request),
       hdcp: grant.policy.hdcpOutputControl,
       securityLevel,
@@ -339,14 +341,18 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     }
   }
 
+  /**
+   * licenseDuration is how long playback may last once it starts (the token API's wording), which is Widevine's
+   * playback_duration (0 = unlimited). The license's own window, which counts from issuance, stays unlimited:
+   * a player that starts late still gets the whole duration, and the token's expiry already bounds redemption.
+   */
   private licensePolicy(grant: WidevineGrant): Policy {
-    const duration = grant.policy.licenseDuration ?? 0;
     const policy: Policy = {
       can_play: true,
       can_persist: false,
       can_renew: this.renewal !== undefined,
-      playback_duration_seconds: duration,
-      license_duration_seconds: duration,
+      playback_duration_seconds: grant.policy.licenseDuration ?? 0,
+      license_duration_seconds: 0,
     };
     if (this.renewal) {
       policy.renewal_delay_seconds = this.renewal.delaySeconds;
@@ -399,7 +405,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     if (kind === 'renewal') {
       const duration = grant.policy.licenseDuration;
       let remaining = 0;
-      if (duration !== null) {
+      // 0 is unlimited, like null.
+      if (duration) {
         remaining = duration - Math.max(0, existing?.seconds_since_started ?? 0);
         if (remaining <= 0) throw cannotBuild('the license duration has elapsed; renewal refused');
       }

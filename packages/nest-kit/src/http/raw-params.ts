@@ -50,6 +50,20 @@ function decodeLeniently(text: string): string {
   }
 }
 
+/**
+ * An `application/x-www-form-urlencoded` body as the content-type parser hands it over: one character per byte
+ * (latin1). Bytes above 0x7f are the UTF-8 of the text, exactly as `%XX` escapes of them would be, so they are
+ * decoded the same way: valid UTF-8 becomes its characters, anything else the lone surrogates that the rules
+ * refuse with the parameter's own code (a raw `C3 A9` is "é", not "Ã©"; a raw `FF` is refused).
+ */
+export function parseFormBody(latin1Text: string, into: Array<[string, string]> = []): Array<[string, string]> {
+  return parseUrlEncoded(RAW_HIGH_BYTE.test(latin1Text) ? latin1Text.replace(RAW_HIGH_BYTES, escapeByte) : latin1Text, into);
+}
+
+const RAW_HIGH_BYTE = /[\u0080-\u00ff]/;
+const RAW_HIGH_BYTES = /[\u0080-\u00ff]/g;
+const escapeByte = (char: string): string => `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
+
 /** The query string of a raw request URL (`/path?x=1` → `x=1`). */
 export function queryOf(url: string): string {
   const q = url.indexOf('?');
@@ -59,6 +73,6 @@ export function queryOf(url: string): string {
 /** Query parameters first, then the form body's: both carry the same parameters (spec §1). */
 export function requestParams(url: string, formBody: unknown): RawParams {
   const pairs = parseUrlEncoded(queryOf(url));
-  if (typeof formBody === 'string') parseUrlEncoded(formBody, pairs);
+  if (typeof formBody === 'string') parseFormBody(formBody, pairs);
   return pairs;
 }

@@ -1,9 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** One JSON logger per app. `silent` turns it off; the benchmarks run at `warn`, so no access lines. */
-export function createLogger(level = 'info'): Logger {
-  return pino({ level });
+/**
+ * One JSON logger per app, on stdout unless a destination is given (tests read the lines). `silent` turns it off;
+ * the benchmarks run at `warn`, so no access lines.
+ */
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  return destination ? pino({ level }, destination) : pino({ level });
 }
 
 /** Nest's own messages (start-up, errors from the exception filter) as pino lines with their context. */
