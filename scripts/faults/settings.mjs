@@ -9,8 +9,8 @@ export const HTTP_HEADERS_TIMEOUT = { name: 'HTTP_HEADERS_TIMEOUT_MS', ms: 2000 
 /** Database: how long the apps wait for a connection and for a statement before answering 503. */
 export const DATABASE_SETTINGS = {
   DATABASE_CONNECT_TIMEOUT_MS: '1000',
-  DATABASE_STATEMENT_TIMEOUT_MS: '2000',
-  DATABASE_QUERY_TIMEOUT_MS: '2000',
+  DATABASE_ACQUIRE_TIMEOUT_MS: '1000',
+  DATABASE_STATEMENT_TIMEOUT_MS: '1500',
 };
 
 /** A request during a database fault must be answered within this (the apps' own timeouts plus slack). */
