@@ -1,9 +1,33 @@
-import { trustProxyOption } from './common-config';
+import { CommonConfig, httpLimits, trustProxyOption, validateConfig } from './common-config';
 
 describe('trustProxyOption', () => {
   it('trusts no proxy unless told, every hop for true, else the listed hops', () => {
     expect(trustProxyOption(undefined)).toBe(false);
     expect(trustProxyOption('true')).toBe(true);
     expect(trustProxyOption('10.0.0.1, 192.168.0.0/16')).toBe('10.0.0.1,192.168.0.0/16');
+  });
+});
+
+describe('HTTP limits', () => {
+  const env = { DATABASE_URL: 'postgresql://localhost/x' };
+
+  it('has defaults a public server can live with, and takes the settings', () => {
+    expect(httpLimits(validateConfig(CommonConfig, env))).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 10_000,
+      maxHeaderBytes: 16_384,
+    });
+    expect(httpLimits(validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '50', HTTP_MAX_HEADER_BYTES: '32768' }))).toMatchObject({
+      maxConnections: 50,
+      maxHeaderBytes: 32_768,
+    });
+  });
+
+  it('refuses a headers timeout longer than the request timeout, and values out of range', () => {
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/^Invalid configuration: HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '0' })).toThrow(/^Invalid configuration: HTTP_MAX_CONNECTIONS/);
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_HEADER_BYTES: '100' })).toThrow(/^Invalid configuration: HTTP_MAX_HEADER_BYTES/);
   });
 });
