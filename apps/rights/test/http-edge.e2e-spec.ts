@@ -18,6 +18,10 @@ const bytes = (...parts: Array<string | number>) => Buffer.concat(parts.map((p) 
 describe('rights at the HTTP edge: slow, oversized and malformed requests, HEAD (real apps, real Postgres)', () => {
   const stack = useStack(() => ({ HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_HEADERS_TIMEOUT_MS: '700', HTTP_KEEP_ALIVE_TIMEOUT_MS: '700' }));
 
+  beforeAll(async () => {
+    await fetch(`${stack.rightsUrl}/health`); // the first request's one-off costs stay out of the timings
+  });
+
   async function healthTime(): Promise<number> {
     const started = Date.now();
     expect((await fetch(`${stack.rightsUrl}/health`)).status).toBe(200);
@@ -27,7 +31,8 @@ describe('rights at the HTTP edge: slow, oversized and malformed requests, HEAD 
   it('closes a connection whose challenge drips in (408) while others are served at once', async () => {
     const slow = rawExchange(stack.rightsUrl, post('/hms/wv/rights/?ExpressPlayToken=x', 'Content-Length: 1000\r\n'), { drip: 'a', intervalMs: 100, timeoutMs: 6000 });
     await sleep(300);
-    expect(await healthTime()).toBeLessThan(300);
+    // Served while the slow client still holds its connection, in well under its timeout (a loaded CI machine allowed).
+    expect(await healthTime()).toBeLessThan(600);
     const exchange = await slow;
     expectRefusal(exchange, 408);
     expect(exchange.elapsedMs).toBeGreaterThanOrEqual(1400);
@@ -37,7 +42,8 @@ describe('rights at the HTTP edge: slow, oversized and malformed requests, HEAD 
   it('closes a connection whose head drips in after the headers timeout (408)', async () => {
     const slow = rawExchange(stack.rightsUrl, 'POST /hms/wv/rights/ HTTP/1.1\r\n', { drip: 'X-Slow: 1\r\n', intervalMs: 100, timeoutMs: 6000 });
     await sleep(300);
-    expect(await healthTime()).toBeLessThan(300);
+    // Served while the slow client still holds its connection, in well under its timeout (a loaded CI machine allowed).
+    expect(await healthTime()).toBeLessThan(600);
     const exchange = await slow;
     expectRefusal(exchange, 408);
     expect(exchange.elapsedMs).toBeLessThan(1800);

@@ -32,6 +32,7 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
 
   beforeAll(async () => {
     authenticator = (await tg.admin.createAccount({ name: 'Edge', credits: null, widevine: true, fairplay: true })).authenticators.test;
+    await fetch(`${tg.baseUrl}/health`); // the first request's one-off costs stay out of the timings
   });
 
   /** How long a plain request takes on its own connection while a slow client holds another one. */
@@ -49,7 +50,8 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
       { drip: 'a', intervalMs: 100, timeoutMs: 6000 },
     );
     await sleep(300);
-    expect(await healthTime()).toBeLessThan(300);
+    // Served while the slow client still holds its connection, in well under its timeout (a loaded CI machine allowed).
+    expect(await healthTime()).toBeLessThan(600);
     const exchange = await slow;
     expectRefusal(exchange, 408, 'json');
     expect(exchange.elapsedMs).toBeGreaterThanOrEqual(1400);
@@ -60,7 +62,8 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
     const slow = rawExchange(tg.baseUrl, 'GET /hms/wv/token HTTP/1.1\r\nHost: token-gen.test\r\n', { drip: 'X-Slow: 1\r\n', intervalMs: 100, timeoutMs: 6000 });
     const silent = rawExchange(tg.baseUrl, '', { timeoutMs: 6000 });
     await sleep(300);
-    expect(await healthTime()).toBeLessThan(300);
+    // Served while the slow client still holds its connection, in well under its timeout (a loaded CI machine allowed).
+    expect(await healthTime()).toBeLessThan(600);
     for (const exchange of [await slow, await silent]) {
       // The request line is not at hand when a head times out: the default format.
       expectRefusal(exchange, 408, 'html');
@@ -98,6 +101,12 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
     ['no Host', head('/health', ''), 400, 'html'],
   ])('refuses %s in the documented shape, then closes', async (_name, request, status, format) => {
     expectRefusal(await rawExchange(tg.baseUrl, request, { timeoutMs: 6000 }), status, format);
+  });
+
+  it('counts what the parser refused in the metrics, under the route `unparsed`', async () => {
+    const metrics = await (await fetch(`${tg.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^http_requests_total\{route="unparsed",status="431",code="431"\} [1-9]/m);
+    expect(metrics).toMatch(/^http_requests_total\{route="unparsed",status="408",code="408"\} [1-9]/m);
   });
 
   it('answers a 10 MB query 414, read by the client before the connection closes', async () => {

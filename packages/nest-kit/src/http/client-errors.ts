@@ -17,6 +17,9 @@ export interface Refusal {
   readonly message: string;
 }
 
+/** Told of each refusal, for the metrics and the access log (the app's hooks never see these requests). */
+export type RefusalObserver = (refusal: Refusal, socket: Socket, url: string | undefined) => void;
+
 /**
  * How long a refused connection is still read (and its bytes dropped) after the answer, at most. Closing a socket
  * whose client is still sending makes the kernel reset the connection, and a reset can destroy the answer before
@@ -32,7 +35,7 @@ const HANDLED = Symbol('openplay.clientErrorAnswered');
  * shape, in the requested format when the request line can be read, then the connection closes. Node calls it
  * again for each chunk the failed parser is handed while the connection lingers: only the first call answers.
  */
-export function clientErrorHandler(formatOf: ErrorFormatResolver, maxHeaderBytes: number) {
+export function clientErrorHandler(formatOf: ErrorFormatResolver, maxHeaderBytes: number, observe: RefusalObserver) {
   return (error: ClientError, socket: Socket): void => {
     const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
     const state = socket as Socket & { [HANDLED]?: true; _httpMessage?: { headersSent?: boolean; req?: { url?: string } } };
@@ -54,6 +57,7 @@ export function clientErrorHandler(formatOf: ErrorFormatResolver, maxHeaderBytes
         `content-type: ${rendered.contentType}\r\ncontent-length: ${Buffer.byteLength(rendered.body)}\r\nconnection: close\r\n\r\n${rendered.body}`,
     );
     lingeringClose(socket);
+    observe(refusal, socket, url);
   };
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { redactUrl } from '../logging/redact';
 import type { ErrorFormatResolver } from '../errors/api-exception.filter';
 import type { Metrics } from '../metrics/metrics';
-import { clientErrorHandler } from './client-errors';
+import { clientErrorHandler, type RefusalObserver } from './client-errors';
 import { type HttpLimits, serverOptionsOf } from './http-limits';
 import { refuse, registerRequestGuards } from './request-guards';
 
@@ -38,12 +38,17 @@ export interface BodyType {
   readonly paths?: RegExp;
 }
 
+/** Per Fastify instance, who counts and logs the refusals of its clientErrorHandler (set by configureFastifyApp). */
+const refusalObservers = new WeakMap<object, RefusalObserver>();
+
 export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
+  let instance: object | undefined;
+  const observe: RefusalObserver = (...args) => (instance === undefined ? undefined : refusalObservers.get(instance)?.(...args));
   // ignoreTrailingSlash: the spec's URLs end in `/rights/?ExpressPlayToken=`.
   const adapter = new FastifyAdapter({
     ...serverOptionsOf(options.limits),
     // What Node's parser refuses (a head over the limit, malformed bytes, a slow client) in the app's error shape.
-    clientErrorHandler: clientErrorHandler(options.formatOf, options.limits.maxHeaderBytes),
+    clientErrorHandler: clientErrorHandler(options.formatOf, options.limits.maxHeaderBytes, observe),
     // No Nest middleware in these apps (request work lives in Fastify hooks): without middie, every request skips
     // its onRequest hook, most of what Nest adds to a request on Fastify (about 15 µs here).
     skipMiddie: true,
@@ -58,6 +63,7 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
       refuse(request, reply, options.formatOf, status, `[${status}] ${status === 414 ? 'URI Too Long' : 'Malformed URL'}`);
     },
   });
+  instance = adapter.getInstance();
   registerRequestGuards(adapter.getInstance(), { formatOf: options.formatOf, maxConnections: options.limits.maxConnections, headPaths: options.headPaths });
   return adapter;
 }
@@ -91,6 +97,16 @@ export function configureFastifyApp(app: NestFastifyApplication, options: HttpAp
       request.raw.resume();
     }
     done();
+  });
+  // Requests refused by Node's parser never reach the hooks: counted under the route `unparsed`, logged like others.
+  refusalObservers.set(fastify, (refusal, socket, url) => {
+    metrics.requests.labels('unparsed', String(refusal.status), String(refusal.status)).inc();
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        { req: { url: url === undefined ? undefined : redactUrl(url).slice(0, 1024), remoteAddress: socket.remoteAddress }, res: { statusCode: refusal.status } },
+        'request refused',
+      );
+    }
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
