@@ -7,6 +7,7 @@ import {
   createFastifyAdapter,
   createLogger,
   type HttpAppOptions,
+  httpLimits,
   Metrics,
   PinoNestLogger,
   registerCors,
@@ -22,6 +23,7 @@ export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
   return {
     bodyLimit: config.MAX_BODY_BYTES,
     trustProxy: trustProxyOption(config.TRUST_PROXY),
+    limits: httpLimits(config),
     // Challenges and SPCs come with any media type (or none); forms and JSON carry base64 SPCs.
     bodyTypes: [
       { type: 'application/x-www-form-urlencoded', as: 'string' },
@@ -29,6 +31,8 @@ export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
       { type: '*', as: 'buffer' },
     ],
     formatOf: rightsErrorFormat,
+    // The FairPlay application certificate is static: HEAD may ask for it.
+    headPaths: /^\/hms\/fp\/cert\/?(\?|$)/,
   };
 }
 

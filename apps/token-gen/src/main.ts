@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, createLogger, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
+import { configureFastifyApp, createFastifyAdapter, createLogger, httpLimits, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
 import type { DestinationStream } from 'pino';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
@@ -14,6 +14,7 @@ export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
   return {
     bodyLimit: config.MAX_BODY_BYTES,
     trustProxy: trustProxyOption(config.TRUST_PROXY),
+    limits: httpLimits(config),
     bodyTypes: [
       { type: 'application/x-www-form-urlencoded', as: 'string' },
       // JSON bodies only for the JSON APIs (admin API, key store); the token endpoints keep answering 415 to them.

@@ -4,6 +4,7 @@ export * from './health/health.controller';
 export * from './http/api-docs';
 export * from './http/cors';
 export * from './http/fastify-app';
+export * from './http/http-limits';
 export * from './http/raw-params';
 export * from './metrics/metrics';
 export * from './cache/ttl-cache';

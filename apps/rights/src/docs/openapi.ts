@@ -25,8 +25,11 @@ const TOKEN_PARAMETER = {
 const REFUSALS: Record<string, ResponseObject> = {
   400: { description: 'A refused request: the spec\'s code (-2019 no credits left, -6004, -7008 …).', content: ERROR },
   401: { description: '-4010 invalid token, -2031 account disabled, -4001 device not authenticated.', content: ERROR },
+  408: { description: 'Head or body slower than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS (code 408); the connection closes.', content: ERROR },
   413: { description: 'Body over MAX_BODY_BYTES (code 413).', content: ERROR },
-  503: { description: 'The database is down or not answering (code 503), with `Retry-After: 2`: retry later.', content: ERROR },
+  414: { description: 'Request line (a token in the URL) over HTTP_MAX_HEADER_BYTES (code 414); the connection closes.', content: ERROR },
+  431: { description: 'Request head over HTTP_MAX_HEADER_BYTES (code 431); the connection closes.', content: ERROR },
+  503: { description: 'The database is down or not answering (`Retry-After: 2`), or the instance is over HTTP_MAX_CONNECTIONS (`Retry-After: 1`; the connection closes): code 503, retry later.', content: ERROR },
 };
 
 /**

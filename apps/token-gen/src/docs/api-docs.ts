@@ -9,7 +9,7 @@ export const ERROR_SCHEMA: SchemaObject = {
   type: 'object',
   description:
     'The spec\'s JSON error (errorFormat=json; an HTML page carrying the same code and message otherwise). Spec codes are negative; errors ' +
-    'outside the spec\'s catalog (bad record query, 404, 413, 415, 500, 503, the admin API) carry their HTTP status as a positive code.',
+    'outside the spec\'s catalog (bad record query, 404, 405, 408, 413, 414, 415, 431, 500, 503, the admin API) carry their HTTP status as a positive code.',
   required: ['code', 'message'],
   properties: {
     code: { type: 'integer', example: -2018 },
@@ -113,9 +113,13 @@ function tokenPath(drm: 'wv' | 'fp'): PathItemObject {
       },
       400: errorResponse('Invalid parameters, no credits left (-2019), a DRM switched off: the spec\'s code.'),
       401: errorResponse('-2017, -2018, -2031.'),
+      405: errorResponse('HEAD, which would issue a token: `Allow: GET, POST` (code 405).'),
+      408: errorResponse('Head or body slower than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS (code 408); the connection closes.'),
       413: errorResponse('Body over MAX_BODY_BYTES (code 413).'),
+      414: errorResponse('Request line over HTTP_MAX_HEADER_BYTES (code 414); the connection closes.'),
       415: errorResponse('A body that is not a form (code 415).'),
-      503: errorResponse('The database is down or not answering (code 503), with `Retry-After: 2`: retry later.'),
+      431: errorResponse('Request head over HTTP_MAX_HEADER_BYTES (code 431); the connection closes.'),
+      503: errorResponse('The database is down or not answering (`Retry-After: 2`), or the instance is over HTTP_MAX_CONNECTIONS (`Retry-After: 1`; the connection closes): code 503, retry later.'),
     },
   });
   return { get: operation('GET'), post: operation('POST') };

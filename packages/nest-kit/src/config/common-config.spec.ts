@@ -1,5 +1,5 @@
 import { databaseOptions } from '../database/database.module';
-import { CommonConfig, trustProxyOption, validateConfig } from './common-config';
+import { CommonConfig, httpLimits, trustProxyOption, validateConfig } from './common-config';
 
 describe('trustProxyOption', () => {
   it('trusts no proxy unless told, every hop for true, else the listed hops', () => {
@@ -28,5 +28,29 @@ describe('database timeouts', () => {
   it.each(['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_ACQUIRE_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS'])('refuses %s of 0 (no limit) or not a number', (name) => {
     expect(() => validateConfig(CommonConfig, { ...base, [name]: '0' })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
     expect(() => validateConfig(CommonConfig, { ...base, [name]: 'soon' })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
+  });
+});
+
+describe('HTTP limits', () => {
+  const env = { DATABASE_URL: 'postgresql://localhost/x' };
+
+  it('has defaults a public server can live with, and takes the settings', () => {
+    expect(httpLimits(validateConfig(CommonConfig, env))).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 10_000,
+      maxHeaderBytes: 16_384,
+    });
+    expect(httpLimits(validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '50', HTTP_MAX_HEADER_BYTES: '32768' }))).toMatchObject({
+      maxConnections: 50,
+      maxHeaderBytes: 32_768,
+    });
+  });
+
+  it('refuses a headers timeout longer than the request timeout, and values out of range', () => {
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/^Invalid configuration: HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '0' })).toThrow(/^Invalid configuration: HTTP_MAX_CONNECTIONS/);
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_HEADER_BYTES: '100' })).toThrow(/^Invalid configuration: HTTP_MAX_HEADER_BYTES/);
   });
 });

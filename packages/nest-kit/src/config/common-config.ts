@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import type { HttpLimits } from '../http/http-limits';
 import { assertTokenKeys, DEV_TOKEN_KEYS } from './dev-defaults';
 
 /** Environment values are strings; an empty one counts as unset. */
@@ -63,6 +64,58 @@ export class CommonConfig {
   @IsOptional()
   @Matches(/^(true|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, { message: 'TRUST_PROXY must be true or comma-separated addresses/CIDRs' })
   TRUST_PROXY?: string;
+
+  /** Time for a whole request (head and body) to arrive; slower clients get 408 and are disconnected. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** Time for a request's head (request line and headers) to arrive; at most HTTP_REQUEST_TIMEOUT_MS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /**
+   * How long an idle keep-alive connection stays open. Fastify's default: above the 60 s idle timeout of common
+   * load balancers, so that the balancer, not the app, closes an idle connection (closing first races its reuse).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+  /** Open connections an instance serves; connections beyond are answered 503 with Retry-After. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  HTTP_MAX_CONNECTIONS = 10_000;
+
+  /**
+   * Largest request head (request line and headers together): a longer URL gets 414, a larger head 431. Node's
+   * default: ExpressPlay tokens (a few hundred bytes to a few KB) and key store paths fit with room to spare.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(4096)
+  @Max(1_048_576)
+  HTTP_MAX_HEADER_BYTES = 16_384;
+}
+
+/** The HTTP server limits of the settings above, as the apps' HttpAppOptions take them. */
+export function httpLimits(config: CommonConfig): HttpLimits {
+  return {
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.HTTP_MAX_CONNECTIONS,
+    maxHeaderBytes: config.HTTP_MAX_HEADER_BYTES,
+  };
 }
 
 /** TRUST_PROXY as Fastify takes it. */
@@ -91,6 +144,9 @@ export function validateConfig<T extends CommonConfig>(
     throw new Error(`Invalid configuration: ${first.property}: ${Object.values(first.constraints ?? {})[0] ?? 'invalid'}`);
   }
   assertTokenKeys(config.TOKEN_KEYS);
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new Error('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (config.ENVIRONMENT === 'production') {
     const refused: Array<DevelopmentDefault<T>> = [['TOKEN_KEYS', DEV_TOKEN_KEYS, 'the development key ring'], ...developmentDefaults];
     for (const [name, value, what] of refused) {

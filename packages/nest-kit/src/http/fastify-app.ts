@@ -1,11 +1,12 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ErrorFormat } from '@openplay/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { redactUrl } from '../logging/redact';
 import type { ErrorFormatResolver } from '../errors/api-exception.filter';
-import { renderError } from '../errors/render-error';
 import type { Metrics } from '../metrics/metrics';
+import { clientErrorHandler, type RefusalObserver } from './client-errors';
+import { type HttpLimits, serverOptionsOf } from './http-limits';
+import { refuse, registerRequestGuards } from './request-guards';
 
 export interface HttpAppOptions {
   /** Largest accepted request body; larger ones get 413 in the requested error format. */
@@ -20,6 +21,13 @@ export interface HttpAppOptions {
    * only for them. false (the default): the socket's peer, which a client cannot forge.
    */
   readonly trustProxy?: boolean | string;
+  /**
+   * Read-only GET routes where HEAD may run the GET handler, besides /health, /metrics and /docs; elsewhere HEAD
+   * is 405 (Fastify would run the GET handler: issue a token, write an audit row).
+   */
+  readonly headPaths?: RegExp;
+  /** Timeouts, connection cap and head size (the HTTP_* settings: `httpLimits(config)`). */
+  readonly limits: HttpLimits;
 }
 
 export interface BodyType {
@@ -30,9 +38,17 @@ export interface BodyType {
   readonly paths?: RegExp;
 }
 
+/** Per Fastify instance, who counts and logs the refusals of its clientErrorHandler (set by configureFastifyApp). */
+const refusalObservers = new WeakMap<object, RefusalObserver>();
+
 export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
+  let instance: object | undefined;
+  const observe: RefusalObserver = (...args) => (instance === undefined ? undefined : refusalObservers.get(instance)?.(...args));
   // ignoreTrailingSlash: the spec's URLs end in `/rights/?ExpressPlayToken=`.
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
+    ...serverOptionsOf(options.limits),
+    // What Node's parser refuses (a head over the limit, malformed bytes, a slow client) in the app's error shape.
+    clientErrorHandler: clientErrorHandler(options.formatOf, options.limits.maxHeaderBytes, observe),
     // No Nest middleware in these apps (request work lives in Fastify hooks): without middie, every request skips
     // its onRequest hook, most of what Nest adds to a request on Fastify (about 15 µs here).
     skipMiddie: true,
@@ -44,16 +60,12 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
     // in the app's error shape and requested format. Fastify's default body echoes the URL, authenticator included.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      let format: ErrorFormat = 'html';
-      try {
-        format = options.formatOf(request);
-      } catch {
-        // A request too broken to read its errorFormat gets the default.
-      }
-      const rendered = renderError(format, status, status, `[${status}] ${status === 414 ? 'URI Too Long' : 'Malformed URL'}`);
-      void reply.status(status).header('content-type', rendered.contentType).send(rendered.body);
+      refuse(request, reply, options.formatOf, status, `[${status}] ${status === 414 ? 'URI Too Long' : 'Malformed URL'}`);
     },
   });
+  instance = adapter.getInstance();
+  registerRequestGuards(adapter.getInstance(), { formatOf: options.formatOf, maxConnections: options.limits.maxConnections, headPaths: options.headPaths });
+  return adapter;
 }
 
 /**
@@ -75,6 +87,27 @@ export function configureFastifyApp(app: NestFastifyApplication, options: HttpAp
       done(null, as === 'buffer' ? bytes : as === 'json' ? { json: bytes.toString('utf8') } : bytes.toString('latin1'));
     });
   }
+  // A body refused unread (over the limit, a media type not taken) may still be on its way. Fastify then closes the
+  // connection, and closing a socket with unread bytes resets it, which can destroy the answer before the client
+  // reads it. The rest of the body is read and dropped instead (within HTTP_REQUEST_TIMEOUT_MS, as any body), and
+  // the connection stays open.
+  fastify.addHook('onError', (request: FastifyRequest, reply: FastifyReply, _error: unknown, done: () => void) => {
+    if (!request.raw.complete) {
+      reply.removeHeader('connection');
+      request.raw.resume();
+    }
+    done();
+  });
+  // Requests refused by Node's parser never reach the hooks: counted under the route `unparsed`, logged like others.
+  refusalObservers.set(fastify, (refusal, socket, url) => {
+    metrics.requests.labels('unparsed', String(refusal.status), String(refusal.status)).inc();
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        { req: { url: url === undefined ? undefined : redactUrl(url).slice(0, 1024), remoteAddress: socket.remoteAddress }, res: { statusCode: refusal.status } },
+        'request refused',
+      );
+    }
+  });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     const code = resultCodeOf(request, reply.statusCode);
