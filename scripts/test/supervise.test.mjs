@@ -113,10 +113,11 @@ test('an app that keeps crashing is given up on, loudly, with growing delays; th
 test('an app that ran healthy for a while starts its back-off again', async () => {
   const port = await freePort();
   const lines = [];
-  const supervisor = supervise([app('a', { PORT: String(port) })], { log: (line) => lines.push(line), initialDelayMs: 50, healthyAfterMs: 400 });
+  const supervisor = supervise([app('a', { PORT: String(port) })], { log: (line) => lines.push(line), initialDelayMs: 50, healthyAfterMs: 3000 });
   supervisors.push(supervisor);
-  // Two fast crashes: 50 then 100 ms; then one after running healthy: 50 ms again.
-  for (const wait of [0, 0, 600]) {
+  // Two fast crashes: 50 then 100 ms; then one after running healthy: 50 ms again. "Fast" counts from the spawn,
+  // and a node process on a loaded machine can take most of a second to answer: the healthy mark is well above that.
+  for (const wait of [0, 0, 3500]) {
     const pid = await until('a answers', () => pidOn(port));
     await sleep(wait);
     process.kill(pid, 'SIGKILL');

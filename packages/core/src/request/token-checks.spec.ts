@@ -100,7 +100,9 @@ describe('the token parameter table', () => {
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     expect([error.code, error.status]).toEqual([HUGE_VALUE_CODE[row.name] ?? row.invalid, 400]);
     expect(error.message.length).toBeLessThan(200);
-    expect(elapsedMs).toBeLessThan(50);
+    // A guard against super-linear work on a value (a quadratic pass over a megabyte takes minutes), not a speed
+    // measurement: a loaded machine may pause a linear pass for tens of milliseconds.
+    expect(elapsedMs).toBeLessThan(1000);
   });
 
   it.each(rowsByDrm.filter(([, drm, row]) => row.required.includes(drm)))(
