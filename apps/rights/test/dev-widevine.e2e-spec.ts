@@ -56,7 +56,7 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
         WIDEVINE_RENEWAL_SECRET: 'c3'.repeat(32),
         ...widevine,
       };
-      return createCryptoImplementation(validateRightsConfig(env), env);
+      return createCryptoImplementation(validateRightsConfig(env));
     };
     const refusal =
       'Invalid configuration: WIDEVINE_TRUSTED_ROOTS: the development Widevine root (apps/rights/dev/widevine) cannot be used in production';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSpc, FairPlayConstants, type SpcDraft } from '@openplay/crypto';
+import { FairPlayConstants } from '@openplay/crypto';
+import { encodeSpc, FAIRPLAY_FIXTURES_DIR, type SpcDraft } from '@openplay/crypto/testing';
 import { clientSecretsOf, CREDENTIALS_JSON, DEV_CERTIFICATE, DEV_DASK, FAIRPLAY_FIXTURES, fixture, readCkc } from './support/fairplay-client';
 import { auditRows, type Stack, tokenUrl, useStack } from './support/stack';
 import { validateRightsConfig } from '../src/config/rights.config';
@@ -470,7 +471,7 @@ describe("rights: Apple's development credentials are for tests only", () => {
   const dir = mkdtempSync(join(tmpdir(), 'openplay-fp-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // A self-signed RSA-1024 set of the crypto package's fixtures stands in for a real deployment package.
-  const synthetic = join(__dirname, '../../../packages/crypto/test/fixtures/fairplay/synthetic');
+  const synthetic = join(FAIRPLAY_FIXTURES_DIR, 'synthetic');
   const credentials = (name: string, sets: Array<{ certificate: string; privateKey: string; dask: string }>) => {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(sets));
@@ -486,7 +487,7 @@ describe("rights: Apple's development credentials are for tests only", () => {
       WIDEVINE_RENEWAL_SECRET: 'c3'.repeat(32),
       FAIRPLAY_CREDENTIALS: file,
     };
-    return createCryptoImplementation(validateRightsConfig(env), env);
+    return createCryptoImplementation(validateRightsConfig(env));
   };
   const refusal = "Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production";
 

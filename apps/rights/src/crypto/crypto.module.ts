@@ -10,7 +10,10 @@ import {
   loadFairPlayCredentials,
   loadWidevineConfig,
   parseTrustedRoot,
+  type WidevineFileConfig,
   type WidevineLicenser,
+  WidevineSettingError,
+  type WidevineSettingName,
 } from '@openplay/crypto';
 import type { RightsConfig } from '../config/rights.config';
 
@@ -31,9 +34,9 @@ export interface CryptoImplementation {
  * Implementations by name. A deployment plugs an HSM- or vendor-SDK-backed module by adding a factory
  * here (or by overriding the two providers); the apps only ever see the ports.
  */
-const IMPLEMENTATIONS: Record<string, (config: RightsConfig, env: NodeJS.ProcessEnv) => CryptoImplementation> = {
-  software: (config, env) => {
-    const widevineConfig = loadWidevineConfig(env, config.ENVIRONMENT);
+const IMPLEMENTATIONS: Record<string, (config: RightsConfig) => CryptoImplementation> = {
+  software: (config) => {
+    const widevineConfig = loadWidevineFiles(config);
     if (config.ENVIRONMENT === 'production' && (widevineConfig.trustedRoots ?? []).some(isDevelopmentWidevineRoot)) {
       throw new Error(
         'Invalid configuration: WIDEVINE_TRUSTED_ROOTS: the development Widevine root (apps/rights/dev/widevine) cannot be used in production',
@@ -52,6 +55,32 @@ const IMPLEMENTATIONS: Record<string, (config: RightsConfig, env: NodeJS.Process
     return { widevine, fairplay: createSoftwareFairPlayKsm(sets), fairplayCertificates: sets.map((set) => new X509Certificate(set.certificate).raw) };
   },
 };
+
+/** The setting behind each of the crypto package's Widevine settings, for the start-up error line. */
+const WIDEVINE_SETTINGS: Record<WidevineSettingName, keyof RightsConfig> = {
+  trustedRoots: 'WIDEVINE_TRUSTED_ROOTS',
+  serviceCertificate: 'WIDEVINE_SERVICE_CERTIFICATE',
+  'serviceCertificate.privateKey': 'WIDEVINE_SERVICE_PRIVATE_KEY',
+  devices: 'WIDEVINE_DEVICES',
+  deviceStatusList: 'WIDEVINE_DCSL',
+};
+
+/** Reads and checks the Widevine files the configuration names; a bad one is one line naming its setting. */
+function loadWidevineFiles(config: RightsConfig): WidevineFileConfig {
+  const { WIDEVINE_SERVICE_CERTIFICATE: certificate, WIDEVINE_SERVICE_PRIVATE_KEY: privateKey } = config;
+  try {
+    return loadWidevineConfig({
+      trustedRoots: config.WIDEVINE_TRUSTED_ROOTS,
+      serviceCertificate: certificate !== undefined && privateKey !== undefined ? { certificate, privateKey } : undefined,
+      devices: config.WIDEVINE_DEVICES,
+      deviceStatusList: config.WIDEVINE_DCSL,
+      unknownDevices: config.WIDEVINE_UNKNOWN_DEVICES,
+    });
+  } catch (error) {
+    if (!(error instanceof WidevineSettingError)) throw error;
+    throw new Error(`Invalid configuration: ${WIDEVINE_SETTINGS[error.setting]}: ${error.message}`);
+  }
+}
 
 /**
  * SHA-256 of the PKCS#1 public key of the development Widevine root (apps/rights/dev/widevine/root.bin): its
@@ -77,10 +106,10 @@ const fairPlayUnconfigured: FairPlayKsm = {
 };
 
 /** Builds the configured implementation; an unknown name or bad credentials stop the start-up. */
-export function createCryptoImplementation(config: RightsConfig, env: NodeJS.ProcessEnv = process.env): CryptoImplementation {
+export function createCryptoImplementation(config: RightsConfig): CryptoImplementation {
   const factory = IMPLEMENTATIONS[config.CRYPTO_MODULE];
   if (!factory) throw new Error(`Invalid configuration: CRYPTO_MODULE: unknown implementation ${config.CRYPTO_MODULE}`);
-  return factory(config, env);
+  return factory(config);
 }
 
 @Global()

@@ -34,7 +34,7 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
     if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
     const common = { DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
-    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }));
+    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig));
     await rights.listen(0, '127.0.0.1');
     const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
     const tokenGenConfig = validateTokenGenConfig({ ...common, RIGHTS_PUBLIC_URL: rightsUrl });

@@ -6,9 +6,9 @@ import {
   createSoftwareFairPlayKsm,
   dFunctionHash,
   deriveDaskFromAsk,
-  encodeSpc,
   openCkc,
 } from '.';
+import { encodeSpc } from '../testing';
 
 // Apple's D-function hash vectors (Apple DFunction.py unit test, as in easonlin404/ksm d/d_function_test.go).
 const HASH_VECTORS: Array<[string, string]> = [

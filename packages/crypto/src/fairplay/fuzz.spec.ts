@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { ExpressPlayError } from '@openplay/core';
 import { DEV_DASK, SPC_FILES, devKsm, fixture, policy } from '../../test/fixtures/fairplay/fixtures';
-import { decryptSpcPayload, encodeSpc, parseSpcPayload, parseTllvs } from '.';
+import { encodeSpc } from '../testing';
+import { decryptSpcPayload, parseSpcPayload, parseTllvs } from '.';
 
 const ksm = devKsm();
 const grant = { contentKey: Buffer.alloc(16, 7), iv: Buffer.alloc(16, 8), policy: policy(60, 'Rental') };

@@ -45,4 +45,3 @@ export {
   type OpenedSpc,
   type RandomSource as FairPlayRandomSource,
 } from './ksm';
-export { encodeSpc, type SpcDraft } from './spc-encoder';

@@ -13,13 +13,12 @@ import {
 } from '../../test/fixtures/fairplay/fixtures';
 import {
   createSoftwareFairPlayKsm,
-  encodeSpc,
   keyRulesFromPolicy,
   openCkc,
   type FairPlayGrant,
   type SoftwareFairPlayKsm,
-  type SpcDraft,
 } from '.';
+import { encodeSpc, type SpcDraft } from '../testing';
 import { SPC_TAG, CKC_TAG } from './constants';
 
 const contentKey = hex('00112233445566778899aabbccddeeff');

@@ -8,7 +8,8 @@ import {
   policy,
   synthetic,
 } from '../../test/fixtures/fairplay/fixtures';
-import { createSoftwareFairPlayKsm, encodeSpc, parseTllvs, type SpcDraft } from '.';
+import { encodeSpc, type SpcDraft } from '../testing';
+import { createSoftwareFairPlayKsm, parseTllvs } from '.';
 import { REQUIRED_SPC_TAGS, SPC_TAG } from './constants';
 
 const grant = { contentKey: Buffer.alloc(16, 0x3c), iv: Buffer.alloc(16, 0x01), policy: policy() };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { referenceCmac, referenceDerive } from '../../test/support/widevine/client';
+import { referenceCmac, referenceDerive } from '../testing/widevine/client';
 import { Cmac, deriveServerKeys, deriveSessionKeys } from './crypto';
 import { GOOGLE_WIDEVINE_ROOT_CERTIFICATE, keyControlBlock, parseTrustedRoot } from '.';
 

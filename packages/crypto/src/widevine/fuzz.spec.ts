@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { clientChallenge } from '../../test/support/widevine/client';
-import { pb, pssSign, unpb } from '../../test/support/widevine/test-pki';
-import { createWorld, grant, type World } from '../../test/support/widevine/world';
+import { clientChallenge } from '../testing/widevine/client';
+import { pb, pssSign, unpb } from '../testing/widevine/test-pki';
+import { createWorld, grant, type World } from '../testing/widevine/world';
 import { WidevineRefusal, type SoftwareWidevineLicenser } from '.';
 
 let world: World;

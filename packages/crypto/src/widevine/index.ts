@@ -1,7 +1,14 @@
 export * from './types';
 export { WidevineRefusal, LicenseErrorCode, errorResponse, type WidevineRefusalCode } from './errors';
 export { createSoftwareWidevineLicenser, SoftwareWidevineLicenser } from './licenser';
-export { loadWidevineConfig, parseDevicesJson, type WidevineFileConfig } from './config';
+export {
+  loadWidevineConfig,
+  parseDevicesJson,
+  WidevineSettingError,
+  type WidevineFileConfig,
+  type WidevineSettingName,
+  type WidevineSettings,
+} from './config';
 export {
   GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
   CertificateType,

@@ -8,9 +8,9 @@ import {
   LicenseType,
   psshBox,
   renewalChallenge,
-} from '../../test/support/widevine/client';
-import { createDevice, createModel, dcsl, pb, pssSign, unpb } from '../../test/support/widevine/test-pki';
-import { createWorld, grant, SYSTEM_ID, type World } from '../../test/support/widevine/world';
+} from '../testing/widevine/client';
+import { createDevice, createModel, dcsl, pb, pssSign, unpb } from '../testing/widevine/test-pki';
+import { createWorld, grant, SYSTEM_ID, type World } from '../testing/widevine/world';
 import { WidevineRefusal, type WidevineLicenser, type WidevineOutcome } from '.';
 
 let world: World;

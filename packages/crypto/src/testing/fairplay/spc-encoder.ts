@@ -1,7 +1,7 @@
 import { constants, createHash, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
-import { SPC_TAG } from './constants';
-import { aes128 } from './spc';
-import { encodeTllv } from './tllv';
+import { SPC_TAG } from '../../fairplay/constants';
+import { aes128 } from '../../fairplay/spc';
+import { encodeTllv } from '../../fairplay/tllv';
 
 /**
  * Everything needed to encode an SPC as a FairPlay client would. For tests and client simulators (the

@@ -1,14 +1,13 @@
 /** One test PKI shared by the Widevine specs: built once per spec file (RSA key generation dominates). */
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WidevinePolicy } from '@openplay/core';
 import {
   createSoftwareWidevineLicenser,
   type SoftwareWidevineLicenser,
   type WidevineGrant,
   type WidevineLicenserConfig,
-} from '../../../src/widevine';
+} from '../../widevine';
 import {
   createDevice,
   createModel,
@@ -21,6 +20,7 @@ import {
   type TestRoot,
   type TestServiceCertificate,
 } from './test-pki';
+import { WIDEVINE_TEST_KEYS_FILE } from '../fixtures';
 
 export const SYSTEM_ID = { L1: 7777, L2: 5555, L3: 8888, REVOKED: 9999, UNKNOWN: 4242, UNTRUSTED: 6666 } as const;
 
@@ -34,7 +34,7 @@ export interface World {
   licenser(overrides?: Partial<WidevineLicenserConfig>): SoftwareWidevineLicenser;
 }
 
-const KEYS_FIXTURE = join(__dirname, '../../fixtures/widevine/test-keys.json');
+const KEYS_FIXTURE = WIDEVINE_TEST_KEYS_FILE;
 
 /** Eight RSA-2048 key pairs: from the fixture (generate-keys.js) when present, else generated now. */
 async function keyPairs(): Promise<KeyPair[]> {
