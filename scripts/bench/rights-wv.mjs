@@ -2,7 +2,7 @@
 // over loopback (rights as a child process, unlimited account, real Postgres), against a baseline (bare Fastify doing
 // one RSA-PSS verification and one RSA-OAEP encryption with the same 2048-bit device keys) in the same run; then
 // checks one audit row per 200. Challenges: a pool built beforehand by the independent client (npm `widevine`)
-// from the crypto package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
+// from the drm package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) and BENCH_ROUNDS (default
 // 5 alternating rounds of baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind
 // instead (harness.mjs).
@@ -35,8 +35,8 @@ const DEVICE_COUNT = 4;
 const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
 
-// The test PKI and client driver: the crypto package's testing entry.
-const pki = createRequire(import.meta.url)('@openplay/crypto/testing');
+// The test PKI and client driver: the drm package's testing entry.
+const pki = createRequire(import.meta.url)('@openplay/drm/testing');
 const { clientChallenge } = pki;
 const { createPrivateKey, createPublicKey } = await import('node:crypto');
 

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import type { WidevineUnknownDevicePolicy } from '@openplay/crypto';
+import type { WidevineUnknownDevicePolicy } from '@openplay/drm';
 import { CommonConfig, toInt, validateConfig } from '@openplay/nest-kit';
 
 /** Public development default for the Widevine renewal secret; production refuses it. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pb } from '@openplay/crypto/testing';
+import { pb } from '@openplay/drm/testing';
 import { challengeKind } from './challenge-kind';
 
 const request = (fields: Record<string, unknown>) => pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', fields), signature: randomBytes(256) });

@@ -5,7 +5,7 @@ import { AdminCommands, createTokenGenApp, validateTokenGenConfig } from '@openp
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { type RightsConfig, validateRightsConfig } from '../../src/config/rights.config';
-import { createCryptoImplementation } from '../../src/crypto/crypto.module';
+import { createCryptoImplementation } from '../../src/drm/drm.module';
 import { createRightsApp } from '../../src/main';
 
 export interface Stack {

@@ -1,8 +1,8 @@
 /**
  * Widevine test world for the rights e2e tests: a test root, device models and devices (docs/architecture.md), a
  * service certificate and the settings files the rights app reads (WIDEVINE_TRUSTED_ROOTS, …). Certificates and
- * `.wvd` devices are built at test time by the crypto package's test PKI, from its cached RSA keys; the CDM is the
- * independent npm `widevine` client, driven by the crypto package's client support (reused, not copied).
+ * `.wvd` devices are built at test time by the drm package's test PKI, from its cached RSA keys; the CDM is the
+ * independent npm `widevine` client, driven by the drm package's client support (reused, not copied).
  */
 import { constants, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import {
   type TestServiceCertificate,
   unpb,
   WIDEVINE_TEST_KEYS_FILE,
-} from '@openplay/crypto/testing';
+} from '@openplay/drm/testing';
 
 export {
   clientChallenge,
@@ -37,7 +37,7 @@ export {
   pssSign,
   unpb,
   type TestDevice,
-} from '@openplay/crypto/testing';
+} from '@openplay/drm/testing';
 
 const KEYS_FIXTURE = WIDEVINE_TEST_KEYS_FILE;
 

@@ -14,7 +14,7 @@ import {
   type WidevineLicenser,
   WidevineSettingError,
   type WidevineSettingName,
-} from '@openplay/crypto';
+} from '@openplay/drm';
 import type { RightsConfig } from '../config/rights.config';
 
 /** Injection tokens of the crypto module's two ports. */
@@ -56,7 +56,7 @@ const IMPLEMENTATIONS: Record<string, (config: RightsConfig) => CryptoImplementa
   },
 };
 
-/** The setting behind each of the crypto package's Widevine settings, for the start-up error line. */
+/** The setting behind each of the drm package's Widevine settings, for the start-up error line. */
 const WIDEVINE_SETTINGS: Record<WidevineSettingName, keyof RightsConfig> = {
   trustedRoots: 'WIDEVINE_TRUSTED_ROOTS',
   serviceCertificate: 'WIDEVINE_SERVICE_CERTIFICATE',

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateRightsConfig } from '../config/rights.config';
-import { createCryptoImplementation } from './crypto.module';
+import { createCryptoImplementation } from './drm.module';
 
 const dir = mkdtempSync(join(tmpdir(), 'rights-widevine-settings-'));
 const file = (name: string, content: string | Buffer): string => {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, hash, type KeyObject } from 'node:crypto';
-import { hashAlgorithmName, verifyPss } from './crypto';
+import { hashAlgorithmName, verifyPss } from './primitives';
 import { decode, type DrmCertificate, type SignedDrmCertificate } from './proto';
 
 /** DrmCertificate.type values. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { referenceCmac, referenceDerive } from '../testing/widevine/client';
-import { Cmac, deriveServerKeys, deriveSessionKeys } from './crypto';
+import { Cmac, deriveServerKeys, deriveSessionKeys } from './primitives';
 import { GOOGLE_WIDEVINE_ROOT_CERTIFICATE, keyControlBlock, parseTrustedRoot } from '.';
 
 describe('AES-CMAC', () => {

@@ -2,7 +2,7 @@
 // Regenerates test/fixtures/widevine/test-keys.json: throw-away RSA-2048 key pairs (PKCS#1 PEM) from which the
 // Widevine specs build their test root, device models, devices and service certificate at test time
 // (see world.ts). Only key generation is cached; every certificate is still built and signed by the tests.
-// Usage: node packages/crypto/test/support/widevine/generate-keys.js
+// Usage: node packages/drm/test/support/widevine/generate-keys.js
 'use strict';
 const { generateKeyPairSync } = require('node:crypto');
 const { writeFileSync } = require('node:fs');

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors';
-import { parseKid } from './kid';
+import { parseKid } from './parse-kid';
 import { attempt } from './testing/requests';
 
 // parseKid is also the key store API's kid parser, so it is tested on its own as well as through the table.

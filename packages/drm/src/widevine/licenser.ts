@@ -12,7 +12,7 @@ import {
   type TrustedRoot,
   type VerifiedDeviceChain,
 } from './certificates';
-import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './crypto';
+import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './primitives';
 import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
