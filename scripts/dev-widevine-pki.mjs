@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Writes apps/rights/dev/widevine/: the development Widevine PKI that `npm start` (test environment) and
 // `npm run smoke` use. Public test material: a test root, a service certificate and its key, a devices list and
-// one `.wvd` device, all built by the crypto package's test PKI (packages/crypto/test/support/widevine/test-pki.ts),
+// one `.wvd` device, all built by the drm package's test PKI (packages/drm/src/testing/widevine/test-pki.ts),
 // transpiled in memory with the repository's TypeScript, so nothing is added to the dependencies.
 //
 //   node scripts/dev-widevine-pki.mjs            re-issues everything under the committed root key (same root)
 //   node scripts/dev-widevine-pki.mjs --new-root also replaces the root key; then update
-//                                                DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT in apps/rights/src/crypto/crypto.module.ts
+//                                                DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT in apps/rights/src/drm/drm.module.ts
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
@@ -35,7 +35,7 @@ function loadTs(file) {
 }
 
 async function main() {
-  const pki = loadTs(path.join(root, 'packages/crypto/test/support/widevine/test-pki.ts'));
+  const pki = loadTs(path.join(root, 'packages/drm/src/testing/widevine/test-pki.ts'));
   mkdirSync(out, { recursive: true });
   const rootKeyFile = path.join(out, 'root-key.pem');
   let rootKeys;

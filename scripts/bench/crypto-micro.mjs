@@ -5,19 +5,20 @@
 // token opening (openToken) on its own. Prints µs per operation (median of interleaved rounds), the ratio to the
 // baseline and the non-RSA cost (subject − baseline).
 // MICRO_SECONDS (default 1 per round), MICRO_ROUNDS (default 7). MICRO_CRYPTO_DIST / MICRO_CORE_DIST: another build
-// of packages/crypto / packages/core to measure (e.g. a copy of dist/ from before a change), printed alongside.
+// of packages/drm / packages/core to measure (e.g. a copy of dist/ from before a change), printed alongside.
 // Needs the packages built first: npx turbo run build.
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { requireWithTypeScript, root } from './harness.mjs';
+import { createRequire } from 'node:module';
+import { root } from './harness.mjs';
 import { msgAndSignature } from './signed-message.mjs';
 
 const seconds = Number(process.env.MICRO_SECONDS || 1);
 const rounds = Number(process.env.MICRO_ROUNDS || 7);
-const require = requireWithTypeScript(import.meta.url);
+const require = createRequire(import.meta.url);
 
-const builds = [{ name: 'current', crypto: path.join(root, 'packages/crypto/dist/index.js'), core: path.join(root, 'packages/core/dist/index.js') }];
+const builds = [{ name: 'current', crypto: path.join(root, 'packages/drm/dist/index.js'), core: path.join(root, 'packages/core/dist/index.js') }];
 if (process.env.MICRO_CRYPTO_DIST || process.env.MICRO_CORE_DIST) {
   builds.push({
     name: 'other',
@@ -31,10 +32,9 @@ for (const build of builds) {
 }
 
 // --- Widevine: the bench's test PKI (root, model, 4 devices) and a pool of challenges from the independent client
-const support = path.join(root, 'packages/crypto/test/support/widevine');
-const pki = require(path.join(support, 'test-pki.ts'));
-const { clientChallenge } = require(path.join(support, 'client.ts'));
-const keys = JSON.parse(readFileSync(path.join(root, 'packages/crypto/test/fixtures/widevine/test-keys.json'), 'utf8')).keys.map((pem) => {
+const pki = require('@openplay/drm/testing');
+const { clientChallenge } = pki;
+const keys = JSON.parse(readFileSync(pki.WIDEVINE_TEST_KEYS_FILE, 'utf8')).keys.map((pem) => {
   const privateKey = createPrivateKey(pem);
   return { privateKey, publicKey: createPublicKey(privateKey) };
 });

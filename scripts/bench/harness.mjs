@@ -51,23 +51,6 @@ export async function query(url, text, values) {
 }
 
 /**
- * A require that also loads TypeScript files, transpiled without type-checking: the Widevine benchmarks drive the
- * test PKI and client, which are TypeScript test support rather than built packages.
- */
-export function requireWithTypeScript(from) {
-  const requireFrom = createRequire(from);
-  const ts = requireFrom(path.join(root, 'node_modules/typescript'));
-  requireFrom.extensions['.ts'] ??= (module, filename) => {
-    const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: filename,
-    });
-    module._compile(outputText, filename);
-  };
-  return requireFrom;
-}
-
-/**
  * BENCH_INSTRUCTIONS=1: no timed rounds; each server runs under valgrind's callgrind, and the report gives the
  * instructions its main thread executes per request (the thread that bounds a Node server's throughput), counted
  * between two request counts so that start-up and warm-up are left out. An instruction count nearly repeats whatever

@@ -33,7 +33,7 @@ const BASELINE_PORT = 18097;
 
 const { credentials, privateKeyFile, spc, contentKey, iv } = FAIRPLAY_VECTOR;
 
-const { appleDevelopmentDask, deriveAntiReplayKey, openCkc, parseTllvs, FairPlayConstants } = await import(path.join(root, 'packages/crypto/dist/index.js'));
+const { appleDevelopmentDask, deriveAntiReplayKey, openCkc, parseTllvs, FairPlayConstants } = await import(path.join(root, 'packages/drm/dist/index.js'));
 
 /** The client's side of FPS/spc1 (SK, R1, anti-replay key), recovered with the development key and DASk. */
 function clientSecrets() {

@@ -2,7 +2,7 @@
 // over loopback (rights as a child process, unlimited account, real Postgres), against a baseline (bare Fastify doing
 // one RSA-PSS verification and one RSA-OAEP encryption with the same 2048-bit device keys) in the same run; then
 // checks one audit row per 200. Challenges: a pool built beforehand by the independent client (npm `widevine`)
-// from the crypto package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
+// from the drm package's test PKI (test root, device model, devices; its cached RSA keys), rotated by autocannon.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) and BENCH_ROUNDS (default
 // 5 alternating rounds of baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind
 // instead (harness.mjs).
@@ -10,6 +10,7 @@
 // but the license crypto and the credit transaction), to show where a license's time goes.
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -20,7 +21,6 @@ import {
   measureRuns,
   query,
   reportRuns,
-  requireWithTypeScript,
   root,
   scratchDatabase,
   startServer,
@@ -35,15 +35,13 @@ const DEVICE_COUNT = 4;
 const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
 
-// The test PKI and client driver are TypeScript test support: load them through a transpile-only .ts hook.
-const require = requireWithTypeScript(import.meta.url);
-const support = path.join(root, 'packages/crypto/test/support/widevine');
-const pki = require(path.join(support, 'test-pki.ts'));
-const { clientChallenge } = require(path.join(support, 'client.ts'));
+// The test PKI and client driver: the drm package's testing entry.
+const pki = createRequire(import.meta.url)('@openplay/drm/testing');
+const { clientChallenge } = pki;
 const { createPrivateKey, createPublicKey } = await import('node:crypto');
 
 // --- test PKI, devices and the rights settings files
-const keys = JSON.parse(readFileSync(path.join(root, 'packages/crypto/test/fixtures/widevine/test-keys.json'), 'utf8')).keys.map((pem) => {
+const keys = JSON.parse(readFileSync(pki.WIDEVINE_TEST_KEYS_FILE, 'utf8')).keys.map((pem) => {
   const privateKey = createPrivateKey(pem);
   return { privateKey, publicKey: createPublicKey(privateKey) };
 });

@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter, DatabaseModule, databaseOptions, HealthController, Metrics, MetricsController } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
 import type { RightsConfig } from './config/rights.config';
-import { CryptoModule, type CryptoImplementation } from './crypto/crypto.module';
+import { CryptoModule, type CryptoImplementation } from './drm/drm.module';
 import { FairPlayController } from './fairplay/fairplay.controller';
 import { Redemptions } from './redemption/redemption';
 import { WidevineController } from './widevine/widevine.controller';

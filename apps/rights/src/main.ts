@@ -16,7 +16,7 @@ import {
 import type { DestinationStream } from 'pino';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
-import { type CryptoImplementation, createCryptoImplementation } from './crypto/crypto.module';
+import { type CryptoImplementation, createCryptoImplementation } from './drm/drm.module';
 import { setUpRightsDocs } from './docs/openapi';
 
 export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {

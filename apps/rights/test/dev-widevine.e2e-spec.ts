@@ -5,9 +5,9 @@
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTrustedRoot } from '@openplay/crypto';
+import { parseTrustedRoot } from '@openplay/drm';
 import { validateRightsConfig } from '../src/config/rights.config';
-import { createCryptoImplementation, DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT } from '../src/crypto/crypto.module';
+import { createCryptoImplementation, DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT } from '../src/drm/drm.module';
 import { tokenUrl, useStack } from './support/stack';
 import {
   claimsOf,
@@ -56,7 +56,7 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
         WIDEVINE_RENEWAL_SECRET: 'c3'.repeat(32),
         ...widevine,
       };
-      return createCryptoImplementation(validateRightsConfig(env), env);
+      return createCryptoImplementation(validateRightsConfig(env));
     };
     const refusal =
       'Invalid configuration: WIDEVINE_TRUSTED_ROOTS: the development Widevine root (apps/rights/dev/widevine) cannot be used in production';

@@ -2,17 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSpc, FairPlayConstants, type SpcDraft } from '@openplay/crypto';
+import { FairPlayConstants } from '@openplay/drm';
+import { encodeSpc, FAIRPLAY_FIXTURES_DIR, type SpcDraft } from '@openplay/drm/testing';
 import { clientSecretsOf, CREDENTIALS_JSON, DEV_CERTIFICATE, DEV_DASK, FAIRPLAY_FIXTURES, fixture, readCkc } from './support/fairplay-client';
 import { auditRows, type Stack, tokenUrl, useStack } from './support/stack';
 import { validateRightsConfig } from '../src/config/rights.config';
-import { createCryptoImplementation } from '../src/crypto/crypto.module';
+import { createCryptoImplementation } from '../src/drm/drm.module';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
 const { SPC_TAG, CKC_TAG, KEY_TYPE, KEY_DURATION_RESERVED } = FairPlayConstants;
 
-// Apple's FPS Server SDK 4.1.0 vectors (packages/crypto/test/fixtures/fairplay/README.md): FPS/ckc1 answers FPS/spc1 with
+// Apple's FPS Server SDK 4.1.0 vectors (packages/drm/test/fixtures/fairplay/README.md): FPS/ckc1 answers FPS/spc1 with
 // CK 3b×16 and this IV; FPS/ckc2 and FPS-Lease/ckc1 answer with CK "1111111111111111", IV "TheQuickBrownFox".
 const SPC1 = fixture('fps-spc1.bin');
 const SPC2 = fixture('fps-spc2.bin');
@@ -469,8 +470,8 @@ describe('rights: FairPlay without credentials', () => {
 describe("rights: Apple's development credentials are for tests only", () => {
   const dir = mkdtempSync(join(tmpdir(), 'openplay-fp-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  // A self-signed RSA-1024 set of the crypto package's fixtures stands in for a real deployment package.
-  const synthetic = join(__dirname, '../../../packages/crypto/test/fixtures/fairplay/synthetic');
+  // A self-signed RSA-1024 set of the drm package's fixtures stands in for a real deployment package.
+  const synthetic = join(FAIRPLAY_FIXTURES_DIR, 'synthetic');
   const credentials = (name: string, sets: Array<{ certificate: string; privateKey: string; dask: string }>) => {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(sets));
@@ -486,7 +487,7 @@ describe("rights: Apple's development credentials are for tests only", () => {
       WIDEVINE_RENEWAL_SECRET: 'c3'.repeat(32),
       FAIRPLAY_CREDENTIALS: file,
     };
-    return createCryptoImplementation(validateRightsConfig(env), env);
+    return createCryptoImplementation(validateRightsConfig(env));
   };
   const refusal = "Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production";
 

@@ -1,9 +1,21 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import type { WidevineUnknownDevicePolicy } from '@openplay/drm';
 import { CommonConfig, toInt, validateConfig } from '@openplay/nest-kit';
 
 /** Public development default for the Widevine renewal secret; production refuses it. */
 export const DEV_RENEWAL_SECRET = '6f70656e706c61792d6465762d72656e6577616c2d7365637265742d31323334';
+
+/** A file path; surrounding blanks are dropped, and a blank value counts as unset. */
+const toPath = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() || undefined : value);
+
+/** Comma-separated file paths. */
+const toPaths = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((path) => path.trim()).filter(Boolean) : value;
+
+const SERVICE_CERTIFICATE_PAIR = 'WIDEVINE_SERVICE_CERTIFICATE and WIDEVINE_SERVICE_PRIVATE_KEY must be set together';
+const hasServiceCertificate = (config: RightsConfig) =>
+  config.WIDEVINE_SERVICE_CERTIFICATE !== undefined || config.WIDEVINE_SERVICE_PRIVATE_KEY !== undefined;
 
 export class RightsConfig extends CommonConfig {
   @Transform(toInt)
@@ -41,14 +53,50 @@ export class RightsConfig extends CommonConfig {
   @Min(1)
   WIDEVINE_RENEWAL_DELAY?: number;
 
+  /** Comma-separated files of Widevine roots (binary or base64 SignedDrmCertificate) trusted beside Google's. */
+  @Transform(toPaths)
+  @IsArray()
+  @IsString({ each: true })
+  WIDEVINE_TRUSTED_ROOTS: string[] = [];
+
+  /** The Widevine service certificate file (binary or base64), with its private key (PEM or DER): both or neither. */
+  @Transform(toPath)
+  @ValidateIf(hasServiceCertificate)
+  @IsString({ message: SERVICE_CERTIFICATE_PAIR })
+  WIDEVINE_SERVICE_CERTIFICATE?: string;
+
+  @Transform(toPath)
+  @ValidateIf(hasServiceCertificate)
+  @IsString({ message: SERVICE_CERTIFICATE_PAIR })
+  WIDEVINE_SERVICE_PRIVATE_KEY?: string;
+
+  /** JSON file `{"<system id>": {"level": "L1", "status": "valid"}}` of the devices known to this server. */
+  @Transform(toPath)
+  @IsOptional()
+  @IsString()
+  WIDEVINE_DEVICES?: string;
+
+  /** Google's Device Certificate Status List file (binary or base64). */
+  @Transform(toPath)
+  @IsOptional()
+  @IsString()
+  WIDEVINE_DCSL?: string;
+
+  /** What a device in neither list gets; unset: L3 in test, reject in production (validateRightsConfig fills it in). */
+  @Transform(toPath)
+  @IsOptional()
+  @IsIn(['reject', 'L1', 'L2', 'L3'], { message: 'WIDEVINE_UNKNOWN_DEVICES must be reject, L1, L2 or L3' })
+  WIDEVINE_UNKNOWN_DEVICES!: WidevineUnknownDevicePolicy;
+
   /** JSON file listing FairPlay credential sets (see README); unset: FairPlay redemptions get -6004. */
   @IsOptional()
   @IsString()
   FAIRPLAY_CREDENTIALS?: string;
-
 }
 
 /** Validates the environment; throws one clear line naming the first bad setting. */
 export function validateRightsConfig(env: Record<string, unknown>): RightsConfig {
-  return validateConfig(RightsConfig, env, [['WIDEVINE_RENEWAL_SECRET', DEV_RENEWAL_SECRET, 'the development secret']]);
+  const config = validateConfig(RightsConfig, env, [['WIDEVINE_RENEWAL_SECRET', DEV_RENEWAL_SECRET, 'the development secret']]);
+  config.WIDEVINE_UNKNOWN_DEVICES ??= config.ENVIRONMENT === 'production' ? 'reject' : 'L3';
+  return config;
 }

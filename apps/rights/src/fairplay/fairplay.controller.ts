@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
 import { ExpressPlayError, type FairPlayPolicy } from '@openplay/core';
-import type { CkcFacts, FairPlayKsm } from '@openplay/crypto';
+import type { CkcFacts, FairPlayKsm } from '@openplay/drm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FAIRPLAY_CERTIFICATES, FAIRPLAY_KSM } from '../crypto/crypto.module';
+import { FAIRPLAY_CERTIFICATES, FAIRPLAY_KSM } from '../drm/drm.module';
 import { Redemptions } from '../redemption/redemption';
 import { callerOf, tokenOf } from '../redemption/request-info';
 import { ckcResponse, readSpcRequest } from './spc-request';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pb } from '../../../../packages/crypto/test/support/widevine/test-pki';
+import { pb } from '@openplay/drm/testing';
 import { challengeKind } from './challenge-kind';
 
 const request = (fields: Record<string, unknown>) => pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', fields), signature: randomBytes(256) });

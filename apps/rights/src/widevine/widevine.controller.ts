@@ -1,9 +1,9 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { TokenClaims, WidevinePolicy } from '@openplay/core';
-import { type WidevineDevice, type WidevineLicenser, type WidevineOutcome, WidevineRefusal } from '@openplay/crypto';
+import { type WidevineDevice, type WidevineLicenser, type WidevineOutcome, WidevineRefusal } from '@openplay/drm';
 import { setResultCode } from '@openplay/nest-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { WIDEVINE_LICENSER } from '../crypto/crypto.module';
+import { WIDEVINE_LICENSER } from '../drm/drm.module';
 import { Redemptions } from '../redemption/redemption';
 import { bodyBytes, callerOf, tokenOf, wantsJson } from '../redemption/request-info';
 import { challengeKind } from './challenge-kind';

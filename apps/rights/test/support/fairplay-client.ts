@@ -6,7 +6,7 @@
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appleDevelopmentDask, deriveAntiReplayKey, FairPlayConstants, openCkc, parseTllvs } from '@openplay/crypto';
+import { appleDevelopmentDask, deriveAntiReplayKey, FairPlayConstants, openCkc, parseTllvs } from '@openplay/drm';
 
 export const FAIRPLAY_FIXTURES = join(__dirname, '..', 'fixtures', 'fairplay');
 export const CREDENTIALS_JSON = join(FAIRPLAY_FIXTURES, 'credentials.json');

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
 import { type RightsConfig, validateRightsConfig } from '../../src/config/rights.config';
-import { createCryptoImplementation } from '../../src/crypto/crypto.module';
+import { createCryptoImplementation } from '../../src/drm/drm.module';
 import { createRightsApp } from '../../src/main';
 
 export interface Stack {
@@ -38,7 +38,7 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
     const common = { DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
     const rightsLogs: Array<Record<string, unknown>> = [];
-    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig, { ...common, ...env() }), logSink(rightsLogs));
+    const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig), logSink(rightsLogs));
     await rights.listen(0, '127.0.0.1');
     const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
     const tokenGenConfig = validateTokenGenConfig({ ...common, RIGHTS_PUBLIC_URL: rightsUrl });

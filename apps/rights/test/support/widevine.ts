@@ -1,8 +1,8 @@
 /**
  * Widevine test world for the rights e2e tests: a test root, device models and devices (docs/architecture.md), a
  * service certificate and the settings files the rights app reads (WIDEVINE_TRUSTED_ROOTS, …). Certificates and
- * `.wvd` devices are built at test time by the crypto package's test PKI, from its cached RSA keys; the CDM is the
- * independent npm `widevine` client, driven by the crypto package's client support (reused, not copied).
+ * `.wvd` devices are built at test time by the drm package's test PKI, from its cached RSA keys; the CDM is the
+ * independent npm `widevine` client, driven by the drm package's client support (reused, not copied).
  */
 import { constants, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,8 @@ import {
   type TestRoot,
   type TestServiceCertificate,
   unpb,
-} from '../../../../packages/crypto/test/support/widevine/test-pki';
+  WIDEVINE_TEST_KEYS_FILE,
+} from '@openplay/drm/testing';
 
 export {
   clientChallenge,
@@ -32,10 +33,13 @@ export {
   renewalChallenge,
   type ClientSession,
   type LicenseView,
-} from '../../../../packages/crypto/test/support/widevine/client';
-export { pb, pssSign, unpb, type TestDevice } from '../../../../packages/crypto/test/support/widevine/test-pki';
+  pb,
+  pssSign,
+  unpb,
+  type TestDevice,
+} from '@openplay/drm/testing';
 
-const KEYS_FIXTURE = join(__dirname, '../../../../packages/crypto/test/fixtures/widevine/test-keys.json');
+const KEYS_FIXTURE = WIDEVINE_TEST_KEYS_FILE;
 
 /** System ids and what WIDEVINE_DEVICES says of them (UNKNOWN is in no list; UNTRUSTED chains to another root). */
 export const SYSTEM_ID = { L1: 7777, L2: 5555, L3: 8888, REVOKED: 9999, UNKNOWN: 4242, UNTRUSTED: 6666 } as const;

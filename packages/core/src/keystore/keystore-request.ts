@@ -1,6 +1,6 @@
 import { ENVELOPE_CHECKS } from '../request/parse-envelope';
 import { groupParams, runChecks, type Check } from '../request/check';
-import { parseKid } from '../request/kid';
+import { parseKid } from '../request/parse-kid';
 import { MAX_CONTENT_ID_CHARS } from '../request/token-checks';
 import type { Authenticator, RawParams } from '../request/types';
 import { fail, hexBytes, isUnsafeText, safeText } from '../request/values';

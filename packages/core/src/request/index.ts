@@ -5,7 +5,7 @@ export { TOKEN_CHECKS, DEVICE_BINDING_PARAMS, OPL_PARAMS, MAX_COOKIE_CHARS, MAX_
 export type { TokenFields } from './token-checks';
 export type { Check, CheckContext, CrossCheck, ParamCheck } from './check';
 export { MAX_EXTENSIONS, MAX_EXTENSION_PAYLOAD_BYTES, MAX_EXTENSION_PAYLOAD_CHARS } from './extensions';
-export { MAX_KID_NAME_LENGTH, parseKid } from './kid';
+export { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';
 export { resolveKeySource } from './key-source';
 export type { KeyParams } from './key-source';
 export { fitsSafeText, isUnsafeText, MAX_ACCOUNT_NUMBER, MAX_INTEGER } from './values';

@@ -8,7 +8,7 @@ import {
   parseShortExtension,
 } from './extensions';
 import { resolveKeySource } from './key-source';
-import { parseKid } from './kid';
+import { parseKid } from './parse-kid';
 import type { Extension, KeySource, RightsType } from './types';
 import { MAX_INTEGER, fail, hexBytes, integerIn, safeText } from './values';
 

@@ -1,0 +1,528 @@
+import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
+import { hmac } from '@openplay/cipher';
+import { ExpressPlayError } from '@openplay/core';
+import {
+  CertificateError,
+  DrmCertificateVerifier,
+  GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
+  importServicePrivateKey,
+  parseServiceCertificate,
+  parseTrustedRoot,
+  type ServiceCertificate,
+  type TrustedRoot,
+  type VerifiedDeviceChain,
+} from './certificates';
+import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './primitives';
+import { pooledRandomBytes } from '../random';
+import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
+import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
+import { keyControlBlock } from './key-control';
+import {
+  decode,
+  encode,
+  encodeSignedMessage,
+  type ClientIdentification,
+  type ContentIdentification,
+  type License,
+  type LicenseIdentification,
+  type LicenseRequest,
+  type Policy,
+  type SignedMessage,
+} from './proto';
+import type {
+  WidevineDevice,
+  WidevineGrant,
+  WidevineLicenser,
+  WidevineLicenserConfig,
+  WidevineOutcome,
+} from './types';
+
+const MessageType = { LICENSE_REQUEST: 1, LICENSE: 2, SERVICE_CERTIFICATE_REQUEST: 4, SERVICE_CERTIFICATE: 5 } as const;
+const RequestType = { NEW: 1, RENEWAL: 2, RELEASE: 3 } as const;
+const KeyType = { SIGNING: 1, CONTENT: 2, KEY_CONTROL: 3 } as const;
+const LicenseType = { STREAMING: 1, OFFLINE: 2, AUTOMATIC: 3 } as const;
+const DRM_DEVICE_CERTIFICATE = 1;
+const WIDEVINE_SYSTEM_ID = Buffer.from('edef8ba979d64acea3c827dcd51d21ed', 'hex');
+/** FourCCs a license may name in `protection_scheme` (from the PSSH): 'cenc', 'cbc1', 'cens', 'cbcs'. */
+const PROTECTION_SCHEMES = new Set([0x63656e63, 0x63626331, 0x63656e73, 0x63626373]);
+const MAC_KEYS_LABEL = Buffer.from('openplay/widevine/license-mac-keys/v1\0', 'latin1');
+const DEFAULT_MAX_CHALLENGE_BYTES = 64 * 1024;
+const MAX_PURCHASE_ID_BYTES = 64;
+
+const UNKNOWN_DEVICE_POLICIES = new Set(['reject', 'L1', 'L2', 'L3']);
+
+interface ContentRequest {
+  readonly requestId: Buffer | undefined;
+  readonly protectionScheme: number | undefined;
+}
+
+/** The licenser the rights server uses: pure node:crypto, no per-license state. */
+export function createSoftwareWidevineLicenser(config: WidevineLicenserConfig): SoftwareWidevineLicenser {
+  return new SoftwareWidevineLicenser(config);
+}
+
+/**
+ * Answers Widevine challenges (the protocol as this project implements it: docs/architecture.md, "Widevine license"):
+ * - `08 04` (SERVICE_CERTIFICATE_REQUEST) → the configured service certificate;
+ * - LICENSE_REQUEST NEW → a license for the grant's key, to a device whose DRM certificate chains to a trusted root,
+ *   whose request signature verifies and whose configured level and status allow the grant;
+ * - RENEWAL / RELEASE → HMAC-verified with MAC keys re-derived from `renewalSecret` and the license id, answered
+ *   with a refreshed key control / a release confirmation.
+ *
+ * Renewal without state: every license's SIGNING key carries MAC keys
+ * `HMAC-SHA512(renewalSecret, "openplay/widevine/license-mac-keys/v1\0" ‖ session_id ‖ kid)` (first 32 bytes for
+ * server → client, last 32 for client → server). `License.id.session_id` is `issued-at (uint64 BE, unix s) ‖ 8 random
+ * bytes`; the CDM echoes the id in renewals, so the server recomputes the keys from the echoed session id and the
+ * grant's kid. A forged session id or another kid yields other keys and the renewal's HMAC fails.
+ *
+ * Construction parses and checks every configured root, the service certificate and its key once; throws an Error
+ * with one line per problem on bad configuration.
+ */
+export class SoftwareWidevineLicenser implements WidevineLicenser {
+  readonly roots: readonly TrustedRoot[];
+  private readonly verifier: DrmCertificateVerifier;
+  private readonly policy: DevicePolicy;
+  private readonly service: (ServiceCertificate & { privateKey: KeyObject; response: Buffer }) | undefined;
+  /** `renewalSecret`, copied (the caller may wipe its Buffer). */
+  private readonly renewalKey: Buffer;
+  private readonly renewal: WidevineLicenserConfig['renewal'];
+  private readonly maxChallengeBytes: number;
+  private readonly now: () => number;
+
+  constructor(config: WidevineLicenserConfig) {
+    if (!Buffer.isBuffer(config.renewalSecret) || config.renewalSecret.length < 32) {
+      throw new Error('Widevine renewalSecret must be a Buffer of at least 32 bytes');
+    }
+    if (!UNKNOWN_DEVICE_POLICIES.has(config.unknownDevices)) {
+      throw new Error(`Widevine unknownDevices must be reject, L1, L2 or L3 (got ${JSON.stringify(config.unknownDevices)})`);
+    }
+    this.renewalKey = Buffer.alloc(config.renewalSecret.length);
+    config.renewalSecret.copy(this.renewalKey);
+    this.now = config.now ?? (() => Math.floor(Date.now() / 1000));
+    this.maxChallengeBytes = config.maxChallengeBytes ?? DEFAULT_MAX_CHALLENGE_BYTES;
+    this.renewal = config.renewal;
+    if (this.renewal) {
+      for (const [name, value] of Object.entries(this.renewal)) {
+        if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+          throw new Error(`Widevine renewal.${name} must be a non-negative integer of seconds`);
+        }
+      }
+    }
+
+    const roots: TrustedRoot[] = [];
+    const candidates = [GOOGLE_WIDEVINE_ROOT_CERTIFICATE, ...(config.trustedRoots ?? [])];
+    candidates.forEach((bytes, index) => {
+      let root: TrustedRoot;
+      try {
+        root = parseTrustedRoot(bytes);
+      } catch (error) {
+        throw new Error(`Widevine trusted root #${index}: ${(error as Error).message}`);
+      }
+      if (!roots.some((r) => r.fingerprint === root.fingerprint)) roots.push(root);
+    });
+    this.roots = roots;
+    this.verifier = new DrmCertificateVerifier(roots, config.certificateCacheSize ?? 10_000);
+
+    if (config.serviceCertificate) {
+      let certificate: ServiceCertificate;
+      try {
+        certificate = parseServiceCertificate(config.serviceCertificate.certificate, this.verifier);
+      } catch (error) {
+        throw new Error(`Widevine service certificate: ${(error as Error).message}`);
+      }
+      const privateKey = importServicePrivateKey(config.serviceCertificate.privateKey, certificate);
+      const response = encode('SignedMessage', { type: MessageType.SERVICE_CERTIFICATE, msg: certificate.signedBytes });
+      this.service = { ...certificate, privateKey, response };
+    }
+
+    let statusList;
+    if (config.deviceStatusList) {
+      try {
+        statusList = parseDeviceStatusList(config.deviceStatusList);
+      } catch (error) {
+        throw new Error(`Widevine device status list: ${(error as Error).message}`);
+      }
+    }
+    this.policy = new DevicePolicy(config.devices, statusList, config.unknownDevices);
+  }
+
+  handle(challenge: Buffer, grant: WidevineGrant): WidevineOutcome {
+    try {
+      return this.dispatch(challenge, grant);
+    } catch (error) {
+      if (error instanceof ExpressPlayError) throw error;
+      // Defensive: whatever slipped through is still this licenser's refusal, never a foreign exception.
+      const refusal = cannotBuild('unexpected error while reading the challenge');
+      (refusal as { cause?: unknown }).cause = error;
+      throw refusal;
+    }
+  }
+
+  private dispatch(challenge: Buffer, grant: WidevineGrant): WidevineOutcome {
+    if (!(challenge instanceof Uint8Array)) throw cannotBuild('challenge must be bytes');
+    if (challenge.length === 0) throw cannotBuild('empty challenge');
+    if (challenge.length > this.maxChallengeBytes) throw cannotBuild(`challenge exceeds ${this.maxChallengeBytes} bytes`);
+    const body = Buffer.isBuffer(challenge) ? challenge : Buffer.from(challenge);
+
+    let signed: SignedMessage;
+    try {
+      signed = decode('SignedMessage', body);
+    } catch {
+      throw cannotBuild('challenge is not a Widevine SignedMessage');
+    }
+    if (signed.type === MessageType.SERVICE_CERTIFICATE_REQUEST) {
+      if (!this.service) throw cannotBuild('no service certificate is configured');
+      return { kind: 'service-certificate', body: this.service.response };
+    }
+    if (signed.type !== MessageType.LICENSE_REQUEST) {
+      throw cannotBuild(`challenge is a SignedMessage of type ${signed.type ?? 'none'}, not a license or service certificate request`);
+    }
+    const msg = signed.msg;
+    if (!msg?.length) throw cannotBuild('license request has no msg');
+    let request: LicenseRequest;
+    try {
+      request = decode('LicenseRequest', msg);
+    } catch {
+      throw cannotBuild('license request msg is not a LicenseRequest');
+    }
+    checkGrant(grant);
+    switch (request.type ?? RequestType.NEW) {
+      case RequestType.NEW:
+        return this.newLicense(signed, msg, request, grant);
+      case RequestType.RENEWAL:
+        return this.renewalOrRelease('renewal', signed, msg, request, grant);
+      case RequestType.RELEASE:
+        return this.renewalOrRelease('release', signed, msg, request, grant);
+      default:
+        throw cannotBuild(`license request type ${request.type} is not NEW, RENEWAL or RELEASE`);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ NEW
+
+  private newLicense(signed: SignedMessage, msg: Buffer, request: LicenseRequest, grant: WidevineGrant): WidevineOutcome {
+    const content = contentRequest(request.content_id);
+    const { client, privacyMode } = this.clientIdentity(request);
+    const now = this.now();
+
+    if ((client.type ?? 0) !== DRM_DEVICE_CERTIFICATE || !client.token?.length) {
+      throw new WidevineRefusal(-4001, 'client identity is not a DRM device certificate (keybox clients cannot be served)', {
+        licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE,
+      });
+    }
+    let chain: VerifiedDeviceChain;
+    try {
+      chain = this.verifier.verifyDevice(client.token, now);
+    } catch (error) {
+      if (!(error instanceof CertificateError)) throw error;
+      if (error.kind === 'unsupported') throw cannotBuild(error.message);
+      throw new WidevineRefusal(-4001, error.message, { licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE });
+    }
+    const systemId = chain.device.systemId;
+    const hash = hashAlgorithmName(signed.hash_algorithm);
+    if (!hash || !signed.signature?.length || !verifyPss(chain.device.publicKey, hash, msg, signed.signature)) {
+      throw new WidevineRefusal(-4001, 'license request signature does not verify with the device certificate', {
+        licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE,
+        device: { systemId },
+      });
+    }
+
+    const modelSerialNumber = chain.model.serialNumber.toString('hex');
+    const decision = this.policy.decide(systemId, modelSerialNumber);
+    if (decision.status === 'unknown') {
+      throw new WidevineRefusal(-4001, `device system id ${systemId} is unknown and unknown devices are rejected`, {
+        licenseError: LicenseErrorCode.SERVICE_UNAVAILABLE,
+        device: { systemId },
+      });
+    }
+    if (decision.status === 'revoked') {
+      throw new WidevineRefusal(-4001, `device system id ${systemId} is revoked`, {
+        licenseError: LicenseErrorCode.REVOKED_DRM_DEVICE_CERTIFICATE,
+        device: { systemId, level: decision.level },
+      });
+    }
+    const device: WidevineDevice = {
+      systemId,
+      level: decision.level,
+      known: decision.known,
+      serialNumber: chain.device.serialNumber.toString('hex'),
+      modelSerialNumber,
+      privacyMode,
+      clientInfo: clientInfo(client),
+    };
+    const securityLevel = grant.policy.securityLevel;
+    if (!levelAllows(device.level, securityLevel)) {
+      throw new WidevineRefusal(
+        -7008,
+        `device level ${device.level} cannot meet security level ${securityLevel} (${securityLevel >= 4 ? 'needs L1' : 'needs L1 or L2'})`,
+        { licenseError: LicenseErrorCode.SERVICE_UNAVAILABLE, device },
+      );
+    }
+
+    const random = pooledRandomBytes(16 * 4 + 8);
+    const sessionKey = random.subarray(0, 16);
+    const signingIv = random.subarray(16, 32);
+    const contentIv = random.subarray(32, 48);
+    const keyControlIv = random.subarray(48, 64);
+    const sessionId = Buffer.alloc(16);
+    sessionId.writeBigUInt64BE(BigInt(Math.max(0, now)), 0);
+    random.copy(sessionId, 8, 64, 72);
+
+    const wrappedSessionKey = oaepEncrypt(chain.device.encryptionKey, sessionKey);
+    const keys = deriveServerKeys(sessionKey, msg);
+    const macKeys = this.licenseMacKeys(sessionId, grant.kid);
+    const keyControl = keyControlBlock({
+      // The key control duration counts from the license's load, not from playback: licenseDuration is a playback
+      // window (the policy's playback_duration), so the key itself is not time-limited.
+      durationSeconds: 0,
+      nonce: nonceOf(request),
+      hdcp: grant.policy.hdcpOutputControl,
+      securityLevel,
+    });
+
+    const id: LicenseIdentification = {
+      request_id: content.requestId,
+      session_id: sessionId,
+      purchase_id: grant.tokenId.length ? grant.tokenId.subarray(0, MAX_PURCHASE_ID_BYTES) : undefined,
+      type: LicenseType.STREAMING,
+      version: 0,
+    };
+    const signingKey = aesCbcEncrypt(keys.encKey, signingIv, macKeys, true);
+    const contentKey = aesCbcEncrypt(keys.encKey, contentIv, grant.contentKey, true);
+    const license: License = {
+      id,
+      policy: this.licensePolicy(grant),
+      key: [
+        { iv: signingIv, key: signingKey, type: KeyType.SIGNING },
+        {
+          id: grant.kid,
+          iv: contentIv,
+          key: contentKey,
+          type: KeyType.CONTENT,
+          level: securityLevel,
+          required_protection: { hdcp: grant.policy.hdcpOutputControl },
+          key_control: { key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false), iv: keyControlIv },
+        },
+      ],
+      license_start_time: now,
+      protection_scheme: content.protectionScheme,
+    };
+    const licenseBytes = encode('License', license);
+    const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(keys.macKeyServer, licenseBytes), wrappedSessionKey);
+    return { kind: 'license', body, device };
+  }
+
+  private clientIdentity(request: LicenseRequest): { client: ClientIdentification; privacyMode: boolean } {
+    if (request.client_id) return { client: request.client_id, privacyMode: false };
+    const encrypted = request.encrypted_client_id;
+    if (!encrypted) throw cannotBuild('license request carries no client identification');
+    if (!this.service) throw cannotBuild('client identification is encrypted but no service certificate is configured');
+    const serial = encrypted.service_certificate_serial_number;
+    if (serial?.length && !serial.equals(this.service.serialNumber)) {
+      throw cannotBuild(`client identification is encrypted to another service certificate (serial ${serial.toString('hex')})`);
+    }
+    const undecryptable = cannotBuild('encrypted client identification does not decrypt with the service key');
+    let plain: Buffer;
+    try {
+      const privacyKey = privateDecrypt(
+        { key: this.service.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+        encrypted.encrypted_privacy_key ?? Buffer.alloc(0),
+      );
+      const iv = encrypted.encrypted_client_id_iv;
+      if (privacyKey.length !== 16 || iv?.length !== 16 || !encrypted.encrypted_client_id?.length) throw undecryptable;
+      plain = aesCbcDecrypt(privacyKey, iv, encrypted.encrypted_client_id);
+    } catch {
+      throw undecryptable;
+    }
+    try {
+      return { client: decode('ClientIdentification', plain), privacyMode: true };
+    } catch {
+      throw cannotBuild('decrypted client identification is not a ClientIdentification');
+    }
+  }
+
+  /**
+   * licenseDuration is how long playback may last once it starts (the token API's wording), which is Widevine's
+   * playback_duration (0 = unlimited). The license's own window, which counts from issuance, stays unlimited:
+   * a player that starts late still gets the whole duration, and the token's expiry already bounds redemption.
+   */
+  private licensePolicy(grant: WidevineGrant): Policy {
+    const policy: Policy = {
+      can_play: true,
+      can_persist: false,
+      can_renew: this.renewal !== undefined,
+      playback_duration_seconds: grant.policy.licenseDuration ?? 0,
+      license_duration_seconds: 0,
+    };
+    if (this.renewal) {
+      policy.renewal_delay_seconds = this.renewal.delaySeconds;
+      if (this.renewal.retryIntervalSeconds !== undefined) policy.renewal_retry_interval_seconds = this.renewal.retryIntervalSeconds;
+      if (this.renewal.recoveryDurationSeconds !== undefined) {
+        policy.renewal_recovery_duration_seconds = this.renewal.recoveryDurationSeconds;
+      }
+    }
+    return policy;
+  }
+
+  /** 64 bytes: mac_key_server ‖ mac_key_client of one license (see the class comment). */
+  private licenseMacKeys(sessionId: Buffer, kid: Buffer): Buffer {
+    const input = Buffer.allocUnsafe(MAC_KEYS_LABEL.length + sessionId.length + kid.length);
+    MAC_KEYS_LABEL.copy(input, 0);
+    sessionId.copy(input, MAC_KEYS_LABEL.length);
+    kid.copy(input, MAC_KEYS_LABEL.length + sessionId.length);
+    return hmac('sha512', this.renewalKey, input);
+  }
+
+  // ------------------------------------------------------------------------------------------------ RENEWAL / RELEASE
+
+  private renewalOrRelease(
+    kind: 'renewal' | 'release',
+    signed: SignedMessage,
+    msg: Buffer,
+    request: LicenseRequest,
+    grant: WidevineGrant,
+  ): WidevineOutcome {
+    const existing = request.content_id?.existing_license;
+    const licenseId = existing?.license_id;
+    const sessionId = licenseId?.session_id;
+    if (!sessionId || sessionId.length !== 16) throw cannotBuild(`${kind} request names no license issued by this server`);
+    const macKeys = this.licenseMacKeys(sessionId, grant.kid);
+    const macKeyServer = macKeys.subarray(0, 32);
+    const macKeyClient = macKeys.subarray(32, 64);
+    const signature = signed.signature ?? Buffer.alloc(0);
+    // OEMCrypto v15 signs msg; v16+ signs core_message ‖ msg.
+    const verified =
+      equalBytes(hmacSha256(macKeyClient, msg), signature) ||
+      (signed.oemcrypto_core_message !== undefined &&
+        equalBytes(hmacSha256(macKeyClient, signed.oemcrypto_core_message, msg), signature));
+    if (!verified) {
+      throw new WidevineRefusal(-4001, `${kind} signature does not verify (not a license this server issued for this kid)`);
+    }
+    const issuedAt = Number(sessionId.readBigUInt64BE(0));
+    const id: LicenseIdentification = { ...licenseId, version: (licenseId.version ?? 0) + 1 };
+
+    let license: License;
+    if (kind === 'renewal') {
+      const duration = grant.policy.licenseDuration;
+      let remaining = 0;
+      // 0 is unlimited, like null.
+      if (duration) {
+        remaining = duration - Math.max(0, existing?.seconds_since_started ?? 0);
+        if (remaining <= 0) throw cannotBuild('the license duration has elapsed; renewal refused');
+      }
+      const keyControlIv = Buffer.from(pooledRandomBytes(16));
+      const keyControl = keyControlBlock({
+        durationSeconds: remaining,
+        nonce: nonceOf(request),
+        hdcp: grant.policy.hdcpOutputControl,
+        securityLevel: grant.policy.securityLevel,
+      });
+      license = {
+        id,
+        policy: this.licensePolicy(grant),
+        key: [
+          {
+            id: grant.kid,
+            type: KeyType.KEY_CONTROL,
+            key_control: { key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false), iv: keyControlIv },
+          },
+        ],
+        license_start_time: issuedAt,
+      };
+    } else {
+      license = { id, policy: { can_play: false, can_persist: false, can_renew: false }, license_start_time: this.now() };
+    }
+    const licenseBytes = encode('License', license);
+    const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(macKeyServer, licenseBytes));
+    return { kind, body };
+  }
+}
+
+// -------------------------------------------------------------------------------------------------- helpers
+
+function checkGrant(grant: WidevineGrant): void {
+  const problem =
+    !grant || typeof grant !== 'object'
+      ? 'no grant'
+      : !Buffer.isBuffer(grant.kid) || grant.kid.length !== 16
+        ? 'grant kid must be 16 bytes'
+        : !Buffer.isBuffer(grant.contentKey) || grant.contentKey.length !== 16
+          ? 'grant content key must be 16 bytes'
+          : !Buffer.isBuffer(grant.tokenId)
+            ? 'grant tokenId must be bytes'
+            : grant.policy?.drm !== 'wv'
+              ? 'grant policy is not a Widevine policy'
+              : ![1, 2, 3, 4, 5].includes(grant.policy.securityLevel)
+                ? 'grant securityLevel must be 1..5'
+                : ![0, 1, 2].includes(grant.policy.hdcpOutputControl)
+                  ? 'grant hdcpOutputControl must be 0, 1 or 2'
+                  : grant.policy.licenseDuration !== null &&
+                      !(Number.isSafeInteger(grant.policy.licenseDuration) && grant.policy.licenseDuration >= 0)
+                    ? 'grant licenseDuration must be null or a non-negative integer'
+                    : null;
+  if (problem) throw cannotBuild(problem);
+}
+
+function nonceOf(request: LicenseRequest): number | undefined {
+  if (request.key_control_nonce !== undefined) return request.key_control_nonce >>> 0;
+  const legacy = request.key_control_nonce_deprecated?.toString('latin1');
+  if (legacy && /^\d{1,10}$/.test(legacy) && Number(legacy) <= 0xffffffff) return Number(legacy);
+  return undefined;
+}
+
+function clientInfo(client: ClientIdentification): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const { name, value } of client.client_info ?? []) if (name !== undefined) info[name] = value ?? '';
+  return info;
+}
+
+function contentRequest(content: ContentIdentification | undefined): ContentRequest {
+  let requestId: Buffer | undefined;
+  let licenseType: number | undefined;
+  let pssh: Buffer | undefined;
+  if (content?.widevine_pssh_data) {
+    ({ request_id: requestId, license_type: licenseType } = content.widevine_pssh_data);
+    pssh = content.widevine_pssh_data.pssh_data?.[0];
+  } else if (content?.init_data) {
+    ({ request_id: requestId, license_type: licenseType } = content.init_data);
+    if ((content.init_data.init_data_type ?? 1) === 1) pssh = content.init_data.init_data;
+  } else if (content?.webm_key_id) {
+    ({ request_id: requestId, license_type: licenseType } = content.webm_key_id);
+  } else {
+    throw cannotBuild('license request names no content (content_id)');
+  }
+  if (licenseType === LicenseType.OFFLINE) throw cannotBuild('offline (persistent) licenses are not granted');
+  return { requestId, protectionScheme: pssh ? protectionScheme(pssh) : undefined };
+}
+
+/** `protection_scheme` of the Widevine PSSH data (raw WidevinePsshData or inside 'pssh' boxes), if it names one. */
+function protectionScheme(data: Buffer): number | undefined {
+  const payload = widevinePsshPayload(data);
+  if (!payload) return undefined;
+  try {
+    const scheme = decode('WidevinePsshData', payload).protection_scheme;
+    return scheme !== undefined && PROTECTION_SCHEMES.has(scheme) ? scheme : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function widevinePsshPayload(data: Buffer): Buffer | undefined {
+  if (data.length < 8 || data.toString('latin1', 4, 8) !== 'pssh') return data;
+  let offset = 0;
+  while (offset + 32 <= data.length) {
+    const size = data.readUInt32BE(offset);
+    if (size < 32 || offset + size > data.length) return undefined;
+    const box = data.subarray(offset, offset + size);
+    offset += size;
+    if (box.toString('latin1', 4, 8) !== 'pssh' || !box.subarray(12, 28).equals(WIDEVINE_SYSTEM_ID)) continue;
+    let cursor = 28;
+    if (box[8]! >= 1) cursor += 4 + 16 * box.readUInt32BE(28);
+    if (cursor + 4 > box.length) return undefined;
+    const length = box.readUInt32BE(cursor);
+    if (cursor + 4 + length > box.length) return undefined;
+    return box.subarray(cursor + 4, cursor + 4 + length);
+  }
+  return undefined;
+}
+
