@@ -1,6 +1,7 @@
 export * from './types';
 export { WidevineRefusal, LicenseErrorCode, errorResponse, type WidevineRefusalCode } from './errors';
 export { createSoftwareWidevineLicenser, SoftwareWidevineLicenser } from './licenser';
+export { classifyWidevineRequest, type WidevineRequestKind } from './request-kind';
 export { loadWidevineConfig, parseDevicesJson, type WidevineFileConfig } from './config';
 export {
   GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
