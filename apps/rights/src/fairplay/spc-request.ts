@@ -50,13 +50,13 @@ function decodeBase64(text: string): Buffer {
   return Buffer.from(normalized, 'base64');
 }
 
+const FORM_HEADERS = { 'content-type': 'text/plain; charset=utf-8' } as const;
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
+const RAW_HEADERS = { 'content-type': 'application/octet-stream' } as const;
+
 /** The CKC in the form that matches the request: raw bytes, `<ckc>base64</ckc>`, or `{"ckc": base64}`. */
 export function ckcResult(wire: SpcWire, ckc: Buffer): RedemptionResult {
   if (wire === 'form') return { headers: FORM_HEADERS, body: `<ckc>${ckc.toString('base64')}</ckc>` };
   if (wire === 'json') return { headers: JSON_HEADERS, body: JSON.stringify({ ckc: ckc.toString('base64') }) };
   return { headers: RAW_HEADERS, body: ckc };
 }
-
-const FORM_HEADERS = { 'content-type': 'text/plain; charset=utf-8' } as const;
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
-const RAW_HEADERS = { 'content-type': 'application/octet-stream' } as const;
