@@ -95,8 +95,9 @@ export class Redemptions {
       attempt.recorded = true;
       return;
     }
+    if (attempt.account === null) throw new Error('a delivery needs an admitted token');
     // The ledger writes the row either way: success, or -2019 when no credit is left.
-    const verdict = await this.ledger.redeem(attempt.account!, row);
+    const verdict = await this.ledger.redeem(attempt.account, row);
     attempt.recorded = true;
     if (verdict === 'granted') {
       this.metrics.deliveries.labels(attempt.drm).inc();
