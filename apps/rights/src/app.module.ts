@@ -5,8 +5,10 @@ import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
 import type { RightsConfig } from './config/rights.config';
 import { CryptoModule, type CryptoImplementation } from './drm/drm.module';
 import { FairPlayController } from './fairplay/fairplay.controller';
+import { FairPlayRedemption } from './fairplay/fairplay-redemption';
 import { Redemptions } from './redemption/redemption';
 import { WidevineController } from './widevine/widevine.controller';
+import { WidevineRedemption } from './widevine/widevine-redemption';
 
 /** Players read JSON errors from the rights servers, whatever they sent. */
 export const rightsErrorFormat = () => 'json' as const;
@@ -29,6 +31,8 @@ export class AppModule {
       controllers: [WidevineController, FairPlayController, HealthController, MetricsController],
       providers: [
         Redemptions,
+        WidevineRedemption,
+        FairPlayRedemption,
         Metrics,
         { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(rightsErrorFormat) },
       ],

@@ -1,6 +1,6 @@
 import { ExpressPlayError } from '@openplay/core';
-import type { FastifyRequest } from 'fastify';
 import { parseFormBody } from '@openplay/nest-kit';
+import type { RedemptionResult } from '../redemption/redemption-result';
 import { bodyBytes } from '../redemption/request-info';
 
 /** How the player sent its SPC, which decides how the CKC goes back. */
@@ -15,10 +15,10 @@ export interface SpcRequest {
  * Players send SPCs three ways: raw bytes (Shaka's ExpressPlay helper, iOS loaders), `spc=<base64>` forms
  * (Apple's Safari sample; `+` may arrive decoded as a space, and some send base64url), and JSON `{"spc": …}`.
  */
-export function readSpcRequest(request: FastifyRequest): SpcRequest {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+export function readSpcRequest(contentType: string | undefined, body: unknown): SpcRequest {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
-    const fields = parseFormBody(typeof request.body === 'string' ? request.body : '');
+    const fields = parseFormBody(typeof body === 'string' ? body : '');
     // Some players percent-encode the whole pair (`spc%3D…`, shaka-player #1915): its name then holds the value.
     const value =
       fields.find(([name]) => name === 'spc')?.[1] ?? fields.find(([name, v]) => name.startsWith('spc=') && v === '')?.[0].slice(4);
@@ -28,7 +28,7 @@ export function readSpcRequest(request: FastifyRequest): SpcRequest {
   if (type === 'application/json') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(typeof request.body === 'string' ? request.body : '');
+      parsed = JSON.parse(typeof body === 'string' ? body : '');
     } catch {
       throw new ExpressPlayError(-6004, 'the JSON body does not parse');
     }
@@ -36,7 +36,7 @@ export function readSpcRequest(request: FastifyRequest): SpcRequest {
     if (typeof value !== 'string') throw new ExpressPlayError(-6004, 'the JSON body has no "spc" string');
     return { wire: 'json', spc: decodeBase64(value) };
   }
-  return { wire: 'raw', spc: bodyBytes(request.body) };
+  return { wire: 'raw', spc: bodyBytes(body) };
 }
 
 function decodeBase64(text: string): Buffer {
@@ -50,9 +50,13 @@ function decodeBase64(text: string): Buffer {
   return Buffer.from(normalized, 'base64');
 }
 
+const FORM_HEADERS = { 'content-type': 'text/plain; charset=utf-8' } as const;
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
+const RAW_HEADERS = { 'content-type': 'application/octet-stream' } as const;
+
 /** The CKC in the form that matches the request: raw bytes, `<ckc>base64</ckc>`, or `{"ckc": base64}`. */
-export function ckcResponse(wire: SpcWire, ckc: Buffer): { contentType: string; body: Buffer | string } {
-  if (wire === 'form') return { contentType: 'text/plain; charset=utf-8', body: `<ckc>${ckc.toString('base64')}</ckc>` };
-  if (wire === 'json') return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ ckc: ckc.toString('base64') }) };
-  return { contentType: 'application/octet-stream', body: ckc };
+export function ckcResult(wire: SpcWire, ckc: Buffer): RedemptionResult {
+  if (wire === 'form') return { headers: FORM_HEADERS, body: `<ckc>${ckc.toString('base64')}</ckc>` };
+  if (wire === 'json') return { headers: JSON_HEADERS, body: JSON.stringify({ ckc: ckc.toString('base64') }) };
+  return { headers: RAW_HEADERS, body: ckc };
 }

@@ -1,29 +1,53 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims } from '@openplay/core';
-import { AccountRepository, type AccountView, type AuditCaller, AuditWriter, isDatabaseUnavailable, newAuditRow, RedemptionLedger } from '@openplay/database';
+import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims, type TokenClaimsOf } from '@openplay/core';
+import {
+  AccountRepository,
+  type AccountView,
+  type AuditCaller,
+  AuditWriter,
+  isDatabaseUnavailable,
+  type MutableAuditEvent,
+  newAuditRow,
+  RedemptionLedger,
+} from '@openplay/database';
 import { Metrics, TtlCache } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../config/config.module';
 import type { RightsConfig } from '../config/rights.config';
 
 export type Caller = AuditCaller;
 
-/** What one DRM's work produced: the answer, and what the audit row tells about it. */
-export interface DrmWork<T> {
-  readonly result: T;
+/** One redemption attempt: its audit row as it fills in, and whether the row is written yet. */
+export interface RedemptionAttempt<D extends Drm = Drm> {
+  readonly drm: D;
+  readonly row: MutableAuditEvent;
+  /** The token's account, once the token opened: the one a credit is charged to. */
+  account: number | null;
+  recorded: boolean;
+}
+
+/** What the DRM work answered, as its audit row tells it. */
+export interface Delivery {
   /** 'new', 'renewal', 'release', 'service-certificate' (Widevine); 'ckc' (FairPlay). */
   readonly requestType: string;
+  readonly device: Readonly<Record<string, unknown>> | null;
   /** Only deliveries of a license or CKC consume a credit. */
   readonly consumesCredit: boolean;
+}
+
+/** What a refusal's audit row says of the request, as far as the DRM can tell. */
+export interface RefusalFacts {
+  /** What the request asked for, read from its untrusted bytes; only called when the row does not say yet. */
+  readonly requestType: () => string | null;
+  /** The device, when the DRM work authenticated it before refusing. */
   readonly device?: Readonly<Record<string, unknown>> | null;
 }
 
-/** Lets the DRM work tell the audit row what it learnt, even when it then refuses. */
-export type AuditNote = (facts: { requestType?: string | null; device?: Readonly<Record<string, unknown>> | null }) => void;
-
 /**
- * One redemption, whatever the DRM: open the token (-4010; another DRM's token: -6002 on FairPlay, -4010 on
- * Widevine), check the account (-2031, -7011/-6006/-6009), do the DRM work, then consume a credit and write
- * the audit row in one transaction (-2019 when none is left). Every attempt leaves one audit row before the answer.
+ * The steps every redemption takes, whatever the DRM; each DRM's service (WidevineRedemption, FairPlayRedemption)
+ * runs them in order around its own crypto: `begin`, `admit` (open the token: -4010; another DRM's token: -6002 on
+ * FairPlay, -4010 on Widevine; check the account: -2031, -7011/-6006/-6009), the DRM work, then `deliver`
+ * (consume a credit and write the audit row in one transaction: -2019 when none is left) or `refuse`. Every
+ * attempt leaves one audit row before the answer, unless the database itself is what failed.
  */
 @Injectable()
 export class Redemptions {
@@ -41,68 +65,76 @@ export class Redemptions {
     this.accountsCache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
   }
 
-  /**
-   * `requestKind` reads, without trusting the bytes, what the request asks for; it is only called for a refusal
-   * that the DRM work did not describe (a bad token, a disabled account, a forged renewal), so its row says it too.
-   */
-  async redeem<T>(
-    drm: Drm,
-    token: string | null,
-    caller: Caller,
-    requestKind: () => string | null,
-    work: (claims: TokenClaims, note: AuditNote) => Promise<DrmWork<T>>,
-  ): Promise<T> {
-    const row = newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller);
-    try {
-      const claims = this.open(drm, token);
-      Object.assign(row, {
-        accountNumber: claims.account,
-        tokenId: claims.tokenId.toString('hex'),
-        kid: claims.kid?.toString('hex') ?? null,
-        cookie: claims.cookie,
-      });
-      const account = await this.accountsCache.get(claims.account, (n: number) => this.accounts.findByNumber(n));
-      if (!account) throw new ExpressPlayError(-4010, 'the token names an account that no longer exists');
-      assertAccountServes(account, drm, false);
-      const done = await work(claims, (facts) => {
-        if (facts.requestType !== undefined) row.requestType = facts.requestType;
-        if (facts.device !== undefined) row.device = facts.device;
-      });
-      row.requestType = done.requestType;
-      row.device = done.device ?? null;
-      if (!done.consumesCredit) {
-        await this.audit.write(row);
-        return done.result;
-      }
-      // The ledger writes the row either way: success, or -2019 when no credit is left.
-      if ((await this.ledger.redeem(claims.account, row)) === 'granted') {
-        this.metrics.deliveries.labels(drm).inc();
-        return done.result;
-      }
-      this.metrics.creditRefusals.labels(drm, 'redemption').inc();
-    } catch (error) {
-      // The database is what failed: the row could not be written either, and the client is asked to retry (503).
-      if (isDatabaseUnavailable(error)) throw error;
-      row.requestType ??= requestKind();
-      row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
-      row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
+  begin<D extends Drm>(drm: D, caller: Caller): RedemptionAttempt<D> {
+    return { drm, row: newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller), account: null, recorded: false };
+  }
+
+  /** Opens the token and checks that its account may be served; the row learns the account, token, kid and cookie. */
+  async admit<D extends Drm>(attempt: RedemptionAttempt<D>, token: string | null): Promise<TokenClaimsOf<D>> {
+    const claims = this.open(attempt.drm, token);
+    attempt.account = claims.account;
+    Object.assign(attempt.row, {
+      accountNumber: claims.account,
+      tokenId: claims.tokenId.toString('hex'),
+      kid: claims.kid?.toString('hex') ?? null,
+      cookie: claims.cookie,
+    });
+    const account = await this.accountsCache.get(claims.account, (n: number) => this.accounts.findByNumber(n));
+    if (!account) throw new ExpressPlayError(-4010, 'the token names an account that no longer exists');
+    assertAccountServes(account, attempt.drm, false);
+    return claims;
+  }
+
+  /** Writes the row of an answer; a delivery consumes a credit with it, or is refused with -2019 (its row says so). */
+  async deliver(attempt: RedemptionAttempt, delivery: Delivery): Promise<void> {
+    const { row } = attempt;
+    row.requestType = delivery.requestType;
+    row.device = delivery.device;
+    if (!delivery.consumesCredit) {
       await this.audit.write(row);
-      throw error;
+      attempt.recorded = true;
+      return;
     }
+    if (attempt.account === null) throw new Error('a delivery needs an admitted token');
+    // The ledger writes the row either way: success, or -2019 when no credit is left.
+    const verdict = await this.ledger.redeem(attempt.account, row);
+    attempt.recorded = true;
+    if (verdict === 'granted') {
+      this.metrics.deliveries.labels(attempt.drm).inc();
+      return;
+    }
+    this.metrics.creditRefusals.labels(attempt.drm, 'redemption').inc();
     throw new ExpressPlayError(-2019, 'the account has no credits left');
   }
 
-  private open(drm: Drm, token: string | null): TokenClaims {
+  /** Writes the row of a refusal (`error`), unless it is written already or the database is what failed. */
+  async refuse(attempt: RedemptionAttempt, error: unknown, facts: RefusalFacts): Promise<void> {
+    // The database is what failed: the row could not be written either, and the client is asked to retry (503).
+    if (attempt.recorded || isDatabaseUnavailable(error)) return;
+    const { row } = attempt;
+    if (facts.device) row.device = facts.device;
+    row.requestType ??= facts.requestType();
+    row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
+    row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
+    await this.audit.write(row);
+    attempt.recorded = true;
+  }
+
+  private open<D extends Drm>(drm: D, token: string | null): TokenClaimsOf<D> {
     if (!token) throw new ExpressPlayError(-4010, 'no ExpressPlayToken in the query string or headers');
     const claims = openToken(token, this.ring, Math.floor(Date.now() / 1000));
     if (claims.environment !== this.config.ENVIRONMENT) {
       throw new ExpressPlayError(-4010, `the token was issued for the ${claims.environment} environment`);
     }
-    if (claims.drm !== drm) {
+    if (!isFor(claims, drm)) {
       throw drm === 'fp'
         ? new ExpressPlayError(-6002, 'the token is for Widevine')
         : new ExpressPlayError(-4010, 'the token is for FairPlay');
     }
     return claims;
   }
+}
+
+function isFor<D extends Drm>(claims: TokenClaims, drm: D): claims is TokenClaimsOf<D> {
+  return claims.drm === drm;
 }

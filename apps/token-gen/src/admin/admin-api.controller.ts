@@ -1,6 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags, type SchemaObject } from '@nestjs/swagger';
-import { ApiHttpError } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { ERROR_SCHEMA, RECORD_SCHEMA } from '../docs/api-docs';
 import { adminRecordView } from '../records/record-view';
@@ -81,24 +80,22 @@ export class AdminApiController {
     },
   })
   @ApiResponse(BAD_INPUT)
-  create(@Req() request: FastifyRequest) {
-    return run(async () => {
-      const body = adminBody(request);
-      const created = await this.admin.createAccount({
-        name: nameField(body.name, true)!,
-        credits: body.credits === undefined ? null : creditsField(body.credits),
-        widevine: booleanField(body.widevine, 'widevine') ?? true,
-        fairplay: booleanField(body.fairplay, 'fairplay') ?? true,
-      });
-      return { account: created.account.number, authenticators: created.authenticators };
+  async create(@Req() request: FastifyRequest) {
+    const body = adminBody(request);
+    const created = await this.admin.createAccount({
+      name: nameField(body.name, true)!,
+      credits: body.credits === undefined ? null : creditsField(body.credits),
+      widevine: booleanField(body.widevine, 'widevine') ?? true,
+      fairplay: booleanField(body.fairplay, 'fairplay') ?? true,
     });
+    return { account: created.account.number, authenticators: created.authenticators };
   }
 
   @Get('accounts')
   @ApiOperation({ summary: 'List every account' })
   @ApiResponse({ status: 200, description: 'The accounts.', schema: { type: 'array', items: ACCOUNT_SCHEMA } })
-  list() {
-    return run(async () => (await this.admin.list()).map(plainAccount));
+  async list() {
+    return (await this.admin.list()).map(plainAccount);
   }
 
   @Get('accounts/:number')
@@ -110,11 +107,9 @@ export class AdminApiController {
     schema: { allOf: [ACCOUNT_SCHEMA, { type: 'object', properties: { authenticators: { type: 'array', items: AUTHENTICATOR_SCHEMA } } }] },
   })
   @ApiResponse(NO_ACCOUNT)
-  show(@Param('number') number: string) {
-    return run(async () => {
-      const { account, authenticators } = await this.admin.show(accountNumber(number));
-      return { ...plainAccount(account), authenticators };
-    });
+  async show(@Param('number') number: string) {
+    const { account, authenticators } = await this.admin.show(accountNumber(number));
+    return { ...plainAccount(account), authenticators };
   }
 
   @Put('accounts/:number/credits')
@@ -124,13 +119,11 @@ export class AdminApiController {
   @ApiResponse(ONE_ACCOUNT)
   @ApiResponse(BAD_INPUT)
   @ApiResponse(NO_ACCOUNT)
-  setCredits(@Param('number') number: string, @Req() request: FastifyRequest) {
-    return run(async () => {
-      const body = adminBody(request);
-      const n = accountNumber(number);
-      if (!('credits' in body)) throw new AdminError('give credits: a whole number, or null / "unlimited"', 'invalid');
-      return plainAccount(await this.admin.setCredits(n, creditsField(body.credits)));
-    });
+  async setCredits(@Param('number') number: string, @Req() request: FastifyRequest) {
+    const body = adminBody(request);
+    const n = accountNumber(number);
+    if (!('credits' in body)) throw new AdminError('give credits: a whole number, or null / "unlimited"', 'invalid');
+    return plainAccount(await this.admin.setCredits(n, creditsField(body.credits)));
   }
 
   @Patch('accounts/:number/options')
@@ -150,21 +143,19 @@ export class AdminApiController {
   @ApiResponse(ONE_ACCOUNT)
   @ApiResponse(BAD_INPUT)
   @ApiResponse(NO_ACCOUNT)
-  setOptions(@Param('number') number: string, @Req() request: FastifyRequest) {
-    return run(async () => {
-      const body = adminBody(request);
-      const n = accountNumber(number);
-      const options = {
-        widevineEnabled: booleanField(body.widevineEnabled, 'widevineEnabled'),
-        fairplayAuthorized: booleanField(body.fairplayAuthorized, 'fairplayAuthorized'),
-        fairplayEnabled: booleanField(body.fairplayEnabled, 'fairplayEnabled'),
-        name: nameField(body.name, false),
-      };
-      if (Object.values(options).every((v) => v === undefined)) {
-        throw new AdminError('give at least one of widevineEnabled, fairplayAuthorized, fairplayEnabled, name', 'invalid');
-      }
-      return plainAccount(await this.admin.setOptions(n, options));
-    });
+  async setOptions(@Param('number') number: string, @Req() request: FastifyRequest) {
+    const body = adminBody(request);
+    const n = accountNumber(number);
+    const options = {
+      widevineEnabled: booleanField(body.widevineEnabled, 'widevineEnabled'),
+      fairplayAuthorized: booleanField(body.fairplayAuthorized, 'fairplayAuthorized'),
+      fairplayEnabled: booleanField(body.fairplayEnabled, 'fairplayEnabled'),
+      name: nameField(body.name, false),
+    };
+    if (Object.values(options).every((v) => v === undefined)) {
+      throw new AdminError('give at least one of widevineEnabled, fairplayAuthorized, fairplayEnabled, name', 'invalid');
+    }
+    return plainAccount(await this.admin.setOptions(n, options));
   }
 
   @Post('accounts/:number/disable')
@@ -173,8 +164,8 @@ export class AdminApiController {
   @ApiParam(NUMBER_PARAM)
   @ApiResponse(ONE_ACCOUNT)
   @ApiResponse(NO_ACCOUNT)
-  disable(@Param('number') number: string) {
-    return run(async () => plainAccount(await this.admin.setStatus(accountNumber(number), 'disabled')));
+  async disable(@Param('number') number: string) {
+    return plainAccount(await this.admin.setStatus(accountNumber(number), 'disabled'));
   }
 
   @Post('accounts/:number/enable')
@@ -183,8 +174,8 @@ export class AdminApiController {
   @ApiParam(NUMBER_PARAM)
   @ApiResponse(ONE_ACCOUNT)
   @ApiResponse(NO_ACCOUNT)
-  enable(@Param('number') number: string) {
-    return run(async () => plainAccount(await this.admin.setStatus(accountNumber(number), 'active')));
+  async enable(@Param('number') number: string) {
+    return plainAccount(await this.admin.setStatus(accountNumber(number), 'active'));
   }
 
   @Post('accounts/:number/authenticators')
@@ -204,16 +195,14 @@ export class AdminApiController {
   })
   @ApiResponse(BAD_INPUT)
   @ApiResponse(NO_ACCOUNT)
-  addAuthenticator(@Param('number') number: string, @Req() request: FastifyRequest) {
-    return run(async () => {
-      const body = adminBody(request);
-      const n = accountNumber(number);
-      const environment = body.environment;
-      if (environment !== 'test' && environment !== 'production') throw new AdminError('environment must be test or production', 'invalid');
-      const label = body.label === undefined || body.label === null ? null : body.label;
-      if (label !== null && (typeof label !== 'string' || label.length > 100)) throw new AdminError('label must be a string of at most 100 characters', 'invalid');
-      return this.admin.addAuthenticator(n, environment, label);
-    });
+  async addAuthenticator(@Param('number') number: string, @Req() request: FastifyRequest) {
+    const body = adminBody(request);
+    const n = accountNumber(number);
+    const environment = body.environment;
+    if (environment !== 'test' && environment !== 'production') throw new AdminError('environment must be test or production', 'invalid');
+    const label = body.label === undefined || body.label === null ? null : body.label;
+    if (label !== null && (typeof label !== 'string' || label.length > 100)) throw new AdminError('label must be a string of at most 100 characters', 'invalid');
+    return this.admin.addAuthenticator(n, environment, label);
   }
 
   @Delete('accounts/:number/authenticators/:id')
@@ -223,13 +212,11 @@ export class AdminApiController {
   @ApiResponse({ status: 200, description: 'Revoked.', schema: { type: 'object', properties: { revoked: { type: 'integer' } } } })
   @ApiResponse(BAD_INPUT)
   @ApiResponse({ status: 404, description: 'No such account, or it has no live authenticator with this id.', schema: ERROR_SCHEMA })
-  revokeAuthenticator(@Param('number') number: string, @Param('id') id: string) {
-    return run(async () => {
-      const n = accountNumber(number);
-      const revoked = authenticatorId(id, 'see GET /admin/accounts/{number}');
-      await this.admin.revokeAuthenticator(n, revoked);
-      return { revoked };
-    });
+  async revokeAuthenticator(@Param('number') number: string, @Param('id') id: string) {
+    const n = accountNumber(number);
+    const revoked = authenticatorId(id, 'see GET /admin/accounts/{number}');
+    await this.admin.revokeAuthenticator(n, revoked);
+    return { revoked };
   }
 
   @Get('logs')
@@ -244,29 +231,17 @@ export class AdminApiController {
     schema: { type: 'array', items: { allOf: [{ type: 'object', properties: { account: { type: 'integer', nullable: true } } }, RECORD_SCHEMA] } },
   })
   @ApiResponse(BAD_INPUT)
-  logs(@Query() query: Record<string, unknown>) {
-    return run(async () => {
-      for (const name of ['cookie', 'tokenId', 'account', 'limit']) {
-        if (Array.isArray(query[name])) throw new AdminError(`${name} is given more than once`, 'invalid');
-      }
-      const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
-      const account = text('account');
-      const records = await this.admin.logs(
-        { cookie: text('cookie'), tokenId: text('tokenId'), accountNumber: account === undefined ? undefined : accountNumber(account) },
-        logsLimit(text('limit')),
-      );
-      return records.map(adminRecordView);
-    });
-  }
-}
-
-/** AdminError → 400 (invalid) or 404 (not found); anything else stays a 500 with a logged error id. */
-async function run<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof AdminError) throw new ApiHttpError(error.kind === 'not-found' ? 404 : 400, error.message);
-    throw error;
+  async logs(@Query() query: Record<string, unknown>) {
+    for (const name of ['cookie', 'tokenId', 'account', 'limit']) {
+      if (Array.isArray(query[name])) throw new AdminError(`${name} is given more than once`, 'invalid');
+    }
+    const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const account = text('account');
+    const records = await this.admin.logs(
+      { cookie: text('cookie'), tokenId: text('tokenId'), accountNumber: account === undefined ? undefined : accountNumber(account) },
+      logsLimit(text('limit')),
+    );
+    return records.map(adminRecordView);
   }
 }
 

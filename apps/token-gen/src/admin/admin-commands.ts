@@ -1,4 +1,4 @@
-import { formatAuthenticator, hashAuthenticatorSecret, isUnsafeText, newAuthenticatorSecret } from '@openplay/core';
+import { ApiError, formatAuthenticator, hashAuthenticatorSecret, isUnsafeText, newAuthenticatorSecret } from '@openplay/core';
 import type { AccountRepository, AccountView, AuditQuery, AuditRecord, AuditSearch, AuthenticatorView, Environment } from '@openplay/database';
 
 /**
@@ -101,11 +101,20 @@ function checkText(what: string, value: string): void {
   if (isUnsafeText(value)) throw new AdminError(`${what} must not contain control characters or broken UTF-16`, 'invalid');
 }
 
-export class AdminError extends Error {
+/** A refused admin command. The CLI prints its message; the admin API answers it as a 404 or 400 with code = status. */
+export class AdminError extends ApiError {
+  readonly status: 400 | 404;
+
   constructor(
     message: string,
     readonly kind: 'not-found' | 'invalid',
   ) {
     super(message);
+    this.name = 'AdminError';
+    this.status = kind === 'not-found' ? 404 : 400;
+  }
+
+  toJSON(): { code: number; message: string } {
+    return { code: this.status, message: `[${this.status}] ${this.message}` };
   }
 }

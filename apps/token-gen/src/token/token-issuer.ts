@@ -14,6 +14,7 @@ import {
   sealToken,
   sealedTokenLength,
   type TokenClaims,
+  type TokenRequest,
 } from '@openplay/core';
 import { type AccountView, type AuditCaller, AuditWriter, isDatabaseUnavailable, newAuditRow, StoredKeyRepository } from '@openplay/database';
 import { Metrics } from '@openplay/nest-kit';
@@ -58,19 +59,16 @@ export class TokenIssuer {
       assertHasCredits(account);
       row.cookie = request.cookie;
       row.kid = request.kid?.toString('hex') ?? null;
-      const claims: TokenClaims = {
+      const claims = claimsOf(request, {
         tokenId: randomBytes(16),
         account: account.number,
         environment: this.config.ENVIRONMENT,
-        drm,
         issuedAt: nowSeconds,
         expiresAt: request.expiresAt,
         cookie: request.cookie,
         kid: request.kid,
         contentKey: await this.contentKey(request.key, account),
-        iv: request.iv,
-        policy: request.policy,
-      };
+      });
       row.tokenId = claims.tokenId.toString('hex');
       if (sealedTokenLength(claims) > MAX_TOKEN_LENGTH) {
         // Only extensions can make a token this large; the parser bounds each, not their sum.
@@ -99,4 +97,10 @@ export class TokenIssuer {
     if (!stored) throw new ExpressPlayError(-4019, 'no key is stored under this kid');
     return openStoredKey(stored, source.kek);
   }
+}
+
+/** The request's DRM, IV and policy joined to the rest (a FairPlay request without an IV never gets here: -6003). */
+function claimsOf(request: TokenRequest, common: Omit<TokenClaims, 'drm' | 'iv' | 'policy'>): TokenClaims {
+  const { policy, iv } = request;
+  return policy.drm === 'wv' ? { ...common, drm: 'wv', iv: null, policy } : { ...common, drm: 'fp', iv: iv!, policy };
 }

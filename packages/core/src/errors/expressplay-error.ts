@@ -1,10 +1,11 @@
+import { ApiError } from './api-error';
 import { ERROR_CATALOG, type ErrorCode } from './catalog';
 
 /**
  * The one error type of the token API. `details` name the offending value's problem, never a secret:
  * callers pass descriptions ("must be 32 hex digits"), not the value of a key or authenticator.
  */
-export class ExpressPlayError extends Error {
+export class ExpressPlayError extends ApiError {
   readonly status: number;
 
   constructor(

@@ -21,7 +21,7 @@ function claimsOf(request: TokenRequest): TokenClaims {
     contentKey: Buffer.alloc(16, 2),
     iv: request.iv,
     policy: request.policy,
-  };
+  } as TokenClaims;
 }
 
 // Four UTF-8 bytes per character: the most text the limits let through.

@@ -1,4 +1,4 @@
-import type { Extension, FairPlayPolicy, LicensePolicy, WidevinePolicy } from '../request/types';
+import type { Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
 import type { TokenClaims } from './claims';
 
 /**
@@ -212,13 +212,24 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
   if (!(expiresAt >= 0 && expiresAt <= MAX_TIMESTAMP)) throw new CorruptClaims('expiresAt out of range');
   const cookie = flags & F_COOKIE ? r.string() : null;
 
-  let policy: LicensePolicy;
+  const common = {
+    tokenId,
+    account,
+    environment: flags & F_PRODUCTION ? ('production' as const) : ('test' as const),
+    issuedAt,
+    expiresAt,
+    cookie,
+    kid,
+    contentKey,
+  };
+  let claims: TokenClaims;
   if (fairPlay) {
     const rentalDuration = r.uvarint();
     let rightsType: FairPlayPolicy['rightsType'] = null;
     if (flags & F_POLICY_A) rightsType = flags & F_POLICY_B ? 'Rental' : 'BuyToOwn';
     else if (flags & F_POLICY_B) throw new CorruptClaims('rights type flag without rights type');
-    policy = { drm: 'fp', rentalDuration, rightsType, extensions: readExtensions(r, flags) };
+    const policy: FairPlayPolicy = { drm: 'fp', rentalDuration, rightsType, extensions: readExtensions(r, flags) };
+    claims = { ...common, drm: 'fp', iv: iv!, policy };
   } else {
     const levels = r.byte();
     const securityLevel = levels & 0x07;
@@ -226,7 +237,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     if (securityLevel < 1 || securityLevel > 5 || hdcpOutputControl > 2) throw new CorruptClaims('bad levels');
     const licenseDuration = flags & F_POLICY_A ? r.uvarint() : null;
     const contentId = flags & F_POLICY_B ? r.string() : null;
-    policy = {
+    const policy: WidevinePolicy = {
       drm: 'wv',
       securityLevel: securityLevel as WidevinePolicy['securityLevel'],
       hdcpOutputControl: hdcpOutputControl as WidevinePolicy['hdcpOutputControl'],
@@ -234,22 +245,10 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
       contentId,
       extensions: readExtensions(r, flags),
     };
+    claims = { ...common, drm: 'wv', iv: null, policy };
   }
   if (r.at !== end) throw new CorruptClaims('trailing bytes');
-
-  return {
-    tokenId,
-    account,
-    environment: flags & F_PRODUCTION ? 'production' : 'test',
-    drm: fairPlay ? 'fp' : 'wv',
-    issuedAt,
-    expiresAt,
-    cookie,
-    kid,
-    contentKey,
-    iv,
-    policy,
-  };
+  return claims;
 }
 
 function readExtensions(r: Reader, flags: number): Extension[] {

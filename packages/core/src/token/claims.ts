@@ -1,23 +1,38 @@
-import type { Drm, Environment, LicensePolicy } from '../request/types';
+import type { Drm, Environment, FairPlayPolicy, WidevinePolicy } from '../request/types';
 
-/** What a token carries (sealed by the codec; players never see inside). */
-export interface TokenClaims {
+/** What every token carries, whatever its DRM (sealed by the codec; players never see inside). */
+interface CommonClaims {
   /** 16 random bytes; its hex form is the token id in audit rows. */
   readonly tokenId: Buffer;
   /** The account's public number. */
   readonly account: number;
   readonly environment: Environment;
-  readonly drm: Drm;
   /** Unix seconds. */
   readonly issuedAt: number;
   /** Unix seconds. */
   readonly expiresAt: number;
   readonly cookie: string | null;
-  /** 16 bytes, or null (FairPlay without kid). */
+  /** 16 bytes, or null (FairPlay without kid; token-gen gives every Widevine token one). */
   readonly kid: Buffer | null;
   /** 16 bytes. Never log it. */
   readonly contentKey: Buffer;
-  /** FairPlay: 16 bytes; Widevine: null. */
-  readonly iv: Buffer | null;
-  readonly policy: LicensePolicy;
 }
+
+export interface WidevineTokenClaims extends CommonClaims {
+  readonly drm: 'wv';
+  readonly iv: null;
+  readonly policy: WidevinePolicy;
+}
+
+export interface FairPlayTokenClaims extends CommonClaims {
+  readonly drm: 'fp';
+  /** 16 bytes: the codec refuses a FairPlay token without one. */
+  readonly iv: Buffer;
+  readonly policy: FairPlayPolicy;
+}
+
+/** A token's claims: `drm` says which policy (and whether an IV) it carries, so nobody has to cast. */
+export type TokenClaims = WidevineTokenClaims | FairPlayTokenClaims;
+
+/** The claims of a token for `drm`. */
+export type TokenClaimsOf<D extends Drm> = Extract<TokenClaims, { readonly drm: D }>;

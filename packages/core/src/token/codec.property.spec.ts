@@ -55,7 +55,7 @@ const claimsArb: fc.Arbitrary<TokenClaims> = fc
       contentKey: bytes16,
       iv: policy.drm === 'fp' ? bytes16 : fc.constant(null),
       policy: fc.constant(policy),
-    }),
+    }) as fc.Arbitrary<TokenClaims>,
   );
 
 /** The details of the -4010 error `fn` throws; any other outcome fails the property. */

@@ -20,7 +20,10 @@ const NONCE = Buffer.alloc(12, 0x0c);
 const ISSUED = 1767225600; // 2026-01-01T00:00:00Z
 const DAYS_30 = 30 * 86400;
 
-function wv(policy: Partial<WidevinePolicy> = {}, claims: Partial<TokenClaims> = {}): TokenClaims {
+/** Claims as a test edits them: any field may break the contract that sealToken checks. */
+type LooseClaims = { [K in keyof TokenClaims]?: unknown };
+
+function wv(policy: Partial<WidevinePolicy> = {}, claims: LooseClaims = {}): TokenClaims {
   return {
     tokenId: Buffer.alloc(16, 0x11),
     account: 201722,
@@ -42,14 +45,14 @@ function wv(policy: Partial<WidevinePolicy> = {}, claims: Partial<TokenClaims> =
       extensions: [],
       ...policy,
     },
-  };
+  } as TokenClaims;
 }
 
-function fp(policy: Partial<FairPlayPolicy> = {}, claims: Partial<TokenClaims> = {}): TokenClaims {
+function fp(policy: Partial<FairPlayPolicy> = {}, claims: LooseClaims = {}): TokenClaims {
   return {
     ...wv({}, { drm: 'fp', iv: Buffer.alloc(16, 0x44), environment: 'test', ...claims }),
     policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [], ...policy },
-  };
+  } as TokenClaims;
 }
 
 /** The error `fn` throws, asserted to be -4010. */
@@ -335,7 +338,7 @@ describe('sealToken refuses claims that break the contract', () => {
     ['a short kid', wv({}, { kid: Buffer.alloc(15) }), /kid must be 16 bytes/],
     ['a long content key', wv({}, { contentKey: Buffer.alloc(17) }), /contentKey must be 16 bytes/],
     ['a short token id', wv({}, { tokenId: Buffer.alloc(0) }), /tokenId must be 16 bytes/],
-    ['a policy of the other DRM', { ...wv(), policy: fp().policy }, /policy.drm must equal drm/],
+    ['a policy of the other DRM', { ...wv(), policy: fp().policy } as TokenClaims, /policy.drm must equal drm/],
     ['a bad environment', wv({}, { environment: 'staging' as 'test' }), /environment/],
     ['a negative account', wv({}, { account: -1 }), /account must be a non-negative safe integer/],
     ['a fractional time', wv({}, { issuedAt: 1.5 }), /issuedAt must be Unix seconds/],

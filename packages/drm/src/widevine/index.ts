@@ -9,6 +9,7 @@ export {
   type WidevineSettingName,
   type WidevineSettings,
 } from './config';
+export { classifyWidevineRequest, type WidevineRequestKind } from './request-kind';
 export {
   GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
   CertificateType,

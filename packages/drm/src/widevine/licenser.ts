@@ -17,6 +17,7 @@ import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
 import { keyControlBlock } from './key-control';
+import { MessageType, RequestType } from './request-kind';
 import {
   decode,
   encode,
@@ -37,8 +38,6 @@ import type {
   WidevineOutcome,
 } from './types';
 
-const MessageType = { LICENSE_REQUEST: 1, LICENSE: 2, SERVICE_CERTIFICATE_REQUEST: 4, SERVICE_CERTIFICATE: 5 } as const;
-const RequestType = { NEW: 1, RENEWAL: 2, RELEASE: 3 } as const;
 const KeyType = { SIGNING: 1, CONTENT: 2, KEY_CONTROL: 3 } as const;
 const LicenseType = { STREAMING: 1, OFFLINE: 2, AUTOMATIC: 3 } as const;
 const DRM_DEVICE_CERTIFICATE = 1;

@@ -1,7 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import { ExpressPlayError } from '@openplay/core';
+import { ApiError, ExpressPlayError, KeystoreError } from '@openplay/core';
 import { DatabaseUnavailableError } from '@openplay/database';
 import { sendFailure } from './api-exception.filter';
+import { ApiHttpError } from './api-http-error';
 import { DATABASE_RETRY_AFTER_SECONDS, describeFailure } from './describe-failure';
 
 const UNAVAILABLE = {
@@ -53,5 +54,23 @@ describe('sendFailure: a database that is down', () => {
     expect(headers).toEqual({ 'retry-after': '2', 'content-type': 'application/json; charset=utf-8' });
     expect(logger.error).not.toHaveBeenCalled();
     expect(logger.warn.mock.calls).toEqual([['database unavailable on GET /hms/wv/token: ECONNREFUSED']]);
+  });
+});
+
+describe('describeFailure: one mapping for every error a client reads', () => {
+  it.each([
+    ['a token API refusal', new ExpressPlayError(-4010, 'token expired'), { status: 401, code: -4010, message: '[-4010] Invalid token: token expired' }],
+    ['a key store error', new KeystoreError(404, 'no key is stored under kid 00'), { status: 404, code: 404, message: '[404] no key is stored under kid 00' }],
+    ['a client error outside the catalog', new ApiHttpError(409, 'taken'), { status: 409, code: 409, message: '[409] taken' }],
+    [
+      "another package's own error type",
+      new (class extends ApiError {
+        readonly status = 404;
+        toJSON = () => ({ code: 404, message: '[404] no account 7' });
+      })('no account 7'),
+      { status: 404, code: 404, message: '[404] no account 7' },
+    ],
+  ])('%s is described by itself', (_name, error, expected) => {
+    expect(describeFailure(error)).toEqual(expected);
   });
 });

@@ -1,9 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import { ExpressPlayError } from '@openplay/core';
+import { ApiError } from '@openplay/core';
 import { databaseUnavailableReason } from '@openplay/database';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { ApiHttpError } from './api-http-error';
 
 export interface Failure {
   readonly status: number;
@@ -20,13 +19,16 @@ export interface Failure {
 /** What a client is asked to wait before retrying while the database is down or not answering. */
 export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
-/** Turns anything thrown while serving a request into what the client sees. Never leaks internals. */
+/**
+ * Turns anything thrown while serving a request into what the client sees. Never leaks internals. The one mapping
+ * of every error type: an `ApiError` (ExpressPlayError and its Widevine refusals, KeystoreError, ApiHttpError,
+ * the admin API's errors) describes itself; framework client errors, an unavailable database and the rest are
+ * described here.
+ */
 export function describeFailure(exception: unknown): Failure {
-  if (exception instanceof ExpressPlayError) {
-    return { status: exception.status, code: exception.code, message: exception.message };
-  }
-  if (exception instanceof ApiHttpError) {
-    return { status: exception.status, code: exception.status, message: exception.message };
+  if (exception instanceof ApiError) {
+    const { code, message } = exception.toJSON();
+    return { status: exception.status, code, message };
   }
   const status = httpStatusOf(exception);
   if (status !== null && status < 500) {

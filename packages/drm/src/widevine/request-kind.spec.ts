@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { pb } from '@openplay/drm/testing';
-import { challengeKind } from './challenge-kind';
+import { pb } from '../testing/widevine/test-pki';
+import { classifyWidevineRequest } from './request-kind';
 
 const request = (fields: Record<string, unknown>) => pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', fields), signature: randomBytes(256) });
 
-describe('challengeKind', () => {
+describe('classifyWidevineRequest', () => {
   it.each([
     ['08 04', Buffer.from([8, 4]), 'service-certificate'],
-    ['a NEW request', request({ type: 1, request_time: 1_700_000_000, key_control_nonce: 0xffffffff }), 'new'],
-    ['a request without a type (NEW)', request({ request_time: 1 }), 'new'],
+    ['a NEW request', request({ type: 1, request_time: 1_700_000_000, key_control_nonce: 0xffffffff }), 'license'],
+    ['a request without a type (NEW)', request({ request_time: 1 }), 'license'],
     ['a RENEWAL', request({ type: 2, content_id: { existing_license: { seconds_since_started: 2 ** 40 } } }), 'renewal'],
     ['a RELEASE', request({ type: 3 }), 'release'],
   ])('reads %s', (_name, bytes, kind) => {
-    expect(challengeKind(bytes)).toBe(kind);
+    expect(classifyWidevineRequest(bytes)).toBe(kind);
   });
 
   it.each([
@@ -26,10 +26,10 @@ describe('challengeKind', () => {
     ['field number 0', Buffer.from([0x00, 0x01])],
     ['an 11-byte varint', Buffer.from([0x08, ...Array(10).fill(0xff), 0x01])],
   ])('says null for %s', (_name, bytes) => {
-    expect(challengeKind(bytes)).toBeNull();
+    expect(classifyWidevineRequest(bytes)).toBeNull();
   });
 
   it('never throws on random bytes', () => {
-    for (let i = 0; i < 2000; i++) expect(() => challengeKind(randomBytes(i % 64))).not.toThrow();
+    for (let i = 0; i < 2000; i++) expect(() => classifyWidevineRequest(randomBytes(i % 64))).not.toThrow();
   });
 });

@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { WidevineTokenClaims } from '@openplay/core';
+import {
+  classifyWidevineRequest,
+  type WidevineDevice,
+  type WidevineGrant,
+  type WidevineLicenser,
+  type WidevineRequestKind,
+  WidevineRefusal,
+} from '@openplay/drm';
+import { WIDEVINE_LICENSER } from '../drm/drm.module';
+import { type Caller, Redemptions } from '../redemption/redemption';
+import type { RedemptionResult } from '../redemption/redemption-result';
+
+export interface WidevineRedemptionRequest {
+  /** From `?ExpressPlayToken=` or the header; null when the request has none. */
+  readonly token: string | null;
+  readonly caller: Caller;
+  /** The CDM's raw challenge. */
+  readonly challenge: Buffer;
+  /** A device refusal may go to the CDM as an ERROR_RESPONSE; false when the client asked for JSON errors. */
+  readonly cdmRefusals: boolean;
+}
+
+const LICENSE_HEADERS = { 'content-type': 'application/octet-stream' } as const;
+
+/**
+ * A Widevine redemption, start to end: open the token and check the account, let the licenser answer the
+ * challenge, then record it (a license consumes a credit; renewals, releases and `08 04` do not). Returns the
+ * answer, or throws the refusal (an ExpressPlayError) after its audit row is written.
+ */
+@Injectable()
+export class WidevineRedemption {
+  constructor(
+    @Inject(Redemptions) private readonly redemptions: Redemptions,
+    @Inject(WIDEVINE_LICENSER) private readonly licenser: WidevineLicenser,
+  ) {}
+
+  async redeem(request: WidevineRedemptionRequest): Promise<RedemptionResult> {
+    const attempt = this.redemptions.begin('wv', request.caller);
+    try {
+      const claims = await this.redemptions.admit(attempt, request.token);
+      const outcome = await this.licenser.handle(request.challenge, grantOf(claims));
+      await this.redemptions.deliver(attempt, {
+        requestType: auditRequestType(outcome.kind),
+        device: outcome.device ? deviceFacts(outcome.device) : null,
+        consumesCredit: outcome.kind === 'license',
+      });
+      return { body: outcome.body, headers: LICENSE_HEADERS };
+    } catch (error) {
+      const refusal = error instanceof WidevineRefusal ? error : undefined;
+      await this.redemptions.refuse(attempt, error, {
+        // A refusal's row still says what was asked (a forged renewal, a new license for an untrusted device).
+        requestType: () => auditRequestType(classifyWidevineRequest(request.challenge)),
+        device: refusal?.device ? deviceFacts(refusal.device) : undefined,
+      });
+      if (refusal?.errorResponse && request.cdmRefusals) return errorResponseResult(refusal, refusal.errorResponse);
+      throw error;
+    }
+  }
+}
+
+/** What the licenser may deliver: the token's key under its kid, with its policy. */
+function grantOf(claims: WidevineTokenClaims): WidevineGrant {
+  return {
+    // Widevine tokens always carry a kid (token-gen requires it).
+    kid: claims.kid ?? Buffer.alloc(16),
+    contentKey: claims.contentKey,
+    policy: claims.policy,
+    tokenId: claims.tokenId,
+    expiresAt: claims.expiresAt,
+  };
+}
+
+/** The audit rows' name of a request: a license request is 'new', as ExpressPlay's records have it. */
+function auditRequestType(kind: WidevineRequestKind): string;
+function auditRequestType(kind: WidevineRequestKind | null): string | null;
+function auditRequestType(kind: WidevineRequestKind | null): string | null {
+  return kind === 'license' ? 'new' : kind;
+}
+
+/** What the audit row keeps of the device: identity and level, never keys. */
+function deviceFacts(device: Partial<WidevineDevice>): Record<string, unknown> {
+  return {
+    systemId: device.systemId,
+    securityLevel: device.level,
+    known: device.known,
+    privacyMode: device.privacyMode,
+    serialNumber: device.serialNumber,
+    company: device.clientInfo?.company_name,
+    model: device.clientInfo?.model_name,
+  };
+}
+
+/**
+ * A device refusal the CDM understands goes to it as a SignedMessage ERROR_RESPONSE (players hand 200 bodies to the
+ * CDM, which then reports NEED_PROVISIONING / DEVICE_REVOKED / KEY_ERROR), with the spec code in headers.
+ */
+function errorResponseResult(refusal: WidevineRefusal, body: Buffer): RedemptionResult {
+  return {
+    body,
+    headers: {
+      'content-type': 'application/octet-stream',
+      'x-expressplay-error-code': String(refusal.code),
+      'x-expressplay-error-message': refusal.message.replace(/[^\x20-\x7e]/g, '?'),
+    },
+    resultCode: refusal.code,
+  };
+}
