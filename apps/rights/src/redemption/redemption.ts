@@ -100,10 +100,10 @@ export class Redemptions {
     const verdict = await this.ledger.redeem(attempt.account, row);
     attempt.recorded = true;
     if (verdict === 'granted') {
-      this.metrics.deliveries.labels(attempt.drm).inc();
+      this.metrics.delivered(attempt.drm);
       return;
     }
-    this.metrics.creditRefusals.labels(attempt.drm, 'redemption').inc();
+    this.metrics.creditRefused(attempt.drm, 'redemption');
     throw new ExpressPlayError(-2019, 'the account has no credits left');
   }
 

@@ -76,7 +76,7 @@ export class TokenIssuer {
       }
       const token = sealToken(claims, this.ring);
       await this.audit.write(row);
-      this.metrics.tokensIssued.labels(drm).inc();
+      this.metrics.tokenIssued(drm);
       return `${this.rightsBase}/hms/${drm}/rights/?ExpressPlayToken=${token}`;
     } catch (error) {
       // The database is what failed: the row could not be written either, and the client is asked to retry (503).
@@ -85,7 +85,7 @@ export class TokenIssuer {
       row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
       row.tokenId = null;
       await this.audit.write(row);
-      if (row.resultCode === -2019) this.metrics.creditRefusals.labels(drm, 'issuance').inc();
+      if (row.resultCode === -2019) this.metrics.creditRefused(drm, 'issuance');
       throw error;
     }
   }

@@ -18,4 +18,3 @@ export {
 } from './certificates';
 export { parseDeviceStatusList, levelAllows, type DeviceStatusList } from './devices';
 export { keyControlBlock, KeyControlBit, type KeyControlOptions } from './key-control';
-export { LICENSE_PROTOCOL_PROTO } from './proto';

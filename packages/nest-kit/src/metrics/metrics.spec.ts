@@ -16,12 +16,13 @@ describe('Metrics.observe', () => {
     expect(text).toContain('http_request_duration_seconds_sum{route="unmatched"} 0.0001');
   });
 
-  it('renders cumulative buckets, +Inf and the DRM counters as prom-client would', async () => {
+  it('renders cumulative buckets, +Inf and the DRM counters, and counts again after a reset', async () => {
     const metrics = new Metrics();
     for (const seconds of [0.0004, 0.003, 0.003, 7]) metrics.observe('/hms/fp/rights', 200, 0, seconds);
-    metrics.deliveries.labels('fp').inc();
-    metrics.deliveries.labels('fp').inc();
-    metrics.creditRefusals.labels('wv', 'redemption').inc();
+    metrics.delivered('fp');
+    metrics.delivered('fp');
+    metrics.creditRefused('wv', 'redemption');
+    metrics.tokenIssued('wv');
     const text = await metrics.registry.metrics();
     expect(text).toContain('# TYPE http_request_duration_seconds histogram');
     expect(text).toContain('http_request_duration_seconds_bucket{le="0.0005",route="/hms/fp/rights"} 1');
@@ -33,11 +34,15 @@ describe('Metrics.observe', () => {
     expect(text).toContain('# TYPE drm_deliveries_total counter');
     expect(text).toContain('drm_deliveries_total{drm="fp"} 2');
     expect(text).toContain('credit_refusals_total{drm="wv",stage="redemption"} 1');
+    expect(text).toContain('tokens_issued_total{drm="wv"} 1');
     expect(text).toContain('process_cpu_seconds_total'); // the default metrics still render
     metrics.registry.resetMetrics();
     metrics.observe('/hms/fp/rights', 200, 0, 0.003);
+    metrics.delivered('fp');
     const after = await metrics.registry.metrics();
-    expect(after).toContain('drm_deliveries_total{drm="fp"} 0');
+    // prom-client forgets the series on a reset; the kept children count again from zero.
+    expect(after).toContain('drm_deliveries_total{drm="fp"} 1');
+    expect(after).not.toContain('credit_refusals_total{drm="wv",stage="redemption"}');
     expect(after).toContain('http_requests_total{route="/hms/fp/rights",status="200",code="0"} 1'); // still counted after a reset
     expect(after).toContain('http_request_duration_seconds_bucket{le="0.005",route="/hms/fp/rights"} 1');
   });
