@@ -22,11 +22,12 @@ export function corsOrigins(setting: string): CorsPolicy['origins'] {
  * would answer one without Origin or Access-Control-Request-Method 400 in plain text, outside the API's error shape.
  */
 export function corsOptionsOf(policy: CorsPolicy): FastifyCorsOptions {
+  // Lists as joined strings: the plugin joins an array on every request, a string it sends as is.
   return {
     origin: policy.origins === '*' ? '*' : [...policy.origins],
-    methods: [...policy.methods],
-    allowedHeaders: [...policy.allowedHeaders],
-    exposedHeaders: [...policy.exposedHeaders],
+    methods: policy.methods.join(', '),
+    allowedHeaders: policy.allowedHeaders.join(', '),
+    exposedHeaders: policy.exposedHeaders.join(', '),
     maxAge: policy.maxAge,
     strictPreflight: false,
   };
