@@ -6,11 +6,11 @@ import {
   corsOrigins,
   createFastifyAdapter,
   createLogger,
+  enableCors,
   type HttpAppOptions,
   httpLimits,
   Metrics,
   PinoNestLogger,
-  registerCors,
   trustProxyOption,
 } from '@openplay/nest-kit';
 import type { DestinationStream } from 'pino';
@@ -54,7 +54,7 @@ export async function createRightsApp(
   configureFastifyApp(app, options, app.get(Metrics), logger);
   setUpRightsDocs(app);
   // Browser players POST challenges cross-origin.
-  registerCors(app.getHttpAdapter().getInstance(), {
+  enableCors(app, {
     origins: corsOrigins(config.CORS_ORIGINS),
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'ExpressPlayToken', 'Authorization', 'Accept'],

@@ -34,6 +34,14 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
     expect(wv).toEqual(expect.arrayContaining(['customerAuthenticator', 'errorFormat', 'kid', 'contentKey', 'securityLevel', 'hdcpOutputControl', 'wvExtension', 'cookie', 'expirationTime']));
     expect(fp).toEqual(expect.arrayContaining(['customerAuthenticator', 'iv', 'rentalDuration', 'fpExtension', 'rightsType']));
     expect(fp).not.toContain('securityLevel');
+    // Generated from core's rule rows: the description ends in the row's codes.
+    const securityLevel = (document.paths['/hms/wv/token'].get.parameters as Json[]).find((p) => p.name === 'securityLevel');
+    expect(securityLevel).toMatchObject({ in: 'query', required: true, description: expect.stringMatching(/Codes: missing or empty -7003; invalid -7004\.$/) });
+    const form = document.paths['/hms/fp/token'].post.requestBody.content['application/x-www-form-urlencoded'].schema;
+    expect(form.required).toEqual(['customerAuthenticator', 'iv']);
+    expect(form.properties.fpExtension).toMatchObject({ type: 'array' });
+    expect(document.paths['/hms/wv/token'].get.responses['400'].content['application/json'].schema).toMatchObject({ required: ['code', 'message'] });
+    expect(document.paths['/hms/{drm}/token']).toBeUndefined();
     expect(document.paths['/cmiapi/getrecord'].get.parameters.map((p: Json) => p.name)).toEqual(
       expect.arrayContaining(['customerAuthenticator', 'cookie', 'id', 'start', 'length']),
     );
@@ -56,9 +64,15 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
     for (const base of [stack.tokenGenUrl, stack.rightsUrl]) {
       const page = await fetch(`${base}/docs`);
       expect(page.status).toBe(200);
-      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      // @nestjs/swagger's page declares its charset in a meta tag, not in the header.
+      expect(page.headers.get('content-type')).toMatch(/^text\/html\b/);
       const html = await page.text();
-      expect(html).toContain("url: '/docs/json'");
+      expect(html).toMatch(/<meta charset="UTF-8">/i);
+      // The page's script carries the document (the one /docs/json serves).
+      expect(html).toContain('/docs/swagger-ui-init.js');
+      const init = await fetch(`${base}/docs/swagger-ui-init.js`);
+      expect(init.status).toBe(200);
+      expect(await init.text()).toMatch(/"openapi":\s*"3\./);
       for (const asset of ['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js']) {
         expect(html).toContain(asset);
         const response = await fetch(`${base}${asset}`);

@@ -1,7 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { SchemaObject } from '@nestjs/swagger';
+import { envelopeParameterDocs } from '@openplay/core';
 import { ERROR_SCHEMA } from '../docs/api-docs';
+
+const AUTHENTICATOR = envelopeParameterDocs().find((doc) => doc.name === 'customerAuthenticator');
 
 const HEX = (digits: number, what: string): SchemaObject => ({ type: 'string', pattern: `^[0-9A-F]{${digits}}$`, description: what });
 
@@ -52,7 +55,7 @@ interface KeystoreDoc {
 export function ApiKeystore(doc: KeystoreDoc): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary: doc.summary, ...(doc.description ? { description: doc.description } : {}) }),
-    ApiQuery({ name: 'customerAuthenticator', required: true, description: '<account>,<32 hex secret>, in the query or a form body' }),
+    ApiQuery({ name: 'customerAuthenticator', required: true, description: `${AUTHENTICATOR?.description ?? ''} In the query or a form body.` }),
     ...(doc.kek ? [ApiQuery({ name: 'kek', required: false, description: `32 hex: ${doc.kek}` })] : []),
     ...(doc.paging
       ? [

@@ -5,7 +5,7 @@ import { AuditQuery } from '@openplay/database';
 import { ApiHttpError, requestParams } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AccountGate } from '../auth/account-gate';
-import { ApiRecordRetrieval } from '../docs/api-docs';
+import { ApiRecordRetrieval } from './records-docs';
 import { parseRecordQuery, RECORDS_COOKIE_LIMIT } from './record-query';
 import { recordView, type RecordView } from './record-view';
 

@@ -1,30 +1,48 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { Drm } from '@openplay/core';
 import { requestParams } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
+import { ApiTokenRequest } from './token-docs';
 import { TokenIssuer } from './token-issuer';
 
 /**
- * `GET|POST /hms/{wv|fp}/token`: both methods carry the same parameters; POST adds a form body. Its OpenAPI
- * description is docs/api-docs.ts (tokenEndpointPaths): @nestjs/swagger's scanner cannot read this route's pattern.
+ * `GET|POST /hms/{wv|fp}/token`: both methods carry the same parameters; POST adds a form body. One plain route
+ * per DRM rather than a `:drm(wv|fp)` pattern, which @nestjs/swagger's scanner cannot read.
  */
-@ApiExcludeController()
-@Controller('hms/:drm(wv|fp)/token')
+@ApiTags('tokens')
+@Controller('hms')
 export class TokenController {
   constructor(@Inject(TokenIssuer) private readonly issuer: TokenIssuer) {}
 
-  @Get()
+  @Get('wv/token')
   @Header('content-type', 'text/uri-list')
-  get(@Param('drm') drm: Drm, @Req() request: FastifyRequest): Promise<string> {
-    return this.issue(drm, request);
+  @ApiTokenRequest('wv', 'GET')
+  getWidevine(@Req() request: FastifyRequest): Promise<string> {
+    return this.issue('wv', request);
   }
 
-  @Post()
+  @Post('wv/token')
   @HttpCode(200)
   @Header('content-type', 'text/uri-list')
-  post(@Param('drm') drm: Drm, @Req() request: FastifyRequest): Promise<string> {
-    return this.issue(drm, request);
+  @ApiTokenRequest('wv', 'POST')
+  postWidevine(@Req() request: FastifyRequest): Promise<string> {
+    return this.issue('wv', request);
+  }
+
+  @Get('fp/token')
+  @Header('content-type', 'text/uri-list')
+  @ApiTokenRequest('fp', 'GET')
+  getFairPlay(@Req() request: FastifyRequest): Promise<string> {
+    return this.issue('fp', request);
+  }
+
+  @Post('fp/token')
+  @HttpCode(200)
+  @Header('content-type', 'text/uri-list')
+  @ApiTokenRequest('fp', 'POST')
+  postFairPlay(@Req() request: FastifyRequest): Promise<string> {
+    return this.issue('fp', request);
   }
 
   private issue(drm: Drm, request: FastifyRequest): Promise<string> {

@@ -9,7 +9,10 @@ export interface CheckContext {
   readonly now: number;
 }
 
-/** A rule on one parameter: one row of a parameter table. */
+/**
+ * A rule on one parameter: one row of a parameter table. The same row is the parser's check and the parameter's
+ * API documentation (./parameter-docs.ts), so the two cannot drift apart.
+ */
 export interface ParamCheck<F> {
   readonly kind: 'param';
   readonly name: string;
@@ -21,6 +24,10 @@ export interface ParamCheck<F> {
   readonly invalid: ErrorCode;
   /** For an absent required parameter, and for an empty value (sending the name promises a value). */
   readonly missing: ErrorCode | null;
+  /** Codes the parser answers for particular faults of a value, besides `invalid`. */
+  readonly alsoInvalid: readonly ErrorCode[];
+  /** What the parameter means and takes, for the API documentation; the codes are added from the row. */
+  readonly description: string;
   /** Parses the values (their count and non-emptiness already checked) into the fields. */
   readonly apply: (values: readonly string[], context: CheckContext, fields: F) => void;
 }
@@ -42,6 +49,8 @@ interface ParamSpec<T> {
   readonly required?: readonly Drm[];
   readonly invalid: ErrorCode;
   readonly missing?: ErrorCode;
+  readonly alsoInvalid?: readonly ErrorCode[];
+  readonly description: string;
   readonly parse: (value: string, context: CheckContext) => T;
 }
 
@@ -90,6 +99,8 @@ function paramCheck<F>(spec: ParamSpec<unknown>, maxCount: number, apply: ParamC
     maxCount,
     invalid: spec.invalid,
     missing: spec.missing ?? null,
+    alsoInvalid: spec.alsoInvalid ?? [],
+    description: spec.description,
     apply,
   };
 }

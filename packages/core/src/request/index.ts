@@ -9,3 +9,5 @@ export { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';
 export { resolveKeySource } from './key-source';
 export type { KeyParams } from './key-source';
 export { fitsSafeText, isUnsafeText, MAX_ACCOUNT_NUMBER, MAX_INTEGER } from './values';
+export { envelopeParameterDocs, tokenParameterDocs } from './parameter-docs';
+export type { ParameterDoc } from './parameter-docs';

@@ -21,6 +21,7 @@ export const ENVELOPE_CHECKS: readonly Check<EnvelopeFields>[] = [
     name: 'errorFormat',
     drms: BOTH_DRMS,
     invalid: -3004,
+    description: '`html` (the default) or `json`: how errors are rendered.',
     parse: (value) =>
       ERROR_FORMATS.find((format) => format === value) ??
       fail(-3004, ECHOABLE.test(value) ? value : 'errorFormat must be html or json'),
@@ -31,6 +32,9 @@ export const ENVELOPE_CHECKS: readonly Check<EnvelopeFields>[] = [
     required: BOTH_DRMS,
     invalid: -2018,
     missing: -2017,
+    description:
+      "The account's authenticator for this deployment's environment, `<account number>,<32 hex digits>`; a wrong one, or the " +
+      "other environment's, is invalid too. A disabled account is refused next (-2031).",
     parse: parseAuthenticator,
   }),
 ];

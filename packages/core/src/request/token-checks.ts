@@ -2,13 +2,14 @@ import { parseExpirationTime } from '../expiry/expiration-time';
 import { BOTH_DRMS, checksFor, type Check } from './check';
 import {
   MAX_EXTENSIONS,
+  MAX_EXTENSION_PAYLOAD_BYTES,
   checkExtensionBudget,
   parseExtensionPayload,
   parseExtensionType,
   parseShortExtension,
 } from './extensions';
 import { resolveKeySource } from './key-source';
-import { parseKid } from './parse-kid';
+import { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';
 import type { Extension, KeySource, RightsType } from './types';
 import { MAX_INTEGER, fail, hexBytes, integerIn, safeText } from './values';
 
@@ -56,6 +57,7 @@ const RIGHTS_TYPES: readonly RightsType[] = ['BuyToOwn', 'Rental'];
 const { param, ignored, repeated, cross } = checksFor<TokenFields>();
 
 const refuse = (code: -7002 | -6008) => (): never => fail(code, 'device binding parameters are not accepted');
+const DEVICE_BINDING = 'Device binding: not supported by either DRM, so refused rather than silently ignored.';
 
 /**
  * Every token-request rule after the envelope, in the order they are checked (README.md, "Check order").
@@ -63,26 +65,42 @@ const refuse = (code: -7002 | -6008) => (): never => fail(code, 'device binding 
  */
 export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   ...DEVICE_BINDING_PARAMS.flatMap((name) => [
-    ignored({ name, drms: ['wv'], invalid: -7002, parse: refuse(-7002) }),
-    ignored({ name, drms: ['fp'], invalid: -6008, parse: refuse(-6008) }),
+    ignored({ name, drms: ['wv'], invalid: -7002, description: DEVICE_BINDING, parse: refuse(-7002) }),
+    ignored({ name, drms: ['fp'], invalid: -6008, description: DEVICE_BINDING, parse: refuse(-6008) }),
   ]),
   ignored({
     name: 'generalFlags',
     drms: BOTH_DRMS,
     invalid: -5003,
+    description: 'License flags, 4-byte hex; only `0000` is accepted.',
     parse: (value) => value === '0000' || fail(-5003, 'generalFlags must be 0000'),
   }),
-  param('kid', { name: 'kid', drms: BOTH_DRMS, required: ['wv'], invalid: -4022, missing: -4018, parse: parseKid }),
+  param('kid', {
+    name: 'kid',
+    drms: BOTH_DRMS,
+    required: ['wv'],
+    invalid: -4022,
+    missing: -4018,
+    // -4020: not 32 hex digits long; -4021: a name over MAX_KID_NAME_LENGTH.
+    alsoInvalid: [-4020, -4021],
+    description:
+      `Content key ID: 32 hex digits, or \`^name\` (1–${MAX_KID_NAME_LENGTH} printable ASCII characters after \`^\`; the kid is ` +
+      'the first 16 bytes of SHA-1(name)). Required for Widevine.',
+    parse: parseKid,
+  }),
   param('kek', {
     name: 'kek',
     drms: BOTH_DRMS,
     invalid: -4024,
+    description: 'Key-encryption key, 32 hex digits: with `ek`, unwraps the content key (AES Key Wrap, RFC 3394); with `kid` alone, ' +
+      'unwraps the key held in key storage under that kid (-4019 when it is not there). FairPlay: `kid` or `ek`, not both.',
     parse: (value) => hexBytes(value, 32, 'kek', { notHex: -4024, wrongLength: -4024 }),
   }),
   param('ek', {
     name: 'ek',
     drms: BOTH_DRMS,
     invalid: -4024,
+    description: 'The content key wrapped with `kek` (RFC 3394), 48 hex digits; needs `kek`, and must unwrap with it.',
     // A 16-byte content key wrapped with RFC 3394 is 24 bytes.
     parse: (value) => hexBytes(value, 48, 'ek', { notHex: -4024, wrongLength: -4024 }),
   }),
@@ -90,6 +108,9 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'contentKey',
     drms: BOTH_DRMS,
     invalid: -2005,
+    description: 'The 16-byte content key as 32 hex digits. Required unless `kek`+`ek`, or `kek`+`kid` ' +
+      '(a key in key storage), is given; not together with them.',
+    alsoInvalid: [-2027],
     parse: (value) => hexBytes(value, 32, 'contentKey', { notHex: -2005, wrongLength: -2027 }),
   }),
   cross('key source', BOTH_DRMS, ({ drm }, fields) => {
@@ -100,11 +121,13 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     drms: ['fp'],
     required: ['fp'],
     invalid: -6003,
+    description: 'The content IV, 32 hex digits.',
     parse: (value) => hexBytes(value, 32, 'iv', { notHex: -6003, wrongLength: -6003 }),
   }),
   param('contentId', {
     name: 'contentId',
     drms: ['wv'],
+    description: `Content ID carried into the license: at most ${MAX_CONTENT_ID_CHARS} characters, no control characters.`,
     // No code of the spec names contentId; -6005 "Invalid key data" is the one both tables list for the key's data.
     invalid: -6005,
     parse: (value) => safeText(value, MAX_CONTENT_ID_CHARS, 'contentId', -6005),
@@ -115,12 +138,14 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     required: ['wv'],
     invalid: -7004,
     missing: -7003,
+    description: 'Widevine security level 1–5: 1 SW_SECURE_CRYPTO, 2 SW_SECURE_DECODE, 3 HW_SECURE_CRYPTO, 4 HW_SECURE_DECODE, 5 HW_SECURE_ALL.',
     parse: (value) => integerIn(value, 1, 5, 'securityLevel', -7004) as 1 | 2 | 3 | 4 | 5,
   }),
   param('hdcpOutputControl', {
     name: 'hdcpOutputControl',
     drms: ['wv'],
     required: ['wv'],
+    description: 'HDCP required of the output: 0 HDCP_NONE, 1 HDCP_V1, 2 HDCP_V2.',
     // The spec has no "invalid HDCP" code; -2034 "Invalid Output Control, values out of specified range" is it.
     invalid: -2034,
     missing: -7006,
@@ -130,6 +155,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'licenseDuration',
     drms: ['wv'],
     invalid: -7007,
+    description: 'Seconds of playback after it starts; absent or 0 = unlimited.',
     // Seconds of playback from its start; 0 is unlimited, as in Widevine's policy (the same as leaving it out).
     parse: (value) => integerIn(value, 0, MAX_INTEGER, 'licenseDuration', -7007),
   }),
@@ -137,6 +163,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'rentalDuration',
     drms: ['fp'],
     invalid: -6007,
+    description: 'Rental (lease) duration in seconds; default 0, no limit.',
     parse: (value) => integerIn(value, 0, MAX_INTEGER, 'rentalDuration', -6007),
   }),
   param('rightsType', {
@@ -144,28 +171,43 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     drms: ['fp'],
     invalid: -2021,
     missing: -2020,
+    description: '`BuyToOwn` or `Rental`.',
     parse: (value) =>
       RIGHTS_TYPES.find((type) => type === value) ?? fail(-2021, 'rightsType must be BuyToOwn or Rental'),
   }),
   ...OPL_PARAMS.map((name) =>
-    ignored({ name, drms: ['fp'], invalid: -2034, parse: (value) => integerIn(value, 0, 999, name, -2034) }),
+    ignored({
+      name,
+      drms: ['fp'],
+      invalid: -2034,
+      description: "An output protection level of the spec's FairPlay example, 0–999: checked, then ignored.",
+      parse: (value) => integerIn(value, 0, 999, name, -2034),
+    }),
   ),
   ignored({
     name: 'outputControlFlags',
     drms: ['fp'],
     invalid: -2008,
+    description: "Output control flags of the spec's FairPlay example, 4 bytes as 8 hex digits: checked, then ignored.",
+    alsoInvalid: [-2040],
     parse: (value) => hexBytes(value, 8, 'outputControlFlags', { notHex: -2008, wrongLength: -2040 }),
   }),
   repeated('extensions', MAX_EXTENSIONS, {
     name: 'wvExtension',
     drms: ['wv'],
     invalid: -7009,
+    description: `Extension, short form \`type,payload\`: a 4-character type and a padded Base64 payload. ` +
+      `Repeatable, up to ${MAX_EXTENSIONS} times; at most ${MAX_EXTENSION_PAYLOAD_BYTES} payload bytes in all, long form included.`,
+    alsoInvalid: [-2035, -2036, -2037],
     parse: (value) => parseShortExtension(value, 'wvExtension', -7009),
   }),
   repeated('extensions', MAX_EXTENSIONS, {
     name: 'fpExtension',
     drms: ['fp'],
     invalid: -6001,
+    description: `Extension, short form \`type,payload\`: a 4-character type and a padded Base64 payload. ` +
+      `Repeatable, up to ${MAX_EXTENSIONS} times; at most ${MAX_EXTENSION_PAYLOAD_BYTES} payload bytes in all, long form included.`,
+    alsoInvalid: [-2035, -2036, -2037],
     parse: (value) => parseShortExtension(value, 'fpExtension', -6001),
   }),
   param('extensionType', {
@@ -173,6 +215,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     drms: BOTH_DRMS,
     invalid: -2036,
     missing: -2035,
+    description: 'Long form of one more extension: its type, 4 printable ASCII characters; only with `extensionPayload`.',
     parse: (value) => parseExtensionType(value, 'extensionType'),
   }),
   param('extensionPayload', {
@@ -180,6 +223,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     drms: BOTH_DRMS,
     invalid: -2037,
     missing: -2035,
+    description: 'Long form of one more extension: its padded Base64 payload; only with `extensionType`.',
     parse: (value) => parseExtensionPayload(value, 'extensionPayload'),
   }),
   cross('long-form extension', BOTH_DRMS, (_context, fields) => {
@@ -196,12 +240,14 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'expirationTime',
     drms: BOTH_DRMS,
     invalid: -2002,
+    description: 'Token expiry: RFC 3339 UTC (`2026-04-14T12:01:10Z`) or `+seconds` from issuance (send `%2B60`). At most, and by default, 30 days.',
     parse: (value, { now }) => parseExpirationTime(value, now),
   }),
   param('cookie', {
     name: 'cookie',
     drms: BOTH_DRMS,
     invalid: -2033,
+    description: `At most ${MAX_COOKIE_CHARS} characters, no control characters: carried in the token and written to the issuance and redemption records (see /cmiapi/getrecord).`,
     parse: (value) => safeText(value, MAX_COOKIE_CHARS, 'cookie', -2033),
   }),
 ];

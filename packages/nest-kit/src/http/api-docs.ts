@@ -1,80 +1,36 @@
+import { applyDecorators } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { ApiResponse, type OpenAPIObject, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
 
-export interface ApiDocsOptions {
-  /** The page's title. */
-  readonly title: string;
-  /**
-   * Swagger UI's static files (the `swagger-ui-dist` package that @nestjs/swagger depends on), or null to serve
-   * the JSON document at /docs as well. @nestjs/swagger's own UI needs @fastify/static on Fastify, which this
-   * project does not install; the few files the page loads are served from memory here instead.
-   */
-  readonly swaggerUiDir: string | null;
-}
-
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-  'favicon-16x16.png': 'image/png',
+/** The API's JSON error body (errors/render-error.ts), for the error answers of the documents. */
+export const API_ERROR_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'integer', example: -2018 },
+    message: { type: 'string', example: '[-2018] Authentication token invalid: unknown account or secret' },
+  },
 };
 
 /**
- * The app's OpenAPI document at `/docs/json` and Swagger UI at `/docs`. `document` is called once, on the first
- * request, so an app that nobody asks for its documentation pays nothing at start-up.
+ * Error answers of an operation: status → when it happens, each in the API's error shape (JSON; with `html`, the
+ * HTML page carrying the same code and message too, for endpoints that honour `errorFormat`).
  */
-export function serveApiDocs(app: NestFastifyApplication, document: () => object, options: ApiDocsOptions): void {
-  const fastify = app.getHttpAdapter().getInstance();
-  let json: string | undefined;
-  const sendJson = (_request: unknown, reply: { type(t: string): { send(body: string): unknown } }) =>
-    reply.type('application/json; charset=utf-8').send((json ??= JSON.stringify(document())));
-  fastify.get('/docs/json', sendJson);
-  const dir = options.swaggerUiDir;
-  if (dir === null) {
-    fastify.get('/docs', sendJson);
-    return;
-  }
-  const cache = new Map<string, Buffer>();
-  for (const [file, type] of Object.entries(ASSETS)) {
-    fastify.get(`/docs/${file}`, (_request, reply) => {
-      let body = cache.get(file);
-      if (!body) cache.set(file, (body = readFileSync(path.join(dir, file))));
-      return reply.type(type).header('cache-control', 'public, max-age=86400').send(body);
-    });
-  }
-  const page = swaggerUiPage(options.title);
-  fastify.get('/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+export function ApiErrorResponses(errors: Readonly<Record<number, string>>, options: { readonly schema?: SchemaObject; readonly html?: boolean } = {}): MethodDecorator {
+  const json = { 'application/json': { schema: options.schema ?? API_ERROR_SCHEMA } };
+  const content = options.html ? { ...json, 'text/html': { schema: { type: 'string', description: 'The same code and message as an HTML page.' } } } : json;
+  return applyDecorators(...Object.entries(errors).map(([status, description]) => ApiResponse({ status: Number(status), description, content })));
 }
 
-function swaggerUiPage(title: string): string {
-  const escaped = title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>${escaped}</title>
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
-  <link rel="icon" type="image/png" href="/docs/favicon-16x16.png" sizes="16x16">
-  <style>body { margin: 0; background: #fafafa; }</style>
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
-  <script src="/docs/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.onload = function () {
-      window.ui = SwaggerUIBundle({
-        url: '/docs/json',
-        dom_id: '#swagger-ui',
-        presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-        layout: 'StandaloneLayout',
-      });
-    };
-  </script>
-</body>
-</html>
-`;
+/**
+ * The OpenAPI document @nestjs/swagger scans from the app's controllers, at `/docs/json`, and Swagger UI at `/docs`
+ * (its files by @fastify/static from swagger-ui-dist). The document is built on the first request for it, so an
+ * app nobody asks for documentation pays nothing at start-up.
+ */
+export function serveApiDocs(app: NestFastifyApplication, config: Omit<OpenAPIObject, 'paths'>): void {
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+    jsonDocumentUrl: 'docs/json',
+    raw: ['json'],
+    customSiteTitle: `${config.info.title} API`,
+  });
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyCorsOptions } from '@fastify/cors';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 export interface CorsPolicy {
   /** `*`, or the exact origins (scheme, host, port) allowed to read answers from a browser. */
@@ -16,42 +17,27 @@ export function corsOrigins(setting: string): CorsPolicy['origins'] {
 }
 
 /**
- * CORS for a fixed policy, as one onRequest hook whose headers are computed once: the policy never changes at run
- * time, so the per-request work is a header or two (a generic plugin resolves its options on every request, a
- * measurable share of a license request's framework time). Preflights (OPTIONS with Access-Control-Request-Method)
- * are answered 204 here, before routing; every other answer carries Allow-Origin and Expose-Headers. With a list of
- * origins, an origin not in it gets no Allow-Origin (the browser then withholds the answer) and answers vary by Origin.
+ * The policy as @fastify/cors options. With a list, an origin not on it gets no Allow-Origin (the browser then
+ * withholds the answer) and answers vary by Origin. Every OPTIONS is answered 204 as a preflight: the strict mode
+ * would answer one without Origin or Access-Control-Request-Method 400 in plain text, outside the API's error shape.
  */
-export function registerCors(fastify: FastifyInstance, policy: CorsPolicy): void {
-  const anyOrigin = policy.origins === '*';
-  const allowed = new Set(anyOrigin ? [] : policy.origins);
-  const methods = policy.methods.join(', ');
-  const allowedHeaders = policy.allowedHeaders.join(', ');
-  const exposedHeaders = policy.exposedHeaders.join(', ');
-  const maxAge = String(policy.maxAge);
+export function corsOptionsOf(policy: CorsPolicy): FastifyCorsOptions {
+  // Lists as joined strings: the plugin joins an array on every request, a string it sends as is.
+  return {
+    origin: policy.origins === '*' ? '*' : [...policy.origins],
+    methods: policy.methods.join(', '),
+    allowedHeaders: policy.allowedHeaders.join(', '),
+    exposedHeaders: policy.exposedHeaders.join(', '),
+    maxAge: policy.maxAge,
+    strictPreflight: false,
+  };
+}
 
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    let origin: string | undefined;
-    if (anyOrigin) origin = '*';
-    else {
-      void reply.header('vary', 'Origin');
-      const requested = request.headers.origin;
-      if (requested !== undefined && allowed.has(requested)) origin = requested;
-    }
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-      if (origin !== undefined) {
-        void reply
-          .header('access-control-allow-origin', origin)
-          .header('access-control-allow-methods', methods)
-          .header('access-control-allow-headers', allowedHeaders)
-          .header('access-control-max-age', maxAge);
-      }
-      void reply.code(204).send();
-      return;
-    }
-    if (origin !== undefined) {
-      void reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', exposedHeaders);
-    }
-    done();
-  });
+/**
+ * CORS through Nest's adapter, which runs @fastify/cors's hook first of all onRequest hooks: preflights are answered
+ * before routing and before the request guards, and the guards' refusals (503 over the connection cap, 400 without
+ * Host, 405 for HEAD) carry the CORS headers like every other answer.
+ */
+export function enableCors(app: NestFastifyApplication, policy: CorsPolicy): void {
+  app.enableCors(corsOptionsOf(policy));
 }
