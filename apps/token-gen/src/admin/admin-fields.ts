@@ -5,9 +5,9 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min, ValidateBy, ValidateIf, type ValidationArguments } from 'class-validator';
 
 // The admin DTOs' field types: how an operator's text or JSON becomes a value (class-transformer), what is refused
-// (class-validator), and how the OpenAPI document shows it. Messages write a field as `{field}`: parseAdminInput
-// names it as the caller does (the API's field, the CLI's flag). Within a field, checks run in the order written
-// here (class-validator runs them in registration order), so the first message is the most basic one.
+// (class-validator), and how the OpenAPI document shows it. Messages write a field's name in braces (`{name}`):
+// parseAdminInput names it as the caller does (the API's field, the CLI's flag). Within a field, checks run in the
+// order written here (class-validator runs them in registration order), so the first message is the most basic one.
 
 /** `{property}`, for parseAdminInput to name. */
 export const named = (args: ValidationArguments) => `{${args.property}}`;
