@@ -165,6 +165,102 @@ describe('admin API /admin (real app, real Postgres)', () => {
     expect((await ok(await call('GET', `/admin/accounts/${number}`))).name).not.toMatch(/half/);
   });
 
+  describe('hostile input: the documented 400, never a 500, and nothing changed', () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const deep = `{"name":"Deep","credits":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+    const credits = '[400] credits must be a whole number (0 to 999999999999999), or null / "unlimited"';
+    const name = '[400] name must be a non-empty string of at most 200 characters';
+    const cases: Array<[string, string, (n: number) => string, unknown, string, Record<string, string>]> = [
+      ['a number body', 'POST', () => '/admin/accounts', '5', '[400] the body must be a JSON object', {}],
+      ['a string body', 'POST', () => '/admin/accounts', '"name"', '[400] the body must be a JSON object', {}],
+      ['a null body', 'POST', () => '/admin/accounts', 'null', '[400] the body must be a JSON object', {}],
+      ['an array body', 'PUT', (n) => `/admin/accounts/${n}/credits`, '[{"credits":1}]', '[400] the body must be a JSON object', {}],
+      ['a name as an array', 'POST', () => '/admin/accounts', { name: ['X'] }, name, {}],
+      ['a name as an object', 'POST', () => '/admin/accounts', { name: { first: 'X' } }, name, {}],
+      ['huge credits', 'POST', () => '/admin/accounts', { name: 'X', credits: 1e300 }, credits, {}],
+      ['16-digit credits', 'POST', () => '/admin/accounts', { name: 'X', credits: '9999999999999999' }, credits, {}],
+      ['NaN credits', 'PUT', (n) => `/admin/accounts/${n}/credits`, { credits: 'NaN' }, credits, {}],
+      ['credits true', 'PUT', (n) => `/admin/accounts/${n}/credits`, { credits: true }, credits, {}],
+      ['credits deeply nested', 'POST', () => '/admin/accounts', deep, credits, {}],
+      ['an unknown field', 'POST', () => '/admin/accounts', { name: 'X', colour: 'red' }, '[400] unknown field "colour"', {}],
+      ['__proto__', 'POST', () => '/admin/accounts', '{"name":"X","__proto__":{"credits":1}}', '[400] unknown field "__proto__"', {}],
+      ['__proto__ in a form', 'POST', () => '/admin/accounts', 'name=X&__proto__=1', '[400] unknown field "__proto__"', form],
+      ['NaN credits in a form', 'POST', () => '/admin/accounts', 'name=X&credits=NaN', credits, form],
+      ['a switch of null', 'PATCH', (n) => `/admin/accounts/${n}/options`, { widevineEnabled: null }, '[400] widevineEnabled must be true or false (or on/off)', {}],
+      ['a switch of 1', 'PATCH', (n) => `/admin/accounts/${n}/options`, { fairplayEnabled: 1 }, '[400] fairplayEnabled must be true or false (or on/off)', {}],
+      ['a misspelt option', 'PATCH', (n) => `/admin/accounts/${n}/options`, { widevine: false }, '[400] unknown field "widevine"', {}],
+      ['a label as an object', 'POST', (n) => `/admin/accounts/${n}/authenticators`, { environment: 'test', label: { a: 1 } }, '[400] label must be a string of at most 100 characters', {}],
+      ['an environment list', 'POST', (n) => `/admin/accounts/${n}/authenticators`, { environment: ['test'] }, '[400] environment must be test or production', {}],
+      ['a 20-digit account', 'GET', () => '/admin/accounts/99999999999999999999', undefined, '[400] give the account number', {}],
+      ['an account past core MAX_ACCOUNT_NUMBER', 'GET', () => '/admin/accounts/2147483648', undefined, '[400] give the account number', {}],
+      ['an account 1e3', 'POST', () => '/admin/accounts/1e3/disable', undefined, '[400] give the account number', {}],
+      ['an account -1', 'PUT', () => '/admin/accounts/-1/credits', { credits: 1 }, '[400] give the account number', {}],
+      ['a NaN authenticator id', 'DELETE', (n) => `/admin/accounts/${n}/authenticators/NaN`, undefined, '[400] give the authenticator id, 1 to 2147483647 (see GET /admin/accounts/{number})', {}],
+      ['a limit given twice', 'GET', () => '/admin/logs?account=1&limit=1&limit=2', undefined, '[400] limit is given more than once', {}],
+      ['an unknown query field', 'GET', () => '/admin/logs?cookie=x&colour=red', undefined, '[400] unknown field "colour"', {}],
+      ['a NaN account in the logs', 'GET', () => '/admin/logs?account=NaN', undefined, '[400] give the account number', {}],
+      ['a limit 1e3', 'GET', () => '/admin/logs?account=1&limit=1e3', undefined, '[400] the limit must be a whole number from 1 to 1000', {}],
+    ];
+
+    it.each(cases)('%s: %s', async (_name, method, path, body, message, headers) => {
+      const before = await ok(await call('GET', `/admin/accounts/${number}`));
+      const count = (await ok(await call('GET', '/admin/accounts'))).length;
+      const response = await call(method, path(number), body, ADMIN_API_KEY, headers);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await error(response)).toEqual([400, { code: 400, message }]);
+      expect(await ok(await call('GET', `/admin/accounts/${number}`))).toEqual(before);
+      expect((await ok(await call('GET', '/admin/accounts'))).length).toBe(count);
+    });
+
+    it('an account number up to core MAX_ACCOUNT_NUMBER is a question for the database', async () => {
+      expect(await error(await call('GET', '/admin/accounts/2147483647'))).toEqual([404, { code: 404, message: '[404] no account 2147483647' }]);
+    });
+  });
+
+  it('is described by the OpenAPI document: tagged admin, bearer key, DTO bodies and parameters', async () => {
+    const document: Json = await ok(await fetch(`${tg.baseUrl}/docs/json`));
+    const operations = Object.entries(document.paths as Record<string, Record<string, Json>>)
+      .filter(([path]) => path.startsWith('/admin/'))
+      .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, operation })));
+    expect(operations.map((o) => o.at).sort()).toEqual(
+      [
+        'DELETE /admin/accounts/{number}/authenticators/{id}',
+        'GET /admin/accounts',
+        'GET /admin/accounts/{number}',
+        'GET /admin/logs',
+        'PATCH /admin/accounts/{number}/options',
+        'POST /admin/accounts',
+        'POST /admin/accounts/{number}/authenticators',
+        'POST /admin/accounts/{number}/disable',
+        'POST /admin/accounts/{number}/enable',
+        'PUT /admin/accounts/{number}/credits',
+      ].sort(),
+    );
+    for (const { at, operation } of operations) {
+      expect({ at, tags: operation.tags, security: operation.security, summary: typeof operation.summary }).toEqual({ at, tags: ['admin'], security: [{ bearer: [] }], summary: 'string' });
+      expect({ at, 401: operation.responses['401']?.content['application/json'].schema }).toEqual({ at, 401: { $ref: '#/components/schemas/AdminErrorJson' } });
+    }
+    const create = document.paths['/admin/accounts'].post;
+    expect(Object.keys(create.requestBody.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    expect(create.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateAccountDto' });
+    const createDto = document.components.schemas.CreateAccountDto;
+    expect(createDto.required).toEqual(['name']);
+    expect(Object.keys(createDto.properties)).toEqual(['name', 'credits', 'widevine', 'fairplay']);
+    expect(createDto.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: 200 });
+    expect(createDto.properties.credits.oneOf[0]).toEqual({ type: 'integer', minimum: 0, maximum: 999999999999999 });
+    expect(document.paths['/admin/logs'].get.parameters.map((p: Json) => [p.name, p.in, p.required])).toEqual([
+      ['cookie', 'query', false],
+      ['tokenId', 'query', false],
+      ['account', 'query', false],
+      ['limit', 'query', false],
+    ]);
+    expect(document.paths['/admin/accounts/{number}/authenticators/{id}'].delete.parameters.map((p: Json) => [p.name, p.in, p.schema.maximum])).toEqual([
+      ['number', 'path', 2147483647],
+      ['id', 'path', 2147483647],
+    ]);
+    expect(document.components.schemas.SetOptionsDto.properties).not.toHaveProperty('changes');
+  });
+
   it.each([
     ['no Authorization header', null, {}],
     ['a wrong key', 'test-admin-key-0123456789abcdeX', {}],

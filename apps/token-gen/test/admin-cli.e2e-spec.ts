@@ -80,6 +80,33 @@ describe('admin CLI (runAdmin against a test database)', () => {
     await expect(admin('logs', '--account', 'abc')).rejects.toThrow('give the account number');
   });
 
+  it('reads its arguments with the admin API\'s DTOs: the same refusals, naming the flags', async () => {
+    const refusal = (...argv: string[]) => expect(admin(...argv)).rejects.toMatchObject({ kind: 'invalid', message: expect.any(String) });
+    const message = async (...argv: string[]) => ((await admin(...argv).catch((error: unknown) => error)) as AdminError).message;
+    expect(await message('account', 'create', '--name', '   ')).toBe('--name must be a non-empty string of at most 200 characters');
+    expect(await message('account', 'create')).toBe('--name must be a non-empty string of at most 200 characters');
+    expect(await message('account', 'create', '--name', 'x'.repeat(201))).toBe('--name must be a non-empty string of at most 200 characters');
+    expect(await message('account', 'create', '--name', 'Nul\u0000Co')).toBe('--name must not contain control characters or broken UTF-16');
+    for (const credits of ['NaN', '-1', '1e3', '1000000000000000', '0x10']) {
+      expect(await message('account', 'create', '--name', 'X', `--credits=${credits}`)).toBe('--credits must be a whole number (0 to 999999999999999), or null / "unlimited"');
+    }
+    expect(await message('account', 'credits', String(number))).toBe('give the balance: a whole number, or null / "unlimited"');
+    expect(await message('account', 'options', String(number), '--widevine', 'maybe')).toBe('--widevine must be true or false (or on/off)');
+    // Behaviour change: options with nothing to change are refused, as by the admin API.
+    expect(await message('account', 'options', String(number))).toBe('give at least one of --widevine, --fairplay-authorized, --fairplay, --name');
+    expect(await message('authenticator', 'add', String(number), '--environment', 'staging')).toBe('--environment must be test or production');
+    expect(await message('authenticator', 'add', String(number), '--environment', 'test', '--label', 'x'.repeat(101))).toBe('--label must be a string of at most 100 characters');
+    for (const n of ['99999999999999999999', '2147483648', 'NaN', '1e3']) {
+      expect(await message('account', 'show', n)).toBe('give the account number');
+    }
+    await refusal('logs', '--cookie', 'x'.repeat(33));
+    expect(await json('account', 'list')).not.toContainEqual(expect.objectContaining({ name: 'X' }));
+    // What the API takes, the CLI takes: true/false as well as on/off.
+    expect(await json('account', 'options', String(number), '--widevine', 'false', '--fairplay', 'on')).toMatchObject({ number, widevineEnabled: false, fairplayEnabled: true });
+    expect(await json('account', 'options', String(number), '--widevine', 'on')).toMatchObject({ number, widevineEnabled: true });
+    expect(await json('account', 'credits', String(number), 'unlimited')).toMatchObject({ number, credits: null });
+  });
+
   it('authenticator revoke: ids past PostgreSQL integers and other non-ids are refused as input, not sent to the database', async () => {
     for (const id of ['2147483648', '9999999999', '99999999999999999999', '1e3', '0x10', ' 5', '0']) {
       await expect(admin('authenticator', 'revoke', String(number), id)).rejects.toMatchObject({

@@ -6,4 +6,5 @@ export * from './keys';
 export * from './expiry';
 export * from './token';
 export * from './auth/account-rules';
+export * from './auth/account-limits';
 export * from './keystore';

@@ -1,5 +1,4 @@
 import { ApiHttpError, parseFormBody } from '@openplay/nest-kit';
-import type { FastifyRequest } from 'fastify';
 
 const ADMIN_PATH = /^\/admin(\/|\?|$)/;
 
@@ -8,19 +7,17 @@ export function isAdminPath(url: string): boolean {
 }
 
 /**
- * The request's fields: a JSON object, or a form (UTF-8; bytes that are not become lone surrogates, which the
- * text checks refuse); none when there is no body. JSON bodies
- * arrive as `{ json: <text> }` (main.ts takes them for the JSON APIs only) and are parsed here, after the guard.
+ * A request body's fields: a JSON object, or a form (UTF-8; bytes that are not become lone surrogates, which the
+ * text checks refuse); none when there is no body. JSON bodies arrive as `{ json: <text> }` (main.ts takes them for
+ * the JSON APIs only) and are parsed here, in AdminInputPipe, after the guard.
  */
-export function adminBody(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body as { json: string } | string | undefined | null;
+export function bodyFields(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body === 'string') {
-    return Object.fromEntries(parseFormBody(body));
-  }
+  if (typeof body === 'string') return Object.fromEntries(parseFormBody(body));
   let parsed: unknown;
   try {
-    parsed = body.json.trim() === '' ? {} : JSON.parse(body.json);
+    const { json } = body as { json: string };
+    parsed = json.trim() === '' ? {} : JSON.parse(json);
   } catch {
     throw new ApiHttpError(400, 'the body is not valid JSON');
   }

@@ -1,47 +1,71 @@
-import type { AccountView } from '@openplay/database';
+import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
+import { type ClassConstructor, plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { bodyFields } from './admin-body';
 import { AdminError } from './admin-commands';
 
-// Operator input shared by the admin CLI and the admin API, so both accept and refuse the same values.
+// Operator input, one way for the admin CLI and the admin API: a DTO class (class-transformer reads the fields,
+// class-validator checks them) and one refusal, an AdminError (400) naming the field.
 
-export const LOGS_DEFAULT_LIMIT = 100;
-export const LOGS_MAX_LIMIT = 1000;
-
-/** Authenticator ids are PostgreSQL integers: a larger id names no authenticator, and the query would fail. */
-export const MAX_AUTHENTICATOR_ID = 2_147_483_647;
-
-/** An authenticator id as an operator types it: 1 to 2147483647, digits only (no sign, exponent or spaces). */
-export function authenticatorId(text: string | undefined, hint: string): number {
-  const n = text !== undefined && /^[0-9]{1,10}$/.test(text) ? Number(text) : 0;
-  if (n < 1 || n > MAX_AUTHENTICATOR_ID) throw new AdminError(`give the authenticator id, 1 to ${MAX_AUTHENTICATOR_ID} (${hint})`, 'invalid');
-  return n;
+export interface AdminInputOptions {
+  /** How the caller writes each field in messages (the CLI's flags); by default the field's own name. */
+  readonly names?: Readonly<Record<string, string>>;
+  /** Added to a field's message in parentheses: where to find a good value. */
+  readonly hints?: Readonly<Record<string, string>>;
 }
 
-export function accountNumber(text: string | undefined): number {
-  const n = Number(text);
-  if (!text || !/^\d{1,9}$/.test(text) || !Number.isSafeInteger(n)) throw new AdminError('give the account number', 'invalid');
-  return n;
+/**
+ * The fields as `type`, transformed and checked, or an AdminError for the first field refused. Fields given as
+ * undefined are absent (the CLI's unset flags). Fields the class does not declare are refused.
+ */
+export function parseAdminInput<T extends object>(type: ClassConstructor<T>, input: unknown, options: AdminInputOptions = {}): T {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AdminError('the input must be an object of fields', 'invalid');
+  const fields = Object.fromEntries(
+    Object.entries(input)
+      .filter(([, value]) => value !== undefined)
+      // No admin field takes a nested value: only its kind reaches the checks, so a deeply nested one cannot
+      // exhaust class-transformer's recursive copy.
+      .map(([key, value]) => [key, typeof value === 'object' && value !== null ? (Array.isArray(value) ? [] : {}) : value]),
+  );
+  const dto = plainToInstance(type, fields);
+  // class-transformer drops keys it will not set (__proto__, constructor, accessors), so the whitelist cannot see them.
+  const dropped = Object.keys(fields).find((key) => !Object.prototype.hasOwnProperty.call(dto, key));
+  if (dropped !== undefined) throw unknownField(dropped);
+  const [error] = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+  if (error !== undefined) throw refusal(error, options);
+  return dto;
 }
 
-export function credits(text: string): bigint {
-  if (!/^\d{1,15}$/.test(text)) throw new AdminError('credits must be a whole number (0 to 999999999999999) or "unlimited"', 'invalid');
-  return BigInt(text);
+function refusal(error: ValidationError, options: AdminInputOptions): AdminError {
+  const [kind, message] = Object.entries(error.constraints ?? {})[0] ?? ['', `${error.property} is not valid`];
+  if (kind === 'whitelistValidation') return unknownField(error.property);
+  const named = message.replace(/\{(\w+)\}/g, (_token, field: string) => options.names?.[field] ?? field);
+  const hint = options.hints?.[error.property];
+  return new AdminError(hint === undefined ? named : `${named} (${hint})`, 'invalid');
 }
 
-export function onOff(value: string | boolean | undefined, name: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'on') return true;
-  if (value === 'off') return false;
-  throw new AdminError(`${name} takes on or off`, 'invalid');
+function unknownField(key: string): AdminError {
+  return new AdminError(`unknown field ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}`, 'invalid');
 }
 
-export function logsLimit(text: string | undefined): number {
-  if (text === undefined) return LOGS_DEFAULT_LIMIT;
-  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= LOGS_MAX_LIMIT)) throw new AdminError(`the limit must be a whole number from 1 to ${LOGS_MAX_LIMIT}`, 'invalid');
-  return n;
-}
+/**
+ * The admin API's pipe: the body (JSON or form, see bodyFields), the path's parameters or the query string, as the
+ * parameter's DTO class. A query field given twice is refused by name rather than read as a list.
+ */
+@Injectable()
+export class AdminInputPipe implements PipeTransform {
+  constructor(private readonly options: AdminInputOptions = {}) {}
 
-/** An account as JSON: credits as a number (at most 15 digits, so exact), null = unlimited. */
-export function plainAccount(account: AccountView) {
-  return { ...account, credits: account.credits === null ? null : Number(account.credits) };
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const type = metadata.metatype;
+    if (typeof type !== 'function' || [Object, String, Number, Boolean, Array].includes(type as never)) {
+      throw new Error(`AdminInputPipe needs a DTO class for its ${metadata.type} parameter`);
+    }
+    if (metadata.type === 'body') return parseAdminInput(type, bodyFields(value), this.options);
+    if (metadata.type === 'query') {
+      const repeated = Object.entries((value ?? {}) as object).find(([, v]) => Array.isArray(v));
+      if (repeated) throw new AdminError(`${JSON.stringify(repeated[0]).slice(1, -1).slice(0, 40)} is given more than once`, 'invalid');
+    }
+    return parseAdminInput(type, value, this.options);
+  }
 }

@@ -4,8 +4,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateTokenGenConfig } from '../config/token-gen.config';
 import { adminRecordView } from '../records/record-view';
+import { AccountPathDto, CreateAccountDto, SetCreditsDto, SetOptionsDto } from './account.dto';
 import { AdminCommands, AdminError } from './admin-commands';
-import { accountNumber, authenticatorId, credits, LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, logsLimit, onOff, plainAccount as plain } from './admin-input';
+import { parseAdminInput } from './admin-input';
+import { plainAccount as plain } from './admin-responses';
+import { AddAuthenticatorDto, AuthenticatorPathDto } from './authenticator.dto';
+import { LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, LogsQueryDto } from './logs-query.dto';
 
 const HELP: Record<string, string> = {
   main: `openplay admin: manage accounts and their authenticators.
@@ -112,17 +116,31 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   }
 }
 
+/** The flags that fill each DTO field, for messages that name what the operator typed. */
+const FLAGS = {
+  name: '--name',
+  credits: '--credits',
+  widevineEnabled: '--widevine',
+  fairplayAuthorized: '--fairplay-authorized',
+  fairplayEnabled: '--fairplay',
+  environment: '--environment',
+  label: '--label',
+  cookie: '--cookie',
+  tokenId: '--token-id',
+  account: '--account',
+  limit: '--limit',
+};
+
 async function dispatch(command: string, args: string[], values: Record<string, string | boolean | undefined>, admin: AdminCommands, out: Out) {
-  const number = () => accountNumber(args[0]);
+  // The same DTOs as the admin API: one reading of operator input, one set of refusals.
+  const input = <T extends object>(type: new () => T, fields: Record<string, unknown>, hints?: Record<string, string>) =>
+    parseAdminInput(type, fields, { names: FLAGS, hints });
+  const number = () => input(AccountPathDto, { number: args[0] }).number;
   switch (command) {
     case 'account create': {
-      if (typeof values.name !== 'string' || values.name.trim() === '') throw new AdminError('--name is required', 'invalid');
-      const created = await admin.createAccount({
-        name: values.name.trim(),
-        credits: values.credits === undefined ? null : credits(String(values.credits)),
-        widevine: !values['no-widevine'],
-        fairplay: !values['no-fairplay'],
-      });
+      const created = await admin.createAccount(
+        input(CreateAccountDto, { name: values.name, credits: values.credits, widevine: !values['no-widevine'], fairplay: !values['no-fairplay'] }),
+      );
       return out.print(
         { account: created.account.number, authenticators: created.authenticators },
         () =>
@@ -148,17 +166,20 @@ async function dispatch(command: string, args: string[], values: Record<string, 
       );
     }
     case 'account credits': {
-      if (args[1] === undefined) throw new AdminError('give the balance: a number or "unlimited"', 'invalid');
-      const account = await admin.setCredits(number(), args[1] === 'unlimited' ? null : credits(args[1]));
+      const n = number();
+      const { credits } = parseAdminInput(SetCreditsDto, { credits: args[1] }, { names: { credits: 'the balance' } });
+      const account = await admin.setCredits(n, credits);
       return out.print(plain(account), () => describe(account));
     }
     case 'account options': {
-      const account = await admin.setOptions(number(), {
-        widevineEnabled: onOff(values.widevine, '--widevine'),
-        fairplayAuthorized: onOff(values['fairplay-authorized'], '--fairplay-authorized'),
-        fairplayEnabled: onOff(values.fairplay, '--fairplay'),
-        name: typeof values.name === 'string' ? values.name : undefined,
+      const n = number();
+      const { widevineEnabled, fairplayAuthorized, fairplayEnabled, name } = input(SetOptionsDto, {
+        widevineEnabled: values.widevine,
+        fairplayAuthorized: values['fairplay-authorized'],
+        fairplayEnabled: values.fairplay,
+        name: values.name,
       });
+      const account = await admin.setOptions(n, { widevineEnabled, fairplayAuthorized, fairplayEnabled, name });
       return out.print(plain(account), () => describe(account));
     }
     case 'account disable':
@@ -167,26 +188,20 @@ async function dispatch(command: string, args: string[], values: Record<string, 
       return out.print(plain(account), () => describe(account));
     }
     case 'authenticator add': {
-      const environment = values.environment;
-      if (environment !== 'test' && environment !== 'production') throw new AdminError('--environment must be test or production', 'invalid');
-      const added = await admin.addAuthenticator(number(), environment, typeof values.label === 'string' ? values.label : null);
+      const n = number();
+      const { environment, label } = input(AddAuthenticatorDto, { environment: values.environment, label: values.label });
+      const added = await admin.addAuthenticator(n, environment, label);
       return out.print(added, () => `authenticator ${added.id} (${added.environment}): ${added.authenticator}\nKeep this secret now: it is not shown again.`);
     }
     case 'authenticator revoke': {
-      const id = authenticatorId(args[1], 'see account show');
-      await admin.revokeAuthenticator(number(), id);
+      const { number: n, id } = input(AuthenticatorPathDto, { number: args[0], id: args[1] }, { id: 'see account show' });
+      await admin.revokeAuthenticator(n, id);
       return out.print({ revoked: id }, () => `authenticator ${id} revoked`);
     }
     case 'logs': {
       if (args.length > 0) throw new AdminError(`logs takes options only, not ${args.join(' ')}`, 'invalid');
-      const records = await admin.logs(
-        {
-          cookie: typeof values.cookie === 'string' ? values.cookie : undefined,
-          tokenId: typeof values['token-id'] === 'string' ? values['token-id'] : undefined,
-          accountNumber: typeof values.account === 'string' ? accountNumber(values.account) : undefined,
-        },
-        logsLimit(typeof values.limit === 'string' ? values.limit : undefined),
-      );
+      const query = input(LogsQueryDto, { cookie: values.cookie, tokenId: values['token-id'], account: values.account, limit: values.limit });
+      const records = await admin.logs({ cookie: query.cookie, tokenId: query.tokenId, accountNumber: query.account }, query.limit);
       return out.print(records.map(adminRecordView), () => (records.length ? records.map(describeRecord).join('\n') : 'no records'));
     }
   }
