@@ -6,7 +6,8 @@
 // baseline and the non-RSA cost (subject − baseline).
 // MICRO_SECONDS (default 1 per round), MICRO_ROUNDS (default 7). MICRO_CRYPTO_DIST / MICRO_CORE_DIST: another build
 // of packages/drm / packages/core to measure (e.g. a copy of dist/ from before a change), printed alongside.
-// Needs the packages built first: npx turbo run build.
+// Needs the packages built first: npx turbo run build. A copy of core's dist from before its AEAD port requires
+// @openplay/cipher: run with NODE_PATH=$PWD/node_modules so that it resolves from outside the repository.
 import { constants, createDecipheriv, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
