@@ -2,12 +2,13 @@
 // baseline in the same run (no HTTP, no database): a Widevine NEW license (licenser.handle) vs one RSA-PSS (SHA-1)
 // verification + one RSA-OAEP (SHA-1) encryption with the same RSA-2048 device keys; a FairPlay CKC
 // (ksm.createCkcSync on Apple's FPS/spc1) vs one RSA-OAEP (SHA-1) decryption with the same 1024-bit key; and the
-// token opening (openToken) on its own. Prints µs per operation (median of interleaved rounds), the ratio to the
+// token opening (openToken) on its own, on each AEAD core can run it on (see below). Prints µs per operation (median of interleaved rounds), the ratio to the
 // baseline and the non-RSA cost (subject − baseline).
 // MICRO_SECONDS (default 1 per round), MICRO_ROUNDS (default 7). MICRO_CRYPTO_DIST / MICRO_CORE_DIST: another build
 // of packages/drm / packages/core to measure (e.g. a copy of dist/ from before a change), printed alongside.
-// Needs the packages built first: npx turbo run build.
-import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
+// Needs the packages built first: npx turbo run build. A copy of core's dist from before its AEAD port requires
+// @openplay/cipher: run with NODE_PATH=$PWD/node_modules so that it resolves from outside the repository.
+import { constants, createDecipheriv, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -102,8 +103,41 @@ for (const build of builds) {
 }
 cases.push({ name: 'baseline OAEP decrypt (RSA-1024)', group: 'fp', fn: fpBaseline });
 for (const build of builds) cases.push({ name: `FairPlay CKC (${build.name})`, group: 'fp', fn: () => build.ksm.createCkcSync(spc, fpGrant) });
+// Each openToken row runs on the token codec AEAD its `aead` names, installed before it is timed: core's node:crypto
+// default, the addon (as the apps install it when it loads), and the code core ran before the addon (a Buffer key
+// per createDecipheriv) for comparison. A build from before the port has no useTokenAead: its own backend.
+const cipher = require('@openplay/cipher');
+const aeads = {
+  'node:crypto': undefined,
+  addon: cipher.loadNativeCipher('auto') ? { encryptInto: cipher.aes256GcmEncryptInto, decrypt: cipher.aes256GcmDecrypt } : null,
+  'pre-addon code': {
+    encryptInto() {
+      throw new Error('not used');
+    },
+    decrypt(key, iv, aad, ciphertext, tag) {
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+      decipher.setAAD(aad);
+      decipher.setAuthTag(tag);
+      const plain = decipher.update(ciphertext);
+      try {
+        decipher.final();
+      } catch {
+        return null;
+      }
+      return plain;
+    },
+  },
+};
 for (const build of builds) {
-  cases.push({ name: `openToken (${build.name})`, group: 'token', fn: () => build.coreLib.openToken(build.token, build.ring, Math.floor(Date.now() / 1000)) });
+  const open = () => build.coreLib.openToken(build.token, build.ring, Math.floor(Date.now() / 1000));
+  if (typeof build.coreLib.useTokenAead !== 'function') {
+    cases.push({ name: `openToken (${build.name})`, group: 'token', fn: open });
+    continue;
+  }
+  for (const [name, aead] of Object.entries(aeads)) {
+    if (aead === null) continue; // no addon built
+    cases.push({ name: `openToken (${build.name}, ${name})`, group: 'token', setup: () => build.coreLib.useTokenAead(aead), fn: open });
+  }
 }
 
 /** µs per call over about `seconds`. */
@@ -119,9 +153,18 @@ function time(fn) {
   return Number(now - start) / 1000 / n;
 }
 
-for (const c of cases) time(c.fn); // warm up (JIT, certificate caches)
+// Warm up (JIT, certificate caches).
+for (const c of cases) {
+  c.setup?.();
+  time(c.fn);
+}
 const samples = new Map(cases.map((c) => [c, []]));
-for (let r = 0; r < rounds; r++) for (const c of cases) samples.get(c).push(time(c.fn));
+for (let r = 0; r < rounds; r++) {
+  for (const c of cases) {
+    c.setup?.();
+    samples.get(c).push(time(c.fn));
+  }
+}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const lines = [`== bench:crypto — ${rounds} interleaved rounds of ${seconds} s, median µs per operation`];
 const baselines = new Map();

@@ -9,6 +9,7 @@ import {
   enableCors,
   type HttpAppOptions,
   httpLimits,
+  installCipherBackend,
   Metrics,
   PinoNestLogger,
   trustProxyOption,
@@ -46,6 +47,7 @@ export async function createRightsApp(
   logDestination?: DestinationStream,
 ): Promise<NestFastifyApplication> {
   const logger = createLogger(config.LOG_LEVEL, logDestination);
+  installCipherBackend(config.OPENPLAY_NATIVE, logger);
   const options = rightsHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, crypto), createFastifyAdapter(options), {
     logger: new PinoNestLogger(logger),
@@ -75,7 +77,14 @@ async function main(): Promise<void> {
     process.stderr.write(`rights: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const app = await createRightsApp(config, crypto);
+  let app: NestFastifyApplication;
+  try {
+    app = await createRightsApp(config, crypto);
+  } catch (error) {
+    // OPENPLAY_NATIVE=required without the addon, among others: one line, as for a bad setting.
+    process.stderr.write(`rights: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   try {
     await app.listen(config.RIGHTS_PORT, config.RIGHTS_HOST);
   } catch (error) {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, createLogger, httpLimits, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
+import { configureFastifyApp, createFastifyAdapter, createLogger, httpLimits, installCipherBackend, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
 import type { DestinationStream } from 'pino';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
@@ -32,6 +32,7 @@ export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
  */
 export async function createTokenGenApp(config: TokenGenConfig, logDestination?: DestinationStream): Promise<NestFastifyApplication> {
   const logger = createLogger(config.LOG_LEVEL, logDestination);
+  installCipherBackend(config.OPENPLAY_NATIVE, logger);
   const options = tokenGenHttpOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
     logger: new PinoNestLogger(logger),
@@ -52,7 +53,14 @@ async function main(): Promise<void> {
     process.stderr.write(`token-gen: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const app = await createTokenGenApp(config);
+  let app: NestFastifyApplication;
+  try {
+    app = await createTokenGenApp(config);
+  } catch (error) {
+    // OPENPLAY_NATIVE=required without the addon, among others: one line, as for a bad setting.
+    process.stderr.write(`token-gen: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   try {
     await app.listen(config.TOKEN_GEN_PORT, config.TOKEN_GEN_HOST);
   } catch (error) {

@@ -11,11 +11,15 @@ import {
   hmac,
   loadNativeCipher,
   nodeCipher,
+  parseNativeSetting,
+  selectCipherBackend,
   type NativeCipher,
 } from './index';
 import { ADDON_PATH } from './native-addon';
 
-const native = loadNativeCipher('on')!;
+// The addon must be built for these tests: they compare it with node:crypto byte for byte.
+const native = loadNativeCipher('required')!;
+const MISSING = '/nonexistent/openplay_cipher.node';
 const blocks = (max: number) => fc.integer({ min: 0, max }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n }));
 const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map((a) => Buffer.from(a));
 const key = fc.oneof(bytes(16), bytes(32));
@@ -28,13 +32,38 @@ function run(impl: NativeCipher, call: (impl: NativeCipher, out: Buffer) => unkn
 }
 
 describe('the backend', () => {
+  afterAll(() => selectCipherBackend('required'));
+
   it('is the native addon unless OPENPLAY_NATIVE=off, so CI exercises what production runs', () => {
-    expect(cipherBackend).toBe(process.env.OPENPLAY_NATIVE === 'off' ? 'node:crypto' : 'native');
+    expect(cipherBackend().backend).toBe(process.env.OPENPLAY_NATIVE === 'off' ? 'node:crypto' : 'native');
   });
 
-  it('is node:crypto when switched off, and a clear error when the addon cannot be loaded', () => {
+  it('reads OPENPLAY_NATIVE as auto (the default), required or off, and refuses anything else', () => {
+    expect(parseNativeSetting(undefined)).toBe('auto');
+    expect(parseNativeSetting(' ')).toBe('auto');
+    expect(parseNativeSetting('required')).toBe('required');
+    expect(parseNativeSetting('off')).toBe('off');
+    expect(() => parseNativeSetting('on')).toThrow('OPENPLAY_NATIVE must be auto, required or off (got "on")');
+  });
+
+  it('off never loads the addon; auto without one is node:crypto; required without one is an error naming the fix', () => {
     expect(loadNativeCipher('off')).toBeNull();
+    expect(loadNativeCipher('auto', MISSING)).toBeNull();
+    expect(() => loadNativeCipher('required', MISSING)).toThrow(
+      /^@openplay\/cipher: OPENPLAY_NATIVE=required but cannot load the native addon \/nonexistent\/openplay_cipher\.node: .*set OPENPLAY_NATIVE=auto/,
+    );
     expect(ADDON_PATH).toMatch(/openplay_cipher\.node$/);
+  });
+
+  it('auto falls back to node:crypto, says why, and every function keeps its answers', () => {
+    const choice = selectCipherBackend('auto', MISSING);
+    expect(choice).toEqual({ backend: 'node:crypto', setting: 'auto', fallbackReason: expect.stringContaining(`cannot load the native addon ${MISSING}`) });
+    expect(cipherBackend()).toBe(choice);
+    const k128 = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    expect(aesEcb('encrypt', k128, Buffer.from('00112233445566778899aabbccddeeff', 'hex')).toString('hex')).toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
+    expect(() => selectCipherBackend('required', MISSING)).toThrow(/OPENPLAY_NATIVE=required/);
+    expect(selectCipherBackend('off')).toEqual({ backend: 'node:crypto', setting: 'off' });
+    expect(selectCipherBackend('auto')).toEqual({ backend: 'native', setting: 'auto' });
   });
 
   it('loads in a worker thread too (each environment has its own contexts)', async () => {

@@ -1,15 +1,58 @@
-import { loadNativeCipher, type NativeCipher } from './native-addon';
+import { ADDON_PATH, loadNativeCipher, parseNativeSetting, tryLoadNativeCipher, type NativeCipher, type NativeSetting } from './native-addon';
 import { nodeCipher } from './node-cipher';
 
-export type { NativeCipher } from './native-addon';
-export { loadNativeCipher } from './native-addon';
+export type { NativeCipher, NativeSetting } from './native-addon';
+export { ADDON_PATH, loadNativeCipher, NATIVE_SETTINGS, parseNativeSetting } from './native-addon';
 export { nodeCipher } from './node-cipher';
 
-const native = loadNativeCipher();
-const impl: NativeCipher = native ?? nodeCipher;
+export type CipherBackend = 'native' | 'node:crypto';
 
-/** Which implementation serves this process: the addon, or node:crypto when OPENPLAY_NATIVE=off. */
-export const cipherBackend: 'native' | 'node:crypto' = native ? 'native' : 'node:crypto';
+/** What {@link selectCipherBackend} chose, and why node:crypto when the setting allowed the addon. */
+export interface CipherBackendChoice {
+  readonly backend: CipherBackend;
+  readonly setting: NativeSetting;
+  /** Set when auto fell back to node:crypto: why the addon did not load. */
+  readonly fallbackReason?: string;
+}
+
+/** Where the addon is loaded from: `OPENPLAY_NATIVE_ADDON` when set (tests point it at a missing file), else the build's. */
+export function addonPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OPENPLAY_NATIVE_ADDON?.trim() || ADDON_PATH;
+}
+
+let impl: NativeCipher | undefined;
+let chosen: CipherBackendChoice | undefined;
+
+/**
+ * Chooses the implementation every function of this package runs on from now on, process-wide: the addon or
+ * node:crypto, per `setting` (see {@link NativeSetting}). Throws when `setting` is required and the addon does not
+ * load. An app calls it once at start-up; without a call, the first use chooses by `OPENPLAY_NATIVE`.
+ */
+export function selectCipherBackend(setting: NativeSetting, path: string = addonPath()): CipherBackendChoice {
+  let native: NativeCipher | null = null;
+  let fallbackReason: string | undefined;
+  if (setting === 'auto') {
+    const loaded = tryLoadNativeCipher(path);
+    if ('cipher' in loaded) native = loaded.cipher;
+    else fallbackReason = loaded.error;
+  } else {
+    native = loadNativeCipher(setting, path);
+  }
+  impl = native ?? nodeCipher;
+  chosen = { backend: native ? 'native' : 'node:crypto', setting, ...(fallbackReason ? { fallbackReason } : {}) };
+  return chosen;
+}
+
+function current(): NativeCipher {
+  if (impl === undefined) selectCipherBackend(parseNativeSetting(process.env.OPENPLAY_NATIVE));
+  return impl!;
+}
+
+/** Which implementation serves this process (choosing it by `OPENPLAY_NATIVE` if nothing has yet). */
+export function cipherBackend(): CipherBackendChoice {
+  current();
+  return chosen!;
+}
 
 export type Direction = 'encrypt' | 'decrypt';
 
@@ -23,7 +66,7 @@ function wholeBlocks(what: string, data: Buffer): void {
 export function aesEcb(direction: Direction, key: Buffer, data: Buffer): Buffer {
   wholeBlocks('AES-ECB', data);
   const out = Buffer.allocUnsafe(data.length);
-  impl.aes(out, 0, direction === 'encrypt' ? 1 : 0, key, NO_IV, data);
+  current().aes(out, 0, direction === 'encrypt' ? 1 : 0, key, NO_IV, data);
   return out;
 }
 
@@ -31,7 +74,7 @@ export function aesEcb(direction: Direction, key: Buffer, data: Buffer): Buffer 
 export function aesCbc(direction: Direction, key: Buffer, iv: Buffer, data: Buffer): Buffer {
   wholeBlocks('AES-CBC', data);
   const out = Buffer.allocUnsafe(data.length);
-  impl.aes(out, 1, direction === 'encrypt' ? 1 : 0, key, iv, data);
+  current().aes(out, 1, direction === 'encrypt' ? 1 : 0, key, iv, data);
   return out;
 }
 
@@ -39,19 +82,19 @@ export function aesCbc(direction: Direction, key: Buffer, iv: Buffer, data: Buff
 export function aesCbcMac(key: Buffer, data: Buffer): Buffer {
   wholeBlocks('AES-CBC-MAC', data);
   const out = Buffer.allocUnsafe(16);
-  impl.cbcMac(out, key, data);
+  current().cbcMac(out, key, data);
   return out;
 }
 
 /** AES-256-GCM, 12-byte IV, 16-byte tag: writes the ciphertext to `out` (which may be `plain` itself) and the tag to `tag`. */
 export function aes256GcmEncryptInto(out: Buffer, tag: Buffer, key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): void {
-  impl.gcm(out, 1, key, iv, aad, plain, tag);
+  current().gcm(out, 1, key, iv, aad, plain, tag);
 }
 
 /** AES-256-GCM, 12-byte IV, 16-byte tag: the plaintext, or null when the tag does not authenticate the input. */
 export function aes256GcmDecrypt(key: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer, tag: Buffer): Buffer | null {
   const out = Buffer.allocUnsafe(ciphertext.length);
-  return impl.gcm(out, 0, key, iv, aad, ciphertext, tag) ? out : null;
+  return current().gcm(out, 0, key, iv, aad, ciphertext, tag) ? out : null;
 }
 
 const DIGEST_BYTES = { sha1: 20, sha256: 32, sha512: 64 } as const;
@@ -60,6 +103,6 @@ const HASH_CODE = { sha1: 1, sha256: 256, sha512: 512 } as const;
 /** HMAC of one buffer. */
 export function hmac(hash: keyof typeof DIGEST_BYTES, key: Buffer, data: Buffer): Buffer {
   const out = Buffer.allocUnsafe(DIGEST_BYTES[hash]);
-  impl.hmac(out, HASH_CODE[hash], key, data);
+  current().hmac(out, HASH_CODE[hash], key, data);
   return out;
 }

@@ -8,20 +8,45 @@ export interface NativeCipher {
   hmac(out: Buffer, hash: 1 | 256 | 512, key: Buffer, data: Buffer): void;
 }
 
+/**
+ * `OPENPLAY_NATIVE`: `auto` (the default) uses the addon when it loads and node:crypto otherwise; `required` makes a
+ * missing addon an error (at build and at start-up); `off` never builds or loads it.
+ */
+export type NativeSetting = 'auto' | 'required' | 'off';
+export const NATIVE_SETTINGS: readonly NativeSetting[] = ['auto', 'required', 'off'];
+
+/** Where the build puts the addon. */
 export const ADDON_PATH = path.join(__dirname, '..', 'build', 'Release', 'openplay_cipher.node');
 
-/**
- * The compiled addon, or null when OPENPLAY_NATIVE=off. Otherwise a missing or broken addon is an error at load
- * time, not a silent slowdown: the build compiles it (see scripts/build-native.mjs).
- */
-export function loadNativeCipher(setting = process.env.OPENPLAY_NATIVE): NativeCipher | null {
-  if (setting === 'off') return null;
-  try {
-    return require(ADDON_PATH) as NativeCipher;
-  } catch (error) {
-    throw new Error(
-      `@openplay/cipher: cannot load the native addon ${ADDON_PATH} (${(error as Error).message}); ` +
-        'build the workspace (npm run build) or set OPENPLAY_NATIVE=off to use node:crypto',
-    );
+/** The setting an environment variable's value names (unset or blank: auto); throws for anything else. */
+export function parseNativeSetting(value: string | undefined): NativeSetting {
+  const setting = (value ?? '').trim() || 'auto';
+  if (!(NATIVE_SETTINGS as readonly string[]).includes(setting)) {
+    throw new RangeError(`OPENPLAY_NATIVE must be auto, required or off (got ${JSON.stringify(value)})`);
   }
+  return setting as NativeSetting;
+}
+
+/** The addon at `addonPath`, or why it cannot be loaded (missing, built for another Node, ...). */
+export function tryLoadNativeCipher(addonPath: string = ADDON_PATH): { cipher: NativeCipher } | { error: string } {
+  try {
+    return { cipher: require(addonPath) as NativeCipher };
+  } catch (error) {
+    return { error: `cannot load the native addon ${addonPath}: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * The compiled addon, or null when `setting` is off, or is auto and the addon does not load. With `required`, a
+ * missing or broken addon is an error naming the fix.
+ */
+export function loadNativeCipher(setting: NativeSetting, addonPath: string = ADDON_PATH): NativeCipher | null {
+  if (setting === 'off') return null;
+  const loaded = tryLoadNativeCipher(addonPath);
+  if ('cipher' in loaded) return loaded.cipher;
+  if (setting === 'auto') return null;
+  throw new Error(
+    `@openplay/cipher: OPENPLAY_NATIVE=required but ${loaded.error}; build it (npm run build, which needs python3, make ` +
+      'and a C compiler) or set OPENPLAY_NATIVE=auto to run on node:crypto',
+  );
 }

@@ -12,3 +12,4 @@ export * from './config/dev-defaults';
 export * from './logging/logger';
 export * from './logging/redact';
 export * from './config/common-config';
+export * from './crypto/cipher-backend';

@@ -4,6 +4,14 @@ import { DEV_RENEWAL_SECRET, validateRightsConfig } from './rights.config';
 const base = { DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db' };
 
 describe('rights configuration', () => {
+  it('reads OPENPLAY_NATIVE: auto by default (also when empty), required or off, nothing else', () => {
+    expect(validateRightsConfig(base).OPENPLAY_NATIVE).toBe('auto');
+    expect(validateRightsConfig({ ...base, OPENPLAY_NATIVE: '' }).OPENPLAY_NATIVE).toBe('auto');
+    expect(validateRightsConfig({ ...base, OPENPLAY_NATIVE: 'required' }).OPENPLAY_NATIVE).toBe('required');
+    expect(validateRightsConfig({ ...base, OPENPLAY_NATIVE: 'off' }).OPENPLAY_NATIVE).toBe('off');
+    expect(() => validateRightsConfig({ ...base, OPENPLAY_NATIVE: 'on' })).toThrow('Invalid configuration: OPENPLAY_NATIVE: OPENPLAY_NATIVE must be auto, required or off');
+  });
+
   it('has working development defaults in the test environment', () => {
     expect(validateRightsConfig(base)).toMatchObject({
       RIGHTS_PORT: 8081,

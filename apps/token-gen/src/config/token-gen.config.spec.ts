@@ -5,6 +5,14 @@ const realKeys = `7:${'ab'.repeat(32)}`;
 const realPepper = 'cd'.repeat(32);
 
 describe('token-gen configuration', () => {
+  it('reads OPENPLAY_NATIVE: auto by default (also when empty), required or off, nothing else', () => {
+    expect(validateTokenGenConfig(base).OPENPLAY_NATIVE).toBe('auto');
+    expect(validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: '' }).OPENPLAY_NATIVE).toBe('auto');
+    expect(validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'required' }).OPENPLAY_NATIVE).toBe('required');
+    expect(validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'off' }).OPENPLAY_NATIVE).toBe('off');
+    expect(() => validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'on' })).toThrow('Invalid configuration: OPENPLAY_NATIVE: OPENPLAY_NATIVE must be auto, required or off');
+  });
+
   it('has working development defaults in the test environment', () => {
     const config = validateTokenGenConfig(base);
     expect(config).toMatchObject({

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
-import { aes256GcmDecrypt, aes256GcmEncryptInto } from '@openplay/cipher';
 import { ExpressPlayError } from '../errors';
+import { tokenAead } from './aead';
 import type { TokenClaims } from './claims';
 import { claimsSize, readClaims, writeClaims } from './claims-binary';
 import { ringKey, type KeyRing } from './key-ring';
@@ -63,7 +63,7 @@ export function sealToken(claims: TokenClaims, ring: KeyRing, iv?: Buffer): stri
   if (writeClaims(claims, out, start) !== end) throw new Error('sealToken: claims encoding size mismatch');
 
   const claimsBytes = out.subarray(start, end);
-  aes256GcmEncryptInto(claimsBytes, out.subarray(end), key, out.subarray(2, start), out.subarray(0, 2), claimsBytes);
+  tokenAead().encryptInto(claimsBytes, out.subarray(end), key, out.subarray(2, start), out.subarray(0, 2), claimsBytes);
   return out.toString('base64url');
 }
 
@@ -83,7 +83,7 @@ export function openToken(token: string, ring: KeyRing, nowSeconds: number): Tok
 
   const start = TOKEN_HEADER_BYTES;
   const end = bytes.length - TOKEN_TAG_BYTES;
-  const plaintext = aes256GcmDecrypt(key, bytes.subarray(2, start), bytes.subarray(0, 2), bytes.subarray(start, end), bytes.subarray(end));
+  const plaintext = tokenAead().decrypt(key, bytes.subarray(2, start), bytes.subarray(0, 2), bytes.subarray(start, end), bytes.subarray(end));
   if (plaintext === null) throw new ExpressPlayError(-4010, TOKEN_FORGED);
   let claims: TokenClaims;
   try {

@@ -22,3 +22,4 @@ export {
   TOKEN_FORGED,
 } from './codec';
 export { MAX_TIMESTAMP } from './claims-binary';
+export { useTokenAead, tokenAead, nodeCryptoTokenAead, type TokenAead } from './aead';

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import type { NativeSetting } from '@openplay/cipher';
 import type { HttpLimits } from '../http/http-limits';
 import { assertTokenKeys, DEV_TOKEN_KEYS } from './dev-defaults';
 
@@ -55,6 +56,13 @@ export class CommonConfig {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
+
+  /**
+   * The native AES/HMAC addon of @openplay/cipher: `auto` uses it when it loads (node:crypto otherwise, with a
+   * warning at start-up), `required` refuses to start without it, `off` never loads it.
+   */
+  @IsIn(['auto', 'required', 'off'], { message: 'OPENPLAY_NATIVE must be auto, required or off' })
+  OPENPLAY_NATIVE: NativeSetting = 'auto';
 
   /**
    * The proxies in front of the app, whose X-Forwarded-For gives the client address recorded in audit rows:
