@@ -7,8 +7,8 @@
 import { createCipheriv } from 'node:crypto';
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'sinf', 'schi']);
-// Bytes between a box's header and its children: stsd's version/flags + entry count, a visual sample entry's fields.
-const PREFIX = { stsd: 8, avc1: 78, encv: 78 };
+// Bytes between a box's header and its children: stsd's version/flags + entry count, a sample entry's own fields.
+const PREFIX = { stsd: 8, avc1: 78, encv: 78, mp4a: 28, enca: 28 };
 const COMMON_SYSTEM_ID = Buffer.from('1077efecc0b24d02ace33c1e52e2fb4b', 'hex');
 
 /** Boxes of `buf[start, end)` as a tree; unknown boxes keep their payload verbatim. */
@@ -53,18 +53,26 @@ const fullBox = (type, version, flags, payload) => {
   return leaf(type, Buffer.concat([head, payload]));
 };
 const find = (boxes, type) => boxes.find((box) => box.type === type);
-const path = (boxes, ...types) => types.reduce((node, type) => node && find(node.children ?? node, type), { children: boxes });
+const path = (boxes, ...types) =>
+  types.reduce((node, type) => node && find(node.children ?? node, type), { children: boxes });
 
-/** The clear init segment made protected: avc1 → encv + sinf(frma, schm cenc, tenc), and a common-system pssh. */
+/**
+ * The clear init segment of one H.264 or AAC track made protected: avc1 → encv or mp4a → enca, with
+ * sinf(frma, schm cenc, tenc), and a common-system pssh naming the key ID (Chromium reads key IDs from it).
+ */
 export function protectInit(init, kid) {
   const boxes = parseBoxes(init);
   const moov = find(boxes, 'moov');
   const stsd = path(boxes, 'moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd');
-  const entry = find(stsd.children, 'avc1');
-  if (!entry) throw new Error('init segment has no avc1 sample entry');
-  const avcC = find(entry.children, 'avcC').payload;
+  const entry = stsd.children.find((box) => box.type === 'avc1' || box.type === 'mp4a');
+  if (!entry) throw new Error('init segment has neither an avc1 nor an mp4a sample entry');
+  const kind = entry.type === 'avc1' ? 'video' : 'audio';
+  // ffmpeg's aac encoder makes AAC-LC (object type 2) only.
+  const codecs =
+    kind === 'video' ? `avc1.${find(entry.children, 'avcC').payload.subarray(1, 4).toString('hex')}` : 'mp4a.40.2';
   const timescale = path(boxes, 'moov', 'trak', 'mdia', 'mdhd').payload.readUInt32BE(12);
-  entry.type = 'encv';
+  const originalFormat = entry.type;
+  entry.type = kind === 'video' ? 'encv' : 'enca';
   const tenc = Buffer.concat([Buffer.from([0, 0, 1, 8]), kid]); // reserved ×2, isProtected 1, Per_Sample_IV_Size 8
   const schm = Buffer.alloc(8);
   schm.write('cenc', 0, 'latin1');
@@ -73,7 +81,7 @@ export function protectInit(init, kid) {
     type: 'sinf',
     prefix: Buffer.alloc(0),
     children: [
-      leaf('frma', Buffer.from('avc1', 'latin1')),
+      leaf('frma', Buffer.from(originalFormat, 'latin1')),
       fullBox('schm', 0, 0, schm),
       { type: 'schi', prefix: Buffer.alloc(0), children: [fullBox('tenc', 0, 0, tenc)] },
     ],
@@ -83,15 +91,15 @@ export function protectInit(init, kid) {
   pssh.writeUInt32BE(1, 16);
   kid.copy(pssh, 20);
   moov.children.push(fullBox('pssh', 1, 0, pssh));
-  const codecs = `avc1.${avcC.subarray(1, 4).toString('hex')}`;
-  return { init: serialize(boxes), timescale, codecs };
+  return { init: serialize(boxes), timescale, codecs, kind };
 }
 
 /**
- * One clear fragment (moof + mdat, default-base-is-moof) encrypted in place: senc (8-byte IVs, subsamples), saiz,
- * saio added to the traf, trun's data offset moved by the moof's growth. Returns the fragment and its timing.
+ * One clear fragment (moof + mdat, default-base-is-moof) encrypted: senc (8-byte IVs; H.264 with subsamples,
+ * AAC whole samples), saiz and saio added to the traf, trun's data offset moved by the moof's growth.
+ * Returns the fragment and its timing.
  */
-export function protectFragment(fragment, key, ivBase, trexDefaultDuration) {
+export function protectFragment(fragment, kind, key, ivBase, trexDefaultDuration) {
   const bytes = Buffer.from(fragment);
   const boxes = parseBoxes(bytes);
   const moofIndex = boxes.findIndex((box) => box.type === 'moof');
@@ -138,6 +146,12 @@ export function protectFragment(fragment, key, ivBase, trexDefaultDuration) {
     offset += sample.size;
     const iv = Buffer.alloc(8);
     iv.writeBigUInt64BE(ivBase + BigInt(i));
+    if (kind === 'audio') {
+      const cipher = createCipheriv('aes-128-ctr', key, Buffer.concat([iv, Buffer.alloc(8)]));
+      cipher.update(data).copy(data);
+      auxInfo.push(iv);
+      return;
+    }
     const subsamples = encryptAvcSample(data, key, iv);
     const info = Buffer.alloc(8 + 2 + subsamples.length * 6);
     iv.copy(info, 0);
@@ -160,7 +174,7 @@ export function protectFragment(fragment, key, ivBase, trexDefaultDuration) {
   const saio = Buffer.alloc(8);
   saio.writeUInt32BE(1, 0);
   traf.children.push(fullBox('saiz', 0, 0, saiz), fullBox('saio', 0, 0, saio));
-  traf.children.push(fullBox('senc', 0, 0x2, Buffer.concat([sencCount, ...auxInfo])));
+  traf.children.push(fullBox('senc', 0, kind === 'video' ? 0x2 : 0, Buffer.concat([sencCount, ...auxInfo])));
 
   // saio points at the first IV in senc, relative to the moof; senc is the traf's last child.
   const sencAt =

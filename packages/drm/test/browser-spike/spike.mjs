@@ -29,6 +29,9 @@ const KID = Buffer.from('fb2a3c5e3b1c4f8a9d0e7b6c5a493827', 'hex');
 const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const WRONG_KEY = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
 
+for (const [tool, path] of [['chromium', CHROMIUM], ['ffmpeg', '/usr/bin/ffmpeg']]) {
+  if (!existsSync(path)) fail(`${tool} is missing at ${path}: apt-get install -y chromium ffmpeg`);
+}
 const distIndex = resolve(here, '../../dist/index.js');
 if (!existsSync(distIndex)) fail('packages/drm is not built: run `npx turbo run build --filter=@openplay/drm`');
 const { parseClearKeyLicenseRequest, buildClearKeyLicense, ClearKeyRequestError } = require(distIndex);
@@ -40,61 +43,79 @@ function fail(message) {
   process.exit(1);
 }
 
-// 1. Media: 4 s of testsrc2 as clear fragmented MP4 (1 s fragments), then CENC-encrypted and cut into a DASH
-//    init segment + 4 media segments with our own MPD.
+// 1. Media: 4 s of testsrc2 (H.264) and a 440 Hz sine (AAC), each as clear fragmented MP4 with 1 s fragments,
+//    CENC-encrypted by cenc.mjs under one key and cut into DASH init + media segments under our own MPD.
 rmSync(out, { recursive: true, force: true });
 mkdirSync(media, { recursive: true });
-const clearFile = join(out, 'clear.mp4');
-const ffmpegArgs = [
-  '-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
-  '-t', '4',
-  '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-  '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-  '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
-  clearFile,
-];
-execFileSync('ffmpeg', ffmpegArgs, { stdio: 'inherit', timeout: 20_000 });
-const { init, fragments, trexDefaultDuration } = splitFragmented(readFileSync(clearFile));
-const { init: protectedInit, timescale, codecs } = protectInit(init, KID);
-writeFileSync(join(media, 'init.mp4'), protectedInit);
-const timeline = [];
-let ivBase = 0x0102030400000000n;
-fragments.forEach((fragment, i) => {
-  const encrypted = protectFragment(fragment, KEY, ivBase, trexDefaultDuration);
-  ivBase += BigInt(encrypted.count);
-  writeFileSync(join(media, `seg-${i + 1}.m4s`), encrypted.fragment);
-  timeline.push(`<S t="${encrypted.baseTime}" d="${encrypted.duration}"/>`);
-});
+const FFMPEG = ['-hide_banner', '-loglevel', 'error', '-y'];
+const TRACKS = {
+  video: [
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '4',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+    '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
+    '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
+  ],
+  // Every AAC frame is a key frame: frag_keyframe would make one fragment per 21 ms frame.
+  audio: [
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4',
+    '-c:a', 'aac', '-b:a', '64k',
+    '-movflags', 'empty_moov+default_base_moof', '-frag_duration', '1000000',
+  ],
+};
 const kidUuid = KID.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+let ivBase = 0x0102030400000000n; // one IV sequence for all samples under the key: no IV is used twice
+const adaptationSets = [];
+for (const [name, args] of Object.entries(TRACKS)) {
+  const clearFile = join(out, `${name}-clear.mp4`);
+  execFileSync('ffmpeg', [...FFMPEG, ...args, clearFile], { stdio: 'inherit', timeout: 20_000 });
+  const { init, fragments, trexDefaultDuration } = splitFragmented(readFileSync(clearFile));
+  const { init: protectedInit, timescale, codecs, kind } = protectInit(init, KID);
+  writeFileSync(join(media, `${name}-init.mp4`), protectedInit);
+  const timeline = fragments.map((fragment, i) => {
+    const encrypted = protectFragment(fragment, kind, KEY, ivBase, trexDefaultDuration);
+    ivBase += BigInt(encrypted.count);
+    writeFileSync(join(media, `${name}-${i + 1}.m4s`), encrypted.fragment);
+    return `<S t="${encrypted.baseTime}" d="${encrypted.duration}"/>`;
+  });
+  const attributes =
+    kind === 'video' ? 'bandwidth="1000000" width="640" height="360"' : 'bandwidth="64000" audioSamplingRate="48000"';
+  adaptationSets.push(`
+    <AdaptationSet contentType="${kind}" mimeType="${kind}/mp4" segmentAlignment="true">
+      <ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc" cenc:default_KID="${kidUuid}"/>
+      <ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0"/>
+      <Representation id="${name}" codecs="${codecs}" ${attributes}>
+        <SegmentTemplate timescale="${timescale}" initialization="${name}-init.mp4" media="${name}-$Number$.m4s">
+          <SegmentTimeline>${timeline.join('')}</SegmentTimeline>
+        </SegmentTemplate>
+      </Representation>
+    </AdaptationSet>`);
+  log(`media: ${name} ${codecs}, ${fragments.length} encrypted fragments, timescale ${timescale}`);
+}
 writeFileSync(
   join(media, 'manifest.mpd'),
   `<?xml version="1.0" encoding="UTF-8"?>
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" xmlns:cenc="urn:mpeg:cenc:2013" type="static"
      profiles="urn:mpeg:dash:profile:isoff-live:2011" mediaPresentationDuration="PT4S" minBufferTime="PT1S">
-  <Period start="PT0S">
-    <AdaptationSet contentType="video" mimeType="video/mp4" segmentAlignment="true">
-      <ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc" cenc:default_KID="${kidUuid}"/>
-      <ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0"/>
-      <Representation id="v" codecs="${codecs}" bandwidth="1000000" width="640" height="360">
-        <SegmentTemplate timescale="${timescale}" initialization="init.mp4" media="seg-$Number$.m4s" startNumber="1">
-          <SegmentTimeline>${timeline.join('')}</SegmentTimeline>
-        </SegmentTemplate>
-      </Representation>
-    </AdaptationSet>
+  <Period start="PT0S">${adaptationSets.join('')}
   </Period>
 </MPD>
 `,
 );
-log(`media: ${fragments.length} encrypted fragments, ${codecs}, timescale ${timescale}`);
 
 // 2. Loopback server: page, Shaka, media, and a Clear Key license endpoint per scenario.
 const licenseLog = [];
+// What the license server does per scenario, and what the page must show.
+const SCENARIOS = {
+  good: { license: 'good', expect: 'plays' },
+  'wrong-key': { license: 'wrong-key', expect: 'fails' },
+  refused: { license: 'refuse', expect: 'fails' },
+  'no-cors': { license: 'no-cors', expect: 'fails' },
+};
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>clear key spike</title>
 <script src="/shaka.js"></script></head><body style="margin:0;background:#222">
 <video id="v" muted playsinline width="640" height="360"></video>
 <script>
-window.spike = { errors: [], videoError: null, loaded: false, keyStatuses: [] };
+window.spike = { errors: [], videoError: null, loaded: false };
 async function start(licenseUrl) {
   shaka.polyfill.installAll();
   const video = document.getElementById('v');
@@ -106,7 +127,6 @@ async function start(licenseUrl) {
   player.configure({ drm: { servers: { 'org.w3.clearkey': licenseUrl } } });
   player.addEventListener('error', (e) => window.spike.errors.push(
     { code: e.detail.code, category: e.detail.category, severity: e.detail.severity, data: String(e.detail.data) }));
-  player.addEventListener('keystatuschanged', () => {});
   try {
     await player.load('/media/manifest.mpd');
     window.spike.loaded = true;
@@ -119,52 +139,74 @@ function sample() {
   const video = document.getElementById('v');
   const quality = video.getVideoPlaybackQuality();
   return { currentTime: video.currentTime, frames: quality.totalVideoFrames, dropped: quality.droppedVideoFrames,
-           readyState: video.readyState, paused: video.paused, ended: video.ended };
+           audioBytes: video.webkitAudioDecodedByteCount, readyState: video.readyState, paused: video.paused };
 }
 </script></body></html>`;
 
-const server = createServer((req, res) => {
+// The page's server and, on another port like the rights server will be, the license server: the license
+// request is cross-origin, as it will be in production.
+const pageServer = createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
-  if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html', PAGE);
-  if (req.method === 'GET' && url.pathname === '/shaka.js') return send(res, 200, 'text/javascript', readFileSync(shakaDist));
+  if (req.method === 'GET' && url.pathname === '/') return send(res, 200, { 'content-type': 'text/html' }, PAGE);
+  if (req.method === 'GET' && url.pathname === '/favicon.ico') return send(res, 204, {}, '');
+  if (req.method === 'GET' && url.pathname === '/shaka.js') {
+    return send(res, 200, { 'content-type': 'text/javascript' }, readFileSync(shakaDist));
+  }
   if (req.method === 'GET' && url.pathname.startsWith('/media/')) {
     const file = join(media, url.pathname.slice('/media/'.length));
-    if (!file.startsWith(media) || !existsSync(file)) return send(res, 404, 'text/plain', 'not found');
+    if (!file.startsWith(media) || !existsSync(file)) {
+      return send(res, 404, { 'content-type': 'text/plain' }, 'not found');
+    }
     const type = file.endsWith('.mpd') ? 'application/dash+xml' : 'video/mp4';
-    return send(res, 200, type, readFileSync(file));
+    return send(res, 200, { 'content-type': type }, readFileSync(file));
   }
-  if (req.method === 'POST' && url.pathname.startsWith('/license/')) {
-    const scenario = url.pathname.slice('/license/'.length);
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const entry = { scenario, request: body.toString('latin1'), contentType: req.headers['content-type'] };
-      licenseLog.push(entry);
-      try {
-        const request = parseClearKeyLicenseRequest(body);
-        const key = scenario === 'wrong-key' ? WRONG_KEY : KEY;
-        const license = buildClearKeyLicense(request.kids, [{ kid: KID, key }], request.type);
-        entry.status = license.granted.length > 0 ? 200 : 403;
-        entry.granted = license.granted.map((kid) => kid.toString('hex'));
-        if (entry.status !== 200) return send(res, 403, 'text/plain', 'no key granted');
-        send(res, 200, 'application/json', license.body);
-      } catch (error) {
-        entry.status = 400;
-        entry.refusal = error instanceof ClearKeyRequestError ? error.reason : String(error);
-        send(res, 400, 'text/plain', 'bad request');
-      }
-    });
-    return;
-  }
-  send(res, 404, 'text/plain', 'not found');
+  send(res, 404, { 'content-type': 'text/plain' }, 'not found');
 });
-function send(res, status, type, body) {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+
+const licenseServer = createServer((req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  const name = url.pathname.slice('/license/'.length);
+  const behaviour = SCENARIOS[name]?.license;
+  const cors = behaviour === 'no-cors' ? {} : { 'access-control-allow-origin': req.headers.origin ?? '*' };
+  const entry = { scenario: name, method: req.method, origin: req.headers.origin ?? null };
+  licenseLog.push(entry);
+  if (!behaviour) return send(res, 404, { 'content-type': 'text/plain' }, 'no such scenario');
+  if (req.method === 'OPTIONS') {
+    entry.preflight = req.headers['access-control-request-headers'] ?? null;
+    return send(res, 204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': '*' }, '');
+  }
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    Object.assign(entry, { contentType: req.headers['content-type'] ?? null, request: body.toString('latin1') });
+    if (behaviour === 'refuse') {
+      entry.status = 403;
+      return send(res, 403, { ...cors, 'content-type': 'application/json' }, '{"code":-2018,"message":"refused"}');
+    }
+    try {
+      const request = parseClearKeyLicenseRequest(body);
+      const key = behaviour === 'wrong-key' ? WRONG_KEY : KEY;
+      const license = buildClearKeyLicense(request.kids, [{ kid: KID, key }], request.type);
+      entry.granted = license.granted.map((kid) => kid.toString('hex'));
+      entry.status = license.granted.length > 0 ? 200 : 403;
+      if (entry.status !== 200) return send(res, 403, { ...cors, 'content-type': 'text/plain' }, 'no key granted');
+      send(res, 200, { ...cors, 'content-type': 'application/json' }, license.body);
+    } catch (error) {
+      entry.status = 400;
+      entry.refusal = error instanceof ClearKeyRequestError ? error.reason : String(error);
+      send(res, 400, { ...cors, 'content-type': 'text/plain' }, 'bad request');
+    }
+  });
+});
+function send(res, status, headers, body) {
+  res.writeHead(status, { 'cache-control': 'no-store', ...headers });
   res.end(body);
 }
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const listen = (server) =>
+  new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(`http://127.0.0.1:${server.address().port}`)));
+const origin = await listen(pageServer);
+const licenseOrigin = await listen(licenseServer);
 
 // 3. Chromium, headless, via playwright-core and Debian's binary.
 const browser = await chromium.launch({
@@ -175,49 +217,35 @@ const browser = await chromium.launch({
 });
 log(`chromium ${browser.version()}`);
 const failures = [];
-const report = {};
+const results = {};
 try {
-  report.good = await scenario('good', async (page, snapshots) => {
-    await page.waitForFunction(() => document.getElementById('v').currentTime > 2 || window.spike.errors.length > 0, null, {
-      timeout: 15_000,
-      polling: 100,
-    });
-    snapshots.push(await page.evaluate(() => sample()));
-    await page.waitForTimeout(300);
-    snapshots.push(await page.evaluate(() => sample()));
-  });
-  const good = report.good;
-  const [first, second] = good.snapshots;
-  const goodLicense = licenseLog.find((entry) => entry.scenario === 'good');
-  if (!goodLicense || goodLicense.status !== 200) failures.push('good: the license request did not get a 200');
-  if (good.errors.length > 0) failures.push(`good: Shaka errors ${JSON.stringify(good.errors)}`);
-  if (!(first.currentTime > 2)) failures.push(`good: currentTime ${first.currentTime} did not pass 2 s`);
-  if (!(second.frames > first.frames && first.frames > 0)) {
-    failures.push(`good: totalVideoFrames did not grow (${first.frames} → ${second.frames})`);
+  for (const [name, { expect }] of Object.entries(SCENARIOS)) {
+    const result = (results[name] = await scenario(name, expect));
+    const requests = licenseLog.filter((entry) => entry.scenario === name && entry.method === 'POST');
+    if (requests.length === 0) failures.push(`${name}: no license request reached the license server`);
+    if (expect === 'plays') {
+      const [first, second] = result.snapshots;
+      if (!requests.some((entry) => entry.status === 200)) failures.push(`${name}: no license request got a 200`);
+      if (result.errors.length > 0) failures.push(`${name}: Shaka errors ${JSON.stringify(result.errors)}`);
+      if (!(first.currentTime > 2)) failures.push(`${name}: currentTime ${first.currentTime} did not pass 2 s`);
+      if (!(first.frames > 0 && second.frames > first.frames)) {
+        failures.push(`${name}: totalVideoFrames did not grow (${first.frames} → ${second.frames})`);
+      }
+      if (!(first.audioBytes > 0 && second.audioBytes > first.audioBytes)) {
+        failures.push(`${name}: decoded audio did not grow (${first.audioBytes} → ${second.audioBytes} bytes)`);
+      }
+    } else {
+      if (result.errors.length === 0 && result.videoError === null) failures.push(`${name}: no error surfaced`);
+      if (result.snapshots[0].currentTime > 1) failures.push(`${name}: played ${result.snapshots[0].currentTime} s`);
+    }
   }
-
-  report.wrongKey = await scenario('wrong-key', async (page, snapshots) => {
-    await page
-      .waitForFunction(() => window.spike.errors.length > 0 || window.spike.videoError !== null, null, {
-        timeout: 10_000,
-        polling: 100,
-      })
-      .catch(() => {});
-    snapshots.push(await page.evaluate(() => sample()));
-  });
-  const wrong = report.wrongKey;
-  const wrongLicense = licenseLog.find((entry) => entry.scenario === 'wrong-key');
-  if (!wrongLicense || wrongLicense.status !== 200) failures.push('wrong-key: the license request did not get a 200');
-  if (wrong.errors.length === 0 && wrong.videoError === null) {
-    failures.push(`wrong-key: no error surfaced (${JSON.stringify(wrong.snapshots)})`);
-  }
-  if (wrong.snapshots[0].currentTime > 2) failures.push('wrong-key: played past 2 s with the wrong key');
 } finally {
   await browser.close().catch(() => {});
-  server.close();
+  pageServer.close();
+  licenseServer.close();
 }
 
-async function scenario(name, waitFor) {
+async function scenario(name, expect) {
   const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
   const consoleLines = [];
   page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
@@ -237,18 +265,32 @@ async function scenario(name, waitFor) {
       return `org.w3.clearkey unavailable: ${error}`;
     }
   });
-  await page.evaluate((url) => start(url), `${origin}/license/${name}`);
+  // Not awaited: play() stays pending while no key arrives.
+  await page.evaluate((url) => void start(url), `${licenseOrigin}/license/${name}`);
   const snapshots = [];
-  await waitFor(page, snapshots);
+  if (expect === 'plays') {
+    const playedOrFailed = () => document.getElementById('v').currentTime > 2 || window.spike.errors.length > 0;
+    await page.waitForFunction(playedOrFailed, null, { timeout: 15_000, polling: 100 });
+    snapshots.push(await page.evaluate(() => sample()));
+    await page.waitForTimeout(300);
+  } else {
+    await page
+      .waitForFunction(() => window.spike.errors.length > 0 || window.spike.videoError !== null, null, {
+        timeout: 10_000,
+        polling: 100,
+      })
+      .catch(() => {});
+  }
+  snapshots.push(await page.evaluate(() => sample()));
   const state = await page.evaluate(() => window.spike);
   await page.screenshot({ path: join(out, `${name}.png`) });
-  const result = { probe, ms: Date.now() - t0, snapshots, ...state, console: consoleLines.slice(-10) };
+  const result = { probe, ms: Date.now() - t0, snapshots, ...state, console: consoleLines.slice(-5) };
   log(`${name}: ${JSON.stringify(result)}`);
   await page.close();
   return result;
 }
 
 clearTimeout(watchdog);
-log(`license requests: ${JSON.stringify(licenseLog)}`);
+log(`license server saw: ${JSON.stringify(licenseLog)}`);
 if (failures.length > 0) fail(failures.join('; '));
 log('spike: OK');
