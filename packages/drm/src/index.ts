@@ -1,2 +1,3 @@
 export * from './fairplay';
 export * from './widevine';
+export * from './clearkey';
