@@ -1,4 +1,4 @@
-// `npm test`: typechecks and tests every workspace through turbo (unit, e2e and integration tiers; the
+// `npm test`: lints, typechecks and tests every workspace through turbo (unit, e2e and integration tiers; the
 // database tiers need TEST_DATABASE_URL or a Docker engine for testcontainers), then the root's own tests
 // (scripts/test), then prints one closing line.
 import { spawnSync } from 'node:child_process';
@@ -12,11 +12,18 @@ const require = createRequire(import.meta.url);
 const results = path.join(root, '.test-results');
 rmSync(results, { recursive: true, force: true });
 
-const turbo = spawnSync(
-  process.execPath,
-  [require.resolve('turbo/bin/turbo'), 'run', 'typecheck', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)],
-  { cwd: root, stdio: 'inherit' },
-);
+const turboBin = require.resolve('turbo/bin/turbo');
+const passThrough = process.argv.slice(2);
+// Lint and typecheck need no database, so they share the cores; the tests run one workspace at a time because the
+// database tiers of different workspaces would compete for the same PostgreSQL server.
+const checks = spawnSync(process.execPath, [turboBin, 'run', 'lint', 'lint:root', 'typecheck', '--continue', ...passThrough], {
+  cwd: root,
+  stdio: 'inherit',
+});
+const turbo = spawnSync(process.execPath, [turboBin, 'run', 'test', '--concurrency=1', '--continue', ...passThrough], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 // The root's own tests (scripts/test: the supervisor of `npm start`), on node's test runner; skipped when turbo was
 // given a filter, which names the workspaces to test.
@@ -45,7 +52,7 @@ for (const file of existsSync(results) ? readdirSync(results) : []) {
   failed += totals.failed;
   skipped += totals.skipped;
 }
-const status = (turbo.status ?? 1) || (rootTests.status ?? 1);
-if (status !== 0 && failed === 0) failed = 1; // a typecheck or build failure counts as a failure
+const status = (checks.status ?? 1) || (turbo.status ?? 1) || (rootTests.status ?? 1);
+if (status !== 0 && failed === 0) failed = 1; // a lint, typecheck or build failure counts as a failure
 process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(status);

@@ -21,9 +21,8 @@ export async function startCluster() {
   const dir = mkdtempSync(path.join(tmpdir(), 'openplay-faults-pg-'));
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
-  let user = null;
   if (asRoot) {
-    user = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':')).find((f) => f[0] === 'postgres');
+    const user = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':')).find((f) => f[0] === 'postgres');
     if (!user) throw new Error('running as root needs a `postgres` system user to run PostgreSQL as');
     chownSync(dir, Number(user[2]), Number(user[3]));
   }

@@ -4,9 +4,6 @@ import { validateTokenGenConfig } from '../src/config/token-gen.config';
 import { createTokenGenApp } from '../src/main';
 import { useTokenGen } from './support/token-gen-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
 const ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const IV = 'f0e0d0c0b0a090807060504030201000';

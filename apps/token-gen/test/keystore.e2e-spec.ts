@@ -340,7 +340,7 @@ describe('key storage /keystore (real app, real Postgres)', () => {
 
   describe('tokens by kek + kid', () => {
     const token = (drm: 'wv' | 'fp', params: Record<string, string>, who = auth) =>
-      fetch(`${tg.baseUrl}/hms/${drm}/token?${new URLSearchParams({ customerAuthenticator: who, errorFormat: 'json', ...params })}`);
+      fetch(`${tg.baseUrl}/hms/${drm}/token?${new URLSearchParams({ customerAuthenticator: who, errorFormat: 'json', ...params }).toString()}`);
     const wv = (params: Record<string, string>) => ({ securityLevel: '1', hdcpOutputControl: '0', ...params });
     const open = (body: string, drm: 'wv' | 'fp') => {
       const prefix = `${RIGHTS_URL}/hms/${drm}/rights/?ExpressPlayToken=`;

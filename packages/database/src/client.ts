@@ -54,12 +54,15 @@ function clientClass(connectTimeoutMs: number): typeof Client {
       this.on('error', () => undefined);
     }
 
+    // pg's query() has a dozen overloads (config or text, values, callback); this wraps them all alike.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     override query(...args: unknown[]): any {
       const last = args.length - 1;
       const callback = args[last];
       if (typeof callback === 'function') {
+        const reply = callback as (error: unknown, result: unknown) => void;
         args[last] = (error: unknown, result: unknown) => {
-          callback(error, result);
+          reply(error, result);
           this.discardAfterTimeout(error);
         };
         return (super.query as (...a: unknown[]) => unknown)(...args);

@@ -5,6 +5,7 @@ import { type ErrorCode, ExpressPlayError } from '../errors';
 const HEX = /^[0-9a-fA-F]*$/;
 const DECIMAL = /^[0-9]{1,10}$/;
 // C0 controls, DEL, C1 controls, and UTF-16 halves without their partner (they would not survive UTF-8).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

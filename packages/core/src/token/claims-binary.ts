@@ -257,7 +257,7 @@ function readExtensions(r: Reader, flags: number): Extension[] {
   if (count === 0) throw new CorruptClaims('empty extension list');
   // Every extension takes at least 5 bytes: refuse a count the remaining bytes cannot hold before looping.
   if (count > (r.end - r.at) / (EXTENSION_TYPE_BYTES + 1)) throw new CorruptClaims('extension count too large');
-  const extensions: Extension[] = new Array(count);
+  const extensions = new Array<Extension>(count);
   for (let i = 0; i < count; i++) {
     const type = r.latin1(EXTENSION_TYPE_BYTES);
     const payload = r.bytes(r.uvarint());

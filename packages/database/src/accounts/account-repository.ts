@@ -88,7 +88,10 @@ export class AccountRepository {
   update(number: number, changes: AccountOptions & { credits?: bigint | null }): Promise<AccountView | null> {
     return this.prisma.account
       .update({ where: { number }, data: changes, select: accountSelect })
-      .catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return null;
+        throw error;
+      });
   }
 
   async addAuthenticator(number: number, environment: Environment, secretHash: Buffer, label: string | null): Promise<AuthenticatorView | null> {

@@ -19,7 +19,7 @@ export function loadFairPlayCredentials(jsonPath: string): FairPlayCredentialSet
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'not valid JSON';
-    throw new Error(`${where}: cannot read (${reason})`);
+    throw new Error(`${where}: cannot read (${reason})`, { cause: error });
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {
     throw new Error(`${where}: expected a non-empty JSON array of credential sets`);
@@ -39,7 +39,9 @@ export function loadFairPlayCredentials(jsonPath: string): FairPlayCredentialSet
       try {
         return readFileSync(resolve(base, path));
       } catch (error) {
-        throw new Error(`${label}: cannot read ${name} file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw new Error(`${label}: cannot read ${name} file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+          cause: error,
+        });
       }
     };
     const set: FairPlayCredentialSet = {

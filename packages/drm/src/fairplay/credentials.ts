@@ -78,7 +78,7 @@ export function prepareFairPlayCredentials(set: FairPlayCredentialSet, index = 0
   try {
     daskProvider = set.daskProvider ?? (set.ask ? new AskDaskProvider(set.ask) : new FixedDaskProvider(set.dask as Buffer));
   } catch (error) {
-    throw new Error(`${label}: ${(error as Error).message}`);
+    throw new Error(`${label}: ${(error as Error).message}`, { cause: error });
   }
   const certificateHash = createHash('sha1').update(certificate.raw).digest();
   return {

@@ -431,8 +431,13 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
     };
   }
 
-  async createCkc(spc: Buffer, grant: FairPlayGrant): Promise<CkcResult> {
-    return this.createCkcSync(spc, grant);
+  createCkc(spc: Buffer, grant: FairPlayGrant): Promise<CkcResult> {
+    // The port is asynchronous for hardware KSMs; a throw here must still reach the caller as a rejection.
+    try {
+      return Promise.resolve(this.createCkcSync(spc, grant));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   toJSON(): string {

@@ -140,7 +140,7 @@ export function tagAt(bytes: Buffer, offset: number): string {
     // Internalized (a property key's string is), so that comparing two tags compares pointers.
     name = Object.keys({ [bytes.toString('hex', offset, offset + 8)]: 0 })[0]!;
     if (tagNameCount < MAX_TAG_NAMES) {
-      if (byLow === undefined) TAG_NAMES.set(high, (byLow = new Map()));
+      if (byLow === undefined) TAG_NAMES.set(high, (byLow = new Map<number, string>()));
       byLow.set(low, name);
       tagNameCount++;
     }

@@ -70,7 +70,7 @@ export class CommonConfig {
    * Unset: the socket's peer.
    */
   @IsOptional()
-  @Matches(/^(true|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, { message: 'TRUST_PROXY must be true or comma-separated addresses/CIDRs' })
+  @Matches(/^(true|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/, { message: 'TRUST_PROXY must be true or comma-separated addresses/CIDRs' })
   TRUST_PROXY?: string;
 
   /** Time for a whole request (head and body) to arrive; slower clients get 408 and are disconnected. */

@@ -12,6 +12,6 @@ export function assertTokenKeys(text: string): void {
   try {
     parseKeyRing(text);
   } catch (error) {
-    throw new Error(`Invalid configuration: TOKEN_KEYS: ${(error as Error).message}`);
+    throw new Error(`Invalid configuration: TOKEN_KEYS: ${(error as Error).message}`, { cause: error });
   }
 }

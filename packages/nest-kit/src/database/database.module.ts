@@ -62,6 +62,8 @@ const batchWait = (o: DatabaseOptions) => ({ maxWaitMs: o.acquireTimeoutMs ?? DA
 export interface DatabaseModuleOptions {
   readonly imports?: DynamicModule['imports'];
   readonly inject?: unknown[];
+  // Nest calls it with the `inject` providers, whose types it cannot know.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly useFactory: (...args: any[]) => DatabaseOptions;
 }
 
