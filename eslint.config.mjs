@@ -31,7 +31,7 @@ export default tseslint.config(
     },
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.ts', 'packages/*/testing/*.d.ts'] },
+        projectService: { allowDefaultProject: ['*.ts', 'packages/nest-kit/testing/*.d.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -54,6 +54,11 @@ export default tseslint.config(
   {
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // Scripts that drive a browser pass functions to run in the page, where the browser's globals exist.
+    files: ['**/browser-spike/**/*.mjs'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   prettier,
 );

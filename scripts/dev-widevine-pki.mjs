@@ -56,7 +56,10 @@ async function main() {
   writeFileSync(path.join(out, 'root.bin'), testRoot.certificate);
   writeFileSync(path.join(out, 'service.bin'), service.certificate);
   writeFileSync(path.join(out, 'service-key.pem'), service.privateKeyPem);
-  writeFileSync(path.join(out, 'devices.json'), `${JSON.stringify({ [DEV_SYSTEM_ID]: { level: 'L1', status: 'valid' } }, null, 2)}\n`);
+  writeFileSync(
+    path.join(out, 'devices.json'),
+    `${JSON.stringify({ [DEV_SYSTEM_ID]: { level: 'L1', status: 'valid' } }, null, 2)}\n`,
+  );
   writeFileSync(path.join(out, 'device.wvd'), wvd);
 
   const publicKeyDer = rootKeys.publicKey.export({ type: 'pkcs1', format: 'der' });

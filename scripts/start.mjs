@@ -19,7 +19,10 @@ const log = (line) => process.stdout.write(`[start] ${line}\n`);
 async function main() {
   if (!process.argv.includes('--no-build')) {
     log('building (turbo: cached after the first time)');
-    execFileSync(process.execPath, [require.resolve('turbo/bin/turbo'), 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [require.resolve('turbo/bin/turbo'), 'run', 'build', '--output-logs=errors-only'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   }
   const env = { ...process.env, ENVIRONMENT: process.env.ENVIRONMENT || 'test' };
   withDevelopmentCredentials(env);
@@ -43,11 +46,17 @@ async function main() {
   const demo = env.ENVIRONMENT === 'test' ? await demoAccount(env) : null;
 
   const apps = [['token-gen', 'apps/token-gen/dist/main.js', tokenGenPort]];
-  if (existsSync(path.join(root, 'apps/rights/dist/main.js'))) apps.push(['rights', 'apps/rights/dist/main.js', rightsPort]);
+  if (existsSync(path.join(root, 'apps/rights/dist/main.js')))
+    apps.push(['rights', 'apps/rights/dist/main.js', rightsPort]);
   // A crashed app is restarted with back-off while the other keeps serving (scripts/supervise.mjs); one that keeps
   // crashing, or exits on a configuration error, stops everything with status 1.
   const supervisor = supervise(
-    apps.map(([name, file]) => ({ name, command: process.execPath, args: [path.join(root, file)], options: { cwd: root, env, stdio: 'inherit' } })),
+    apps.map(([name, file]) => ({
+      name,
+      command: process.execPath,
+      args: [path.join(root, file)],
+      options: { cwd: root, env, stdio: 'inherit' },
+    })),
     { log, onGiveUp: () => void shutdown(1) },
   );
   let shuttingDown = false;
@@ -77,8 +86,11 @@ async function main() {
         `&kid=^demo-kid&contentKey=000102030405060708090a0b0c0d0e0f&securityLevel=1&hdcpOutputControl=0'\n`,
     );
   }
-  if (generatedAdminKey) log(`admin API key (ADMIN_API_KEY, kept in ${path.relative(root, adminKeyFile)}): ${env.ADMIN_API_KEY}`);
-  log(`ready: token-gen on http://localhost:${tokenGenPort}${apps.length > 1 ? `, rights on http://localhost:${rightsPort}` : ''} (Ctrl-C stops)`);
+  if (generatedAdminKey)
+    log(`admin API key (ADMIN_API_KEY, kept in ${path.relative(root, adminKeyFile)}): ${env.ADMIN_API_KEY}`);
+  log(
+    `ready: token-gen on http://localhost:${tokenGenPort}${apps.length > 1 ? `, rights on http://localhost:${rightsPort}` : ''} (Ctrl-C stops)`,
+  );
 }
 
 async function startEmbeddedPostgres() {

@@ -44,13 +44,19 @@ export function supervise(apps, { log = () => undefined, onGiveUp = () => undefi
       if (stopping) return;
       const ranMs = Date.now() - startedAt;
       const how = signal ? `killed by ${signal}` : `exited with ${code}`;
-      if (code !== null && config.permanentExitCodes.includes(code)) return giveUp(state, `${how} (a configuration error: not restarted)`);
+      if (code !== null && config.permanentExitCodes.includes(code))
+        return giveUp(state, `${how} (a configuration error: not restarted)`);
       state.fastCrashes = ranMs >= config.healthyAfterMs ? 1 : state.fastCrashes + 1;
       if (state.fastCrashes > config.maxFastCrashes) {
-        return giveUp(state, `${how}; it crashed ${state.fastCrashes} times in a row, each within ${config.healthyAfterMs / 1000} s of starting`);
+        return giveUp(
+          state,
+          `${how}; it crashed ${state.fastCrashes} times in a row, each within ${config.healthyAfterMs / 1000} s of starting`,
+        );
       }
       const delay = restartDelay(state.fastCrashes, config);
-      log(`${app.name} ${how} after ${(ranMs / 1000).toFixed(1)} s; restarting in ${delay} ms (crash ${state.fastCrashes} in a row)`);
+      log(
+        `${app.name} ${how} after ${(ranMs / 1000).toFixed(1)} s; restarting in ${delay} ms (crash ${state.fastCrashes} in a row)`,
+      );
       state.timer = setTimeout(() => {
         state.timer = null;
         if (stopping) return;

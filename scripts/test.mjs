@@ -16,10 +16,14 @@ const turboBin = require.resolve('turbo/bin/turbo');
 const passThrough = process.argv.slice(2);
 // Lint and typecheck need no database, so they share the cores; the tests run one workspace at a time because the
 // database tiers of different workspaces would compete for the same PostgreSQL server.
-const checks = spawnSync(process.execPath, [turboBin, 'run', 'lint', 'lint:root', 'typecheck', '--continue', ...passThrough], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const checks = spawnSync(
+  process.execPath,
+  [turboBin, 'run', 'lint', 'lint:root', 'typecheck', '--continue', ...passThrough],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 const turbo = spawnSync(process.execPath, [turboBin, 'run', 'test', '--concurrency=1', '--continue', ...passThrough], {
   cwd: root,
   stdio: 'inherit',
@@ -38,7 +42,9 @@ const rootTests = filtered
         '--test-reporter-destination=stdout',
         '--test-reporter=./scripts/node-test-totals-reporter.mjs',
         '--test-reporter-destination=stdout',
-        ...readdirSync(path.join(root, 'scripts/test')).filter((name) => name.endsWith('.test.mjs')).map((name) => path.join('scripts/test', name)),
+        ...readdirSync(path.join(root, 'scripts/test'))
+          .filter((name) => name.endsWith('.test.mjs'))
+          .map((name) => path.join('scripts/test', name)),
       ],
       { cwd: root, stdio: 'inherit' },
     );

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/rights/package.json'));
+const require = createRequire(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/rights/package.json'),
+);
 const Fastify = require('fastify');
 
 const key = createPrivateKey(readFileSync(process.env.BASELINE_PRIVATE_KEY));
@@ -18,7 +20,10 @@ app.removeAllContentTypeParsers();
 app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 app.get('/health', async () => ({ status: 'ok' }));
 app.post('/ckc', async (request, reply) => {
-  const spck = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, request.body.subarray(24, 152));
+  const spck = privateDecrypt(
+    { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    request.body.subarray(24, 152),
+  );
   if (spck.length !== 16) {
     reply.code(400);
     return 'bad SPC';

@@ -4,11 +4,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/token-gen/package.json'));
+const require = createRequire(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/token-gen/package.json'),
+);
 const Fastify = require('fastify');
 const { Pool } = require('pg');
 
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE || 10) });
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_SIZE || 10),
+});
 const app = Fastify({ logger: false });
 app.get('/health', async () => ({ status: 'ok' }));
 app.get('/insert', async (request, reply) => {

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { msgAndSignature } from './signed-message.mjs';
 
-const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/rights/package.json'));
+const require = createRequire(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/rights/package.json'),
+);
 const Fastify = require('fastify');
 
 const keys = JSON.parse(readFileSync(process.env.BASELINE_DEVICE_KEYS, 'utf8')).map((pem) => createPublicKey(pem));

@@ -8,7 +8,16 @@
 // of packages/drm / packages/core to measure (e.g. a copy of dist/ from before a change), printed alongside.
 // Needs the packages built first: npx turbo run build. A copy of core's dist from before its AEAD port requires
 // @openplay/cipher: run with NODE_PATH=$PWD/node_modules so that it resolves from outside the repository.
-import { constants, createDecipheriv, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify } from 'node:crypto';
+import {
+  constants,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  verify,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -19,7 +28,13 @@ const seconds = Number(process.env.MICRO_SECONDS || 1);
 const rounds = Number(process.env.MICRO_ROUNDS || 7);
 const require = createRequire(import.meta.url);
 
-const builds = [{ name: 'current', crypto: path.join(root, 'packages/drm/dist/index.js'), core: path.join(root, 'packages/core/dist/index.js') }];
+const builds = [
+  {
+    name: 'current',
+    crypto: path.join(root, 'packages/drm/dist/index.js'),
+    core: path.join(root, 'packages/core/dist/index.js'),
+  },
+];
 if (process.env.MICRO_CRYPTO_DIST || process.env.MICRO_CORE_DIST) {
   builds.push({
     name: 'other',
@@ -43,7 +58,10 @@ const testRoot = await pki.createRoot(keys[0]);
 const model = await pki.createModel(testRoot, 7777, { keys: keys[1] });
 const devices = [];
 for (let i = 0; i < 4; i++) devices.push(await pki.createDevice(model, { keys: keys[2 + i] }));
-const pool = Array.from({ length: 64 }, (_, i) => ({ device: devices[i % 4], challenge: clientChallenge(devices[i % 4]).challenge }));
+const pool = Array.from({ length: 64 }, (_, i) => ({
+  device: devices[i % 4],
+  challenge: clientChallenge(devices[i % 4]).challenge,
+}));
 const grant = {
   kid: Buffer.from('b366360da82e9c6e0b0984002a362cf2', 'hex'),
   contentKey: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'),
@@ -63,7 +81,8 @@ const wvBaseline = (i) => {
   const { device, challenge } = pool[i % pool.length];
   const key = device.keys.publicKey;
   const { msg, signature } = msgAndSignature(challenge);
-  if (!verify('sha1', msg, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }, signature)) throw new Error('bad signature');
+  if (!verify('sha1', msg, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }, signature))
+    throw new Error('bad signature');
   return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, randomBytes(16));
 };
 
@@ -76,8 +95,12 @@ const fpGrant = {
   iv: Buffer.from('d5fbd6b82ed93e4ef98ae40931ee33b7', 'hex'),
   policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
 };
-for (const build of builds) build.ksm = build.cryptoLib.createSoftwareFairPlayKsm(build.cryptoLib.loadFairPlayCredentials(path.join(fixtures, 'credentials.json')));
-const fpBaseline = () => privateDecrypt({ key: fpKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
+for (const build of builds)
+  build.ksm = build.cryptoLib.createSoftwareFairPlayKsm(
+    build.cryptoLib.loadFairPlayCredentials(path.join(fixtures, 'credentials.json')),
+  );
+const fpBaseline = () =>
+  privateDecrypt({ key: fpKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
 
 // --- token opening, as the rights server does for every request
 const { DEV_TOKEN_KEYS } = require(path.join(root, 'packages/nest-kit/dist/index.js'));
@@ -85,7 +108,19 @@ for (const build of builds) {
   build.ring = build.coreLib.parseKeyRing(DEV_TOKEN_KEYS);
   const now = Math.floor(Date.now() / 1000);
   build.token = build.coreLib.sealToken(
-    { tokenId: randomBytes(16), account: 123456, environment: 'test', drm: 'fp', issuedAt: now, expiresAt: now + 3600, cookie: 'bench', kid: null, contentKey: fpGrant.contentKey, iv: fpGrant.iv, policy: fpGrant.policy },
+    {
+      tokenId: randomBytes(16),
+      account: 123456,
+      environment: 'test',
+      drm: 'fp',
+      issuedAt: now,
+      expiresAt: now + 3600,
+      cookie: 'bench',
+      kid: null,
+      contentKey: fpGrant.contentKey,
+      iv: fpGrant.iv,
+      policy: fpGrant.policy,
+    },
     build.ring,
   );
 }
@@ -102,14 +137,17 @@ for (const build of builds) {
   });
 }
 cases.push({ name: 'baseline OAEP decrypt (RSA-1024)', group: 'fp', fn: fpBaseline });
-for (const build of builds) cases.push({ name: `FairPlay CKC (${build.name})`, group: 'fp', fn: () => build.ksm.createCkcSync(spc, fpGrant) });
+for (const build of builds)
+  cases.push({ name: `FairPlay CKC (${build.name})`, group: 'fp', fn: () => build.ksm.createCkcSync(spc, fpGrant) });
 // Each openToken row runs on the token codec AEAD its `aead` names, installed before it is timed: core's node:crypto
 // default, the addon (as the apps install it when it loads), and the code core ran before the addon (a Buffer key
 // per createDecipheriv) for comparison. A build from before the port has no useTokenAead: its own backend.
 const cipher = require('@openplay/cipher');
 const aeads = {
   'node:crypto': undefined,
-  addon: cipher.loadNativeCipher('auto') ? { encryptInto: cipher.aes256GcmEncryptInto, decrypt: cipher.aes256GcmDecrypt } : null,
+  addon: cipher.loadNativeCipher('auto')
+    ? { encryptInto: cipher.aes256GcmEncryptInto, decrypt: cipher.aes256GcmDecrypt }
+    : null,
   'pre-addon code': {
     encryptInto() {
       throw new Error('not used');
@@ -136,7 +174,12 @@ for (const build of builds) {
   }
   for (const [name, aead] of Object.entries(aeads)) {
     if (aead === null) continue; // no addon built
-    cases.push({ name: `openToken (${build.name}, ${name})`, group: 'token', setup: () => build.coreLib.useTokenAead(aead), fn: open });
+    cases.push({
+      name: `openToken (${build.name}, ${name})`,
+      group: 'token',
+      setup: () => build.coreLib.useTokenAead(aead),
+      fn: open,
+    });
   }
 }
 
@@ -172,7 +215,10 @@ for (const c of cases) {
   const us = median(samples.get(c));
   if (c.name.startsWith('baseline')) baselines.set(c.group, us);
   const base = baselines.get(c.group);
-  const extra = base && !c.name.startsWith('baseline') ? `   ${(us / base).toFixed(2)}× baseline   non-RSA ${(us - base).toFixed(1)} µs` : '';
+  const extra =
+    base && !c.name.startsWith('baseline')
+      ? `   ${(us / base).toFixed(2)}× baseline   non-RSA ${(us - base).toFixed(1)} µs`
+      : '';
   lines.push(`${c.name.padEnd(48)} ${us.toFixed(1).padStart(8)} µs${extra}`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

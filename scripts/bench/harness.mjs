@@ -11,7 +11,8 @@ const require = createRequire(import.meta.url);
 const pg = require('pg');
 const autocannon = require('autocannon');
 
-export const SERVER_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const SERVER_URL =
+  process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export function withDatabase(url, database) {
   const parsed = new URL(url);
@@ -71,9 +72,24 @@ export async function startServer(file, env, port, { instructions = false } = {}
   // --initial-old-space-size, which NODE_OPTIONS refuses), so that a ratio still compares servers on the same runtime.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const command = callgrindDir
-    ? ['valgrind', ['--tool=callgrind', '--separate-threads=yes', ...callgrindArgs, `--callgrind-out-file=${callgrindDir}/callgrind.%p`, process.execPath, ...nodeFlags, file]]
+    ? [
+        'valgrind',
+        [
+          '--tool=callgrind',
+          '--separate-threads=yes',
+          ...callgrindArgs,
+          `--callgrind-out-file=${callgrindDir}/callgrind.%p`,
+          process.execPath,
+          ...nodeFlags,
+          file,
+        ],
+      ]
     : [process.execPath, [...profile, ...nodeFlags, file]];
-  const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', callgrindDir ? 'ignore' : 'inherit'] });
+  const child = spawn(command[0], command[1], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', callgrindDir ? 'ignore' : 'inherit'],
+  });
   // Under valgrind a server starts some fifty times slower.
   const deadline = Date.now() + (callgrindDir ? 300_000 : 30_000);
   while (Date.now() < deadline) {
@@ -88,7 +104,8 @@ export async function startServer(file, env, port, { instructions = false } = {}
             new Promise((resolve) => {
               child.once('exit', () => {
                 // BENCH_KEEP_CALLGRIND=1 keeps the dumps, for callgrind_annotate (see the README).
-                if (callgrindDir && process.env.BENCH_KEEP_CALLGRIND === '1') process.stdout.write(`callgrind dumps of ${path.basename(file)}: ${callgrindDir}\n`);
+                if (callgrindDir && process.env.BENCH_KEEP_CALLGRIND === '1')
+                  process.stdout.write(`callgrind dumps of ${path.basename(file)}: ${callgrindDir}\n`);
                 else if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
                 resolve();
               });
@@ -287,7 +304,8 @@ export function figures(result) {
     errors: result.errors + result.timeouts + result.non2xx,
     ok,
     cpuPerRequest: result.serverCpuSeconds === undefined || ok === 0 ? null : (result.serverCpuSeconds / ok) * 1e6,
-    databaseCpuPerRequest: result.databaseCpuSeconds === undefined || ok === 0 ? null : (result.databaseCpuSeconds / ok) * 1e6,
+    databaseCpuPerRequest:
+      result.databaseCpuSeconds === undefined || ok === 0 ? null : (result.databaseCpuSeconds / ok) * 1e6,
   };
 }
 
@@ -378,7 +396,9 @@ export function auditCheck(what, rows, runs) {
 
 /** An unlimited account in the benchmark's database, made as the admin CLI makes one (needs the apps built). */
 export async function benchAccount(url, options = { widevine: true, fairplay: true }) {
-  const { AccountRepository, createPool, createPrismaClient } = await import(path.join(root, 'packages/database/dist/index.js'));
+  const { AccountRepository, createPool, createPrismaClient } = await import(
+    path.join(root, 'packages/database/dist/index.js')
+  );
   const { AdminCommands } = await import(path.join(root, 'apps/token-gen/dist/admin/admin-commands.js'));
   const { DEV_AUTHENTICATOR_PEPPER } = await import(path.join(root, 'packages/nest-kit/dist/index.js'));
   const pool = createPool({ connectionString: url, poolSize: 1 });

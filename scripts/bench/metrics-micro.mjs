@@ -16,14 +16,18 @@ const require = createRequire(import.meta.url);
 const route = '/hms/:drm(wv|fp)/rights';
 const latencies = [0.0004, 0.0012, 0.0031, 0.0007, 0.02];
 const builds = [{ name: 'current', dist: path.join(root, 'packages/nest-kit/dist') }];
-if (process.env.MICRO_NEST_KIT_DIST) builds.push({ name: 'other', dist: path.resolve(process.env.MICRO_NEST_KIT_DIST) });
+if (process.env.MICRO_NEST_KIT_DIST)
+  builds.push({ name: 'other', dist: path.resolve(process.env.MICRO_NEST_KIT_DIST) });
 
 const cases = [];
 for (const build of builds) {
   const { Metrics } = require(path.join(build.dist, 'metrics/metrics.js'));
   const metrics = new Metrics();
   // Builds from before the `delivered` method counted through the public family's labels().
-  const deliver = typeof metrics.delivered === 'function' ? () => metrics.delivered('wv') : () => metrics.deliveries.labels('wv').inc();
+  const deliver =
+    typeof metrics.delivered === 'function'
+      ? () => metrics.delivered('wv')
+      : () => metrics.deliveries.labels('wv').inc();
   cases.push({
     name: `Metrics, one license (${build.name})`,
     fn: (i) => {
@@ -35,10 +39,25 @@ for (const build of builds) {
 {
   const { Counter, Histogram, Registry } = require('prom-client');
   const registry = new Registry();
-  const requests = new Counter({ name: 'http_requests_total', help: 'h', labelNames: ['route', 'status', 'code'], registers: [registry] });
-  const latency = new Histogram({ name: 'http_request_duration_seconds', help: 'h', labelNames: ['route'], registers: [registry],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
-  const deliveries = new Counter({ name: 'drm_deliveries_total', help: 'h', labelNames: ['drm'], registers: [registry] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'h',
+    labelNames: ['route', 'status', 'code'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'h',
+    labelNames: ['route'],
+    registers: [registry],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
+  const deliveries = new Counter({
+    name: 'drm_deliveries_total',
+    help: 'h',
+    labelNames: ['drm'],
+    registers: [registry],
+  });
   cases.push({
     name: 'prom-client, labels per call (reference)',
     fn: (i) => {
@@ -66,7 +85,9 @@ for (const c of cases) time(c.fn); // warm up (JIT)
 const samples = new Map(cases.map((c) => [c, []]));
 for (let r = 0; r < rounds; r++) for (const c of cases) samples.get(c).push(time(c.fn));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const lines = [`== bench:metrics — ${rounds} interleaved rounds of ${seconds} s, median µs per license (observe + delivery)`];
+const lines = [
+  `== bench:metrics — ${rounds} interleaved rounds of ${seconds} s, median µs per license (observe + delivery)`,
+];
 for (const c of cases) lines.push(`${c.name.padEnd(48)} ${median(samples.get(c)).toFixed(3).padStart(8)} µs`);
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);

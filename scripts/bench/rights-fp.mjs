@@ -33,7 +33,9 @@ const BASELINE_PORT = 18097;
 
 const { credentials, privateKeyFile, spc, contentKey, iv } = FAIRPLAY_VECTOR;
 
-const { appleDevelopmentDask, deriveAntiReplayKey, openCkc, parseTllvs, FairPlayConstants } = await import(path.join(root, 'packages/drm/dist/index.js'));
+const { appleDevelopmentDask, deriveAntiReplayKey, openCkc, parseTllvs, FairPlayConstants } = await import(
+  path.join(root, 'packages/drm/dist/index.js')
+);
 
 /** The client's side of FPS/spc1 (SK, R1, anti-replay key), recovered with the development key and DASk. */
 function clientSecrets() {
@@ -41,20 +43,33 @@ function clientSecrets() {
     const decipher = createDecipheriv(`aes-128-${mode}`, key, ivOrNull).setAutoPadding(false);
     return Buffer.concat([decipher.update(data), decipher.final()]);
   };
-  const spck = privateDecrypt({ key: createPrivateKey(readFileSync(privateKeyFile)), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
+  const spck = privateDecrypt(
+    {
+      key: createPrivateKey(readFileSync(privateKeyFile)),
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha1',
+    },
+    spc.subarray(24, 152),
+  );
   const payload = aes('cbc', spck, spc.subarray(8, 24), spc.subarray(176, 176 + spc.readUInt32BE(172)));
   const tllvs = new Map(parseTllvs(payload).map((t) => [t.tag, t.value]));
   const skr1 = tllvs.get(FairPlayConstants.SPC_TAG.sessionKeyR1);
   const plain = aes('cbc', appleDevelopmentDask(), skr1.subarray(0, 16), skr1.subarray(16, 112));
-  return { sk: plain.subarray(0, 16), antiReplayKey: deriveAntiReplayKey(plain.subarray(36, 80), tllvs.get(FairPlayConstants.SPC_TAG.antiReplaySeed)) };
+  return {
+    sk: plain.subarray(0, 16),
+    antiReplayKey: deriveAntiReplayKey(plain.subarray(36, 80), tllvs.get(FairPlayConstants.SPC_TAG.antiReplaySeed)),
+  };
 }
 
 function checkCkc(ckc) {
   const secrets = clientSecrets();
-  const encrypted = openCkc(ckc, secrets.antiReplayKey).tllvs.find((t) => t.tag === FairPlayConstants.CKC_TAG.encryptedContentKey)?.value;
+  const encrypted = openCkc(ckc, secrets.antiReplayKey).tllvs.find(
+    (t) => t.tag === FairPlayConstants.CKC_TAG.encryptedContentKey,
+  )?.value;
   const decipher = createDecipheriv('aes-128-ecb', secrets.sk, null).setAutoPadding(false);
   const key = encrypted && Buffer.concat([decipher.update(encrypted.subarray(16, 32)), decipher.final()]);
-  if (!key?.equals(contentKey) || !encrypted.subarray(0, 16).equals(iv)) throw new Error("the probe CKC does not carry the token's key and IV");
+  if (!key?.equals(contentKey) || !encrypted.subarray(0, 16).equals(iv))
+    throw new Error("the probe CKC does not carry the token's key and IV");
 }
 
 const db = await scratchDatabase('rights_fp');
@@ -70,9 +85,14 @@ try {
   const request = { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' }, connections };
 
   // Both servers stay up; an idle one costs nothing, and the rounds alternate between them.
-  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'), { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile }, BASELINE_PORT, {
-    instructions: countingInstructions,
-  });
+  const baseline = await startServer(
+    path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'),
+    { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile },
+    BASELINE_PORT,
+    {
+      instructions: countingInstructions,
+    },
+  );
   servers.push(baseline);
   const rights = await startServer(
     path.join(root, 'apps/rights/dist/main.js'),
@@ -90,7 +110,11 @@ try {
   );
   servers.push(rights);
   // One CKC decrypted as the client would, before measuring (warm-up token): the answers are real CKCs.
-  const probe = await fetch(warmUrl, { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' } });
+  const probe = await fetch(warmUrl, {
+    method: 'POST',
+    body: spc,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   if (probe.status !== 200) throw new Error(`rights answered the probe with ${probe.status}: ${await probe.text()}`);
   checkCkc(Buffer.from(await probe.arrayBuffer()));
 

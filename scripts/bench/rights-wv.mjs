@@ -57,10 +57,16 @@ if (service) {
   writeFileSync(path.join(dir, 'service.pem'), service.privateKeyPem);
 }
 writeFileSync(path.join(dir, 'devices.json'), JSON.stringify({ [SYSTEM_ID]: { level: 'L1', status: 'valid' } }));
-writeFileSync(path.join(dir, 'device-keys.json'), JSON.stringify(devices.map((d) => d.keys.publicKey.export({ type: 'spki', format: 'pem' }))));
+writeFileSync(
+  path.join(dir, 'device-keys.json'),
+  JSON.stringify(devices.map((d) => d.keys.publicKey.export({ type: 'spki', format: 'pem' }))),
+);
 
 // --- the challenge pool: each signed by its device; the header tells the baseline which device key verifies it
-const pool = Array.from({ length: poolSize }, (_, i) => ({ device: i % DEVICE_COUNT, session: clientChallenge(devices[i % DEVICE_COUNT]) }));
+const pool = Array.from({ length: poolSize }, (_, i) => ({
+  device: i % DEVICE_COUNT,
+  session: clientChallenge(devices[i % DEVICE_COUNT]),
+}));
 // No path in the entries: each run's url gives it (the warm-up's token differs from the measured run's).
 const requests = pool.map(({ device, session }) => ({
   method: 'POST',
@@ -77,7 +83,14 @@ try {
   const rightsBase = 'http://127.0.0.1:18092';
   const tokenGen = await startServer(
     path.join(root, 'apps/token-gen/dist/main.js'),
-    { DATABASE_URL: db.url, TOKEN_GEN_PORT: '18090', TOKEN_GEN_HOST: '127.0.0.1', ENVIRONMENT: 'test', LOG_LEVEL: 'warn', RIGHTS_PUBLIC_URL: rightsBase },
+    {
+      DATABASE_URL: db.url,
+      TOKEN_GEN_PORT: '18090',
+      TOKEN_GEN_HOST: '127.0.0.1',
+      ENVIRONMENT: 'test',
+      LOG_LEVEL: 'warn',
+      RIGHTS_PUBLIC_URL: rightsBase,
+    },
     18090,
   );
   servers.push(tokenGen);
@@ -120,7 +133,10 @@ try {
       WIDEVINE_DEVICES: path.join(dir, 'devices.json'),
       WIDEVINE_UNKNOWN_DEVICES: 'reject',
       ...(service
-        ? { WIDEVINE_SERVICE_CERTIFICATE: path.join(dir, 'service.bin'), WIDEVINE_SERVICE_PRIVATE_KEY: path.join(dir, 'service.pem') }
+        ? {
+            WIDEVINE_SERVICE_CERTIFICATE: path.join(dir, 'service.bin'),
+            WIDEVINE_SERVICE_PRIVATE_KEY: path.join(dir, 'service.pem'),
+          }
         : {}),
     },
     18092,
@@ -131,7 +147,8 @@ try {
   const probe = pool[0].session;
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
-  if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey) throw new Error('the probe license does not carry the token key');
+  if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey)
+    throw new Error('the probe license does not carry the token key');
   const runs = await measureRuns(
     { server: baseline, options: { url: 'http://127.0.0.1:18093/license', requests, connections } },
     { server: rights, options: { url: benchUrl.href, requests, connections }, warmUpUrl: warmUrl.href },
@@ -140,7 +157,20 @@ try {
   const extra = [];
   if (diagnose && !countingInstructions) {
     const body = Buffer.from([8, 4]);
-    const run = figures(await warmAndMeasure({ url: diagnoseUrl.href, method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, connections }, seconds, undefined, rights));
+    const run = figures(
+      await warmAndMeasure(
+        {
+          url: diagnoseUrl.href,
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/octet-stream' },
+          connections,
+        },
+        seconds,
+        undefined,
+        rights,
+      ),
+    );
     extra.push(
       `diagnose: rights 08 04 (token, account, audit row; no license crypto, no credit) ${run.perSecond.toFixed(0)} req/s   p50 ${run.p50} ms   p99 ${run.p99} ms   errors ${run.errors}` +
         (run.cpuPerRequest == null ? '' : `   server CPU ${run.cpuPerRequest.toFixed(0)} µs/req`),

@@ -3,7 +3,20 @@
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 64) and BENCH_ROUNDS (default 5 alternating rounds of
 // baseline and token-gen) bound the runs.
 import path from 'node:path';
-import { alternate, auditCheck, benchAccount, benchRounds, figures, prime, query, report, root, scratchDatabase, startServer, warmAndMeasure } from './harness.mjs';
+import {
+  alternate,
+  auditCheck,
+  benchAccount,
+  benchRounds,
+  figures,
+  prime,
+  query,
+  report,
+  root,
+  scratchDatabase,
+  startServer,
+  warmAndMeasure,
+} from './harness.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 64);
@@ -19,19 +32,36 @@ try {
     '&securityLevel=1&hdcpOutputControl=0&cookie=bench&expirationTime=%2B3600';
 
   // Both servers stay up (an idle one costs nothing), and the rounds alternate between them.
-  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-insert.mjs'), { DATABASE_URL: db.url, PORT: '18091', DATABASE_POOL_SIZE: poolSize }, 18091);
+  const baseline = await startServer(
+    path.join(root, 'scripts/bench/baseline-insert.mjs'),
+    { DATABASE_URL: db.url, PORT: '18091', DATABASE_POOL_SIZE: poolSize },
+    18091,
+  );
   servers.push(baseline);
   const tokenGen = await startServer(
     path.join(root, 'apps/token-gen/dist/main.js'),
-    { DATABASE_URL: db.url, TOKEN_GEN_PORT: '18090', TOKEN_GEN_HOST: '127.0.0.1', ENVIRONMENT: 'test', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: poolSize },
+    {
+      DATABASE_URL: db.url,
+      TOKEN_GEN_PORT: '18090',
+      TOKEN_GEN_HOST: '127.0.0.1',
+      ENVIRONMENT: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: poolSize,
+    },
     18090,
   );
   servers.push(tokenGen);
   // The warm-ups' timed stops drop answers in flight; their rows carry another cookie and are not counted.
-  await prime({ url: 'http://127.0.0.1:18091/insert', connections }, { url: `http://127.0.0.1:18090${tokenPath.replace('cookie=bench', 'cookie=warm-up')}`, connections });
+  await prime(
+    { url: 'http://127.0.0.1:18091/insert', connections },
+    { url: `http://127.0.0.1:18090${tokenPath.replace('cookie=bench', 'cookie=warm-up')}`, connections },
+  );
   const runs = await alternate(
     benchRounds(),
-    async () => figures(await warmAndMeasure({ url: 'http://127.0.0.1:18091/insert', connections }, seconds, undefined, baseline)),
+    async () =>
+      figures(
+        await warmAndMeasure({ url: 'http://127.0.0.1:18091/insert', connections }, seconds, undefined, baseline),
+      ),
     async () =>
       figures(
         await warmAndMeasure(
@@ -43,7 +73,10 @@ try {
       ),
   );
   for (const server of servers.splice(0).reverse()) await server.stop();
-  const [{ n: rows }] = await query(db.url, "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0 AND cookie = 'bench'");
+  const [{ n: rows }] = await query(
+    db.url,
+    "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0 AND cookie = 'bench'",
+  );
 
   report(
     `bench:token — ${seconds} s, ${connections} connections, pool ${poolSize}, loopback`,
@@ -56,4 +89,3 @@ try {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();
 }
-

@@ -15,7 +15,11 @@ class App {
   }
 
   async start() {
-    const child = spawn(process.execPath, [path.join(root, this.file)], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, this.file)], {
+      cwd: root,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       let rest = '';
@@ -29,7 +33,8 @@ class App {
     }
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited at start: ${this.lines.slice(-3).join(' | ')}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${this.name} exited at start: ${this.lines.slice(-3).join(' | ')}`);
       try {
         if ((await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(1000) })).ok) return this;
       } catch {

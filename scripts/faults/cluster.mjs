@@ -11,7 +11,9 @@ import { freePort } from './net.mjs';
 /** The newest installed PostgreSQL's bin directory (Debian's layout). */
 function postgresBin() {
   const base = '/usr/lib/postgresql';
-  const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin/pg_ctl'))) : [];
+  const versions = existsSync(base)
+    ? readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin/pg_ctl')))
+    : [];
   if (versions.length === 0) throw new Error(`no PostgreSQL server under ${base} (apt-get install postgresql)`);
   return path.join(base, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
@@ -22,14 +24,20 @@ export async function startCluster() {
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    const user = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':')).find((f) => f[0] === 'postgres');
+    const user = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+      .find((f) => f[0] === 'postgres');
     if (!user) throw new Error('running as root needs a `postgres` system user to run PostgreSQL as');
     chownSync(dir, Number(user[2]), Number(user[3]));
   }
-  const commandOf = (tool, args) => (asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]] : [path.join(bin, tool), args]);
-  const runSync = (tool, args, timeout = 60_000) => execFileSync(...commandOf(tool, args), { stdio: ['ignore', 'pipe', 'pipe'], timeout }).toString();
+  const commandOf = (tool, args) =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
+  const runSync = (tool, args, timeout = 60_000) =>
+    execFileSync(...commandOf(tool, args), { stdio: ['ignore', 'pipe', 'pipe'], timeout }).toString();
   // The suite's clients keep running while the cluster restarts: pg_ctl must not block the event loop.
-  const run = async (tool, args, timeout = 90_000) => (await promisify(execFile)(...commandOf(tool, args), { timeout })).stdout;
+  const run = async (tool, args, timeout = 90_000) =>
+    (await promisify(execFile)(...commandOf(tool, args), { timeout })).stdout;
   const removeOnExit = () => {
     try {
       thaw();
@@ -72,13 +80,40 @@ export async function startCluster() {
     frozen = [];
   }
 
-  runSync('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '--locale=C', '-E', 'UTF8', '--no-instructions']);
+  runSync('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '--no-sync',
+    '--locale=C',
+    '-E',
+    'UTF8',
+    '--no-instructions',
+  ]);
   const cluster = {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     port,
-    start: () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']),
+    start: () =>
+      run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']),
     stop: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']),
-    restart: () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-m', 'fast', '-w', '-t', '60', 'restart']),
+    restart: () =>
+      run('pg_ctl', [
+        '-D',
+        data,
+        '-l',
+        path.join(dir, 'server.log'),
+        '-o',
+        options,
+        '-m',
+        'fast',
+        '-w',
+        '-t',
+        '60',
+        'restart',
+      ]),
     /** SIGSTOP to every process of the cluster, the postmaster first so that it starts no new backend meanwhile. */
     freeze: () => {
       for (const pid of pidsOfCluster()) {

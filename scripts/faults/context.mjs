@@ -67,9 +67,15 @@ export async function createContext(cluster, apps, account) {
     },
     /** The audit rows of these cookies: cookie → [{ kind, resultCode }]. */
     auditRows: async (cookies) => {
-      const rows = await ctx.query('SELECT cookie, kind, result_code FROM audit_events WHERE cookie = ANY($1)', [cookies]);
+      const rows = await ctx.query('SELECT cookie, kind, result_code FROM audit_events WHERE cookie = ANY($1)', [
+        cookies,
+      ]);
       const byCookie = new Map();
-      for (const row of rows) byCookie.set(row.cookie, [...(byCookie.get(row.cookie) ?? []), { kind: row.kind, resultCode: row.result_code }]);
+      for (const row of rows)
+        byCookie.set(row.cookie, [
+          ...(byCookie.get(row.cookie) ?? []),
+          { kind: row.kind, resultCode: row.result_code },
+        ]);
       return byCookie;
     },
     /** Polls a token request until it gets 200; the ms it took, or null. */

@@ -110,13 +110,16 @@ export function shapeProblem(contentType, body, { html = false } = {}) {
       return `not JSON: ${clip(text)}`;
     }
     const keys = parsed && typeof parsed === 'object' ? Object.keys(parsed).sort().join(',') : '';
-    if (keys !== 'code,message' || !Number.isInteger(parsed.code) || typeof parsed.message !== 'string') return `not {code,message}: ${clip(text)}`;
-    if (!parsed.message.startsWith(`[${parsed.code}] `)) return `message does not start with [${parsed.code}]: ${clip(text)}`;
+    if (keys !== 'code,message' || !Number.isInteger(parsed.code) || typeof parsed.message !== 'string')
+      return `not {code,message}: ${clip(text)}`;
+    if (!parsed.message.startsWith(`[${parsed.code}] `))
+      return `message does not start with [${parsed.code}]: ${clip(text)}`;
     return null;
   }
   if (html && type.startsWith('text/html')) {
     const code = /<title>Error (-?\d+)<\/title>/.exec(text)?.[1];
-    if (!code || !text.includes(`<p class="code">${code}</p>`) || !text.includes('<p class="message">')) return `not the HTML error page: ${clip(text)}`;
+    if (!code || !text.includes(`<p class="code">${code}</p>`) || !text.includes('<p class="message">'))
+      return `not the HTML error page: ${clip(text)}`;
     return null;
   }
   return `content type ${type || 'none'}: ${clip(text)}`;

@@ -53,7 +53,9 @@ const started = Date.now();
 const cluster = await startCluster();
 let apps = null;
 try {
-  execFileSync(process.execPath, [path.join(root, 'packages/database/scripts/migrate.mjs'), cluster.url], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [path.join(root, 'packages/database/scripts/migrate.mjs'), cluster.url], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   apps = await startApps(cluster.url);
   const created = await fetch(`${apps.tokenGen.base}/admin/accounts`, {
     method: 'POST',
@@ -61,7 +63,8 @@ try {
     body: JSON.stringify({ name: 'fault suite', credits: ACCOUNT_CREDITS }),
   });
   const account = await created.json();
-  if (created.status !== 201 || !account.authenticators?.test) throw new Error(`the admin API did not create the account: ${created.status}`);
+  if (created.status !== 201 || !account.authenticators?.test)
+    throw new Error(`the admin API did not create the account: ${created.status}`);
   process.stdout.write(
     `test:faults: PostgreSQL on 127.0.0.1:${cluster.port}, token-gen on ${apps.tokenGen.port}, rights on ${apps.rights.port}, ` +
       `account ${account.account} (${ACCOUNT_CREDITS} credits); set up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,

@@ -23,7 +23,12 @@ function freePort() {
 }
 
 function app(name, env) {
-  return { name, command: process.execPath, args: [server], options: { env: { ...process.env, ...env }, stdio: 'ignore' } };
+  return {
+    name,
+    command: process.execPath,
+    args: [server],
+    options: { env: { ...process.env, ...env }, stdio: 'ignore' },
+  };
 }
 
 /** The pid the server on `port` answers with, or null when nothing answers within 500 ms. */
@@ -48,7 +53,10 @@ async function until(what, condition, ms = 5000) {
 
 test('restart delays double from the first and stop at the maximum', () => {
   const settings = { initialDelayMs: 500, maxDelayMs: 30_000 };
-  assert.deepEqual([1, 2, 3, 4, 7, 8, 20].map((n) => restartDelay(n, settings)), [500, 1000, 2000, 4000, 30_000, 30_000, 30_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 7, 8, 20].map((n) => restartDelay(n, settings)),
+    [500, 1000, 2000, 4000, 30_000, 30_000, 30_000],
+  );
 });
 
 test('a SIGKILLed app is restarted while the other keeps answering', async () => {
@@ -101,7 +109,10 @@ test('an app that keeps crashing is given up on, loudly, with growing delays; th
   assert.equal(supervisor.restarts('crashy'), 4);
   // 20 + 40 + 80 + 160 ms of back-off at least.
   assert.ok(Date.now() - started >= 300, 'restarts did not back off');
-  assert.deepEqual(lines.filter((l) => l.includes('restarting in')).map((l) => /restarting in (\d+) ms/.exec(l)[1]), ['20', '40', '80', '160']);
+  assert.deepEqual(
+    lines.filter((l) => l.includes('restarting in')).map((l) => /restarting in (\d+) ms/.exec(l)[1]),
+    ['20', '40', '80', '160'],
+  );
   assert.match(lines.at(-1), /^!!! GIVING UP on crashy: exited with 1; it crashed 5 times in a row/);
   assert.ok(supervisor.gaveUp('crashy'));
   await sleep(100);
@@ -113,7 +124,11 @@ test('an app that keeps crashing is given up on, loudly, with growing delays; th
 test('an app that ran healthy for a while starts its back-off again', async () => {
   const port = await freePort();
   const lines = [];
-  const supervisor = supervise([app('a', { PORT: String(port) })], { log: (line) => lines.push(line), initialDelayMs: 50, healthyAfterMs: 3000 });
+  const supervisor = supervise([app('a', { PORT: String(port) })], {
+    log: (line) => lines.push(line),
+    initialDelayMs: 50,
+    healthyAfterMs: 3000,
+  });
   supervisors.push(supervisor);
   // Two fast crashes: 50 then 100 ms; then one after running healthy: 50 ms again. "Fast" counts from the spawn,
   // and a node process on a loaded machine can take most of a second to answer: the healthy mark is well above that.
@@ -123,15 +138,21 @@ test('an app that ran healthy for a while starts its back-off again', async () =
     process.kill(pid, 'SIGKILL');
     await until('a is restarted', async () => (await pidOn(port)) && (await pidOn(port)) !== pid);
   }
-  assert.deepEqual(lines.map((l) => /restarting in (\d+) ms \(crash (\d+)/.exec(l).slice(1).join('/')), ['50/1', '100/2', '50/1']);
+  assert.deepEqual(
+    lines.map((l) => /restarting in (\d+) ms \(crash (\d+)/.exec(l).slice(1).join('/')),
+    ['50/1', '100/2', '50/1'],
+  );
   await supervisor.stop();
 });
 
 test('an app exiting on a configuration error (status 2) is not restarted', async () => {
   let gaveUp = null;
-  const supervisor = supervise([{ name: 'bad', command: process.execPath, args: ['-e', 'process.exit(2)'], options: { stdio: 'ignore' } }], {
-    onGiveUp: (name, reason) => (gaveUp = reason),
-  });
+  const supervisor = supervise(
+    [{ name: 'bad', command: process.execPath, args: ['-e', 'process.exit(2)'], options: { stdio: 'ignore' } }],
+    {
+      onGiveUp: (name, reason) => (gaveUp = reason),
+    },
+  );
   supervisors.push(supervisor);
   await until('the supervisor gives up', () => gaveUp);
   assert.match(gaveUp, /configuration error/);

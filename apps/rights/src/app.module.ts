@@ -1,6 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ApiExceptionFilter, DatabaseModule, databaseOptions, HealthController, Metrics, MetricsController } from '@openplay/nest-kit';
+import {
+  ApiExceptionFilter,
+  DatabaseModule,
+  databaseOptions,
+  HealthController,
+  Metrics,
+  MetricsController,
+} from '@openplay/nest-kit';
 import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
 import type { RightsConfig } from './config/rights.config';
 import { CryptoModule, type CryptoImplementation } from './drm/drm.module';

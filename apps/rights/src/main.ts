@@ -49,10 +49,14 @@ export async function createRightsApp(
   const logger = createLogger(config.LOG_LEVEL, logDestination);
   installCipherBackend(config.OPENPLAY_NATIVE, logger);
   const options = rightsHttpOptions(config);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, crypto), createFastifyAdapter(options), {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, crypto),
+    createFastifyAdapter(options),
+    {
+      logger: new PinoNestLogger(logger),
+      bodyParser: false,
+    },
+  );
   configureFastifyApp(app, options, app.get(Metrics), logger);
   setUpRightsDocs(app);
   // Browser players POST challenges cross-origin.
@@ -92,7 +96,9 @@ async function main(): Promise<void> {
     process.stderr.write(`rights: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`rights (${config.ENVIRONMENT}) listening on http://${config.RIGHTS_HOST}:${config.RIGHTS_PORT}\n`);
+  process.stdout.write(
+    `rights (${config.ENVIRONMENT}) listening on http://${config.RIGHTS_HOST}:${config.RIGHTS_PORT}\n`,
+  );
 }
 
 if (require.main === module) void main();

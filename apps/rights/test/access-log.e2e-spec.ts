@@ -10,11 +10,18 @@ describe('rights access log (real apps, real Postgres)', () => {
   let tokens: { wv: string; fp: string };
 
   beforeAll(async () => {
-    const { authenticators } = await stack.admin.createAccount({ name: 'Log', credits: null, widevine: true, fairplay: true });
+    const { authenticators } = await stack.admin.createAccount({
+      name: 'Log',
+      credits: null,
+      widevine: true,
+      fairplay: true,
+    });
     const auth = `customerAuthenticator=${encodeURIComponent(authenticators.test)}`;
     const tokenOf = (url: string) => url.slice(url.indexOf('ExpressPlayToken=') + 'ExpressPlayToken='.length);
     tokens = {
-      wv: tokenOf(await tokenUrl(stack, 'wv', `${auth}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`)),
+      wv: tokenOf(
+        await tokenUrl(stack, 'wv', `${auth}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`),
+      ),
       fp: tokenOf(await tokenUrl(stack, 'fp', `${auth}&kid=${KID}&contentKey=${KEY}&iv=${IV}`)),
     };
   });
@@ -39,7 +46,11 @@ describe('rights access log (real apps, real Postgres)', () => {
   ] as const)('POST /hms/%s/rights/?%s=… logs the URL without the token', async (name, drm) => {
     const token = tokens[drm];
     const line = await lineOf(() =>
-      fetch(`${stack.rightsUrl}/hms/${drm}/rights/?${name}=${token}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([8, 1]) }),
+      fetch(`${stack.rightsUrl}/hms/${drm}/rights/?${name}=${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from([8, 1]),
+      }),
     );
     expect(line).toMatchObject({ req: { method: 'POST', url: `/hms/${drm}/rights/?${name}=[redacted]` } });
     expect(JSON.stringify(stack.rightsLogs)).not.toContain(token.slice(0, 40));

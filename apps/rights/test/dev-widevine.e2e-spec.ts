@@ -38,7 +38,9 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
     const root = parseTrustedRoot(readFileSync(DEV_ENV.WIDEVINE_TRUSTED_ROOTS));
     expect(root.fingerprint).toBe(DEVELOPMENT_WIDEVINE_ROOT_FINGERPRINT);
     expect(root.publicKey.equals(devRootKey)).toBe(true);
-    expect(JSON.parse(readFileSync(DEV_ENV.WIDEVINE_DEVICES, 'utf8'))).toEqual({ [DEV_SYSTEM_ID]: { level: 'L1', status: 'valid' } });
+    expect(JSON.parse(readFileSync(DEV_ENV.WIDEVINE_DEVICES, 'utf8'))).toEqual({
+      [DEV_SYSTEM_ID]: { level: 'L1', status: 'valid' },
+    });
   });
 
   describe('is for the test environment only', () => {
@@ -66,7 +68,10 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
       ['the development root alone', () => ({ WIDEVINE_TRUSTED_ROOTS: DEV_ENV.WIDEVINE_TRUSTED_ROOTS })],
       [
         'the development root beside a real one',
-        () => world.current.env({ WIDEVINE_TRUSTED_ROOTS: `${join(world.current.dir, 'root.bin')},${DEV_ENV.WIDEVINE_TRUSTED_ROOTS}` }),
+        () =>
+          world.current.env({
+            WIDEVINE_TRUSTED_ROOTS: `${join(world.current.dir, 'root.bin')},${DEV_ENV.WIDEVINE_TRUSTED_ROOTS}`,
+          }),
       ],
     ])('production refuses %s at start-up with one line', (_name, widevine) => {
       expect(() => cryptoFor('production', widevine())).toThrow(refusal);
@@ -83,7 +88,12 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
     const stack = useStack(() => DEV_ENV);
 
     it('to the development device, in privacy mode under the development service certificate, at security level 5', async () => {
-      const created = await stack.admin.createAccount({ name: 'dev-pki', credits: null, widevine: true, fairplay: false });
+      const created = await stack.admin.createAccount({
+        name: 'dev-pki',
+        credits: null,
+        widevine: true,
+        fairplay: false,
+      });
       const kid = randomBytes(16).toString('hex');
       const contentKey = randomBytes(16).toString('hex');
       const query = new URLSearchParams({
@@ -95,12 +105,18 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
         cookie: 'dev-pki',
       });
       const url = await tokenUrl(stack, 'wv', query.toString());
-      const post = (body: Buffer) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+      const post = (body: Buffer) =>
+        fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
 
       const certificateResponse = await post(serviceCertificateRequest(devDevice));
       expect(certificateResponse.status).toBe(200);
-      const serviceDrmCertificate = serviceDrmCertificateOf(devRoot, Buffer.from(await certificateResponse.arrayBuffer()));
-      expect(unpb<{ provider_id: string }>('DrmCertificate', serviceDrmCertificate).provider_id).toBe('license.openplay.dev');
+      const serviceDrmCertificate = serviceDrmCertificateOf(
+        devRoot,
+        Buffer.from(await certificateResponse.arrayBuffer()),
+      );
+      expect(unpb<{ provider_id: string }>('DrmCertificate', serviceDrmCertificate).provider_id).toBe(
+        'license.openplay.dev',
+      );
 
       const client = clientChallenge(devDevice, { serviceDrmCertificate });
       const response = await post(client.challenge);
@@ -108,12 +124,20 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
       expect(client.parse(Buffer.from(await response.arrayBuffer()))).toEqual([{ kid, key: contentKey }]);
 
       const tokenId = claimsOf(url).tokenId.toString('hex');
-      const { rows } = await stack.pool.query("SELECT * FROM audit_events WHERE kind = 'redemption' AND token_id = $1 ORDER BY id", [tokenId]);
+      const { rows } = await stack.pool.query(
+        "SELECT * FROM audit_events WHERE kind = 'redemption' AND token_id = $1 ORDER BY id",
+        [tokenId],
+      );
       expect(rows.map((row) => [row.request_type, row.result_code])).toEqual([
         ['service-certificate', 0],
         ['new', 0],
       ]);
-      expect(rows[1]!.device).toMatchObject({ systemId: DEV_SYSTEM_ID, securityLevel: 'L1', known: true, privacyMode: true });
+      expect(rows[1]!.device).toMatchObject({
+        systemId: DEV_SYSTEM_ID,
+        securityLevel: 'L1',
+        known: true,
+        privacyMode: true,
+      });
     });
   });
 });

@@ -1,6 +1,5 @@
 import { useStack } from './support/stack';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
@@ -31,16 +30,38 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
     }
     const wv = (document.paths['/hms/wv/token'].get.parameters as Json[]).map((p) => p.name);
     const fp = (document.paths['/hms/fp/token'].get.parameters as Json[]).map((p) => p.name);
-    expect(wv).toEqual(expect.arrayContaining(['customerAuthenticator', 'errorFormat', 'kid', 'contentKey', 'securityLevel', 'hdcpOutputControl', 'wvExtension', 'cookie', 'expirationTime']));
-    expect(fp).toEqual(expect.arrayContaining(['customerAuthenticator', 'iv', 'rentalDuration', 'fpExtension', 'rightsType']));
+    expect(wv).toEqual(
+      expect.arrayContaining([
+        'customerAuthenticator',
+        'errorFormat',
+        'kid',
+        'contentKey',
+        'securityLevel',
+        'hdcpOutputControl',
+        'wvExtension',
+        'cookie',
+        'expirationTime',
+      ]),
+    );
+    expect(fp).toEqual(
+      expect.arrayContaining(['customerAuthenticator', 'iv', 'rentalDuration', 'fpExtension', 'rightsType']),
+    );
     expect(fp).not.toContain('securityLevel');
     // Generated from core's rule rows: the description ends in the row's codes.
-    const securityLevel = (document.paths['/hms/wv/token'].get.parameters as Json[]).find((p) => p.name === 'securityLevel');
-    expect(securityLevel).toMatchObject({ in: 'query', required: true, description: expect.stringMatching(/Codes: missing or empty -7003; invalid -7004\.$/) });
+    const securityLevel = (document.paths['/hms/wv/token'].get.parameters as Json[]).find(
+      (p) => p.name === 'securityLevel',
+    );
+    expect(securityLevel).toMatchObject({
+      in: 'query',
+      required: true,
+      description: expect.stringMatching(/Codes: missing or empty -7003; invalid -7004\.$/),
+    });
     const form = document.paths['/hms/fp/token'].post.requestBody.content['application/x-www-form-urlencoded'].schema;
     expect(form.required).toEqual(['customerAuthenticator', 'iv']);
     expect(form.properties.fpExtension).toMatchObject({ type: 'array' });
-    expect(document.paths['/hms/wv/token'].get.responses['400'].content['application/json'].schema).toMatchObject({ required: ['code', 'message'] });
+    expect(document.paths['/hms/wv/token'].get.responses['400'].content['application/json'].schema).toMatchObject({
+      required: ['code', 'message'],
+    });
     expect(document.paths['/hms/{drm}/token']).toBeUndefined();
     expect(document.paths['/cmiapi/getrecord'].get.parameters.map((p: Json) => p.name)).toEqual(
       expect.arrayContaining(['customerAuthenticator', 'cookie', 'id', 'start', 'length']),
@@ -51,7 +72,10 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
 
   it('rights describes its redemption endpoints', async () => {
     const document = await fetchDocument(stack.rightsUrl);
-    expect(document.paths['/hms/wv/rights'].post).toMatchObject({ tags: ['widevine'], parameters: [expect.objectContaining({ name: 'ExpressPlayToken' })] });
+    expect(document.paths['/hms/wv/rights'].post).toMatchObject({
+      tags: ['widevine'],
+      parameters: [expect.objectContaining({ name: 'ExpressPlayToken' })],
+    });
     expect(Object.keys(document.paths['/hms/fp/rights'].post.requestBody.content)).toEqual([
       'application/octet-stream',
       'application/x-www-form-urlencoded',
@@ -73,7 +97,11 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
       const init = await fetch(`${base}/docs/swagger-ui-init.js`);
       expect(init.status).toBe(200);
       expect(await init.text()).toMatch(/"openapi":\s*"3\./);
-      for (const asset of ['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js']) {
+      for (const asset of [
+        '/docs/swagger-ui.css',
+        '/docs/swagger-ui-bundle.js',
+        '/docs/swagger-ui-standalone-preset.js',
+      ]) {
         expect(html).toContain(asset);
         const response = await fetch(`${base}${asset}`);
         expect(response.status).toBe(200);

@@ -4,12 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FairPlayConstants } from '@openplay/drm';
 import { encodeSpc, FAIRPLAY_FIXTURES_DIR, type SpcDraft } from '@openplay/drm/testing';
-import { clientSecretsOf, CREDENTIALS_JSON, DEV_CERTIFICATE, DEV_DASK, FAIRPLAY_FIXTURES, fixture, readCkc } from './support/fairplay-client';
+import {
+  clientSecretsOf,
+  CREDENTIALS_JSON,
+  DEV_CERTIFICATE,
+  DEV_DASK,
+  FAIRPLAY_FIXTURES,
+  fixture,
+  readCkc,
+} from './support/fairplay-client';
 import { auditRows, type Stack, tokenUrl, useStack } from './support/stack';
 import { validateRightsConfig } from '../src/config/rights.config';
 import { createCryptoImplementation } from '../src/drm/drm.module';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
 const { SPC_TAG, CKC_TAG, KEY_TYPE, KEY_DURATION_RESERVED } = FairPlayConstants;
 
@@ -56,8 +63,12 @@ async function issue(stack: Stack, auth: string, query: string): Promise<string>
   return tokenUrl(stack, 'fp', `customerAuthenticator=${auth}&${query}`);
 }
 
-const post = (url: string, body: Buffer | string, contentType = 'application/octet-stream', headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });
+const post = (
+  url: string,
+  body: Buffer | string,
+  contentType = 'application/octet-stream',
+  headers: Record<string, string> = {},
+) => fetch(url, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });
 
 const bytesOf = async (response: Response) => Buffer.from(await response.arrayBuffer());
 
@@ -138,11 +149,12 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
       expect(plusSpc).toBeDefined();
     });
 
-    const checkCkc = (ckc: Buffer, spc: Buffer) => expect(readCkc(ckc, clientSecretsOf(spc)).contentKey.toString('hex')).toBe(CK1);
+    const checkCkc = (ckc: Buffer, spc: Buffer) =>
+      expect(readCkc(ckc, clientSecretsOf(spc)).contentKey.toString('hex')).toBe(CK1);
     const fromTag = (text: string) => {
       const match = /^\s*<ckc>([A-Za-z0-9+/=]+)<\/ckc>\s*$/.exec(text);
       expect(match).not.toBeNull();
-      return Buffer.from(match![1]!, 'base64');
+      return Buffer.from(match![1], 'base64');
     };
 
     it.each([
@@ -159,13 +171,22 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
       ['percent-encoded base64', (spc: Buffer) => `spc=${encodeURIComponent(spc.toString('base64'))}&assetId=one`],
       ["raw base64, '+' arriving as a space", (spc: Buffer) => `assetId=one&spc=${spc.toString('base64')}`],
       ['base64url without padding', (spc: Buffer) => `spc=${spc.toString('base64url')}`],
-      ['base64 with line breaks', (spc: Buffer) => `spc=${encodeURIComponent(spc.toString('base64').replace(/.{76}/g, '$&\r\n'))}`],
-      ['the whole pair percent-encoded (spc%3D…, shaka-player #1915)', (spc: Buffer) => encodeURIComponent(`spc=${spc.toString('base64')}`)],
+      [
+        'base64 with line breaks',
+        (spc: Buffer) => `spc=${encodeURIComponent(spc.toString('base64').replace(/.{76}/g, '$&\r\n'))}`,
+      ],
+      [
+        'the whole pair percent-encoded (spc%3D…, shaka-player #1915)',
+        (spc: Buffer) => encodeURIComponent(`spc=${spc.toString('base64')}`),
+      ],
     ])('spc= form (%s) → <ckc>base64</ckc>', async (_name, body) => {
       for (const spc of [SPC1, plusSpc]) {
         const response = await post(url1, body(spc), 'application/x-www-form-urlencoded; charset=UTF-8');
         const text = await response.text();
-        expect({ status: response.status, text: response.status === 200 ? 'ok' : text }).toEqual({ status: 200, text: 'ok' });
+        expect({ status: response.status, text: response.status === 200 ? 'ok' : text }).toEqual({
+          status: 200,
+          text: 'ok',
+        });
         expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
         checkCkc(fromTag(text), spc);
       }
@@ -173,7 +194,11 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
 
     it('JSON {"spc": base64} → {"ckc": base64}', async () => {
       for (const spc of [SPC1, plusSpc]) {
-        const response = await post(url1, JSON.stringify({ spc: spc.toString('base64'), assetId: 'one' }), 'application/json');
+        const response = await post(
+          url1,
+          JSON.stringify({ spc: spc.toString('base64'), assetId: 'one' }),
+          'application/json',
+        );
         expect(response.status).toBe(200);
         expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
         const body = await json(response);
@@ -184,7 +209,9 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
 
     it('takes the token from an ExpressPlayToken header too', async () => {
       const token = new URL(url1).searchParams.get('ExpressPlayToken')!;
-      const response = await post(`${stack.rightsUrl}/hms/fp/rights/`, SPC1, 'application/octet-stream', { ExpressPlayToken: token });
+      const response = await post(`${stack.rightsUrl}/hms/fp/rights/`, SPC1, 'application/octet-stream', {
+        ExpressPlayToken: token,
+      });
       expect(response.status).toBe(200);
       checkCkc(await bytesOf(response), SPC1);
     });
@@ -207,9 +234,21 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
       const read = readCkc(await bytesOf(response), clientSecretsOf(spc));
       expect(read.contentKey.toString('hex')).toBe(CK2);
       const value = read.tllvs.get(CKC_TAG.keyDuration);
-      return value && { lease: value.readUInt32BE(0), rental: value.readUInt32BE(4), type: value.readUInt32BE(8), reserved: value.readUInt32BE(12) };
+      return (
+        value && {
+          lease: value.readUInt32BE(0),
+          rental: value.readUInt32BE(4),
+          type: value.readUInt32BE(8),
+          reserved: value.readUInt32BE(12),
+        }
+      );
     };
-    const rental = (seconds: number) => ({ lease: 0, rental: seconds, type: KEY_TYPE.rental, reserved: KEY_DURATION_RESERVED });
+    const rental = (seconds: number) => ({
+      lease: 0,
+      rental: seconds,
+      type: KEY_TYPE.rental,
+      reserved: KEY_DURATION_RESERVED,
+    });
 
     it.each([
       ['Rental, 3600 s', 'rightsType=Rental&rentalDuration=3600', rental(3600)],
@@ -228,7 +267,10 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
     });
 
     it('gives a stopped playback session no CKC, with a clear error and no credit spent', async () => {
-      const response = await post(url1, draftSpc({ playbackState: { creationDate: Math.floor(Date.now() / 1000), state: STOPPED } }));
+      const response = await post(
+        url1,
+        draftSpc({ playbackState: { creationDate: Math.floor(Date.now() / 1000), state: STOPPED } }),
+      );
       expect(response.status).toBe(400);
       expect(await json(response)).toEqual({
         code: -6004,
@@ -242,22 +284,37 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
       const M = 3;
       const N = 12;
       const counter = async (name: string) => {
-        const line = (await (await fetch(`${stack.rightsUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(name));
+        const line = (await (await fetch(`${stack.rightsUrl}/metrics`)).text())
+          .split('\n')
+          .find((l) => l.startsWith(name));
         return line ? Number(line.split(' ').pop()) : 0;
       };
       const deliveredBefore = await counter('drm_deliveries_total{drm="fp"}');
       const refusedBefore = await counter('credit_refusals_total{drm="fp",stage="redemption"}');
-      const created = await stack.admin.createAccount({ name: 'FP credits', credits: BigInt(M), widevine: false, fairplay: true });
-      const url = await issue(stack, encodeURIComponent(created.authenticators.test), `contentKey=${CK1}&iv=${IV1}&cookie=fp-credits`);
+      const created = await stack.admin.createAccount({
+        name: 'FP credits',
+        credits: BigInt(M),
+        widevine: false,
+        fairplay: true,
+      });
+      const url = await issue(
+        stack,
+        encodeURIComponent(created.authenticators.test),
+        `contentKey=${CK1}&iv=${IV1}&cookie=fp-credits`,
+      );
       const responses = await Promise.all(Array.from({ length: N }, () => post(url, SPC1)));
       const granted = responses.filter((r) => r.status === 200);
       const refused = responses.filter((r) => r.status !== 200);
       expect(granted).toHaveLength(M);
-      for (const response of granted) expect(readCkc(await bytesOf(response), clientSecretsOf(SPC1)).contentKey.toString('hex')).toBe(CK1);
+      for (const response of granted)
+        expect(readCkc(await bytesOf(response), clientSecretsOf(SPC1)).contentKey.toString('hex')).toBe(CK1);
       expect(refused).toHaveLength(N - M);
       for (const response of refused) {
         expect(response.status).toBe(400);
-        expect(await json(response)).toEqual({ code: -2019, message: '[-2019] Insufficient tokens available: the account has no credits left' });
+        expect(await json(response)).toEqual({
+          code: -2019,
+          message: '[-2019] Insufficient tokens available: the account has no credits left',
+        });
       }
       expect((await stack.admin.show(created.account.number)).account.credits).toBe(0n);
 
@@ -267,7 +324,8 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
       expect(rows).toHaveLength(N + 1);
       expect(rows.filter((row) => row.result_code === 0)).toHaveLength(M);
       expect(rows.filter((row) => row.result_code === -2019)).toHaveLength(N + 1 - M);
-      for (const row of rows) expect(row).toMatchObject({ drm: 'fp', request_type: 'ckc', account_number: created.account.number });
+      for (const row of rows)
+        expect(row).toMatchObject({ drm: 'fp', request_type: 'ckc', account_number: created.account.number });
       expect((await counter('drm_deliveries_total{drm="fp"}')) - deliveredBefore).toBe(M);
       expect((await counter('credit_refusals_total{drm="fp",stage="redemption"}')) - refusedBefore).toBe(N + 1 - M);
     });
@@ -275,7 +333,11 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
     it("records device type, OS version, streaming and HDCP of a CKC's SPC with cookie and token id, never a key", async () => {
       const sk = randomBytes(16);
       const cookie = 'fp-audit';
-      const url = await issue(stack, auth, `contentKey=${CK1}&iv=${IV1}&cookie=${cookie}&rightsType=Rental&rentalDuration=600`);
+      const url = await issue(
+        stack,
+        auth,
+        `contentKey=${CK1}&iv=${IV1}&cookie=${cookie}&rightsType=Rental&rentalDuration=600`,
+      );
       const spc = draftSpc({ sk });
       const secrets = clientSecretsOf(spc);
       const response = await post(url, spc, 'application/octet-stream', { 'user-agent': 'AppleCoreMedia/1.0' });
@@ -287,7 +349,7 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
         drm: 'fp',
         environment: 'test',
         account_number: account,
-        token_id: issuance!.token_id,
+        token_id: issuance.token_id,
         result_code: 0,
         message: null,
         request_type: 'ckc',
@@ -304,7 +366,7 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
           assetId: 'movie-42',
         },
       });
-      expect(rows[0]!.token_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(rows[0].token_id).toMatch(/^[0-9a-f]{32}$/);
       const text = JSON.stringify(rows[0]).toLowerCase();
       for (const secret of [Buffer.from(CK1, 'hex'), sk, secrets.antiReplayKey, DEV_DASK]) {
         expect(text).not.toContain(secret.toString('hex'));
@@ -316,7 +378,7 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
   describe('bad input through HTTP: a clear JSON error, never a 500', () => {
     const flip = (spc: Buffer, at: number) => {
       const copy = Buffer.from(spc);
-      copy[at]! ^= 0x5a;
+      copy[at] ^= 0x5a;
       return copy;
     };
     const withU32 = (spc: Buffer, at: number, value: number) => {
@@ -329,15 +391,57 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
 
     it.each<[string, () => Buffer | string, string, number, RegExp]>([
       ['an empty body', () => Buffer.alloc(0), 'application/octet-stream', -6004, /SPC truncated: 0 bytes/],
-      ['a truncated SPC', () => SPC1.subarray(0, 150), 'application/octet-stream', -6004, /SPC truncated: 150 bytes, a version 1 header needs 176/],
-      ['an SPC cut inside its payload', () => SPC1.subarray(0, SPC1.length - 16), 'application/octet-stream', -6004, /payload length 2688 overruns the 2848-byte SPC/],
-      ['a wrong version', () => withU32(SPC1, 0, 7), 'application/octet-stream', -6004, /unsupported SPC version 0x00000007/],
+      [
+        'a truncated SPC',
+        () => SPC1.subarray(0, 150),
+        'application/octet-stream',
+        -6004,
+        /SPC truncated: 150 bytes, a version 1 header needs 176/,
+      ],
+      [
+        'an SPC cut inside its payload',
+        () => SPC1.subarray(0, SPC1.length - 16),
+        'application/octet-stream',
+        -6004,
+        /payload length 2688 overruns the 2848-byte SPC/,
+      ],
+      [
+        'a wrong version',
+        () => withU32(SPC1, 0, 7),
+        'application/octet-stream',
+        -6004,
+        /unsupported SPC version 0x00000007/,
+      ],
       ['SPC v3', () => withU32(SPC1, 0, 3), 'application/octet-stream', -6004, /SPC v3 needs Apple libfpscrypto/],
-      ['the certificate instead of an SPC', () => DEV_CERTIFICATE, 'application/octet-stream', -6004, /looks like a DER certificate/],
-      ['a certificate hash no credential set has', () => flip(SPC1, 160), 'application/octet-stream', -4001, /no FairPlay credentials for certificate hash 5561980aa51f03aa[0-9a-f]{24}$/],
+      [
+        'the certificate instead of an SPC',
+        () => DEV_CERTIFICATE,
+        'application/octet-stream',
+        -6004,
+        /looks like a DER certificate/,
+      ],
+      [
+        'a certificate hash no credential set has',
+        () => flip(SPC1, 160),
+        'application/octet-stream',
+        -4001,
+        /no FairPlay credentials for certificate hash 5561980aa51f03aa[0-9a-f]{24}$/,
+      ],
       ['a corrupted wrapped key', () => flip(SPC1, 60), 'application/octet-stream', -4001, /SPC key does not decrypt/],
-      ['a payload length that overruns', () => withU32(SPC1, 172, 2688 + 16), 'application/octet-stream', -6004, /payload length 2704 overruns/],
-      ['a payload length not a multiple of 16', () => withU32(SPC1, 172, 2687), 'application/octet-stream', -6004, /not a positive multiple of 16/],
+      [
+        'a payload length that overruns',
+        () => withU32(SPC1, 172, 2688 + 16),
+        'application/octet-stream',
+        -6004,
+        /payload length 2704 overruns/,
+      ],
+      [
+        'a payload length not a multiple of 16',
+        () => withU32(SPC1, 172, 2687),
+        'application/octet-stream',
+        -6004,
+        /not a positive multiple of 16/,
+      ],
       [
         'a TLLV block length that overruns',
         () => payloadChanged((p) => (p.writeUInt32BE(p.length, tllvBlock(p, 2) + 8), p)),
@@ -359,34 +463,98 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
         -6004,
         /duplicate TLLV 1bf7f53f5d5d5a1f/,
       ],
-      ['a required tag missing', () => draftSpc({ omitTags: [SPC_TAG.r2] }), 'application/octet-stream', -6004, /lacks the required R2 TLLV/],
+      [
+        'a required tag missing',
+        () => draftSpc({ omitTags: [SPC_TAG.r2] }),
+        'application/octet-stream',
+        -6004,
+        /lacks the required R2 TLLV/,
+      ],
       [
         'a corrupted [SK..R1]',
-        () => payloadChanged((p) => (p[16 + 100]! ^= 1, p)),
+        () => payloadChanged((p) => ((p[16 + 100] ^= 1), p)),
         'application/octet-stream',
         -4001,
         /SPC integrity check failed/,
       ],
-      ['a forged [SK..R1] integrity', () => draftSpc({ integrity: randomBytes(16) }), 'application/octet-stream', -4001, /SPC integrity check failed/],
-      ['an [SK..R1] under another DASk', () => draftSpc({ dask: randomBytes(16) }), 'application/octet-stream', -4001, /SPC integrity check failed/],
-      ['a protocol version the server does not speak', () => draftSpc({ protocolVersionUsed: 2, protocolVersionsSupported: [2] }), 'application/octet-stream', -6004, /supports FPS protocol versions 2, the server 1/],
-      ['random bytes', () => Buffer.concat([Buffer.from([0xde, 0xad, 0xbe, 0xef]), randomBytes(2000)]), 'application/octet-stream', -6004, /unsupported SPC version 0xdeadbeef/],
-      ['a form without spc', () => 'assetId=one', 'application/x-www-form-urlencoded', -6004, /the form has no spc field/],
-      ['a form whose spc is not base64', () => 'spc=AAAA*AQ!!', 'application/x-www-form-urlencoded', -6004, /the spc is not base64/],
-      ['a form whose spc has an impossible length', () => 'spc=AAAAA', 'application/x-www-form-urlencoded', -6004, /the spc is not base64/],
+      [
+        'a forged [SK..R1] integrity',
+        () => draftSpc({ integrity: randomBytes(16) }),
+        'application/octet-stream',
+        -4001,
+        /SPC integrity check failed/,
+      ],
+      [
+        'an [SK..R1] under another DASk',
+        () => draftSpc({ dask: randomBytes(16) }),
+        'application/octet-stream',
+        -4001,
+        /SPC integrity check failed/,
+      ],
+      [
+        'a protocol version the server does not speak',
+        () => draftSpc({ protocolVersionUsed: 2, protocolVersionsSupported: [2] }),
+        'application/octet-stream',
+        -6004,
+        /supports FPS protocol versions 2, the server 1/,
+      ],
+      [
+        'random bytes',
+        () => Buffer.concat([Buffer.from([0xde, 0xad, 0xbe, 0xef]), randomBytes(2000)]),
+        'application/octet-stream',
+        -6004,
+        /unsupported SPC version 0xdeadbeef/,
+      ],
+      [
+        'a form without spc',
+        () => 'assetId=one',
+        'application/x-www-form-urlencoded',
+        -6004,
+        /the form has no spc field/,
+      ],
+      [
+        'a form whose spc is not base64',
+        () => 'spc=AAAA*AQ!!',
+        'application/x-www-form-urlencoded',
+        -6004,
+        /the spc is not base64/,
+      ],
+      [
+        'a form whose spc has an impossible length',
+        () => 'spc=AAAAA',
+        'application/x-www-form-urlencoded',
+        -6004,
+        /the spc is not base64/,
+      ],
       ['a form with an empty spc', () => 'spc=', 'application/x-www-form-urlencoded', -6004, /SPC truncated: 0 bytes/],
       ['an empty form', () => '', 'application/x-www-form-urlencoded', -6004, /the form has no spc field/],
       ['JSON that does not parse', () => '{"spc": ', 'application/json', -6004, /the JSON body does not parse/],
-      ['JSON without an spc string', () => '{"spc": 42}', 'application/json', -6004, /the JSON body has no "spc" string/],
+      [
+        'JSON without an spc string',
+        () => '{"spc": 42}',
+        'application/json',
+        -6004,
+        /the JSON body has no "spc" string/,
+      ],
       ['JSON null', () => 'null', 'application/json', -6004, /the JSON body has no "spc" string/],
-      ['JSON with a truncated SPC', () => JSON.stringify({ spc: SPC1.subarray(0, 100).toString('base64') }), 'application/json', -6004, /SPC truncated: 100 bytes/],
+      [
+        'JSON with a truncated SPC',
+        () => JSON.stringify({ spc: SPC1.subarray(0, 100).toString('base64') }),
+        'application/json',
+        -6004,
+        /SPC truncated: 100 bytes/,
+      ],
     ])('%s', async (_name, body, type, code, reason) => {
       const response = await post(url1, body(), type);
       expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
       const answer = await json(response);
       expect(answer.code).toBe(code);
       expect(answer.message).toMatch(reason);
-      expect(answer.message).toMatch(code === -4001 ? /^\[-4001\] Device could not be authenticated: / : /^\[-6004\] Failed to generate CKC for FP: /);
+      expect(answer.message).toMatch(
+        code === -4001
+          ? /^\[-4001\] Device could not be authenticated: /
+          : /^\[-6004\] Failed to generate CKC for FP: /,
+      );
       expect(response.status).toBe(code === -4001 ? 401 : 400);
     });
 
@@ -419,23 +587,39 @@ describe('rights: FairPlay redemption (real apps, real Postgres, Apple developme
         [-6004, 'ckc'],
         [-4001, 'ckc'],
       ]);
-      expect(rows[0]!.message).toMatch(/SPC truncated/);
+      expect(rows[0].message).toMatch(/SPC truncated/);
       expect(JSON.stringify(rows)).not.toContain(CK1);
     });
   });
 
   describe('token and account checks', () => {
     it('refuses a Widevine token with -6002', async () => {
-      const wv = await tokenUrl(stack, 'wv', `customerAuthenticator=${auth}&kid=^movie&contentKey=${CK1}&securityLevel=1&hdcpOutputControl=0`);
+      const wv = await tokenUrl(
+        stack,
+        'wv',
+        `customerAuthenticator=${auth}&kid=^movie&contentKey=${CK1}&securityLevel=1&hdcpOutputControl=0`,
+      );
       const response = await post(wv.replace('/hms/wv/', '/hms/fp/'), SPC1);
       expect(response.status).toBe(400);
-      expect(await json(response)).toEqual({ code: -6002, message: '[-6002] Invalid FP Token Type: the token is for Widevine' });
+      expect(await json(response)).toEqual({
+        code: -6002,
+        message: '[-6002] Invalid FP Token Type: the token is for Widevine',
+      });
     });
 
     it('refuses by account state at redemption: FairPlay not authorized (-6006), switched off (-6009), disabled (-2031)', async () => {
-      const created = await stack.admin.createAccount({ name: 'FP switches', credits: null, widevine: true, fairplay: true });
+      const created = await stack.admin.createAccount({
+        name: 'FP switches',
+        credits: null,
+        widevine: true,
+        fairplay: true,
+      });
       const number = created.account.number;
-      const url = await issue(stack, encodeURIComponent(created.authenticators.test), `contentKey=${CK1}&iv=${IV1}&cookie=fp-switches`);
+      const url = await issue(
+        stack,
+        encodeURIComponent(created.authenticators.test),
+        `contentKey=${CK1}&iv=${IV1}&cookie=fp-switches`,
+      );
       const codeOf = async () => {
         const response = await post(url, SPC1);
         return response.status === 200 ? 0 : (await json(response)).code;
@@ -477,8 +661,14 @@ describe("rights: Apple's development credentials are for tests only", () => {
     writeFileSync(file, JSON.stringify(sets));
     return file;
   };
-  const devSet = { certificate: join(FAIRPLAY_FIXTURES, 'dev_certificate.der'), privateKey: join(FAIRPLAY_FIXTURES, 'dev_private_key.pem') };
-  const ownSet = { certificate: join(synthetic, 'rsa1024_certificate.der'), privateKey: join(synthetic, 'rsa1024_key.pem') };
+  const devSet = {
+    certificate: join(FAIRPLAY_FIXTURES, 'dev_certificate.der'),
+    privateKey: join(FAIRPLAY_FIXTURES, 'dev_private_key.pem'),
+  };
+  const ownSet = {
+    certificate: join(synthetic, 'rsa1024_certificate.der'),
+    privateKey: join(synthetic, 'rsa1024_key.pem'),
+  };
   const cryptoFor = (environment: string, file: string) => {
     const env = {
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/unused',
@@ -489,15 +679,26 @@ describe("rights: Apple's development credentials are for tests only", () => {
     };
     return createCryptoImplementation(validateRightsConfig(env));
   };
-  const refusal = "Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production";
+  const refusal =
+    "Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production";
 
   it.each([
     ['the test fixture', () => CREDENTIALS_JSON],
-    ['the development certificate with another DASk', () => credentials('dev-cert.json', [{ ...devSet, dask: 'ab'.repeat(16) }])],
-    ['the development DASk with another certificate', () => credentials('dev-dask.json', [{ ...ownSet, dask: DEV_DASK.toString('hex') }])],
+    [
+      'the development certificate with another DASk',
+      () => credentials('dev-cert.json', [{ ...devSet, dask: 'ab'.repeat(16) }]),
+    ],
+    [
+      'the development DASk with another certificate',
+      () => credentials('dev-dask.json', [{ ...ownSet, dask: DEV_DASK.toString('hex') }]),
+    ],
     [
       'the development set beside a real one',
-      () => credentials('both.json', [{ ...ownSet, dask: 'ab'.repeat(16) }, { ...devSet, dask: DEV_DASK.toString('hex') }]),
+      () =>
+        credentials('both.json', [
+          { ...ownSet, dask: 'ab'.repeat(16) },
+          { ...devSet, dask: DEV_DASK.toString('hex') },
+        ]),
     ],
   ])('production refuses %s at start-up', (_name, file) => {
     expect(() => cryptoFor('production', file())).toThrow(refusal);
@@ -507,6 +708,6 @@ describe("rights: Apple's development credentials are for tests only", () => {
   it('production accepts a credential set of its own', () => {
     const crypto = cryptoFor('production', credentials('own.json', [{ ...ownSet, dask: 'ab'.repeat(16) }]));
     expect(crypto.fairplayCertificates).toHaveLength(1);
-    expect(crypto.fairplayCertificates[0]!.equals(DEV_CERTIFICATE)).toBe(false);
+    expect(crypto.fairplayCertificates[0].equals(DEV_CERTIFICATE)).toBe(false);
   });
 });

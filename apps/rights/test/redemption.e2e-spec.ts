@@ -1,6 +1,5 @@
 import { auditRows, tokenUrl, useStack } from './support/stack';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const IV = 'f0e0d0c0b0a090807060504030201000';
@@ -16,13 +15,20 @@ describe('rights: what every redemption checks (real apps, real Postgres)', () =
     account = created.account.number;
   });
 
-  const wvToken = () => tokenUrl(stack, 'wv', `customerAuthenticator=${auth}&kid=^movie&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=c-wv`);
+  const wvToken = () =>
+    tokenUrl(
+      stack,
+      'wv',
+      `customerAuthenticator=${auth}&kid=^movie&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=c-wv`,
+    );
   const fpToken = () => tokenUrl(stack, 'fp', `customerAuthenticator=${auth}&contentKey=${KEY}&iv=${IV}&cookie=c-fp`);
   const post = (url: string, body: Buffer | string = Buffer.from([8, 4]), headers: Record<string, string> = {}) =>
     fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream', ...headers } });
 
   it('token-gen returns URLs that reach this rights server', async () => {
-    expect(await wvToken()).toMatch(new RegExp(`^${stack.rightsUrl}/hms/wv/rights/\\?ExpressPlayToken=[A-Za-z0-9_-]+$`));
+    expect(await wvToken()).toMatch(
+      new RegExp(`^${stack.rightsUrl}/hms/wv/rights/\\?ExpressPlayToken=[A-Za-z0-9_-]+$`),
+    );
   });
 
   it.each([
@@ -68,7 +74,11 @@ describe('rights: what every redemption checks (real apps, real Postgres)', () =
   it('answers CORS preflights and adds CORS headers for browser players', async () => {
     const preflight = await fetch(`${stack.rightsUrl}/hms/wv/rights/?ExpressPlayToken=x`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://player.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,expressplaytoken' },
+      headers: {
+        origin: 'https://player.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,expressplaytoken',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -77,7 +87,10 @@ describe('rights: what every redemption checks (real apps, real Postgres)', () =
     const response = await post(await wvToken(), Buffer.alloc(0), { origin: 'https://player.example' });
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     // A refusal too, so that a browser player can read the code and message.
-    const refused = await post(`${stack.rightsUrl}/hms/wv/rights/?ExpressPlayToken=x`, undefined, { origin: 'https://player.example', accept: 'application/json' });
+    const refused = await post(`${stack.rightsUrl}/hms/wv/rights/?ExpressPlayToken=x`, undefined, {
+      origin: 'https://player.example',
+      accept: 'application/json',
+    });
     expect((await json(refused)).code).toBe(-4010);
     expect(refused.headers.get('access-control-allow-origin')).toBe('*');
     expect(refused.headers.get('access-control-expose-headers')).toContain('X-ExpressPlay-Error-Code');
@@ -100,7 +113,7 @@ describe('rights: what every redemption checks (real apps, real Postgres)', () =
     const rows = (await auditRows(stack.pool)).slice(before);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ drm: 'wv', cookie: 'c-wv', account_number: account, result_code: -7008 });
-    expect(rows[0]!.token_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(rows[0].token_id).toMatch(/^[0-9a-f]{32}$/);
     // Refused before the DRM work, the row still says what was asked: the default body is the `08 04` request.
     expect(rows[1]).toMatchObject({ result_code: -4010, token_id: null, request_type: 'service-certificate' });
     expect(JSON.stringify(rows)).not.toContain(KEY);

@@ -22,9 +22,8 @@ import {
   type WidevineWorld,
 } from './support/widevine';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const json = async (response: Response): Promise<any> => response.json();
 const bytes = async (response: Response): Promise<Buffer> => Buffer.from(await response.arrayBuffer());
 
@@ -64,7 +63,12 @@ function widevineHelpers(stack: Stack) {
     return { url, contentKey, kid: claims.kid!.toString('hex'), tokenId: claims.tokenId.toString('hex'), claims };
   };
   const account = async (credits: number | null = null) => {
-    const created = await stack.admin.createAccount({ name: 'WV', credits: credits === null ? null : BigInt(credits), widevine: true, fairplay: true });
+    const created = await stack.admin.createAccount({
+      name: 'WV',
+      credits: credits === null ? null : BigInt(credits),
+      widevine: true,
+      fairplay: true,
+    });
     return { number: created.account.number, auth: created.authenticators.test };
   };
   const credits = async (number: number): Promise<number | null> => {
@@ -72,7 +76,11 @@ function widevineHelpers(stack: Stack) {
     return rows[0].credits;
   };
   const rowsOf = async (tokenId: string): Promise<Row[]> =>
-    (await stack.pool.query("SELECT * FROM audit_events WHERE kind = 'redemption' AND token_id = $1 ORDER BY id", [tokenId])).rows;
+    (
+      await stack.pool.query("SELECT * FROM audit_events WHERE kind = 'redemption' AND token_id = $1 ORDER BY id", [
+        tokenId,
+      ])
+    ).rows;
   return { token, account, credits, rowsOf };
 }
 
@@ -83,10 +91,21 @@ const kcb = (block: Buffer) => ({
   nonce: block.readUInt32BE(8),
   bits: block.readUInt32BE(12),
 });
-const BIT = { OBSERVE_DATA_PATH: 2 ** 31, OBSERVE_HDCP: 2 ** 30, DATA_PATH: 1 << 4, NONCE: 1 << 3, HDCP_REQUIRED: 1 << 2 };
+const BIT = {
+  OBSERVE_DATA_PATH: 2 ** 31,
+  OBSERVE_HDCP: 2 ** 30,
+  DATA_PATH: 1 << 4,
+  NONCE: 1 << 3,
+  HDCP_REQUIRED: 1 << 2,
+};
 
 /** A challenge whose LicenseRequest the test edits, then signs with `signer` (the device's own key by default). */
-function editedChallenge(world: WidevineWorld, name: DeviceName, edit: (request: Row) => void, signer = world.devices[name].keys.privateKey) {
+function editedChallenge(
+  world: WidevineWorld,
+  name: DeviceName,
+  edit: (request: Row) => void,
+  signer = world.devices[name].keys.privateKey,
+) {
   const original = unpb<Row>('SignedMessage', clientChallenge(world.devices[name]).challenge);
   const request = unpb<Row>('LicenseRequest', original.msg);
   edit(request);
@@ -130,7 +149,13 @@ describe('rights: Widevine redemption with the independent client (real apps, re
         request_type: 'new',
         client_address: '127.0.0.1',
         user_agent: UA,
-        device: { systemId: SYSTEM_ID.L1, securityLevel: 'L1', known: true, privacyMode: false, company: 'openplay-test' },
+        device: {
+          systemId: SYSTEM_ID.L1,
+          securityLevel: 'L1',
+          known: true,
+          privacyMode: false,
+          company: 'openplay-test',
+        },
       });
     });
 
@@ -140,7 +165,10 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       const plain = await token(acct.auth, { cookie: 'wv-odd-neighbour' });
       const oddClient = clientChallenge(world.current.oddClientInfo);
       const plainClient = clientChallenge(world.current.devices.L1);
-      const [oddResponse, plainResponse] = await Promise.all([post(odd.url, oddClient.challenge), post(plain.url, plainClient.challenge)]);
+      const [oddResponse, plainResponse] = await Promise.all([
+        post(odd.url, oddClient.challenge),
+        post(plain.url, plainClient.challenge),
+      ]);
       expect([oddResponse.status, plainResponse.status]).toEqual([200, 200]);
       expect(oddClient.parse(await bytes(oddResponse))).toEqual([{ kid: odd.kid, key: odd.contentKey }]);
       expect(plainClient.parse(await bytes(plainResponse))).toEqual([{ kid: plain.kid, key: plain.contentKey }]);
@@ -148,7 +176,11 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       // The NUL becomes U+FFFD here; the bytes that are not UTF-8 already did in the decoding, one per byte.
       expect(row).toMatchObject({
         result_code: 0,
-        device: { systemId: SYSTEM_ID.L1, company: expect.stringMatching(/^odd\ufffdco\ufffd+$/), model: 'model\ufffd' },
+        device: {
+          systemId: SYSTEM_ID.L1,
+          company: expect.stringMatching(/^odd\ufffdco\ufffd+$/),
+          model: 'model\ufffd',
+        },
       });
       expect(await rowsOf(plain.tokenId)).toHaveLength(1);
     });
@@ -165,7 +197,9 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       expect(serviceDrmCertificate).toEqual(world.current.service.drmCertificate);
       // The independent client parses the message and refuses only because a test root is not Google's.
       const session = Widevine.initWVD(device.wvd).createSession(psshBox(), LicenseType.STREAMING);
-      expect(() => session.setServiceCertificateFromMessage(certificateMessage)).toThrow(/not signed by the Widevine root/);
+      expect(() => session.setServiceCertificateFromMessage(certificateMessage)).toThrow(
+        /not signed by the Widevine root/,
+      );
 
       const client = clientChallenge(device, { serviceDrmCertificate });
       const sent = unpb<Row>('LicenseRequest', unpb<Row>('SignedMessage', client.challenge).msg);
@@ -180,7 +214,7 @@ describe('rights: Widevine redemption with the independent client (real apps, re
         ['service-certificate', 0],
         ['new', 0],
       ]);
-      expect(rows[1]!.device).toMatchObject({ systemId: SYSTEM_ID.L2, securityLevel: 'L2', privacyMode: true });
+      expect(rows[1].device).toMatchObject({ systemId: SYSTEM_ID.L2, securityLevel: 'L2', privacyMode: true });
     });
 
     it("gives the token's key to a PSSH naming ExpressPlay's dummy key id", async () => {
@@ -190,11 +224,16 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       expect(response.status).toBe(200);
       const keys = client.parse(await bytes(response));
       expect(keys).toEqual([{ kid: t.kid, key: t.contentKey }]);
-      expect(keys[0]!.kid).not.toBe('000102030405060708090a0b0c0d0e0f');
+      expect(keys[0].kid).not.toBe('000102030405060708090a0b0c0d0e0f');
     });
 
     it('accepts the challenge whatever media type the player declares', async () => {
-      for (const type of ['application/octet-stream', 'text/plain', 'application/x-www-form-urlencoded', 'application/json']) {
+      for (const type of [
+        'application/octet-stream',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json',
+      ]) {
         const t = await token(acct.auth);
         const client = clientChallenge(world.current.devices.L1);
         const response = await post(t.url, client.challenge, { 'content-type': type });
@@ -221,11 +260,11 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       expect(view.license.id.request_id).toEqual(view.request.content_id.widevine_pssh_data.request_id);
       expect(view.contentKeys).toHaveLength(1);
       const [key] = view.contentKeys;
-      expect(key!.kid.toString('hex')).toBe(t.kid);
-      expect(key!.key.toString('hex')).toBe(t.contentKey);
-      expect(key!.container.level).toBe(5);
-      expect(key!.container.required_protection).toEqual({ hdcp: 2 });
-      expect(kcb(key!.keyControl)).toEqual({
+      expect(key.kid.toString('hex')).toBe(t.kid);
+      expect(key.key.toString('hex')).toBe(t.contentKey);
+      expect(key.container.level).toBe(5);
+      expect(key.container.required_protection).toEqual({ hdcp: 2 });
+      expect(kcb(key.keyControl)).toEqual({
         verification: 'kc09',
         duration: 0,
         nonce: view.request.key_control_nonce,
@@ -233,20 +272,27 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       });
     });
 
-    it.each([undefined, 0])('with licenseDuration %s and no HDCP: unlimited policy, kctl without HDCP or data-path bits', async (licenseDuration) => {
-      const t = await token(acct.auth, { securityLevel: 1, hdcpOutputControl: 0, licenseDuration });
-      const device = world.current.devices.L3;
-      const client = clientChallenge(device);
-      const view = inspectLicense(device, client.challenge, await bytes(await post(t.url, client.challenge)));
-      expect(view.license.policy).toMatchObject({ can_play: true, license_duration_seconds: 0, playback_duration_seconds: 0 });
-      expect(view.contentKeys[0]!.container.level).toBe(1);
-      expect(kcb(view.contentKeys[0]!.keyControl)).toEqual({
-        verification: 'kctl',
-        duration: 0,
-        nonce: view.request.key_control_nonce,
-        bits: BIT.NONCE,
-      });
-    });
+    it.each([undefined, 0])(
+      'with licenseDuration %s and no HDCP: unlimited policy, kctl without HDCP or data-path bits',
+      async (licenseDuration) => {
+        const t = await token(acct.auth, { securityLevel: 1, hdcpOutputControl: 0, licenseDuration });
+        const device = world.current.devices.L3;
+        const client = clientChallenge(device);
+        const view = inspectLicense(device, client.challenge, await bytes(await post(t.url, client.challenge)));
+        expect(view.license.policy).toMatchObject({
+          can_play: true,
+          license_duration_seconds: 0,
+          playback_duration_seconds: 0,
+        });
+        expect(view.contentKeys[0].container.level).toBe(1);
+        expect(kcb(view.contentKeys[0].keyControl)).toEqual({
+          verification: 'kctl',
+          duration: 0,
+          nonce: view.request.key_control_nonce,
+          bits: BIT.NONCE,
+        });
+      },
+    );
   });
 
   describe('renewal and release', () => {
@@ -259,12 +305,17 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       expect(view.license.policy).toMatchObject({ can_renew: true, renewal_delay_seconds: RENEWAL_DELAY });
       expect(await credits(limited.number)).toBe(0);
 
-      const renewal = await post(t.url, renewalChallenge(view, 'renewal', { nonce: 0x2468ace, secondsSinceStarted: 100 }));
+      const renewal = await post(
+        t.url,
+        renewalChallenge(view, 'renewal', { nonce: 0x2468ace, secondsSinceStarted: 100 }),
+      );
       expect(renewal.status).toBe(200);
       const renewed = inspectRenewal(view, await bytes(renewal), Buffer.from(t.contentKey, 'hex'));
       expect(renewed.license.id).toMatchObject({ session_id: view.license.id.session_id, version: 1 });
       expect(renewed.license.license_start_time).toBe(view.license.license_start_time);
-      expect(renewed.keyControls.map(kcb)).toEqual([{ verification: 'kctl', duration: 3500, nonce: 0x2468ace, bits: BIT.NONCE }]);
+      expect(renewed.keyControls.map(kcb)).toEqual([
+        { verification: 'kctl', duration: 3500, nonce: 0x2468ace, bits: BIT.NONCE },
+      ]);
 
       const release = await post(t.url, renewalChallenge(view, 'release'));
       expect(release.status).toBe(200);
@@ -342,28 +393,33 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       ['a revoked device', 'REVOKED', 2, /revoked/],
       ['an unknown device (WIDEVINE_UNKNOWN_DEVICES=reject)', 'UNKNOWN', 3, /unknown/],
       ['a chain signed by an untrusted root', 'UNTRUSTED', 1, /root/],
-    ] as const)('refuses %s with -4001: ERROR_RESPONSE to the CDM, JSON on request', async (_name, device, licenseError, reason) => {
-      const t = await token(acct.auth);
-      const cdm = await post(t.url, clientChallenge(world.current.devices[device]).challenge);
-      expect(cdm.status).toBe(200);
-      expect(cdm.headers.get('content-type')).toBe('application/octet-stream');
-      expect(cdm.headers.get('x-expressplay-error-code')).toBe('-4001');
-      expect(decodeErrorResponse(await bytes(cdm))).toBe(licenseError);
+    ] as const)(
+      'refuses %s with -4001: ERROR_RESPONSE to the CDM, JSON on request',
+      async (_name, device, licenseError, reason) => {
+        const t = await token(acct.auth);
+        const cdm = await post(t.url, clientChallenge(world.current.devices[device]).challenge);
+        expect(cdm.status).toBe(200);
+        expect(cdm.headers.get('content-type')).toBe('application/octet-stream');
+        expect(cdm.headers.get('x-expressplay-error-code')).toBe('-4001');
+        expect(decodeErrorResponse(await bytes(cdm))).toBe(licenseError);
 
-      const asJson = await post(t.url, clientChallenge(world.current.devices[device]).challenge, { accept: 'application/json' });
-      expect(asJson.status).toBe(401);
-      expect(asJson.headers.get('content-type')).toBe('application/json; charset=utf-8');
-      const body = await json(asJson);
-      expect(body.code).toBe(-4001);
-      expect(body.message).toMatch(reason);
+        const asJson = await post(t.url, clientChallenge(world.current.devices[device]).challenge, {
+          accept: 'application/json',
+        });
+        expect(asJson.status).toBe(401);
+        expect(asJson.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        const body = await json(asJson);
+        expect(body.code).toBe(-4001);
+        expect(body.message).toMatch(reason);
 
-      const rows = await rowsOf(t.tokenId);
-      expect(rows.map((r) => [r.request_type, r.result_code])).toEqual([
-        ['new', -4001],
-        ['new', -4001],
-      ]);
-      if (device !== 'UNTRUSTED') expect(rows[0]!.device).toMatchObject({ systemId: SYSTEM_ID[device] });
-    });
+        const rows = await rowsOf(t.tokenId);
+        expect(rows.map((r) => [r.request_type, r.result_code])).toEqual([
+          ['new', -4001],
+          ['new', -4001],
+        ]);
+        if (device !== 'UNTRUSTED') expect(rows[0].device).toMatchObject({ systemId: SYSTEM_ID[device] });
+      },
+    );
   });
 
   describe('token and account checks', () => {
@@ -375,7 +431,10 @@ describe('rights: Widevine redemption with the independent client (real apps, re
     it('refuses an expired token with -4010 and the reason', async () => {
       const t = await token(acct.auth);
       const now = Math.floor(Date.now() / 1000);
-      const expired = sealToken({ ...t.claims, issuedAt: now - 120, expiresAt: now - 60 }, parseKeyRing(DEV_TOKEN_KEYS));
+      const expired = sealToken(
+        { ...t.claims, issuedAt: now - 120, expiresAt: now - 60 },
+        parseKeyRing(DEV_TOKEN_KEYS),
+      );
       const response = await refused(`${stack.rightsUrl}/hms/wv/rights/?ExpressPlayToken=${expired}`);
       expect(response).toEqual({ status: 401, body: { code: -4010, message: '[-4010] Invalid token: token expired' } });
     });
@@ -396,7 +455,10 @@ describe('rights: Widevine redemption with the independent client (real apps, re
         `customerAuthenticator=${encodeURIComponent(acct.auth)}&contentKey=${randomBytes(16).toString('hex')}&iv=${randomBytes(16).toString('hex')}`,
       );
       const response = await refused(fp.replace('/hms/fp/', '/hms/wv/'));
-      expect(response).toEqual({ status: 401, body: { code: -4010, message: '[-4010] Invalid token: the token is for FairPlay' } });
+      expect(response).toEqual({
+        status: 401,
+        body: { code: -4010, message: '[-4010] Invalid token: the token is for FairPlay' },
+      });
     });
 
     it('refuses by account state at redemption: disabled (-2031), Widevine off (-7011)', async () => {
@@ -423,7 +485,7 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       const responses = await Promise.all(clients.map((c) => post(t.url, c.challenge)));
       const outcomes = await Promise.all(
         responses.map(async (response, i) => {
-          if (response.status === 200) return clients[i]!.parse(await bytes(response));
+          if (response.status === 200) return clients[i].parse(await bytes(response));
           return { status: response.status, body: await json(response) };
         }),
       );
@@ -432,15 +494,25 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       for (const keys of granted) expect(keys).toEqual([{ kid: t.kid, key: t.contentKey }]);
       const refusals = outcomes.filter((o) => !Array.isArray(o));
       expect(refusals).toEqual(
-        Array.from({ length: N - M }, () => ({ status: 400, body: { code: -2019, message: '[-2019] Insufficient tokens available: the account has no credits left' } })),
+        Array.from({ length: N - M }, () => ({
+          status: 400,
+          body: { code: -2019, message: '[-2019] Insufficient tokens available: the account has no credits left' },
+        })),
       );
       expect(await credits(limited.number)).toBe(0);
 
       const rows = await rowsOf(t.tokenId);
       expect(rows).toHaveLength(N);
       expect(rows.filter((r) => r.result_code === 0)).toHaveLength(M);
-      expect(rows.filter((r) => r.result_code === -2019 && r.message === '[-2019] Insufficient tokens available: the account has no credits left')).toHaveLength(N - M);
-      for (const row of rows) expect(row).toMatchObject({ request_type: 'new', cookie: 'wv-credits', account_number: limited.number });
+      expect(
+        rows.filter(
+          (r) =>
+            r.result_code === -2019 &&
+            r.message === '[-2019] Insufficient tokens available: the account has no credits left',
+        ),
+      ).toHaveLength(N - M);
+      for (const row of rows)
+        expect(row).toMatchObject({ request_type: 'new', cookie: 'wv-credits', account_number: limited.number });
     });
 
     it('refusals consume no credit', async () => {
@@ -472,7 +544,9 @@ describe('rights: Widevine redemption with the independent client (real apps, re
         expect(text).not.toContain(secret.toString('hex'));
         expect(text).not.toContain(secret.toString('base64').toLowerCase());
       }
-      expect(text).not.toContain(device.keys.privateKey.export({ type: 'pkcs1', format: 'der' }).toString('base64').slice(40, 80).toLowerCase());
+      expect(text).not.toContain(
+        device.keys.privateKey.export({ type: 'pkcs1', format: 'der' }).toString('base64').slice(40, 80).toLowerCase(),
+      );
     });
   });
 
@@ -495,7 +569,15 @@ describe('rights: Widevine redemption with the independent client (real apps, re
     it('every kind of truncated challenge', async () => {
       const t = await token(acct.auth);
       const { challenge } = clientChallenge(world.current.devices.L1);
-      for (const length of [1, 2, 5, 50, Math.floor(challenge.length / 2), challenge.length - 300, challenge.length - 1]) {
+      for (const length of [
+        1,
+        2,
+        5,
+        50,
+        Math.floor(challenge.length / 2),
+        challenge.length - 300,
+        challenge.length - 1,
+      ]) {
         const response = await post(t.url, challenge.subarray(0, length));
         expect([length, response.status]).toEqual([length, expect.any(Number)]);
         expect(response.status).toBeGreaterThanOrEqual(400);
@@ -511,9 +593,13 @@ describe('rights: Widevine redemption with the independent client (real apps, re
       const request = unpb<Row>('LicenseRequest', altered.msg);
       request.key_control_nonce = (request.key_control_nonce + 1) >>> 0;
       const unsigned = pb('SignedMessage', { ...altered, msg: pb('LicenseRequest', request) });
-      expect((await expectError(await post(t.url, unsigned, { accept: 'application/json' }), 401, -4001)).message).toMatch(/signature/);
+      expect(
+        (await expectError(await post(t.url, unsigned, { accept: 'application/json' }), 401, -4001)).message,
+      ).toMatch(/signature/);
       const resigned = editedChallenge(w, 'L1', (r) => (r.request_time += 1), w.devices.L2.keys.privateKey);
-      expect((await expectError(await post(t.url, resigned, { accept: 'application/json' }), 401, -4001)).message).toMatch(/signature/);
+      expect(
+        (await expectError(await post(t.url, resigned, { accept: 'application/json' }), 401, -4001)).message,
+      ).toMatch(/signature/);
       // Re-signed by the device itself, an edited request is simply a valid one.
       const own = editedChallenge(w, 'L1', (r) => (r.request_time += 1));
       expect((await post(t.url, own)).status).toBe(200);
@@ -522,7 +608,11 @@ describe('rights: Widevine redemption with the independent client (real apps, re
     it('a body over MAX_BODY_BYTES: JSON 413', async () => {
       const t = await token(acct.auth);
       await expectError(await post(t.url, Buffer.alloc(stack.rightsConfig.MAX_BODY_BYTES + 1)), 413, 413);
-      await expectError(await post(t.url, Buffer.alloc(1_000_000), { 'content-type': 'application/octet-stream' }), 413, 413);
+      await expectError(
+        await post(t.url, Buffer.alloc(1_000_000), { 'content-type': 'application/octet-stream' }),
+        413,
+        413,
+      );
     });
 
     it('a bounded fuzz of mutated challenges: only licenses, ERROR_RESPONSEs or JSON 4xx', async () => {
@@ -571,9 +661,12 @@ describe('rights: Widevine with the test-environment defaults (unknown devices L
     const client = clientChallenge(device);
     const response = await bytes(await post(t.url, client.challenge));
     expect(client.parse(response)).toEqual([{ kid: t.kid, key: t.contentKey }]);
-    expect(inspectLicense(device, client.challenge, response).license.policy).toMatchObject({ can_play: true, can_renew: false });
+    expect(inspectLicense(device, client.challenge, response).license.policy).toMatchObject({
+      can_play: true,
+      can_renew: false,
+    });
     const [row] = await rowsOf(t.tokenId);
-    expect(row!.device).toMatchObject({ systemId: SYSTEM_ID.UNKNOWN, securityLevel: 'L3', known: false });
+    expect(row.device).toMatchObject({ systemId: SYSTEM_ID.UNKNOWN, securityLevel: 'L3', known: false });
 
     const refused = await post((await token(own.auth, { securityLevel: 3 })).url, clientChallenge(device).challenge);
     expect(decodeErrorResponse(await bytes(refused))).toBe(3);

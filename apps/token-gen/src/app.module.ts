@@ -2,7 +2,15 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { readErrorFormat } from '@openplay/core';
 import { AccountRepository, AuditQuery, PrismaClient } from '@openplay/database';
-import { ApiExceptionFilter, DatabaseModule, databaseOptions, HealthController, Metrics, MetricsController, requestParams } from '@openplay/nest-kit';
+import {
+  ApiExceptionFilter,
+  DatabaseModule,
+  databaseOptions,
+  HealthController,
+  Metrics,
+  MetricsController,
+  requestParams,
+} from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AdminApiController } from './admin/admin-api.controller';
 import { AdminApiGuard } from './admin/admin-api.guard';
@@ -20,7 +28,9 @@ import { TokenIssuer } from './token/token-issuer';
 
 /** Errors, 404s included, come in the format the request's errorFormat asks for (html by default); the admin API's and the key store's in JSON. */
 export const tokenGenErrorFormat = (request: FastifyRequest) =>
-  isAdminPath(request.url) || isKeystorePath(request.url) ? 'json' : readErrorFormat(requestParams(request.url, request.body));
+  isAdminPath(request.url) || isKeystorePath(request.url)
+    ? 'json'
+    : readErrorFormat(requestParams(request.url, request.body));
 
 @Module({})
 export class AppModule {
@@ -36,7 +46,14 @@ export class AppModule {
           useFactory: (c: TokenGenConfig) => databaseOptions(c),
         }),
       ],
-      controllers: [TokenController, RecordsController, AdminApiController, KeystoreController, HealthController, MetricsController],
+      controllers: [
+        TokenController,
+        RecordsController,
+        AdminApiController,
+        KeystoreController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         AccountGate,
         TokenIssuer,

@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureFastifyApp, createFastifyAdapter, createLogger, httpLimits, installCipherBackend, PinoNestLogger, type HttpAppOptions, Metrics, trustProxyOption } from '@openplay/nest-kit';
+import {
+  configureFastifyApp,
+  createFastifyAdapter,
+  createLogger,
+  httpLimits,
+  installCipherBackend,
+  PinoNestLogger,
+  type HttpAppOptions,
+  Metrics,
+  trustProxyOption,
+} from '@openplay/nest-kit';
 import type { DestinationStream } from 'pino';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
@@ -30,15 +40,22 @@ export function tokenGenHttpOptions(config: TokenGenConfig): HttpAppOptions {
  * Builds the app ready to listen; tests use it too, so they see what production serves. Logs go to stdout, or to
  * `logDestination` (tests that read the log lines).
  */
-export async function createTokenGenApp(config: TokenGenConfig, logDestination?: DestinationStream): Promise<NestFastifyApplication> {
+export async function createTokenGenApp(
+  config: TokenGenConfig,
+  logDestination?: DestinationStream,
+): Promise<NestFastifyApplication> {
   const logger = createLogger(config.LOG_LEVEL, logDestination);
   installCipherBackend(config.OPENPLAY_NATIVE, logger);
   const options = tokenGenHttpOptions(config);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(options), {
-    logger: new PinoNestLogger(logger),
-    // Bodies are parsed by configureFastifyApp: only the media types the API takes, as raw text or bytes.
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createFastifyAdapter(options),
+    {
+      logger: new PinoNestLogger(logger),
+      // Bodies are parsed by configureFastifyApp: only the media types the API takes, as raw text or bytes.
+      bodyParser: false,
+    },
+  );
   configureFastifyApp(app, options, app.get(Metrics), logger);
   setUpTokenGenDocs(app);
   app.enableShutdownHooks();
@@ -68,7 +85,9 @@ async function main(): Promise<void> {
     process.stderr.write(`token-gen: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`token-gen (${config.ENVIRONMENT}) listening on http://${config.TOKEN_GEN_HOST}:${config.TOKEN_GEN_PORT}\n`);
+  process.stdout.write(
+    `token-gen (${config.ENVIRONMENT}) listening on http://${config.TOKEN_GEN_HOST}:${config.TOKEN_GEN_PORT}\n`,
+  );
 }
 
 if (require.main === module) void main();

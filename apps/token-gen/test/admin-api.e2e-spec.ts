@@ -1,6 +1,5 @@
 import { useTokenGen } from './support/token-gen-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 const ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
@@ -10,7 +9,13 @@ const KID = 'b366360da82e9c6e0b0984002a362cf2';
 describe('admin API /admin (real app, real Postgres)', () => {
   const tg = useTokenGen({ ADMIN_API_KEY });
 
-  const call = (method: string, path: string, body?: unknown, key: string | null = ADMIN_API_KEY, headers: Record<string, string> = {}) =>
+  const call = (
+    method: string,
+    path: string,
+    body?: unknown,
+    key: string | null = ADMIN_API_KEY,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(`${tg.baseUrl}${path}`, {
       method,
       headers: {
@@ -39,7 +44,10 @@ describe('admin API /admin (real app, real Postgres)', () => {
     const created = await ok(await call('POST', '/admin/accounts', { name: 'Acme', credits: 2, fairplay: false }), 201);
     expect(created).toEqual({
       account: expect.any(Number),
-      authenticators: { test: expect.stringMatching(/^\d{6},[0-9a-f]{32}$/), production: expect.stringMatching(/^\d{6},[0-9a-f]{32}$/) },
+      authenticators: {
+        test: expect.stringMatching(/^\d{6},[0-9a-f]{32}$/),
+        production: expect.stringMatching(/^\d{6},[0-9a-f]{32}$/),
+      },
     });
     ({ account: number, authenticators } = created);
     expect(authenticators.test.startsWith(`${number},`)).toBe(true);
@@ -48,7 +56,9 @@ describe('admin API /admin (real app, real Postgres)', () => {
 
   it('takes form bodies too', async () => {
     const created = await ok(
-      await call('POST', '/admin/accounts', 'name=Caf%C3%A9&credits=unlimited&widevine=off', ADMIN_API_KEY, { 'content-type': 'application/x-www-form-urlencoded' }),
+      await call('POST', '/admin/accounts', 'name=Caf%C3%A9&credits=unlimited&widevine=off', ADMIN_API_KEY, {
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
       201,
     );
     const shown = await ok(await call('GET', `/admin/accounts/${created.account}`));
@@ -72,7 +82,13 @@ describe('admin API /admin (real app, real Postgres)', () => {
     const shown = await ok(await call('GET', `/admin/accounts/${number}`));
     expect(shown.authenticators).toEqual([
       { id: expect.any(Number), environment: 'test', label: 'initial', createdAt: expect.any(String), revokedAt: null },
-      { id: expect.any(Number), environment: 'production', label: 'initial', createdAt: expect.any(String), revokedAt: null },
+      {
+        id: expect.any(Number),
+        environment: 'production',
+        label: 'initial',
+        createdAt: expect.any(String),
+        revokedAt: null,
+      },
     ]);
     expect(JSON.stringify(shown)).not.toContain(authenticators.test.split(',')[1]);
   });
@@ -80,11 +96,24 @@ describe('admin API /admin (real app, real Postgres)', () => {
   it('sets credits, options and status, with the effect on token requests', async () => {
     expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: 0 }))).credits).toBe(0);
     expect((await error(await token(authenticators.test)))[1].code).toBe(-2019);
-    expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: 'unlimited' }))).credits).toBeNull();
+    expect(
+      (await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: 'unlimited' }))).credits,
+    ).toBeNull();
     expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: '25' }))).credits).toBe(25);
     expect((await ok(await call('PUT', `/admin/accounts/${number}/credits`, { credits: null }))).credits).toBeNull();
-    const options = await ok(await call('PATCH', `/admin/accounts/${number}/options`, { widevineEnabled: false, fairplayAuthorized: true, name: 'Acme Corp' }));
-    expect(options).toMatchObject({ name: 'Acme Corp', widevineEnabled: false, fairplayAuthorized: true, fairplayEnabled: false });
+    const options = await ok(
+      await call('PATCH', `/admin/accounts/${number}/options`, {
+        widevineEnabled: false,
+        fairplayAuthorized: true,
+        name: 'Acme Corp',
+      }),
+    );
+    expect(options).toMatchObject({
+      name: 'Acme Corp',
+      widevineEnabled: false,
+      fairplayAuthorized: true,
+      fairplayEnabled: false,
+    });
     expect((await error(await token(authenticators.test)))[1].code).toBe(-7011);
     await ok(await call('PATCH', `/admin/accounts/${number}/options`, { widevineEnabled: 'on' }));
     expect((await ok(await call('POST', `/admin/accounts/${number}/disable`))).status).toBe('disabled');
@@ -94,10 +123,21 @@ describe('admin API /admin (real app, real Postgres)', () => {
   });
 
   it('adds and revokes authenticators', async () => {
-    const added = await ok(await call('POST', `/admin/accounts/${number}/authenticators`, { environment: 'test', label: 'rotation 1' }), 201);
-    expect(added).toMatchObject({ id: expect.any(Number), environment: 'test', label: 'rotation 1', revokedAt: null, authenticator: expect.stringMatching(new RegExp(`^${number},[0-9a-f]{32}$`)) });
+    const added = await ok(
+      await call('POST', `/admin/accounts/${number}/authenticators`, { environment: 'test', label: 'rotation 1' }),
+      201,
+    );
+    expect(added).toMatchObject({
+      id: expect.any(Number),
+      environment: 'test',
+      label: 'rotation 1',
+      revokedAt: null,
+      authenticator: expect.stringMatching(new RegExp(`^${number},[0-9a-f]{32}$`)),
+    });
     expect((await token(added.authenticator)).status).toBe(200);
-    expect(await ok(await call('DELETE', `/admin/accounts/${number}/authenticators/${added.id}`))).toEqual({ revoked: added.id });
+    expect(await ok(await call('DELETE', `/admin/accounts/${number}/authenticators/${added.id}`))).toEqual({
+      revoked: added.id,
+    });
     expect((await error(await token(added.authenticator)))[1].code).toBe(-2018);
     expect(await error(await call('DELETE', `/admin/accounts/${number}/authenticators/${added.id}`))).toEqual([
       404,
@@ -110,10 +150,19 @@ describe('admin API /admin (real app, real Postgres)', () => {
     const url = await response.text();
     const logs = await ok(await call('GET', '/admin/logs?cookie=admin-logs-1'));
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ account: number, kind: 'issuance', drm: 'wv', cookie: 'admin-logs-1', resultCode: 0, kid: KID });
+    expect(logs[0]).toMatchObject({
+      account: number,
+      kind: 'issuance',
+      drm: 'wv',
+      cookie: 'admin-logs-1',
+      resultCode: 0,
+      kid: KID,
+    });
     const tokenId = logs[0].tokenId as string;
     expect(url).toContain('ExpressPlayToken=');
-    expect((await ok(await call('GET', `/admin/logs?tokenId=${tokenId.toUpperCase()}`))).map((r: Json) => r.id)).toEqual([logs[0].id]);
+    expect(
+      (await ok(await call('GET', `/admin/logs?tokenId=${tokenId.toUpperCase()}`))).map((r: Json) => r.id),
+    ).toEqual([logs[0].id]);
     const ofAccount = await ok(await call('GET', `/admin/logs?account=${number}&limit=3`));
     expect(ofAccount).toHaveLength(3);
     expect(ofAccount[0].id).toBe(logs[0].id);
@@ -128,7 +177,13 @@ describe('admin API /admin (real app, real Postgres)', () => {
     ['POST', '/admin/accounts', { credits: 5 }, 400, '[400] name must be a non-empty string of at most 200 characters'],
     ['POST', '/admin/accounts', '{"name":', 400, '[400] the body is not valid JSON'],
     ['POST', '/admin/accounts', '[1]', 400, '[400] the body must be a JSON object'],
-    ['POST', '/admin/accounts', { name: 'X', widevine: 'maybe' }, 400, '[400] widevine must be true or false (or on/off)'],
+    [
+      'POST',
+      '/admin/accounts',
+      { name: 'X', widevine: 'maybe' },
+      400,
+      '[400] widevine must be true or false (or on/off)',
+    ],
     ['GET', '/admin/logs', undefined, 400, '[400] give a cookie, a token id or an account to search the logs by'],
     ['GET', '/admin/logs?tokenId=xyz', undefined, 400, '[400] a token id is 32 hex digits'],
     ['GET', '/admin/logs?account=1&limit=0', undefined, 400, '[400] the limit must be a whole number from 1 to 1000'],
@@ -158,9 +213,15 @@ describe('admin API /admin (real app, real Postgres)', () => {
       expect(status).toBe(400);
       return body_.message as string;
     };
-    expect(await refused('POST', '/admin/accounts', { name: 'Nul\u0000Co' })).toMatch(/name must not contain control characters/);
-    expect(await refused('PATCH', `/admin/accounts/${number}/options`, { name: 'half \ud800' })).toMatch(/name must not contain/);
-    expect(await refused('POST', `/admin/accounts/${number}/authenticators`, { environment: 'test', label: 'tab\tlabel' })).toMatch(/label must not/);
+    expect(await refused('POST', '/admin/accounts', { name: 'Nul\u0000Co' })).toMatch(
+      /name must not contain control characters/,
+    );
+    expect(await refused('PATCH', `/admin/accounts/${number}/options`, { name: 'half \ud800' })).toMatch(
+      /name must not contain/,
+    );
+    expect(
+      await refused('POST', `/admin/accounts/${number}/authenticators`, { environment: 'test', label: 'tab\tlabel' }),
+    ).toMatch(/label must not/);
     expect(await refused('GET', '/admin/logs?cookie=a%00b')).toMatch(/cookie must not contain/);
     expect((await ok(await call('GET', `/admin/accounts/${number}`))).name).not.toMatch(/half/);
   });
@@ -174,7 +235,14 @@ describe('admin API /admin (real app, real Postgres)', () => {
       ['a number body', 'POST', () => '/admin/accounts', '5', '[400] the body must be a JSON object', {}],
       ['a string body', 'POST', () => '/admin/accounts', '"name"', '[400] the body must be a JSON object', {}],
       ['a null body', 'POST', () => '/admin/accounts', 'null', '[400] the body must be a JSON object', {}],
-      ['an array body', 'PUT', (n) => `/admin/accounts/${n}/credits`, '[{"credits":1}]', '[400] the body must be a JSON object', {}],
+      [
+        'an array body',
+        'PUT',
+        (n) => `/admin/accounts/${n}/credits`,
+        '[{"credits":1}]',
+        '[400] the body must be a JSON object',
+        {},
+      ],
       ['a name as an array', 'POST', () => '/admin/accounts', { name: ['X'] }, name, {}],
       ['a name as an object', 'POST', () => '/admin/accounts', { name: { first: 'X' } }, name, {}],
       ['huge credits', 'POST', () => '/admin/accounts', { name: 'X', credits: 1e300 }, credits, {}],
@@ -182,24 +250,129 @@ describe('admin API /admin (real app, real Postgres)', () => {
       ['NaN credits', 'PUT', (n) => `/admin/accounts/${n}/credits`, { credits: 'NaN' }, credits, {}],
       ['credits true', 'PUT', (n) => `/admin/accounts/${n}/credits`, { credits: true }, credits, {}],
       ['credits deeply nested', 'POST', () => '/admin/accounts', deep, credits, {}],
-      ['an unknown field', 'POST', () => '/admin/accounts', { name: 'X', colour: 'red' }, '[400] unknown field "colour"', {}],
-      ['__proto__', 'POST', () => '/admin/accounts', '{"name":"X","__proto__":{"credits":1}}', '[400] unknown field "__proto__"', {}],
-      ['__proto__ in a form', 'POST', () => '/admin/accounts', 'name=X&__proto__=1', '[400] unknown field "__proto__"', form],
+      [
+        'an unknown field',
+        'POST',
+        () => '/admin/accounts',
+        { name: 'X', colour: 'red' },
+        '[400] unknown field "colour"',
+        {},
+      ],
+      [
+        '__proto__',
+        'POST',
+        () => '/admin/accounts',
+        '{"name":"X","__proto__":{"credits":1}}',
+        '[400] unknown field "__proto__"',
+        {},
+      ],
+      [
+        '__proto__ in a form',
+        'POST',
+        () => '/admin/accounts',
+        'name=X&__proto__=1',
+        '[400] unknown field "__proto__"',
+        form,
+      ],
       ['NaN credits in a form', 'POST', () => '/admin/accounts', 'name=X&credits=NaN', credits, form],
-      ['a switch of null', 'PATCH', (n) => `/admin/accounts/${n}/options`, { widevineEnabled: null }, '[400] widevineEnabled must be true or false (or on/off)', {}],
-      ['a switch of 1', 'PATCH', (n) => `/admin/accounts/${n}/options`, { fairplayEnabled: 1 }, '[400] fairplayEnabled must be true or false (or on/off)', {}],
-      ['a misspelt option', 'PATCH', (n) => `/admin/accounts/${n}/options`, { widevine: false }, '[400] unknown field "widevine"', {}],
-      ['a label as an object', 'POST', (n) => `/admin/accounts/${n}/authenticators`, { environment: 'test', label: { a: 1 } }, '[400] label must be a string of at most 100 characters', {}],
-      ['an environment list', 'POST', (n) => `/admin/accounts/${n}/authenticators`, { environment: ['test'] }, '[400] environment must be test or production', {}],
-      ['a 20-digit account', 'GET', () => '/admin/accounts/99999999999999999999', undefined, '[400] give the account number', {}],
-      ['an account past core MAX_ACCOUNT_NUMBER', 'GET', () => '/admin/accounts/2147483648', undefined, '[400] give the account number', {}],
+      [
+        'a switch of null',
+        'PATCH',
+        (n) => `/admin/accounts/${n}/options`,
+        { widevineEnabled: null },
+        '[400] widevineEnabled must be true or false (or on/off)',
+        {},
+      ],
+      [
+        'a switch of 1',
+        'PATCH',
+        (n) => `/admin/accounts/${n}/options`,
+        { fairplayEnabled: 1 },
+        '[400] fairplayEnabled must be true or false (or on/off)',
+        {},
+      ],
+      [
+        'a misspelt option',
+        'PATCH',
+        (n) => `/admin/accounts/${n}/options`,
+        { widevine: false },
+        '[400] unknown field "widevine"',
+        {},
+      ],
+      [
+        'a label as an object',
+        'POST',
+        (n) => `/admin/accounts/${n}/authenticators`,
+        { environment: 'test', label: { a: 1 } },
+        '[400] label must be a string of at most 100 characters',
+        {},
+      ],
+      [
+        'an environment list',
+        'POST',
+        (n) => `/admin/accounts/${n}/authenticators`,
+        { environment: ['test'] },
+        '[400] environment must be test or production',
+        {},
+      ],
+      [
+        'a 20-digit account',
+        'GET',
+        () => '/admin/accounts/99999999999999999999',
+        undefined,
+        '[400] give the account number',
+        {},
+      ],
+      [
+        'an account past core MAX_ACCOUNT_NUMBER',
+        'GET',
+        () => '/admin/accounts/2147483648',
+        undefined,
+        '[400] give the account number',
+        {},
+      ],
       ['an account 1e3', 'POST', () => '/admin/accounts/1e3/disable', undefined, '[400] give the account number', {}],
       ['an account -1', 'PUT', () => '/admin/accounts/-1/credits', { credits: 1 }, '[400] give the account number', {}],
-      ['a NaN authenticator id', 'DELETE', (n) => `/admin/accounts/${n}/authenticators/NaN`, undefined, '[400] give the authenticator id, 1 to 2147483647 (see GET /admin/accounts/{number})', {}],
-      ['a limit given twice', 'GET', () => '/admin/logs?account=1&limit=1&limit=2', undefined, '[400] limit is given more than once', {}],
-      ['an unknown query field', 'GET', () => '/admin/logs?cookie=x&colour=red', undefined, '[400] unknown field "colour"', {}],
-      ['a NaN account in the logs', 'GET', () => '/admin/logs?account=NaN', undefined, '[400] give the account number', {}],
-      ['a limit 1e3', 'GET', () => '/admin/logs?account=1&limit=1e3', undefined, '[400] the limit must be a whole number from 1 to 1000', {}],
+      [
+        'a NaN authenticator id',
+        'DELETE',
+        (n) => `/admin/accounts/${n}/authenticators/NaN`,
+        undefined,
+        '[400] give the authenticator id, 1 to 2147483647 (see GET /admin/accounts/{number})',
+        {},
+      ],
+      [
+        'a limit given twice',
+        'GET',
+        () => '/admin/logs?account=1&limit=1&limit=2',
+        undefined,
+        '[400] limit is given more than once',
+        {},
+      ],
+      [
+        'an unknown query field',
+        'GET',
+        () => '/admin/logs?cookie=x&colour=red',
+        undefined,
+        '[400] unknown field "colour"',
+        {},
+      ],
+      [
+        'a NaN account in the logs',
+        'GET',
+        () => '/admin/logs?account=NaN',
+        undefined,
+        '[400] give the account number',
+        {},
+      ],
+      [
+        'a limit 1e3',
+        'GET',
+        () => '/admin/logs?account=1&limit=1e3',
+        undefined,
+        '[400] the limit must be a whole number from 1 to 1000',
+        {},
+      ],
     ];
 
     it.each(cases)('%s: %s', async (_name, method, path, body, message, headers) => {
@@ -213,7 +386,10 @@ describe('admin API /admin (real app, real Postgres)', () => {
     });
 
     it('an account number up to core MAX_ACCOUNT_NUMBER is a question for the database', async () => {
-      expect(await error(await call('GET', '/admin/accounts/2147483647'))).toEqual([404, { code: 404, message: '[404] no account 2147483647' }]);
+      expect(await error(await call('GET', '/admin/accounts/2147483647'))).toEqual([
+        404,
+        { code: 404, message: '[404] no account 2147483647' },
+      ]);
     });
   });
 
@@ -221,7 +397,9 @@ describe('admin API /admin (real app, real Postgres)', () => {
     const document: Json = await ok(await fetch(`${tg.baseUrl}/docs/json`));
     const operations = Object.entries(document.paths as Record<string, Record<string, Json>>)
       .filter(([path]) => path.startsWith('/admin/'))
-      .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, operation })));
+      .flatMap(([path, item]) =>
+        Object.entries(item).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, operation })),
+      );
     expect(operations.map((o) => o.at).sort()).toEqual(
       [
         'DELETE /admin/accounts/{number}/authenticators/{id}',
@@ -237,12 +415,25 @@ describe('admin API /admin (real app, real Postgres)', () => {
       ].sort(),
     );
     for (const { at, operation } of operations) {
-      expect({ at, tags: operation.tags, security: operation.security, summary: typeof operation.summary }).toEqual({ at, tags: ['admin'], security: [{ bearer: [] }], summary: 'string' });
-      expect({ at, 401: operation.responses['401']?.content['application/json'].schema }).toEqual({ at, 401: { $ref: '#/components/schemas/AdminErrorJson' } });
+      expect({ at, tags: operation.tags, security: operation.security, summary: typeof operation.summary }).toEqual({
+        at,
+        tags: ['admin'],
+        security: [{ bearer: [] }],
+        summary: 'string',
+      });
+      expect({ at, 401: operation.responses['401']?.content['application/json'].schema }).toEqual({
+        at,
+        401: { $ref: '#/components/schemas/AdminErrorJson' },
+      });
     }
     const create = document.paths['/admin/accounts'].post;
-    expect(Object.keys(create.requestBody.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
-    expect(create.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateAccountDto' });
+    expect(Object.keys(create.requestBody.content).sort()).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+    expect(create.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CreateAccountDto',
+    });
     const createDto = document.components.schemas.CreateAccountDto;
     expect(createDto.required).toEqual(['name']);
     expect(Object.keys(createDto.properties)).toEqual(['name', 'credits', 'widevine', 'fairplay']);
@@ -254,7 +445,13 @@ describe('admin API /admin (real app, real Postgres)', () => {
       ['account', 'query', false],
       ['limit', 'query', false],
     ]);
-    expect(document.paths['/admin/accounts/{number}/authenticators/{id}'].delete.parameters.map((p: Json) => [p.name, p.in, p.schema.maximum])).toEqual([
+    expect(
+      document.paths['/admin/accounts/{number}/authenticators/{id}'].delete.parameters.map((p: Json) => [
+        p.name,
+        p.in,
+        p.schema.maximum,
+      ]),
+    ).toEqual([
       ['number', 'path', 2147483647],
       ['id', 'path', 2147483647],
     ]);
@@ -284,7 +481,11 @@ describe('admin API /admin (real app, real Postgres)', () => {
   });
 
   it('keeps JSON bodies away from the token API (415 there)', async () => {
-    const response = await fetch(`${tg.baseUrl}/hms/wv/token?errorFormat=json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${tg.baseUrl}/hms/wv/token?errorFormat=json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(await error(response)).toEqual([415, { code: 415, message: '[415] Unsupported media type' }]);
   });
 });
@@ -293,7 +494,9 @@ describe('admin API without ADMIN_API_KEY', () => {
   const tg = useTokenGen();
 
   it('does not exist: 404 like any unknown path, with or without a key', async () => {
-    for (const headers of [{}, { authorization: 'Bearer test-admin-key-0123456789abcdef' }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { authorization: 'Bearer test-admin-key-0123456789abcdef' }] as Array<
+      Record<string, string>
+    >) {
       const response = await fetch(`${tg.baseUrl}/admin/accounts`, { headers });
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ code: 404, message: '[404] Not Found' });

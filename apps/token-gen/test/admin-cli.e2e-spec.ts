@@ -16,7 +16,11 @@ describe('admin CLI (runAdmin against a test database)', () => {
       return true;
     });
     try {
-      const code = await runAdmin(argv, { DATABASE_URL: tg.config.DATABASE_URL, AUTHENTICATOR_PEPPER: tg.config.AUTHENTICATOR_PEPPER, ENVIRONMENT: 'test' });
+      const code = await runAdmin(argv, {
+        DATABASE_URL: tg.config.DATABASE_URL,
+        AUTHENTICATOR_PEPPER: tg.config.AUTHENTICATOR_PEPPER,
+        ENVIRONMENT: 'test',
+      });
       return { code, out };
     } finally {
       spy.mockRestore();
@@ -45,7 +49,9 @@ describe('admin CLI (runAdmin against a test database)', () => {
 
   it('logs: records by cookie, token id and account, as JSON and as text', async () => {
     const issue = (cookie: string) =>
-      fetch(`${tg.baseUrl}/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticator)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}`);
+      fetch(
+        `${tg.baseUrl}/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticator)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}`,
+      );
     expect((await issue('cli-1')).status).toBe(200);
     expect((await issue('cli-2')).status).toBe(200);
     expect((await issue('cli-2')).status).toBe(200);
@@ -53,7 +59,15 @@ describe('admin CLI (runAdmin against a test database)', () => {
 
     const byCookie = await json('logs', '--cookie', 'cli-2');
     expect(byCookie).toHaveLength(2);
-    expect(byCookie[0]).toMatchObject({ account: number, kind: 'issuance', drm: 'wv', cookie: 'cli-2', resultCode: 0, kid: KID, tokenId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(byCookie[0]).toMatchObject({
+      account: number,
+      kind: 'issuance',
+      drm: 'wv',
+      cookie: 'cli-2',
+      resultCode: 0,
+      kid: KID,
+      tokenId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(BigInt(byCookie[0].id)).toBeGreaterThan(BigInt(byCookie[1].id));
 
     const byToken = await json('logs', '--token-id', byCookie[1].tokenId);
@@ -65,45 +79,80 @@ describe('admin CLI (runAdmin against a test database)', () => {
 
     const text = await admin('logs', '--cookie', 'cli-1');
     expect(text.code).toBe(0);
-    expect(text.out).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  #\\d+  account ${number}  issuance  wv  ok  token [0-9a-f]{32}  kid ${KID}  cookie "cli-1"  from 127\\.0\\.0\\.1\\n$`));
+    expect(text.out).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  #\\d+  account ${number}  issuance  wv  ok  token [0-9a-f]{32}  kid ${KID}  cookie "cli-1"  from 127\\.0\\.0\\.1\\n$`,
+      ),
+    );
     expect((await admin('logs', '--cookie', 'nothing-here')).out).toBe('no records\n');
   });
 
   it('logs: --help, and clear refusals', async () => {
     const help = await admin('logs', '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('Usage: logs [--cookie COOKIE] [--token-id TOKEN_ID] [--account NUMBER] [--limit N] [--json]');
+    expect(help.out).toContain(
+      'Usage: logs [--cookie COOKIE] [--token-id TOKEN_ID] [--account NUMBER] [--limit N] [--json]',
+    );
     expect((await admin('--help')).out).toContain('logs               issuance and redemption records');
     await expect(admin('logs')).rejects.toThrow('give a cookie, a token id or an account to search the logs by');
-    await expect(admin('logs', '--account', String(number), '--limit', '0')).rejects.toThrow('the limit must be a whole number from 1 to 1000');
+    await expect(admin('logs', '--account', String(number), '--limit', '0')).rejects.toThrow(
+      'the limit must be a whole number from 1 to 1000',
+    );
     await expect(admin('logs', '--token-id', 'nope')).rejects.toThrow('a token id is 32 hex digits');
     await expect(admin('logs', '--account', 'abc')).rejects.toThrow('give the account number');
   });
 
-  it('reads its arguments with the admin API\'s DTOs: the same refusals, naming the flags', async () => {
-    const refusal = (...argv: string[]) => expect(admin(...argv)).rejects.toMatchObject({ kind: 'invalid', message: expect.any(String) });
-    const message = async (...argv: string[]) => ((await admin(...argv).catch((error: unknown) => error)) as AdminError).message;
-    expect(await message('account', 'create', '--name', '   ')).toBe('--name must be a non-empty string of at most 200 characters');
+  it("reads its arguments with the admin API's DTOs: the same refusals, naming the flags", async () => {
+    const refusal = (...argv: string[]) =>
+      expect(admin(...argv)).rejects.toMatchObject({ kind: 'invalid', message: expect.any(String) });
+    const message = async (...argv: string[]) =>
+      ((await admin(...argv).catch((error: unknown) => error)) as AdminError).message;
+    expect(await message('account', 'create', '--name', '   ')).toBe(
+      '--name must be a non-empty string of at most 200 characters',
+    );
     expect(await message('account', 'create')).toBe('--name must be a non-empty string of at most 200 characters');
-    expect(await message('account', 'create', '--name', 'x'.repeat(201))).toBe('--name must be a non-empty string of at most 200 characters');
-    expect(await message('account', 'create', '--name', 'Nul\u0000Co')).toBe('--name must not contain control characters or broken UTF-16');
+    expect(await message('account', 'create', '--name', 'x'.repeat(201))).toBe(
+      '--name must be a non-empty string of at most 200 characters',
+    );
+    expect(await message('account', 'create', '--name', 'Nul\u0000Co')).toBe(
+      '--name must not contain control characters or broken UTF-16',
+    );
     for (const credits of ['NaN', '-1', '1e3', '1000000000000000', '0x10']) {
-      expect(await message('account', 'create', '--name', 'X', `--credits=${credits}`)).toBe('--credits must be a whole number (0 to 999999999999999), or null / "unlimited"');
+      expect(await message('account', 'create', '--name', 'X', `--credits=${credits}`)).toBe(
+        '--credits must be a whole number (0 to 999999999999999), or null / "unlimited"',
+      );
     }
-    expect(await message('account', 'credits', String(number))).toBe('give the balance: a whole number, or null / "unlimited"');
-    expect(await message('account', 'options', String(number), '--widevine', 'maybe')).toBe('--widevine must be true or false (or on/off)');
+    expect(await message('account', 'credits', String(number))).toBe(
+      'give the balance: a whole number, or null / "unlimited"',
+    );
+    expect(await message('account', 'options', String(number), '--widevine', 'maybe')).toBe(
+      '--widevine must be true or false (or on/off)',
+    );
     // Behaviour change: options with nothing to change are refused, as by the admin API.
-    expect(await message('account', 'options', String(number))).toBe('give at least one of --widevine, --fairplay-authorized, --fairplay, --name');
-    expect(await message('authenticator', 'add', String(number), '--environment', 'staging')).toBe('--environment must be test or production');
-    expect(await message('authenticator', 'add', String(number), '--environment', 'test', '--label', 'x'.repeat(101))).toBe('--label must be a string of at most 100 characters');
+    expect(await message('account', 'options', String(number))).toBe(
+      'give at least one of --widevine, --fairplay-authorized, --fairplay, --name',
+    );
+    expect(await message('authenticator', 'add', String(number), '--environment', 'staging')).toBe(
+      '--environment must be test or production',
+    );
+    expect(
+      await message('authenticator', 'add', String(number), '--environment', 'test', '--label', 'x'.repeat(101)),
+    ).toBe('--label must be a string of at most 100 characters');
     for (const n of ['99999999999999999999', '2147483648', 'NaN', '1e3']) {
       expect(await message('account', 'show', n)).toBe('give the account number');
     }
     await refusal('logs', '--cookie', 'x'.repeat(33));
     expect(await json('account', 'list')).not.toContainEqual(expect.objectContaining({ name: 'X' }));
     // What the API takes, the CLI takes: true/false as well as on/off.
-    expect(await json('account', 'options', String(number), '--widevine', 'false', '--fairplay', 'on')).toMatchObject({ number, widevineEnabled: false, fairplayEnabled: true });
-    expect(await json('account', 'options', String(number), '--widevine', 'on')).toMatchObject({ number, widevineEnabled: true });
+    expect(await json('account', 'options', String(number), '--widevine', 'false', '--fairplay', 'on')).toMatchObject({
+      number,
+      widevineEnabled: false,
+      fairplayEnabled: true,
+    });
+    expect(await json('account', 'options', String(number), '--widevine', 'on')).toMatchObject({
+      number,
+      widevineEnabled: true,
+    });
     expect(await json('account', 'credits', String(number), 'unlimited')).toMatchObject({ number, credits: null });
   });
 
@@ -114,6 +163,8 @@ describe('admin CLI (runAdmin against a test database)', () => {
         message: 'give the authenticator id, 1 to 2147483647 (see account show)',
       });
     }
-    await expect(admin('authenticator', 'revoke', String(number), '2147483647')).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(admin('authenticator', 'revoke', String(number), '2147483647')).rejects.toMatchObject({
+      kind: 'not-found',
+    });
   });
 });

@@ -26,7 +26,9 @@ describe('token-gen and OPENPLAY_NATIVE where the addon does not load (real app,
   it('required: refuses to start, naming the setting, the file and the fix', async () => {
     const config = validateTokenGenConfig({ DATABASE_URL: db.url, OPENPLAY_NATIVE: 'required', LOG_LEVEL: 'silent' });
     await expect(createTokenGenApp(config)).rejects.toThrow(
-      new RegExp(`^@openplay/cipher: OPENPLAY_NATIVE=required but cannot load the native addon ${MISSING_ADDON}: .*set OPENPLAY_NATIVE=auto`),
+      new RegExp(
+        `^@openplay/cipher: OPENPLAY_NATIVE=required but cannot load the native addon ${MISSING_ADDON}: .*set OPENPLAY_NATIVE=auto`,
+      ),
     );
   });
 
@@ -46,7 +48,12 @@ describe('token-gen and OPENPLAY_NATIVE where the addon does not load (real app,
     const app = await createTokenGenApp(config, sink);
     try {
       expect(lines).toEqual([
-        expect.objectContaining({ level: 40, cipherBackend: 'node:crypto', OPENPLAY_NATIVE: 'auto', reason: expect.stringContaining(MISSING_ADDON) }),
+        expect.objectContaining({
+          level: 40,
+          cipherBackend: 'node:crypto',
+          OPENPLAY_NATIVE: 'auto',
+          reason: expect.stringContaining(MISSING_ADDON),
+        }),
       ]);
       expect(tokenAead()).toBe(nodeCryptoTokenAead);
       await app.listen(0, '127.0.0.1');

@@ -7,7 +7,11 @@ import { useTokenGen } from './support/token-gen-harness';
 const ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const IV = 'f0e0d0c0b0a090807060504030201000';
-const TIMEOUTS = { DATABASE_CONNECT_TIMEOUT_MS: '300', DATABASE_ACQUIRE_TIMEOUT_MS: '400', DATABASE_STATEMENT_TIMEOUT_MS: '400' };
+const TIMEOUTS = {
+  DATABASE_CONNECT_TIMEOUT_MS: '300',
+  DATABASE_ACQUIRE_TIMEOUT_MS: '400',
+  DATABASE_STATEMENT_TIMEOUT_MS: '400',
+};
 /** A pooled connection (400 ms), then the statement (400 ms) and the client's grace (250 ms); timers on a busy machine fire late. */
 const BUDGET_MS = 400 + 400 + 250 + 700;
 const UNAVAILABLE = { code: 503, message: '[503] Service Unavailable: the database is not answering, retry later' };
@@ -20,7 +24,10 @@ describe('token-gen with its database frozen or down (real app, real Postgres be
   const KEK = 'f'.repeat(32);
 
   beforeAll(async () => {
-    auth = encodeURIComponent((await tg.admin.createAccount({ name: 'Frozen', credits: null, widevine: true, fairplay: true })).authenticators.test);
+    auth = encodeURIComponent(
+      (await tg.admin.createAccount({ name: 'Frozen', credits: null, widevine: true, fairplay: true })).authenticators
+        .test,
+    );
   });
   afterEach(() => tg.proxy.resume());
 
@@ -31,8 +38,11 @@ describe('token-gen with its database frozen or down (real app, real Postgres be
     return { status: response.status, headers: response.headers, text, ms: Date.now() - started };
   };
   const wvToken = (cookie: string, format = '&errorFormat=json') =>
-    timed(`/hms/wv/token?customerAuthenticator=${auth}&kid=${kid}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}${format}`);
-  const fpToken = (cookie: string) => timed(`/hms/fp/token?customerAuthenticator=${auth}&contentKey=${KEY}&iv=${IV}&cookie=${cookie}&errorFormat=json`);
+    timed(
+      `/hms/wv/token?customerAuthenticator=${auth}&kid=${kid}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}${format}`,
+    );
+  const fpToken = (cookie: string) =>
+    timed(`/hms/fp/token?customerAuthenticator=${auth}&contentKey=${KEY}&iv=${IV}&cookie=${cookie}&errorFormat=json`);
   const record = () => timed(`/cmiapi/getrecord?customerAuthenticator=${auth}&errorFormat=json`);
   const keystore = () => timed(`/keystore/keys/${kid}?customerAuthenticator=${auth}&kek=${KEK}`);
   const admin = () => timed('/admin/accounts', { headers: { authorization: `Bearer ${ADMIN_API_KEY}` } });
@@ -40,7 +50,11 @@ describe('token-gen with its database frozen or down (real app, real Postgres be
 
   /** What a client must see: 503, Retry-After, the documented JSON body, within the budget. */
   const expectUnavailable = (answer: Awaited<ReturnType<typeof timed>>, budget = BUDGET_MS) => {
-    expect({ status: answer.status, retryAfter: answer.headers.get('retry-after'), body: JSON.parse(answer.text) }).toEqual({
+    expect({
+      status: answer.status,
+      retryAfter: answer.headers.get('retry-after'),
+      body: JSON.parse(answer.text),
+    }).toEqual({
       status: 503,
       retryAfter: '2',
       body: UNAVAILABLE,
@@ -48,19 +62,31 @@ describe('token-gen with its database frozen or down (real app, real Postgres be
     expect(answer.ms).toBeLessThan(budget);
   };
   const expectNotReady = (answer: Awaited<ReturnType<typeof timed>>) => {
-    expect({ status: answer.status, body: JSON.parse(answer.text) }).toEqual({ status: 503, body: { status: 'error', database: 'down' } });
+    expect({ status: answer.status, body: JSON.parse(answer.text) }).toEqual({
+      status: 503,
+      body: { status: 'error', database: 'down' },
+    });
     expect(answer.ms).toBeLessThan(1000);
   };
   const issuedRows = async (cookies: string[]) =>
-    (await tg.pool.query("SELECT cookie, result_code, token_id FROM audit_events WHERE kind = 'issuance' AND cookie = ANY($1)", [cookies])).rows;
+    (
+      await tg.pool.query(
+        "SELECT cookie, result_code, token_id FROM audit_events WHERE kind = 'issuance' AND cookie = ANY($1)",
+        [cookies],
+      )
+    ).rows;
 
   it('frozen: every path answers 503 with Retry-After within its budget, /health/ready 503 within 1 s; then 200 again', async () => {
     expect((await wvToken('before')).status).toBe(200);
-    expect((await timed(`/keystore/keys?customerAuthenticator=${auth}&kek=${KEK}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kid, k: KEY }),
-    })).status).toBe(201);
+    expect(
+      (
+        await timed(`/keystore/keys?customerAuthenticator=${auth}&kek=${KEK}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kid, k: KEY }),
+        })
+      ).status,
+    ).toBe(201);
     await tg.proxy.freeze();
     const answers = await Promise.all([
       ...Array.from({ length: 6 }, (_, i) => wvToken(`frozen-${i}`)),
@@ -108,14 +134,23 @@ describe('token-gen with its database frozen or down (real app, real Postgres be
       expect(await readyThere()).toEqual([503, { status: 'error', database: 'down' }]);
       await tg.proxy.resume();
       expect(await readyThere()).toEqual([200, { status: 'ok', database: 'up' }]);
-      const token = await fetch(`${base}/hms/wv/token?customerAuthenticator=${auth}&kid=${kid}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`);
+      const token = await fetch(
+        `${base}/hms/wv/token?customerAuthenticator=${auth}&kid=${kid}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`,
+      );
       expect(token.status).toBe(200);
     } finally {
       await app.close();
     }
 
-    const nowhere = await createTokenGenApp(validateTokenGenConfig({ ...tg.config, DATABASE_URL: withDatabase(tg.config.DATABASE_URL, 'openplay_no_such_db') } as never));
-    await expect(nowhere.listen(0, '127.0.0.1')).rejects.toThrow('the database refused the app at start-up: database "openplay_no_such_db" does not exist');
+    const nowhere = await createTokenGenApp(
+      validateTokenGenConfig({
+        ...tg.config,
+        DATABASE_URL: withDatabase(tg.config.DATABASE_URL, 'openplay_no_such_db'),
+      }),
+    );
+    await expect(nowhere.listen(0, '127.0.0.1')).rejects.toThrow(
+      'the database refused the app at start-up: database "openplay_no_such_db" does not exist',
+    );
     await nowhere.close();
   });
 });

@@ -1,7 +1,6 @@
 import { openToken, parseKeyRing } from '@openplay/core';
 import { accessLine, useTokenGen } from './support/token-gen-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
@@ -17,30 +16,51 @@ describe('token-gen under hostile values (real app, real Postgres, its log read 
   let auth: string;
 
   beforeAll(async () => {
-    auth = (await tg.admin.createAccount({ name: 'Hostile', credits: null, widevine: true, fairplay: true })).authenticators.test;
+    auth = (await tg.admin.createAccount({ name: 'Hostile', credits: null, widevine: true, fairplay: true }))
+      .authenticators.test;
   });
 
   const call = (path: string, init?: RequestInit) => fetch(`${tg.baseUrl}${path}`, init);
-  const answer = async (response: Response): Promise<[number, number]> => [response.status, ((await response.json()) as Json).code];
+  const answer = async (response: Response): Promise<[number, number]> => [
+    response.status,
+    ((await response.json()) as Json).code,
+  ];
   const errorLines = () => tg.logs.filter((line) => (line.level as number) >= 50);
-  const claimsOf = (url: string) => openToken(url.slice(url.indexOf('=') + 1), parseKeyRing(tg.config.TOKEN_KEYS), Math.floor(Date.now() / 1000));
-  const wvParams = (who = auth) => `customerAuthenticator=${encodeURIComponent(who)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`;
+  const claimsOf = (url: string) =>
+    openToken(url.slice(url.indexOf('=') + 1), parseKeyRing(tg.config.TOKEN_KEYS), Math.floor(Date.now() / 1000));
+  const wvParams = (who = auth) =>
+    `customerAuthenticator=${encodeURIComponent(who)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`;
 
   describe('an account number past 2147483647 is an unknown account (401 -2018), never a 500', () => {
     const hostile = [`2147483648,${SECRET}`, `999999999999999,${SECRET}`];
     const requests = (who: string): Array<[string, string, RequestInit?]> => {
       const a = `customerAuthenticator=${encodeURIComponent(who)}`;
       return [
-        ['GET /hms/wv/token', `/hms/wv/token?${a}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&errorFormat=json`],
-        ['POST /hms/fp/token (form)', '/hms/fp/token?errorFormat=json', { method: 'POST', headers: FORM, body: `${a}&contentKey=${KEY}&iv=${IV}` }],
+        [
+          'GET /hms/wv/token',
+          `/hms/wv/token?${a}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&errorFormat=json`,
+        ],
+        [
+          'POST /hms/fp/token (form)',
+          '/hms/fp/token?errorFormat=json',
+          { method: 'POST', headers: FORM, body: `${a}&contentKey=${KEY}&iv=${IV}` },
+        ],
         ['GET /cmiapi/getrecord/', `/cmiapi/getrecord/?${a}&errorFormat=json`],
-        ['POST /cmiapi/getrecord/ (form)', '/cmiapi/getrecord/?errorFormat=json', { method: 'POST', headers: FORM, body: a }],
+        [
+          'POST /cmiapi/getrecord/ (form)',
+          '/cmiapi/getrecord/?errorFormat=json',
+          { method: 'POST', headers: FORM, body: a },
+        ],
         ['GET /keystore/keys', `/keystore/keys?${a}&kek=${KEK}`],
         ['POST /keystore/keys', `/keystore/keys?${a}&kek=${KEK}`, { method: 'POST' }],
         ['GET /keystore/keycount', `/keystore/keycount?${a}`],
         ['GET /keystore/keys/{kid}', `/keystore/keys/${KID}?${a}`],
         ['GET /keystore/keys/{kid}/value', `/keystore/keys/${KID}/value?${a}&kek=${KEK}`],
-        ['PUT /keystore/keys/{kid}', `/keystore/keys/${KID}?${a}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"info":"x"}' }],
+        [
+          'PUT /keystore/keys/{kid}',
+          `/keystore/keys/${KID}?${a}`,
+          { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"info":"x"}' },
+        ],
         ['DELETE /keystore/keys/{kid}', `/keystore/keys/${KID}?${a}`, { method: 'DELETE' }],
       ];
     };
@@ -61,11 +81,11 @@ describe('token-gen under hostile values (real app, real Postgres, its log read 
   });
 
   describe('the access log keeps no secret, whatever its spelling on the wire', () => {
-    const secrets = () => [auth.split(',')[1]!, KEY, KEK];
+    const secrets = () => [auth.split(',')[1], KEY, KEK];
     const expectNoSecret = (line: Record<string, unknown>) => {
       const text = JSON.stringify(line);
       for (const secret of secrets()) expect(text).not.toContain(secret);
-      expect(text.toLowerCase()).not.toContain(auth.split(',')[1]!.toLowerCase());
+      expect(text.toLowerCase()).not.toContain(auth.split(',')[1].toLowerCase());
     };
 
     it('redacts percent-encoded names of a token request that succeeds', async () => {
@@ -73,16 +93,25 @@ describe('token-gen under hostile values (real app, real Postgres, its log read 
       const response = await call(path);
       expect(response.status).toBe(200);
       const line = await accessLine(tg.logs, '/hms/wv/token?customer%41uthenticator=');
-      expect(line).toMatchObject({ req: { url: expect.stringContaining('customer%41uthenticator=[redacted]&content%4Bey=[redacted]') }, res: { statusCode: 200 } });
+      expect(line).toMatchObject({
+        req: { url: expect.stringContaining('customer%41uthenticator=[redacted]&content%4Bey=[redacted]') },
+        res: { statusCode: 200 },
+      });
       expectNoSecret(line);
     });
 
     it.each([
       ['an encoded kek name', `/hms/wv/token?${wvParams()}&cookie=log-2&%6Bek=${KEK}`],
-      ['double encoding, case and +', `/hms/wv/token?${wvParams()}&cookie=log-3&%256Bek=${KEK}&+KEK=${KEK}&ContentKey=${KEY}`],
+      [
+        'double encoding, case and +',
+        `/hms/wv/token?${wvParams()}&cookie=log-3&%256Bek=${KEK}&+KEK=${KEK}&ContentKey=${KEY}`,
+      ],
       ['; and a pair hidden in a name', `/hms/wv/token?${wvParams()}&cookie=log-4;kek=${KEK}&x%26kek%3D${KEK}`],
       ['a value that does not decode', `/hms/wv/token?${wvParams()}&cookie=log-5&kek=${KEK}%`],
-      ['a key store path holding the kek', `/keystore/keys/${KID}%3Fkek%3D${KEK}?customerAuthenticator=${encodeURIComponent(auth)}`],
+      [
+        'a key store path holding the kek',
+        `/keystore/keys/${KID}%3Fkek%3D${KEK}?customerAuthenticator=${encodeURIComponent(auth)}`,
+      ],
     ])('redacts %s', async (_label, path) => {
       const before = tg.logs.length;
       await (await call(path)).arrayBuffer();
@@ -100,7 +129,8 @@ describe('token-gen under hostile values (real app, real Postgres, its log read 
   });
 
   describe('form bodies are UTF-8', () => {
-    const form = (bytes: Buffer) => call('/hms/wv/token?errorFormat=json', { method: 'POST', headers: FORM, body: bytes });
+    const form = (bytes: Buffer) =>
+      call('/hms/wv/token?errorFormat=json', { method: 'POST', headers: FORM, body: bytes });
     const body = (cookie: Buffer) => Buffer.concat([Buffer.from(`${wvParams()}&cookie=`), cookie]);
 
     it('reads raw UTF-8 as UTF-8: C3 A9 is "é"', async () => {
@@ -118,31 +148,56 @@ describe('token-gen under hostile values (real app, real Postgres, its log read 
     });
 
     it('refuses a non-UTF-8 authenticator in a form body as malformed (-2018), as in the query', async () => {
-      const bytes = Buffer.concat([Buffer.from('customerAuthenticator=1'), Buffer.from([0xff]), Buffer.from(`,${SECRET}`)]);
+      const bytes = Buffer.concat([
+        Buffer.from('customerAuthenticator=1'),
+        Buffer.from([0xff]),
+        Buffer.from(`,${SECRET}`),
+      ]);
       expect(await answer(await form(bytes))).toEqual([401, -2018]);
-      expect(await answer(await call(`/hms/wv/token?errorFormat=json&customerAuthenticator=1%FF,${SECRET}`))).toEqual([401, -2018]);
+      expect(await answer(await call(`/hms/wv/token?errorFormat=json&customerAuthenticator=1%FF,${SECRET}`))).toEqual([
+        401, -2018,
+      ]);
     });
   });
 
   describe('repeated parameters', () => {
     it('reads a parameter sent in the query and the body with the same value as one', async () => {
-      const response = await call(`/hms/wv/token?${wvParams()}&cookie=same`, { method: 'POST', headers: FORM, body: `${wvParams()}&cookie=same&errorFormat=json` });
+      const response = await call(`/hms/wv/token?${wvParams()}&cookie=same`, {
+        method: 'POST',
+        headers: FORM,
+        body: `${wvParams()}&cookie=same&errorFormat=json`,
+      });
       expect(response.status).toBe(200);
       expect(claimsOf(await response.text()).cookie).toBe('same');
     });
 
     it('refuses the same parameter with different values', async () => {
-      const response = await call(`/hms/wv/token?${wvParams()}&cookie=one&errorFormat=json`, { method: 'POST', headers: FORM, body: 'cookie=two' });
+      const response = await call(`/hms/wv/token?${wvParams()}&cookie=one&errorFormat=json`, {
+        method: 'POST',
+        headers: FORM,
+        body: 'cookie=two',
+      });
       expect(await answer(response)).toEqual([400, -2033]);
     });
   });
 
   describe('credits come after the parameters', () => {
     it('tells an account with no credits what is wrong with its request first (-7004), then -2019', async () => {
-      const { authenticators } = await tg.admin.createAccount({ name: 'Broke', credits: 0n, widevine: true, fairplay: true });
+      const { authenticators } = await tg.admin.createAccount({
+        name: 'Broke',
+        credits: 0n,
+        widevine: true,
+        fairplay: true,
+      });
       const who = authenticators.test;
-      expect(await answer(await call(`/hms/wv/token?${wvParams(who).replace('securityLevel=1', 'securityLevel=9')}&errorFormat=json`))).toEqual([400, -7004]);
-      expect(await answer(await call(`/hms/wv/token?${wvParams(who)}&expirationTime=soon&errorFormat=json`))).toEqual([400, -2002]);
+      expect(
+        await answer(
+          await call(`/hms/wv/token?${wvParams(who).replace('securityLevel=1', 'securityLevel=9')}&errorFormat=json`),
+        ),
+      ).toEqual([400, -7004]);
+      expect(await answer(await call(`/hms/wv/token?${wvParams(who)}&expirationTime=soon&errorFormat=json`))).toEqual([
+        400, -2002,
+      ]);
       expect(await answer(await call(`/hms/wv/token?${wvParams(who)}&errorFormat=json`))).toEqual([400, -2019]);
     });
   });

@@ -12,7 +12,10 @@ function expectRefusal(exchange: RawExchange, status: number, format: 'json' | '
   expect({ status: exchange.status, closed: exchange.closed }).toEqual({ status, closed: true });
   if (format === 'json') {
     expect(exchange.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(exchange.body)).toEqual({ code: status, message: expect.stringMatching(new RegExp(`^\\[${status}\\] \\S`)) });
+    expect(JSON.parse(exchange.body)).toEqual({
+      code: status,
+      message: expect.stringMatching(new RegExp(`^\\[${status}\\] \\S`)),
+    });
   } else {
     expect(exchange.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(exchange.body).toContain(`<p class="code">${status}</p>`);
@@ -31,7 +34,8 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
   let authenticator: string;
 
   beforeAll(async () => {
-    authenticator = (await tg.admin.createAccount({ name: 'Edge', credits: null, widevine: true, fairplay: true })).authenticators.test;
+    authenticator = (await tg.admin.createAccount({ name: 'Edge', credits: null, widevine: true, fairplay: true }))
+      .authenticators.test;
     await fetch(`${tg.baseUrl}/health`); // the first request's one-off costs stay out of the timings
   });
 
@@ -59,7 +63,11 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
   });
 
   it('closes a connection whose head drips in, or that sends nothing, after the headers timeout (408)', async () => {
-    const slow = rawExchange(tg.baseUrl, 'GET /hms/wv/token HTTP/1.1\r\nHost: token-gen.test\r\n', { drip: 'X-Slow: 1\r\n', intervalMs: 100, timeoutMs: 6000 });
+    const slow = rawExchange(tg.baseUrl, 'GET /hms/wv/token HTTP/1.1\r\nHost: token-gen.test\r\n', {
+      drip: 'X-Slow: 1\r\n',
+      intervalMs: 100,
+      timeoutMs: 6000,
+    });
     const silent = rawExchange(tg.baseUrl, '', { timeoutMs: 6000 });
     await sleep(300);
     // Served while the slow client still holds its connection, in well under its timeout (a loaded CI machine allowed).
@@ -81,15 +89,31 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
   });
 
   const params = Array.from({ length: 10_000 }, (_, i) => `p${i}=${i}`).join('&');
-  const bytes = (...parts: Array<string | number>) => Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : Buffer.from(p, 'latin1'))));
+  const bytes = (...parts: Array<string | number>) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : Buffer.from(p, 'latin1'))));
   it.each<[string, string | Buffer, number, 'json' | 'html']>([
-    ['a 60 KB header (errorFormat=json)', head('/hms/wv/token?errorFormat=json', `Host: token-gen.test\r\nX-Big: ${'a'.repeat(60_000)}\r\n`), 431, 'json'],
+    [
+      'a 60 KB header (errorFormat=json)',
+      head('/hms/wv/token?errorFormat=json', `Host: token-gen.test\r\nX-Big: ${'a'.repeat(60_000)}\r\n`),
+      431,
+      'json',
+    ],
     ['a 60 KB header', head('/hms/wv/token', `Host: token-gen.test\r\nX-Big: ${'a'.repeat(60_000)}\r\n`), 431, 'html'],
     ['a 100 KB query', head(`/hms/wv/token?errorFormat=json&cookie=${'a'.repeat(100_000)}`), 414, 'json'],
     ['a 20 KB query', head(`/hms/wv/token?cookie=${'a'.repeat(20_000)}&errorFormat=json`), 414, 'json'],
     ['10,000 query parameters', head(`/hms/wv/token?errorFormat=json&${params}`), 414, 'json'],
-    ['a raw 0xFF byte in the URL', bytes('GET /hms/wv/token?errorFormat=json&cookie=', 0xff, ' HTTP/1.1\r\nHost: token-gen.test\r\n\r\n'), 400, 'json'],
-    ['a raw 0x00 byte in the URL', bytes('GET /hms/wv/token?errorFormat=json&cookie=', 0x00, ' HTTP/1.1\r\nHost: token-gen.test\r\n\r\n'), 400, 'json'],
+    [
+      'a raw 0xFF byte in the URL',
+      bytes('GET /hms/wv/token?errorFormat=json&cookie=', 0xff, ' HTTP/1.1\r\nHost: token-gen.test\r\n\r\n'),
+      400,
+      'json',
+    ],
+    [
+      'a raw 0x00 byte in the URL',
+      bytes('GET /hms/wv/token?errorFormat=json&cookie=', 0x00, ' HTTP/1.1\r\nHost: token-gen.test\r\n\r\n'),
+      400,
+      'json',
+    ],
     [
       'both Transfer-Encoding and Content-Length',
       'POST /hms/wv/token?errorFormat=json HTTP/1.1\r\nHost: token-gen.test\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
@@ -110,7 +134,11 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
   });
 
   it('answers a 10 MB query 414, read by the client before the connection closes', async () => {
-    const query = await rawExchange(tg.baseUrl, head(`/hms/wv/token?errorFormat=json&cookie=${'a'.repeat(10_000_000)}`), { timeoutMs: 8000 });
+    const query = await rawExchange(
+      tg.baseUrl,
+      head(`/hms/wv/token?errorFormat=json&cookie=${'a'.repeat(10_000_000)}`),
+      { timeoutMs: 8000 },
+    );
     expectRefusal(query, 414, 'json');
   });
 
@@ -134,13 +162,26 @@ describe('token-gen at the HTTP edge: slow, oversized and malformed requests, HE
     expect(token.headers.get('allow')).toBe('GET, POST');
     expect(token.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const bearer = { authorization: `Bearer ${ADMIN_API_KEY}` };
-    for (const path of [`/cmiapi/getrecord?${query}`, '/keystore/keys', `/keystore/keys/${KID}/value`, '/admin/accounts', '/admin/logs']) {
+    for (const path of [
+      `/cmiapi/getrecord?${query}`,
+      '/keystore/keys',
+      `/keystore/keys/${KID}/value`,
+      '/admin/accounts',
+      '/admin/logs',
+    ]) {
       const response = await fetch(`${tg.baseUrl}${path}`, { method: 'HEAD', headers: bearer });
-      expect({ path, status: response.status, allow: response.headers.get('allow') }).toEqual({ path, status: 405, allow: expect.stringMatching(/^GET\b/) });
+      expect({ path, status: response.status, allow: response.headers.get('allow') }).toEqual({
+        path,
+        status: 405,
+        allow: expect.stringMatching(/^GET\b/),
+      });
     }
     expect((await auditRows(tg.pool)).length).toBe(before);
     for (const path of ['/health', '/health/ready', '/docs', '/docs/json']) {
-      expect({ path, status: (await fetch(`${tg.baseUrl}${path}`, { method: 'HEAD' })).status }).toEqual({ path, status: 200 });
+      expect({ path, status: (await fetch(`${tg.baseUrl}${path}`, { method: 'HEAD' })).status }).toEqual({
+        path,
+        status: 200,
+      });
     }
     // GET still issues.
     expect((await fetch(`${tg.baseUrl}/hms/wv/token?${query}`)).status).toBe(200);
@@ -153,7 +194,12 @@ describe('token-gen over its connection cap (real app, real Postgres)', () => {
   it('answers a connection over the cap 503 with Retry-After, then closes it; below the cap again, serves', async () => {
     const { port } = new URL(tg.baseUrl);
     const held = await Promise.all(
-      [1, 2].map(() => new Promise<net.Socket>((resolve) => { const socket = net.connect(Number(port), '127.0.0.1', () => resolve(socket)); })),
+      [1, 2].map(
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const socket = net.connect(Number(port), '127.0.0.1', () => resolve(socket));
+          }),
+      ),
     );
     const refused = await rawExchange(tg.baseUrl, head('/health?errorFormat=json'), { timeoutMs: 6000 });
     expectRefusal(refused, 503, 'json');

@@ -1,7 +1,6 @@
 import { aesKeyUnwrap, aesKeyWrap, kekId, openToken, parseKeyRing } from '@openplay/core';
 import { auditRows, RIGHTS_URL, useTokenGen } from './support/token-gen-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 const readJson = (response: Response): Promise<Json> => response.json();
 
@@ -30,8 +29,10 @@ describe('key storage /keystore (real app, real Postgres)', () => {
   let otherAuth: string;
 
   beforeAll(async () => {
-    auth = (await tg.admin.createAccount({ name: 'Keys', credits: null, widevine: true, fairplay: true })).authenticators.test;
-    otherAuth = (await tg.admin.createAccount({ name: 'Other', credits: null, widevine: true, fairplay: true })).authenticators.test;
+    auth = (await tg.admin.createAccount({ name: 'Keys', credits: null, widevine: true, fairplay: true }))
+      .authenticators.test;
+    otherAuth = (await tg.admin.createAccount({ name: 'Other', credits: null, widevine: true, fairplay: true }))
+      .authenticators.test;
   });
 
   const q = (params: Record<string, string> = {}, who = auth) =>
@@ -39,15 +40,22 @@ describe('key storage /keystore (real app, real Postgres)', () => {
   const call = (method: string, path: string, params: Record<string, string> = {}, body?: unknown, who = auth) =>
     fetch(`${tg.baseUrl}${path}?${q(params, who)}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : {
+            headers: { 'content-type': 'application/json' },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          }),
     });
   const answer = async (response: Response): Promise<[number, Json]> => {
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
     return [response.status, type.startsWith('application/json') ? JSON.parse(text) : text];
   };
-  const post = (body?: unknown, params: Record<string, string> = {}, who = auth) => call('POST', '/keystore/keys', params, body, who).then(answer);
-  const getKey = (kids: string, params: Record<string, string> = {}, who = auth) => call('GET', `/keystore/keys/${kids}`, params, undefined, who).then(answer);
+  const post = (body?: unknown, params: Record<string, string> = {}, who = auth) =>
+    call('POST', '/keystore/keys', params, body, who).then(answer);
+  const getKey = (kids: string, params: Record<string, string> = {}, who = auth) =>
+    call('GET', `/keystore/keys/${kids}`, params, undefined, who).then(answer);
   const errorOf = async (response: Promise<[number, Json]>): Promise<[number, number]> => {
     const [status, body] = await response;
     expect(body).toEqual({ code: expect.any(Number), message: expect.stringMatching(/^\[-?\d+\] /) });
@@ -61,9 +69,17 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       expect(response.status).toBe(201);
       expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
       const key = await readJson(response);
-      expect(key).toEqual({ kid: expect.stringMatching(/^[0-9A-F]{32}$/), kekId: KEK_ID, ek: expect.stringMatching(/^[0-9A-F]{48}$/), k: expect.stringMatching(/^[0-9A-F]{32}$/), lastUpdate: expect.stringMatching(RFC3339) });
+      expect(key).toEqual({
+        kid: expect.stringMatching(/^[0-9A-F]{32}$/),
+        kekId: KEK_ID,
+        ek: expect.stringMatching(/^[0-9A-F]{48}$/),
+        k: expect.stringMatching(/^[0-9A-F]{32}$/),
+        lastUpdate: expect.stringMatching(RFC3339),
+      });
       expect(response.headers.get('location')).toBe(`/keystore/keys/${key.kid}`);
-      expect(aesKeyUnwrap(Buffer.from(KEK, 'hex'), Buffer.from(key.ek, 'hex')).toString('hex')).toBe(key.k.toLowerCase());
+      expect(aesKeyUnwrap(Buffer.from(KEK, 'hex'), Buffer.from(key.ek, 'hex')).toString('hex')).toBe(
+        key.k.toLowerCase(),
+      );
       const again = await readJson(await call('POST', '/keystore/keys', { kek: KEK }));
       expect(again.kid).not.toBe(key.kid);
       expect(again.k).not.toBe(key.k);
@@ -92,7 +108,13 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       expect(status).toBe(200);
       expect(second).toEqual(first);
       const [, withoutKek] = await post({ kid, ek: EK, kekId: KEK_ID });
-      expect(withoutKek).toEqual({ kid: first.kid, kekId: KEK_ID, ek: first.ek, info: 'first', lastUpdate: first.lastUpdate });
+      expect(withoutKek).toEqual({
+        kid: first.kid,
+        kekId: KEK_ID,
+        ek: first.ek,
+        info: 'first',
+        lastUpdate: first.lastUpdate,
+      });
     });
 
     it('maps ^name kids (^kid1 → 80ea8bc8…) everywhere', async () => {
@@ -112,7 +134,13 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const kid = freshKid();
       const [status, key] = await post({ kid, k: KEY.toUpperCase(), expiration: '2030-01-01T00:00:00Z' }, { kek: KEK });
       expect(status).toBe(201);
-      expect(key).toMatchObject({ kid: kid.toUpperCase(), kekId: KEK_ID, ek: EK.toUpperCase(), k: KEY.toUpperCase(), expiration: '2030-01-01T00:00:00Z' });
+      expect(key).toMatchObject({
+        kid: kid.toUpperCase(),
+        kekId: KEK_ID,
+        ek: EK.toUpperCase(),
+        k: KEY.toUpperCase(),
+        expiration: '2030-01-01T00:00:00Z',
+      });
       const { rows } = await tg.pool.query('SELECT * FROM stored_keys WHERE kid = $1', [Buffer.from(kid, 'hex')]);
       expect(rows).toHaveLength(1);
       expect(Buffer.from(rows[0].ek).toString('hex')).toBe(EK);
@@ -127,7 +155,12 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const ek = aesKeyWrap(Buffer.from(KEK_11, 'hex'), Buffer.from(KEY, 'hex')).toString('hex');
       const [status, key] = await post({ kid, ek, kekId: KEK_11_ID.toLowerCase() });
       expect(status).toBe(201);
-      expect(key).toEqual({ kid: kid.toUpperCase(), kekId: KEK_11_ID, ek: ek.toUpperCase(), lastUpdate: expect.stringMatching(RFC3339) });
+      expect(key).toEqual({
+        kid: kid.toUpperCase(),
+        kekId: KEK_11_ID,
+        ek: ek.toUpperCase(),
+        lastUpdate: expect.stringMatching(RFC3339),
+      });
       expect((await getKey(kid, { kek: KEK_11 }))[1].k).toBe(KEY.toUpperCase());
       expect(await errorOf(post({ kid: freshKid(), ek }))).toEqual([400, -4024]);
     });
@@ -150,7 +183,14 @@ describe('key storage /keystore (real app, real Postgres)', () => {
     it('answers ek and kekId without the kek, and k as well with it', async () => {
       const [status, bare] = await getKey(kid);
       expect(status).toBe(200);
-      expect(bare).toEqual({ kid: kid.toUpperCase(), kekId: KEK_ID, ek: EK.toUpperCase(), info: 'trailer', contentId: 'c-42', lastUpdate: expect.stringMatching(RFC3339) });
+      expect(bare).toEqual({
+        kid: kid.toUpperCase(),
+        kekId: KEK_ID,
+        ek: EK.toUpperCase(),
+        info: 'trailer',
+        contentId: 'c-42',
+        lastUpdate: expect.stringMatching(RFC3339),
+      });
       expect(Object.keys(bare)).toEqual(['kid', 'kekId', 'ek', 'info', 'contentId', 'lastUpdate']);
       const [, opened] = await getKey(kid, { kek: KEK.toUpperCase() });
       expect(opened).toEqual({ ...bare, k: KEY.toUpperCase() });
@@ -187,7 +227,10 @@ describe('key storage /keystore (real app, real Postgres)', () => {
     it('answers 404 for a kid the account does not have', async () => {
       const missing = freshKid();
       const [status, body] = await getKey(missing);
-      expect([status, body]).toEqual([404, { code: 404, message: `[404] no key is stored under kid ${missing.toUpperCase()}` }]);
+      expect([status, body]).toEqual([
+        404,
+        { code: 404, message: `[404] no key is stored under kid ${missing.toUpperCase()}` },
+      ]);
       expect(await errorOf(getKey(`${missing}/value`, { kek: KEK }))).toEqual([404, 404]);
     });
   });
@@ -197,12 +240,36 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const kid = freshKid();
       const [, created] = await post({ kid, k: KEY, info: 'a', contentId: 'c' }, { kek: KEK });
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const [status, updated] = await call('PUT', `/keystore/keys/${kid}`, {}, { info: 'b', expiration: '2031-02-03T04:05:06+01:00' }).then(answer);
+      const [status, updated] = await call(
+        'PUT',
+        `/keystore/keys/${kid}`,
+        {},
+        { info: 'b', expiration: '2031-02-03T04:05:06+01:00' },
+      ).then(answer);
       expect(status).toBe(200);
-      expect(updated).toEqual({ kid: kid.toUpperCase(), kekId: KEK_ID, ek: EK.toUpperCase(), info: 'b', contentId: 'c', expiration: '2031-02-03T03:05:06Z', lastUpdate: expect.stringMatching(RFC3339) });
+      expect(updated).toEqual({
+        kid: kid.toUpperCase(),
+        kekId: KEK_ID,
+        ek: EK.toUpperCase(),
+        info: 'b',
+        contentId: 'c',
+        expiration: '2031-02-03T03:05:06Z',
+        lastUpdate: expect.stringMatching(RFC3339),
+      });
       expect(updated.lastUpdate > created.lastUpdate).toBe(true);
-      const [, cleared] = await call('PUT', `/keystore/keys/${kid}`, {}, { contentId: null, expiration: null, lastUpdate: 'ignored' }).then(answer);
-      expect(cleared).toEqual({ kid: kid.toUpperCase(), kekId: KEK_ID, ek: EK.toUpperCase(), info: 'b', lastUpdate: expect.any(String) });
+      const [, cleared] = await call(
+        'PUT',
+        `/keystore/keys/${kid}`,
+        {},
+        { contentId: null, expiration: null, lastUpdate: 'ignored' },
+      ).then(answer);
+      expect(cleared).toEqual({
+        kid: kid.toUpperCase(),
+        kekId: KEK_ID,
+        ek: EK.toUpperCase(),
+        info: 'b',
+        lastUpdate: expect.any(String),
+      });
       expect((await getKey(kid))[1]).toEqual(cleared);
     });
 
@@ -221,7 +288,12 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const kid = freshKid();
       await post({ kid, k: KEY }, { kek: KEK });
       const [, echoed] = await getKey(kid, { kek: KEK });
-      const [status, updated] = await call('PUT', `/keystore/keys/${kid}`, { kek: KEK }, { ...echoed, info: 'echo' }).then(answer);
+      const [status, updated] = await call(
+        'PUT',
+        `/keystore/keys/${kid}`,
+        { kek: KEK },
+        { ...echoed, info: 'echo' },
+      ).then(answer);
       expect(status).toBe(200);
       expect(updated).toMatchObject({ k: KEY.toUpperCase(), ek: EK.toUpperCase(), info: 'echo' });
     });
@@ -230,10 +302,16 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const kid = freshKid();
       await post({ kid, k: KEY, info: 'kept' }, { kek: KEK });
       expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, {}, { k: KEY }).then(answer))).toEqual([400, -4024]);
-      expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, { kek: KEK_11 }, { info: 'x' }).then(answer))).toEqual([400, -4024]);
-      expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, {}, { kid: freshKid(), info: 'x' }).then(answer))).toEqual([400, -4022]);
+      expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, { kek: KEK_11 }, { info: 'x' }).then(answer))).toEqual([
+        400, -4024,
+      ]);
+      expect(
+        await errorOf(call('PUT', `/keystore/keys/${kid}`, {}, { kid: freshKid(), info: 'x' }).then(answer)),
+      ).toEqual([400, -4022]);
       expect((await getKey(kid))[1].info).toBe('kept');
-      expect(await errorOf(call('PUT', `/keystore/keys/${freshKid()}`, {}, { info: 'x' }).then(answer))).toEqual([404, 404]);
+      expect(await errorOf(call('PUT', `/keystore/keys/${freshKid()}`, {}, { info: 'x' }).then(answer))).toEqual([
+        404, 404,
+      ]);
     });
   });
 
@@ -249,18 +327,29 @@ describe('key storage /keystore (real app, real Postgres)', () => {
     });
 
     it('lists an account’s keys page by page in kid order, with k for the keys the kek opens, and counts them', async () => {
-      const { authenticators } = await tg.admin.createAccount({ name: 'Lister', credits: null, widevine: true, fairplay: true });
+      const { authenticators } = await tg.admin.createAccount({
+        name: 'Lister',
+        credits: null,
+        widevine: true,
+        fairplay: true,
+      });
       const who = authenticators.test;
       const made: Json[] = [];
       for (let i = 0; i < 5; i++) made.push((await post(undefined, { kek: i < 4 ? KEK : KEK_11 }, who))[1]);
-      expect((await call('GET', '/keystore/keycount', {}, undefined, who).then(answer))).toEqual([200, { keyCount: 5 }]);
+      expect(await call('GET', '/keystore/keycount', {}, undefined, who).then(answer)).toEqual([200, { keyCount: 5 }]);
       const first = await call('GET', '/keystore/keys', { kek: KEK, limit: '3' }, undefined, who);
       expect(first.status).toBe(200);
       const page1: Json[] = await readJson(first);
       const sorted = made.map((k) => k.kid).sort();
       expect(page1.map((k) => k.kid)).toEqual(sorted.slice(0, 3));
       expect(first.headers.get('link')).toBe(`</keystore/keys?after=${sorted[2]}&limit=3>; rel="next"`);
-      const [, page2] = await call('GET', '/keystore/keys', { kek: KEK, limit: '3', after: sorted[2]! }, undefined, who).then(answer);
+      const [, page2] = await call(
+        'GET',
+        '/keystore/keys',
+        { kek: KEK, limit: '3', after: sorted[2]! },
+        undefined,
+        who,
+      ).then(answer);
       expect(page2.map((k: Json) => k.kid)).toEqual(sorted.slice(3));
       for (const key of [...page1, ...page2]) {
         const original = made.find((k) => k.kid === key.kid);
@@ -272,7 +361,9 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       expect(all.every((k: Json) => k.k === undefined)).toBe(true);
       expect((await call('GET', '/keystore/keys', { limit: '5' }, undefined, who)).headers.get('link')).not.toBeNull();
       expect((await call('GET', '/keystore/keys', { limit: '6' }, undefined, who)).headers.get('link')).toBeNull();
-      expect(await errorOf(call('GET', '/keystore/keys', { limit: '0' }, undefined, who).then(answer))).toEqual([400, 400]);
+      expect(await errorOf(call('GET', '/keystore/keys', { limit: '0' }, undefined, who).then(answer))).toEqual([
+        400, 400,
+      ]);
     });
   });
 
@@ -281,10 +372,17 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const kid = freshKid();
       await post({ kid, k: KEY, info: 'mine' }, { kek: KEK });
       const [status, body] = await getKey(kid, { kek: KEK }, otherAuth);
-      expect([status, body]).toEqual([404, { code: 404, message: `[404] no key is stored under kid ${kid.toUpperCase()}` }]);
+      expect([status, body]).toEqual([
+        404,
+        { code: 404, message: `[404] no key is stored under kid ${kid.toUpperCase()}` },
+      ]);
       expect(await errorOf(getKey(`${kid}/value`, {}, otherAuth))).toEqual([404, 404]);
-      expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, {}, { info: 'theirs' }, otherAuth).then(answer))).toEqual([404, 404]);
-      expect(await errorOf(call('DELETE', `/keystore/keys/${kid}`, {}, undefined, otherAuth).then(answer))).toEqual([404, 404]);
+      expect(
+        await errorOf(call('PUT', `/keystore/keys/${kid}`, {}, { info: 'theirs' }, otherAuth).then(answer)),
+      ).toEqual([404, 404]);
+      expect(await errorOf(call('DELETE', `/keystore/keys/${kid}`, {}, undefined, otherAuth).then(answer))).toEqual([
+        404, 404,
+      ]);
       const [created, theirs] = await post({ kid }, { kek: KEK_11 }, otherAuth);
       expect([created, theirs.kekId]).toEqual([201, KEK_11_ID]);
       expect((await getKey(kid))[1]).toMatchObject({ info: 'mine', kekId: KEK_ID });
@@ -300,7 +398,10 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       const cases: Array<[string, number]> = [
         [`customerAuthenticator=`, -2017],
         [`customerAuthenticator=${encodeURIComponent(auth.replace(/,[0-9a-f]{4}/, ',0000'))}`, -2018],
-        [`customerAuthenticator=${encodeURIComponent(auth)}&customerAuthenticator=${encodeURIComponent(otherAuth)}`, -2018],
+        [
+          `customerAuthenticator=${encodeURIComponent(auth)}&customerAuthenticator=${encodeURIComponent(otherAuth)}`,
+          -2018,
+        ],
         ['customerAuthenticator=1%2Cxyz', -2018],
         [`customerAuthenticator=1%2C${'0'.repeat(32)}&errorFormat=html`, -2018],
       ];
@@ -329,7 +430,12 @@ describe('key storage /keystore (real app, real Postgres)', () => {
     });
 
     it('refuses a disabled account (-2031) but not one without credits or DRM options', async () => {
-      const { account, authenticators } = await tg.admin.createAccount({ name: 'Off', credits: 0n, widevine: false, fairplay: false });
+      const { account, authenticators } = await tg.admin.createAccount({
+        name: 'Off',
+        credits: 0n,
+        widevine: false,
+        fairplay: false,
+      });
       const who = authenticators.test;
       expect((await post({ kid: freshKid() }, { kek: KEK }, who))[0]).toBe(201);
       await tg.admin.setStatus(account.number, 'disabled');
@@ -340,7 +446,9 @@ describe('key storage /keystore (real app, real Postgres)', () => {
 
   describe('tokens by kek + kid', () => {
     const token = (drm: 'wv' | 'fp', params: Record<string, string>, who = auth) =>
-      fetch(`${tg.baseUrl}/hms/${drm}/token?${new URLSearchParams({ customerAuthenticator: who, errorFormat: 'json', ...params }).toString()}`);
+      fetch(
+        `${tg.baseUrl}/hms/${drm}/token?${new URLSearchParams({ customerAuthenticator: who, errorFormat: 'json', ...params }).toString()}`,
+      );
     const wv = (params: Record<string, string>) => ({ securityLevel: '1', hdcpOutputControl: '0', ...params });
     const open = (body: string, drm: 'wv' | 'fp') => {
       const prefix = `${RIGHTS_URL}/hms/${drm}/rights/?ExpressPlayToken=`;
@@ -365,7 +473,9 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       // A client-wrapped key works the same way.
       const wrapped = freshKid();
       await post({ kid: wrapped, ek: EK, kekId: KEK_ID });
-      expect(open(await (await token('wv', wv({ kid: wrapped, kek: KEK }))).text(), 'wv').contentKey.toString('hex')).toBe(KEY);
+      expect(
+        open(await (await token('wv', wv({ kid: wrapped, kek: KEK }))).text(), 'wv').contentKey.toString('hex'),
+      ).toBe(KEY);
     });
 
     it('answers -4019 for a kid the account has not stored (another account’s included) and -4024 for a wrong kek', async () => {
@@ -379,7 +489,11 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       expect([wrong.status, (await readJson(wrong)).code]).toEqual([400, -4024]);
       // An ek stored under a kekId that its kek does not actually open: the kekId matches, the unwrap fails.
       const lying = freshKid();
-      await post({ kid: lying, ek: aesKeyWrap(Buffer.from(KEK_11, 'hex'), Buffer.from(KEY, 'hex')).toString('hex'), kekId: KEK_ID });
+      await post({
+        kid: lying,
+        ek: aesKeyWrap(Buffer.from(KEK_11, 'hex'), Buffer.from(KEY, 'hex')).toString('hex'),
+        kekId: KEK_ID,
+      });
       expect(await readJson(await token('wv', wv({ kid: lying, kek: KEK })))).toMatchObject({ code: -4024 });
       expect(await errorOf(getKey(lying, { kek: KEK }))).toEqual([400, -4024]);
     });
@@ -450,7 +564,9 @@ describe('key storage /keystore (real app, real Postgres)', () => {
       expect(await errorOf(getKey(kid, { kek: 'abc' }))).toEqual([400, -4024]);
       expect(await errorOf(getKey(`${kid}/value`, { kek: `${KEK}00` }))).toEqual([400, -4024]);
       expect(await errorOf(call('GET', '/keystore/keys', { kek: 'x' }).then(answer))).toEqual([400, -4024]);
-      expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, { kek: KEK }, { k: 'ab' }).then(answer))).toEqual([400, -2027]);
+      expect(await errorOf(call('PUT', `/keystore/keys/${kid}`, { kek: KEK }, { k: 'ab' }).then(answer))).toEqual([
+        400, -2027,
+      ]);
     });
 
     it('answers 415 to JSON sent as a form and to JSON on the token endpoints, and 413 to a huge body, in JSON', async () => {
@@ -460,17 +576,29 @@ describe('key storage /keystore (real app, real Postgres)', () => {
         body: JSON.stringify({ kid: freshKid() }),
       });
       expect([form.status, (await readJson(form)).code]).toEqual([415, 415]);
-      const tokenJson = await fetch(`${tg.baseUrl}/hms/wv/token?errorFormat=json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const tokenJson = await fetch(`${tg.baseUrl}/hms/wv/token?errorFormat=json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect([tokenJson.status, (await readJson(tokenJson)).code]).toEqual([415, 415]);
       const huge = await call('POST', '/keystore/keys', { kek: KEK }, { info: 'x'.repeat(70_000) });
       expect(huge.status).toBe(413);
       expect(await readJson(huge)).toEqual({ code: 413, message: '[413] Request body is too large' });
-      const other = await fetch(`${tg.baseUrl}/keystore/keys?${q({ kek: KEK })}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+      const other = await fetch(`${tg.baseUrl}/keystore/keys?${q({ kek: KEK })}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      });
       expect([other.status, (await readJson(other)).code]).toEqual([415, 415]);
     });
 
     it('answers unknown key store paths and methods with a JSON 404', async () => {
-      for (const [method, path] of [['GET', '/keystore/nothing'], ['PATCH', `/keystore/keys/${kid}`], ['POST', `/keystore/keys/${kid}/value`]] as const) {
+      for (const [method, path] of [
+        ['GET', '/keystore/nothing'],
+        ['PATCH', `/keystore/keys/${kid}`],
+        ['POST', `/keystore/keys/${kid}/value`],
+      ] as const) {
         const response = await fetch(`${tg.baseUrl}${path}?${q()}`, { method });
         expect(response.status).toBe(404);
         expect(await readJson(response)).toEqual({ code: 404, message: '[404] Not Found' });
@@ -487,7 +615,13 @@ describe('key storage /keystore (real app, real Postgres)', () => {
     it('is described in the OpenAPI document', async () => {
       const document = await readJson(await fetch(`${tg.baseUrl}/docs/json`));
       expect(Object.keys(document.paths)).toEqual(
-        expect.arrayContaining(['/keystore/keys', '/keystore/keycount', '/keystore/keys/{kids}', '/keystore/keys/{kids}/value', '/keystore/keys/{kid}']),
+        expect.arrayContaining([
+          '/keystore/keys',
+          '/keystore/keycount',
+          '/keystore/keys/{kids}',
+          '/keystore/keys/{kids}/value',
+          '/keystore/keys/{kid}',
+        ]),
       );
       expect(Object.keys(document.paths['/keystore/keys'])).toEqual(expect.arrayContaining(['get', 'post']));
       expect(Object.keys(document.paths['/keystore/keys/{kid}'])).toEqual(expect.arrayContaining(['put', 'delete']));
@@ -504,7 +638,12 @@ describe('key storage logs', () => {
   const tg = useTokenGen({ LOG_LEVEL: 'info' });
 
   it('never writes a key, a kek or an ek to the log, whatever the request', async () => {
-    const { authenticators } = await tg.admin.createAccount({ name: 'Logs', credits: null, widevine: true, fairplay: true });
+    const { authenticators } = await tg.admin.createAccount({
+      name: 'Logs',
+      credits: null,
+      widevine: true,
+      fairplay: true,
+    });
     const base = `${tg.baseUrl}/keystore/keys`;
     const auth = `customerAuthenticator=${encodeURIComponent(authenticators.test)}`;
     const kid = freshKid();
@@ -513,13 +652,22 @@ describe('key storage logs', () => {
     await fetch(`${base}/${kid}?${auth}&kek=${KEK}`);
     await fetch(`${base}/${kid}/value?${auth}&kek=${KEK}`);
     await fetch(`${base}/${kid}?${auth}&kek=${KEK_11}`);
-    await fetch(`${base}?${auth}`, { method: 'POST', headers: json, body: JSON.stringify({ kid: freshKid(), ek: EK, kekId: KEK_ID }) });
-    await fetch(`${base}/${kid}?${auth}&kek=${KEK}`, { method: 'PUT', headers: json, body: JSON.stringify({ k: 'ff'.repeat(16) }) });
+    await fetch(`${base}?${auth}`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ kid: freshKid(), ek: EK, kekId: KEK_ID }),
+    });
+    await fetch(`${base}/${kid}?${auth}&kek=${KEK}`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ k: 'ff'.repeat(16) }),
+    });
     await fetch(`${tg.baseUrl}/hms/wv/token?${auth}&kid=${kid}&kek=${KEK}&securityLevel=1&hdcpOutputControl=0`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const lines = tg.logs.map((line) => JSON.stringify(line));
     const log = lines.join('').toLowerCase();
     expect(log).toContain('/keystore/keys');
-    for (const secret of [KEY, KEK, KEK_11, EK, 'ff'.repeat(16), authenticators.test.split(',')[1]!]) expect(log).not.toContain(secret);
+    for (const secret of [KEY, KEK, KEK_11, EK, 'ff'.repeat(16), authenticators.test.split(',')[1]])
+      expect(log).not.toContain(secret);
   });
 });

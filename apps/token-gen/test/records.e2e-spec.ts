@@ -2,7 +2,6 @@ import { openToken, parseKeyRing } from '@openplay/core';
 import { AuditWriter } from '@openplay/database';
 import { useTokenGen } from './support/token-gen-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
@@ -20,7 +19,11 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
   const records = (who: { auth: string }, query = '') =>
     get(`/cmiapi/getrecord/?customerAuthenticator=${encodeURIComponent(who.auth)}&errorFormat=json${query}`);
   const tokenIdOf = (url: string) =>
-    openToken(url.slice(url.indexOf('=') + 1), parseKeyRing(tg.config.TOKEN_KEYS), Math.floor(Date.now() / 1000)).tokenId.toString('hex');
+    openToken(
+      url.slice(url.indexOf('=') + 1),
+      parseKeyRing(tg.config.TOKEN_KEYS),
+      Math.floor(Date.now() / 1000),
+    ).tokenId.toString('hex');
   const wvToken = async (who: { auth: string }, extra: string) => {
     const response = await get(
       `/hms/wv/token?customerAuthenticator=${encodeURIComponent(who.auth)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0${extra}`,
@@ -31,7 +34,12 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
 
   beforeAll(async () => {
     const created = async (name: string) => {
-      const { account, authenticators } = await tg.admin.createAccount({ name, credits: null, widevine: true, fairplay: true });
+      const { account, authenticators } = await tg.admin.createAccount({
+        name,
+        credits: null,
+        widevine: true,
+        fairplay: true,
+      });
       return { number: account.number, auth: authenticators.test };
     };
     a = await created('A');
@@ -45,7 +53,9 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     // and B's requests with A's cookie.
     expect((await wvToken(a, '&cookie=device-7&licenseDuration=-1')).status).toBe(400);
     for (let i = 0; i < 3; i++) expect((await wvToken(b, '&cookie=device-7')).status).toBe(200);
-    const fp = await get(`/hms/fp/token?customerAuthenticator=${encodeURIComponent(a.auth)}&contentKey=${KEY}&iv=${IV}&cookie=fp-1`);
+    const fp = await get(
+      `/hms/fp/token?customerAuthenticator=${encodeURIComponent(a.auth)}&contentKey=${KEY}&iv=${IV}&cookie=fp-1`,
+    );
     expect(fp.status).toBe(200);
     issued.push(tokenIdOf(await fp.text()));
   });
@@ -73,7 +83,13 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
       clientAddress: '127.0.0.1',
       userAgent: 'node',
     });
-    expect(body.records[1]).toMatchObject({ drm: 'wv', tokenId: null, cookie: null, resultCode: -7007, message: expect.stringMatching(/^\[-7007\]/) });
+    expect(body.records[1]).toMatchObject({
+      drm: 'wv',
+      tokenId: null,
+      cookie: null,
+      resultCode: -7007,
+      message: expect.stringMatching(/^\[-7007\]/),
+    });
     expect(body.records.slice(2).map((r: Json) => r.tokenId)).toEqual(issued.slice(10, 40).reverse());
     expect(body.records[2]).toMatchObject({ userAgent: 'records-test/1.0', kid: KID });
     expect(body.records[2]).not.toHaveProperty('requestType');
@@ -88,11 +104,16 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
       body: `customerAuthenticator=${encodeURIComponent(a.auth)}&length=3`,
     });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as Json).records.map((r: Json) => r.tokenId)).toEqual([issued[40], null, issued[39]]);
+    expect(((await response.json()) as Json).records.map((r: Json) => r.tokenId)).toEqual([
+      issued[40],
+      null,
+      issued[39],
+    ]);
   });
 
   it('pages by start and length over a 0-based index, newest first', async () => {
-    const page = async (query: string) => ((await (await records(a, query)).json()) as Json).records.map((r: Json) => r.id);
+    const page = async (query: string) =>
+      ((await (await records(a, query)).json()) as Json).records.map((r: Json) => r.id);
     const all = await page('&start=0&length=1000');
     expect(all).toHaveLength(42);
     expect(await page('&start=0&length=10')).toEqual(all.slice(0, 10));
@@ -145,7 +166,7 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
       drm: 'wv',
       environment: 'test',
       accountNumber: a.number,
-      tokenId: issued[0]!,
+      tokenId: issued[0],
       kid: KID,
       cookie: 'device-7',
       resultCode: 0,
@@ -164,7 +185,9 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
       clientAddress: '10.0.0.9',
     });
     // The same record through the id and cookie modes.
-    expect(((await (await records(a, `&id=${body.records[0].id}`)).json()) as Json).records[0]).toEqual(body.records[0]);
+    expect(((await (await records(a, `&id=${body.records[0].id}`)).json()) as Json).records[0]).toEqual(
+      body.records[0],
+    );
     expect(((await (await records(a, '&cookie=device-7')).json()) as Json).records[0]).toEqual(body.records[0]);
   });
 
@@ -201,7 +224,12 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     expect([missing.status, ((await missing.json()) as Json).code]).toEqual([401, -2017]);
     const wrong = await get(`/cmiapi/getrecord?errorFormat=json&customerAuthenticator=${a.number}%2C${'0'.repeat(32)}`);
     expect([wrong.status, ((await wrong.json()) as Json).code]).toEqual([401, -2018]);
-    const { account, authenticators } = await tg.admin.createAccount({ name: 'C', credits: 0n, widevine: false, fairplay: false });
+    const { account, authenticators } = await tg.admin.createAccount({
+      name: 'C',
+      credits: 0n,
+      widevine: false,
+      fairplay: false,
+    });
     // No credits and no DRM: records are still the account's to read.
     const c = { auth: authenticators.test };
     expect((await records(c)).status).toBe(200);
@@ -214,7 +242,9 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     expect(html.status).toBe(400);
     expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await html.text()).toContain('[400] length must be a whole number from 1 to 1000');
-    const badFormat = await get(`/cmiapi/getrecord?customerAuthenticator=${encodeURIComponent(a.auth)}&errorFormat=xml`);
+    const badFormat = await get(
+      `/cmiapi/getrecord?customerAuthenticator=${encodeURIComponent(a.auth)}&errorFormat=xml`,
+    );
     expect(badFormat.status).toBe(400);
     expect(await badFormat.text()).toContain('-3004');
     // Authentication comes before the mode parameters, as for token requests.

@@ -46,7 +46,9 @@ describe('token-gen shutting down under load (real app, real Postgres)', () => {
     const answers = await Promise.all(requests);
 
     const ok = answers.filter((a) => a.status === 200);
-    const { rows } = await pool.query("SELECT token_id FROM audit_events WHERE cookie = 'shutdown' AND result_code = 0");
+    const { rows } = await pool.query(
+      "SELECT token_id FROM audit_events WHERE cookie = 'shutdown' AND result_code = 0",
+    );
     // The requests in flight when closing began were served to the end, their rows written before the pool closed.
     expect(ok.length).toBeGreaterThan(1);
     expect(rows.length).toBe(ok.length + 1);

@@ -1,7 +1,6 @@
 import { openToken, parseKeyRing } from '@openplay/core';
 import { auditRows, RIGHTS_URL, useTokenGen } from './support/token-gen-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
@@ -13,7 +12,8 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
   let auth: { test: string; production: string };
 
   beforeAll(async () => {
-    auth = (await tg.admin.createAccount({ name: 'Acme', credits: null, widevine: true, fairplay: true })).authenticators;
+    auth = (await tg.admin.createAccount({ name: 'Acme', credits: null, widevine: true, fairplay: true }))
+      .authenticators;
   });
 
   const get = (path: string, init?: RequestInit) => fetch(`${tg.baseUrl}${path}`, init);
@@ -21,13 +21,19 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
     `customerAuthenticator=${encodeURIComponent(auth.test)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0${extra}`;
 
   it('issues a Widevine token as text/uri-list whose token opens to the request', async () => {
-    const response = await get(`/hms/wv/token?${wvQuery('&cookie=session-42&licenseDuration=3600&wvExtension=wudo,AAAAAA%3D%3D')}`);
+    const response = await get(
+      `/hms/wv/token?${wvQuery('&cookie=session-42&licenseDuration=3600&wvExtension=wudo,AAAAAA%3D%3D')}`,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/uri-list');
     const body = await response.text();
     const prefix = `${RIGHTS_URL}/hms/wv/rights/?ExpressPlayToken=`;
     expect(body.startsWith(prefix)).toBe(true);
-    const claims = openToken(body.slice(prefix.length), parseKeyRing(tg.config.TOKEN_KEYS), Math.floor(Date.now() / 1000));
+    const claims = openToken(
+      body.slice(prefix.length),
+      parseKeyRing(tg.config.TOKEN_KEYS),
+      Math.floor(Date.now() / 1000),
+    );
     expect(claims).toMatchObject({ drm: 'wv', environment: 'test', cookie: 'session-42' });
     expect(claims.contentKey.toString('hex')).toBe(KEY);
     expect(claims.kid?.toString('hex')).toBe(KID);
@@ -43,18 +49,29 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
       `&uncompressedDigitalVideoOPL=0&iv=${IV}`;
     for (const response of [
       await get(`/hms/fp/token?${form}`),
-      await get('/hms/fp/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
+      await get('/hms/fp/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      }),
     ]) {
       expect(response.status).toBe(200);
-      expect(await response.text()).toMatch(/^https:\/\/rights\.example\.test\/hms\/fp\/rights\/\?ExpressPlayToken=[A-Za-z0-9_-]+$/);
+      expect(await response.text()).toMatch(
+        /^https:\/\/rights\.example\.test\/hms\/fp\/rights\/\?ExpressPlayToken=[A-Za-z0-9_-]+$/,
+      );
     }
   });
 
   it('renders errors as JSON or HTML as errorFormat asks', async () => {
-    const jsonResponse = await get(`/hms/wv/token?${wvQuery('&securityLevel=9').replace('securityLevel=1&', '')}&errorFormat=json`);
+    const jsonResponse = await get(
+      `/hms/wv/token?${wvQuery('&securityLevel=9').replace('securityLevel=1&', '')}&errorFormat=json`,
+    );
     expect(jsonResponse.status).toBe(400);
     expect(jsonResponse.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(await json(jsonResponse)).toEqual({ code: -7004, message: expect.stringMatching(/^\[-7004\] Invalid security level value/) });
+    expect(await json(jsonResponse)).toEqual({
+      code: -7004,
+      message: expect.stringMatching(/^\[-7004\] Invalid security level value/),
+    });
     const html = await get(`/hms/wv/token?${wvQuery().replace('securityLevel=1&', '')}`);
     expect(html.status).toBe(400);
     expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -67,8 +84,18 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
   it.each([
     ['no authenticator', () => `kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0`, 401, -2017],
     ['a wrong secret', () => wvQuery().replace(/%2C[0-9a-f]{4}/, '%2C0000'), 401, -2018],
-    ['the production authenticator on the test service', () => wvQuery().replace(encodeURIComponent(auth.test), encodeURIComponent(auth.production)), 401, -2018],
-    ['an unknown account', () => wvQuery().replace(/^customerAuthenticator=\d+/, 'customerAuthenticator=1'), 401, -2018],
+    [
+      'the production authenticator on the test service',
+      () => wvQuery().replace(encodeURIComponent(auth.test), encodeURIComponent(auth.production)),
+      401,
+      -2018,
+    ],
+    [
+      'an unknown account',
+      () => wvQuery().replace(/^customerAuthenticator=\d+/, 'customerAuthenticator=1'),
+      401,
+      -2018,
+    ],
   ])('refuses %s', async (_name, query, status, code) => {
     const response = await get(`/hms/wv/token?${query()}&errorFormat=json`);
     expect(response.status).toBe(status);
@@ -76,7 +103,12 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
   });
 
   it('refuses by account state: disabled, DRM switched off, no credits', async () => {
-    const { account, authenticators } = await tg.admin.createAccount({ name: 'State', credits: 0n, widevine: true, fairplay: true });
+    const { account, authenticators } = await tg.admin.createAccount({
+      name: 'State',
+      credits: 0n,
+      widevine: true,
+      fairplay: true,
+    });
     const wv = `/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=${KID}&contentKey=${KEY}&securityLevel=1&hdcpOutputControl=0&errorFormat=json`;
     const fp = `/hms/fp/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&contentKey=${KEY}&iv=${IV}&errorFormat=json`;
     const code = async (path: string) => {
@@ -113,7 +145,11 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
     });
     expect(big.status).toBe(413);
     expect(await json(big)).toEqual({ code: 413, message: '[413] Request body is too large' });
-    const wrongType = await get('/hms/wv/token?errorFormat=json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const wrongType = await get('/hms/wv/token?errorFormat=json', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(wrongType.status).toBe(415);
     expect((await json(wrongType)).code).toBe(415);
   });
@@ -147,7 +183,9 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
   });
 
   it('records the socket peer as client address: X-Forwarded-For counts only from configured proxies (TRUST_PROXY)', async () => {
-    const response = await get(`/hms/wv/token?${wvQuery('&cookie=forwarded')}`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const response = await get(`/hms/wv/token?${wvQuery('&cookie=forwarded')}`, {
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
     expect(response.status).toBe(200);
     const row = (await auditRows(tg.pool)).find((r) => r.cookie === 'forwarded');
     expect(row?.client_address).toBe('127.0.0.1');
@@ -159,7 +197,7 @@ describe('token-gen over HTTP (real app, real Postgres)', () => {
     await Promise.all(queries.map((q) => get(`/hms/wv/token?${q}`)));
     const rows = await auditRows(tg.pool);
     expect(rows.length - before).toBe(queries.length);
-    const secret = auth.test.split(',')[1]!;
+    const secret = auth.test.split(',')[1];
     const dump = JSON.stringify(rows);
     expect(dump).not.toContain(KEY);
     expect(dump).not.toContain(secret);

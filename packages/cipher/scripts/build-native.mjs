@@ -8,7 +8,9 @@ import { rmSync } from 'node:fs';
 const buildDir = new URL('../build', import.meta.url);
 const setting = (process.env.OPENPLAY_NATIVE ?? '').trim() || 'auto';
 if (!['auto', 'required', 'off'].includes(setting)) {
-  console.error(`@openplay/cipher: OPENPLAY_NATIVE must be auto, required or off (got ${JSON.stringify(process.env.OPENPLAY_NATIVE)})`);
+  console.error(
+    `@openplay/cipher: OPENPLAY_NATIVE must be auto, required or off (got ${JSON.stringify(process.env.OPENPLAY_NATIVE)})`,
+  );
   process.exit(2);
 }
 if (setting === 'off') {
@@ -16,11 +18,17 @@ if (setting === 'off') {
   console.log('@openplay/cipher: OPENPLAY_NATIVE=off, not compiling the addon (node:crypto will be used)');
   process.exit(0);
 }
-const result = spawnSync('node-gyp', ['rebuild', '--silent'], { cwd: new URL('..', import.meta.url), stdio: 'inherit', shell: false });
+const result = spawnSync('node-gyp', ['rebuild', '--silent'], {
+  cwd: new URL('..', import.meta.url),
+  stdio: 'inherit',
+  shell: false,
+});
 if (result.status !== 0) {
   const why = result.error ? result.error.message : `node-gyp exited with ${result.status ?? result.signal}`;
   if (setting === 'required') {
-    console.error(`@openplay/cipher: compiling the native addon failed (${why}) and OPENPLAY_NATIVE=required; it needs python3, make and a C compiler`);
+    console.error(
+      `@openplay/cipher: compiling the native addon failed (${why}) and OPENPLAY_NATIVE=required; it needs python3, make and a C compiler`,
+    );
     process.exit(result.status || 1);
   }
   // A half-built addon must not be found at run time.

@@ -20,7 +20,8 @@ import { ADDON_PATH } from './native-addon';
 // The addon must be built for these tests: they compare it with node:crypto byte for byte.
 const native = loadNativeCipher('required')!;
 const MISSING = '/nonexistent/openplay_cipher.node';
-const blocks = (max: number) => fc.integer({ min: 0, max }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n }));
+const blocks = (max: number) =>
+  fc.integer({ min: 0, max }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n }));
 const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map((a) => Buffer.from(a));
 const key = fc.oneof(bytes(16), bytes(32));
 
@@ -57,10 +58,16 @@ describe('the backend', () => {
 
   it('auto falls back to node:crypto, says why, and every function keeps its answers', () => {
     const choice = selectCipherBackend('auto', MISSING);
-    expect(choice).toEqual({ backend: 'node:crypto', setting: 'auto', fallbackReason: expect.stringContaining(`cannot load the native addon ${MISSING}`) });
+    expect(choice).toEqual({
+      backend: 'node:crypto',
+      setting: 'auto',
+      fallbackReason: expect.stringContaining(`cannot load the native addon ${MISSING}`),
+    });
     expect(cipherBackend()).toBe(choice);
     const k128 = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
-    expect(aesEcb('encrypt', k128, Buffer.from('00112233445566778899aabbccddeeff', 'hex')).toString('hex')).toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
+    expect(aesEcb('encrypt', k128, Buffer.from('00112233445566778899aabbccddeeff', 'hex')).toString('hex')).toBe(
+      '69c4e0d86a7b0430d8cdb78070b4c55a',
+    );
     expect(() => selectCipherBackend('required', MISSING)).toThrow(/OPENPLAY_NATIVE=required/);
     expect(selectCipherBackend('off')).toEqual({ backend: 'node:crypto', setting: 'off' });
     expect(selectCipherBackend('auto')).toEqual({ backend: 'native', setting: 'auto' });
@@ -90,7 +97,9 @@ describe('known answers', () => {
     expect(aesEcb('decrypt', k256, Buffer.from('8ea2b7ca516745bfeafc49904b496089', 'hex')).equals(plain)).toBe(true);
     // One CBC block from a zero IV is one ECB block.
     expect(aesCbc('encrypt', k128, Buffer.alloc(16), plain).toString('hex')).toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
-    expect(aesCbc('decrypt', k128, Buffer.alloc(16), Buffer.from('69c4e0d86a7b0430d8cdb78070b4c55a', 'hex')).equals(plain)).toBe(true);
+    expect(
+      aesCbc('decrypt', k128, Buffer.alloc(16), Buffer.from('69c4e0d86a7b0430d8cdb78070b4c55a', 'hex')).equals(plain),
+    ).toBe(true);
   });
 
   it('AES-256-GCM (McGrew and Viega, test case 14)', () => {
@@ -107,7 +116,9 @@ describe('known answers', () => {
   it('HMAC-SHA-256 and HMAC-SHA-512 (RFC 4231 test case 2), HMAC-SHA-1 (RFC 2202 test case 2)', () => {
     const data = Buffer.from('what do ya want for nothing?');
     const jefe = Buffer.from('Jefe');
-    expect(hmac('sha256', jefe, data).toString('hex')).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(hmac('sha256', jefe, data).toString('hex')).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
     expect(hmac('sha512', jefe, data).toString('hex')).toBe(
       '164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737',
     );
@@ -126,7 +137,8 @@ describe('the addon writes exactly what node:crypto does', () => {
   it('AES-ECB and AES-CBC, both key sizes and directions', () => {
     fc.assert(
       fc.property(key, bytes(16), blocks(80), fc.boolean(), fc.boolean(), (k, iv, data, cbc, encrypt) => {
-        const call = (impl: NativeCipher, out: Buffer) => impl.aes(out, cbc ? 1 : 0, encrypt ? 1 : 0, k, cbc ? iv : Buffer.alloc(0), Buffer.from(data));
+        const call = (impl: NativeCipher, out: Buffer) =>
+          impl.aes(out, cbc ? 1 : 0, encrypt ? 1 : 0, k, cbc ? iv : Buffer.alloc(0), Buffer.from(data));
         expect(run(native, call, data.length)).toBe(run(nodeCipher, call, data.length));
       }),
       { numRuns: 300 },
@@ -135,48 +147,70 @@ describe('the addon writes exactly what node:crypto does', () => {
 
   it('CBC-MAC', () => {
     fc.assert(
-      fc.property(bytes(16), blocks(200).filter((d) => d.length > 0), (k, data) => {
-        const call = (impl: NativeCipher, out: Buffer) => impl.cbcMac(out, k, Buffer.from(data));
-        expect(run(native, call, 16)).toBe(run(nodeCipher, call, 16));
-      }),
+      fc.property(
+        bytes(16),
+        blocks(200).filter((d) => d.length > 0),
+        (k, data) => {
+          const call = (impl: NativeCipher, out: Buffer) => impl.cbcMac(out, k, Buffer.from(data));
+          expect(run(native, call, 16)).toBe(run(nodeCipher, call, 16));
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('AES-256-GCM sealing, and opening of genuine and altered input', () => {
     fc.assert(
-      fc.property(bytes(32), bytes(12), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), fc.nat(), (k, iv, aadBytes, plainBytes, flip) => {
-        const aad = Buffer.from(aadBytes);
-        const plain = Buffer.from(plainBytes);
-        const sealed = Buffer.alloc(plain.length);
-        const tag = Buffer.alloc(16);
-        native.gcm(sealed, 1, k, iv, aad, plain, tag);
-        const expectedTag = Buffer.alloc(16);
-        const expected = Buffer.alloc(plain.length);
-        nodeCipher.gcm(expected, 1, k, iv, aad, plain, expectedTag);
-        expect(sealed.equals(expected) && tag.equals(expectedTag)).toBe(true);
-        expect(aes256GcmDecrypt(k, iv, aad, sealed, tag)?.equals(plain)).toBe(true);
+      fc.property(
+        bytes(32),
+        bytes(12),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(),
+        (k, iv, aadBytes, plainBytes, flip) => {
+          const aad = Buffer.from(aadBytes);
+          const plain = Buffer.from(plainBytes);
+          const sealed = Buffer.alloc(plain.length);
+          const tag = Buffer.alloc(16);
+          native.gcm(sealed, 1, k, iv, aad, plain, tag);
+          const expectedTag = Buffer.alloc(16);
+          const expected = Buffer.alloc(plain.length);
+          nodeCipher.gcm(expected, 1, k, iv, aad, plain, expectedTag);
+          expect(sealed.equals(expected) && tag.equals(expectedTag)).toBe(true);
+          expect(aes256GcmDecrypt(k, iv, aad, sealed, tag)?.equals(plain)).toBe(true);
 
-        // One flipped bit anywhere (ciphertext, tag, AAD) and both refuse it.
-        const whole = Buffer.concat([sealed, tag, aad]);
-        whole[(flip >>> 3) % whole.length]! ^= 1 << (flip & 7);
-        const [c, t, a] = [whole.subarray(0, sealed.length), whole.subarray(sealed.length, sealed.length + 16), whole.subarray(sealed.length + 16)];
-        expect(native.gcm(Buffer.alloc(c.length), 0, k, iv, a, c, t)).toBe(false);
-        expect(nodeCipher.gcm(Buffer.alloc(c.length), 0, k, iv, a, c, t)).toBe(false);
-      }),
+          // One flipped bit anywhere (ciphertext, tag, AAD) and both refuse it.
+          const whole = Buffer.concat([sealed, tag, aad]);
+          whole[(flip >>> 3) % whole.length] ^= 1 << (flip & 7);
+          const [c, t, a] = [
+            whole.subarray(0, sealed.length),
+            whole.subarray(sealed.length, sealed.length + 16),
+            whole.subarray(sealed.length + 16),
+          ];
+          expect(native.gcm(Buffer.alloc(c.length), 0, k, iv, a, c, t)).toBe(false);
+          expect(nodeCipher.gcm(Buffer.alloc(c.length), 0, k, iv, a, c, t)).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('HMAC over each hash, short and long keys', () => {
     fc.assert(
-      fc.property(fc.constantFrom(1, 256, 512) as fc.Arbitrary<1 | 256 | 512>, fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 3000 }), (hash, k, data) => {
-        const call = (impl: NativeCipher, out: Buffer) => impl.hmac(out, hash, Buffer.from(k), Buffer.from(data));
-        const written = run(native, call, 64);
-        expect(written).toBe(run(nodeCipher, call, 64));
-        const digest = createHmac(hash === 1 ? 'sha1' : `sha${hash}`, Buffer.from(k)).update(Buffer.from(data)).digest('hex');
-        expect(written).toBe(`undefined:${digest}${'a5'.repeat(64 - digest.length / 2)}`);
-      }),
+      fc.property(
+        fc.constantFrom<1 | 256 | 512>(1, 256, 512),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 3000 }),
+        (hash, k, data) => {
+          const call = (impl: NativeCipher, out: Buffer) => impl.hmac(out, hash, Buffer.from(k), Buffer.from(data));
+          const written = run(native, call, 64);
+          expect(written).toBe(run(nodeCipher, call, 64));
+          const digest = createHmac(hash === 1 ? 'sha1' : `sha${hash}`, Buffer.from(k))
+            .update(Buffer.from(data))
+            .digest('hex');
+          expect(written).toBe(`undefined:${digest}${'a5'.repeat(64 - digest.length / 2)}`);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -186,17 +220,50 @@ describe('misuse is an exception, never a crash or a stray write', () => {
   const k16 = Buffer.alloc(16);
   const cases: Array<[string, () => unknown]> = [
     ['too few arguments', () => (native.aes as (...a: unknown[]) => void)(Buffer.alloc(16), 0, 1)],
-    ['a string for a buffer', () => (native.aes as (...a: unknown[]) => void)(Buffer.alloc(16), 0, 1, 'key', Buffer.alloc(0), Buffer.alloc(16))],
-    ['a 24-byte AES key', () => native.aes(Buffer.alloc(16), 0, 1, Buffer.alloc(24), Buffer.alloc(0), Buffer.alloc(16))],
+    [
+      'a string for a buffer',
+      () => (native.aes as (...a: unknown[]) => void)(Buffer.alloc(16), 0, 1, 'key', Buffer.alloc(0), Buffer.alloc(16)),
+    ],
+    [
+      'a 24-byte AES key',
+      () => native.aes(Buffer.alloc(16), 0, 1, Buffer.alloc(24), Buffer.alloc(0), Buffer.alloc(16)),
+    ],
     ['a partial block', () => native.aes(Buffer.alloc(32), 1, 1, k16, Buffer.alloc(16), Buffer.alloc(17))],
     ['an output too small', () => native.aes(Buffer.alloc(15), 0, 1, k16, Buffer.alloc(0), Buffer.alloc(16))],
     ['a CBC IV of 8 bytes', () => native.aes(Buffer.alloc(16), 1, 0, k16, Buffer.alloc(8), Buffer.alloc(16))],
     ['mode 2', () => native.aes(Buffer.alloc(16), 2 as 0, 1, k16, Buffer.alloc(16), Buffer.alloc(16))],
     ['an empty CBC-MAC', () => native.cbcMac(Buffer.alloc(16), k16, Buffer.alloc(0))],
     ['a CBC-MAC output of 8 bytes', () => native.cbcMac(Buffer.alloc(8), k16, Buffer.alloc(16))],
-    ['a GCM key of 16 bytes', () => native.gcm(Buffer.alloc(16), 1, k16, Buffer.alloc(12), Buffer.alloc(0), Buffer.alloc(16), Buffer.alloc(16))],
-    ['a GCM IV of 16 bytes', () => native.gcm(Buffer.alloc(16), 0, Buffer.alloc(32), Buffer.alloc(16), Buffer.alloc(0), Buffer.alloc(16), Buffer.alloc(16))],
-    ['a GCM tag of 12 bytes', () => native.gcm(Buffer.alloc(16), 0, Buffer.alloc(32), Buffer.alloc(12), Buffer.alloc(0), Buffer.alloc(16), Buffer.alloc(12))],
+    [
+      'a GCM key of 16 bytes',
+      () => native.gcm(Buffer.alloc(16), 1, k16, Buffer.alloc(12), Buffer.alloc(0), Buffer.alloc(16), Buffer.alloc(16)),
+    ],
+    [
+      'a GCM IV of 16 bytes',
+      () =>
+        native.gcm(
+          Buffer.alloc(16),
+          0,
+          Buffer.alloc(32),
+          Buffer.alloc(16),
+          Buffer.alloc(0),
+          Buffer.alloc(16),
+          Buffer.alloc(16),
+        ),
+    ],
+    [
+      'a GCM tag of 12 bytes',
+      () =>
+        native.gcm(
+          Buffer.alloc(16),
+          0,
+          Buffer.alloc(32),
+          Buffer.alloc(12),
+          Buffer.alloc(0),
+          Buffer.alloc(16),
+          Buffer.alloc(12),
+        ),
+    ],
     ['an HMAC over MD5', () => native.hmac(Buffer.alloc(64), 5 as 1, k16, Buffer.alloc(1))],
     ['an HMAC-SHA-512 output of 32 bytes', () => native.hmac(Buffer.alloc(32), 512, k16, Buffer.alloc(1))],
     ['whole blocks through the API', () => aesEcb('encrypt', k16, Buffer.alloc(20))],

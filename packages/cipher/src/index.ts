@@ -1,4 +1,11 @@
-import { ADDON_PATH, loadNativeCipher, parseNativeSetting, tryLoadNativeCipher, type NativeCipher, type NativeSetting } from './native-addon';
+import {
+  ADDON_PATH,
+  loadNativeCipher,
+  parseNativeSetting,
+  tryLoadNativeCipher,
+  type NativeCipher,
+  type NativeSetting,
+} from './native-addon';
 import { nodeCipher } from './node-cipher';
 
 export type { NativeCipher, NativeSetting } from './native-addon';
@@ -59,7 +66,8 @@ export type Direction = 'encrypt' | 'decrypt';
 const NO_IV = Buffer.alloc(0);
 
 function wholeBlocks(what: string, data: Buffer): void {
-  if (!Buffer.isBuffer(data) || data.length % 16 !== 0) throw new RangeError(`${what}: data must be whole 16-byte blocks`);
+  if (!Buffer.isBuffer(data) || data.length % 16 !== 0)
+    throw new RangeError(`${what}: data must be whole 16-byte blocks`);
 }
 
 /** AES-ECB without padding (a 16- or 32-byte key) over whole blocks. */
@@ -87,7 +95,14 @@ export function aesCbcMac(key: Buffer, data: Buffer): Buffer {
 }
 
 /** AES-256-GCM, 12-byte IV, 16-byte tag: writes the ciphertext to `out` (which may be `plain` itself) and the tag to `tag`. */
-export function aes256GcmEncryptInto(out: Buffer, tag: Buffer, key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): void {
+export function aes256GcmEncryptInto(
+  out: Buffer,
+  tag: Buffer,
+  key: Buffer,
+  iv: Buffer,
+  aad: Buffer,
+  plain: Buffer,
+): void {
   current().gcm(out, 1, key, iv, aad, plain, tag);
 }
 

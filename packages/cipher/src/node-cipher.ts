@@ -7,7 +7,9 @@ const ZERO_IV = Buffer.alloc(16);
 export const nodeCipher: NativeCipher = {
   aes(out, mode, encrypt, key, iv, data) {
     const algorithm = `aes-${key.length * 8}-${mode === 1 ? 'cbc' : 'ecb'}`;
-    const cipher = encrypt ? createCipheriv(algorithm, key, mode === 1 ? iv : null) : createDecipheriv(algorithm, key, mode === 1 ? iv : null);
+    const cipher = encrypt
+      ? createCipheriv(algorithm, key, mode === 1 ? iv : null)
+      : createDecipheriv(algorithm, key, mode === 1 ? iv : null);
     // Whole blocks without padding: update() returns them all, and final() would add nothing.
     cipher.setAutoPadding(false).update(data).copy(out);
   },
@@ -38,6 +40,9 @@ export const nodeCipher: NativeCipher = {
     return true;
   },
   hmac(out, hash, key, data) {
-    createHmac(hash === 1 ? 'sha1' : `sha${hash}`, key).update(data).digest().copy(out);
+    createHmac(hash === 1 ? 'sha1' : `sha${hash}`, key)
+      .update(data)
+      .digest()
+      .copy(out);
   },
 };

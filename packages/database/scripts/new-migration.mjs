@@ -27,7 +27,10 @@ const from = hasMigrations
       ],
     }
   : { tag: 'empty' };
-const engine = await createSchemaEngine(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', schemaPath);
+const engine = await createSchemaEngine(
+  process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  schemaPath,
+);
 const { stdout: sql } = await engine.diff({
   from,
   to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: readFileSync(schemaPath, 'utf8') }] },

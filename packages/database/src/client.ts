@@ -17,14 +17,21 @@ export interface DatabaseOptions {
   readonly statementTimeoutMs?: number;
 }
 
-export const DATABASE_TIMEOUT_DEFAULTS = { connectTimeoutMs: 2000, acquireTimeoutMs: 2000, statementTimeoutMs: 2000 } as const;
+export const DATABASE_TIMEOUT_DEFAULTS = {
+  connectTimeoutMs: 2000,
+  acquireTimeoutMs: 2000,
+  statementTimeoutMs: 2000,
+} as const;
 
 /** The server's own cancellation (a clean 57014 and a connection still usable) should come first when it can. */
 export const STATEMENT_GRACE_MS = 250;
 
 export function createPool(options: DatabaseOptions): Pool {
   const { connectionString, poolSize = 10 } = options;
-  const { connectTimeoutMs, acquireTimeoutMs, statementTimeoutMs } = { ...DATABASE_TIMEOUT_DEFAULTS, ...definedOnly(options) };
+  const { connectTimeoutMs, acquireTimeoutMs, statementTimeoutMs } = {
+    ...DATABASE_TIMEOUT_DEFAULTS,
+    ...definedOnly(options),
+  };
   const pool = new Pool({
     connectionString,
     max: poolSize,
@@ -34,7 +41,7 @@ export function createPool(options: DatabaseOptions): Pool {
     Client: clientClass(connectTimeoutMs),
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs + STATEMENT_GRACE_MS,
-  } as ConstructorParameters<typeof Pool>[0]);
+  });
   // An idle client's network error must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
@@ -76,7 +83,7 @@ function clientClass(connectTimeoutMs: number): typeof Client {
       if ((error as Error | undefined)?.message !== 'Query read timeout') return;
       (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
-  } as unknown as typeof Client;
+  };
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

@@ -107,7 +107,7 @@ function reasonOf(error: Record<string, unknown>): string | null {
     if (UNAVAILABLE_PRISMA_CODES[sqlstate]) return `${sqlstate} ${UNAVAILABLE_PRISMA_CODES[sqlstate]}`;
   }
   const kind = typeof error['kind'] === 'string' ? error['kind'] : undefined;
-  if (kind && UNAVAILABLE_ADAPTER_KINDS[kind]) return UNAVAILABLE_ADAPTER_KINDS[kind]!;
+  if (kind && UNAVAILABLE_ADAPTER_KINDS[kind]) return UNAVAILABLE_ADAPTER_KINDS[kind];
   const message = typeof error['message'] === 'string' ? error['message'] : undefined;
   if (message) {
     for (const [pattern, reason] of UNAVAILABLE_MESSAGES) if (pattern.test(message)) return reason;

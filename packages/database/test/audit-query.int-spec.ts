@@ -36,14 +36,25 @@ describe('AuditQuery (real Postgres)', () => {
     for (let i = 0; i < 5; i++) await writer.write(row(B, i, { cookie: 'c0' }));
     await writer.write(row(null, 0, { cookie: 'c0', tokenId: 'anonymous', resultCode: -2018 }));
     await writer.write(
-      row(A, 200, { kind: 'redemption', requestType: 'new', device: { systemId: 4445, securityLevel: 3 }, tokenId: `${A}-t1`, cookie: 'c1' }),
+      row(A, 200, {
+        kind: 'redemption',
+        requestType: 'new',
+        device: { systemId: 4445, securityLevel: 3 },
+        tokenId: `${A}-t1`,
+        cookie: 'c1',
+      }),
     );
   });
 
   it('pages the account’s rows newest first, by time then id', async () => {
     const first = await query.latest(A, { start: 0, length: 5 });
     expect(first.map((r) => r.tokenId)).toEqual([`${A}-t1`, 'same-3', 'same-2', 'same-1', `${A}-t49`]);
-    expect(first[0]).toMatchObject({ kind: 'redemption', requestType: 'new', device: { systemId: 4445, securityLevel: 3 }, accountNumber: A });
+    expect(first[0]).toMatchObject({
+      kind: 'redemption',
+      requestType: 'new',
+      device: { systemId: 4445, securityLevel: 3 },
+      accountNumber: A,
+    });
     const next = await query.latest(A, { start: 5, length: 3 });
     expect(next.map((r) => r.tokenId)).toEqual([`${A}-t48`, `${A}-t47`, `${A}-t46`]);
     expect(await query.latest(A, { start: 54, length: 10 })).toHaveLength(0);
@@ -62,8 +73,8 @@ describe('AuditQuery (real Postgres)', () => {
 
   it('finds one row by id only within its account', async () => {
     const [newest] = await query.latest(B, { start: 0, length: 1 });
-    expect(await query.byId(B, newest!.id)).toEqual(newest);
-    expect(await query.byId(A, newest!.id)).toBeNull();
+    expect(await query.byId(B, newest.id)).toEqual(newest);
+    expect(await query.byId(A, newest.id)).toBeNull();
     expect(await query.byId(B, 9_000_000_000n)).toBeNull();
   });
 

@@ -30,7 +30,9 @@ describe('AuditWriter (real Postgres)', () => {
     }) as never);
     await Promise.all(Array.from({ length: 500 }, (_, i) => writer.write(event(i))));
     spy.mockRestore();
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT token_id)::int AS d FROM audit_events');
+    const { rows } = await db.pool.query(
+      'SELECT count(*)::int AS n, count(DISTINCT token_id)::int AS d FROM audit_events',
+    );
     expect(rows[0]).toEqual({ n: 500, d: 500 });
     expect(inserts.reduce((a, b) => a + b, 0)).toBe(500);
     expect(inserts.length).toBeLessThan(50);
@@ -47,7 +49,12 @@ describe('AuditWriter (real Postgres)', () => {
       ...event(20_001),
       message: 'bad\u0000value \ud800',
       userAgent: 'agent\u0000',
-      device: { company: 'evil\u0000co\udc80', model: 'ok \u{1f600}', nested: { name: '\udbff!' }, 'key\u0000': ['\ud800'] },
+      device: {
+        company: 'evil\u0000co\udc80',
+        model: 'ok \u{1f600}',
+        nested: { name: '\udbff!' },
+        'key\u0000': ['\ud800'],
+      },
     };
     await Promise.all([writer.write(hostile), writer.write(event(20_002))]);
     const { rows } = await db.pool.query(
@@ -58,7 +65,12 @@ describe('AuditWriter (real Postgres)', () => {
       token_id: 'token-20001',
       message: 'bad\ufffdvalue \ufffd',
       user_agent: 'agent\ufffd',
-      device: { company: 'evil\ufffdco\ufffd', model: 'ok \u{1f600}', nested: { name: '\ufffd!' }, 'key\ufffd': ['\ufffd'] },
+      device: {
+        company: 'evil\ufffdco\ufffd',
+        model: 'ok \u{1f600}',
+        nested: { name: '\ufffd!' },
+        'key\ufffd': ['\ufffd'],
+      },
     });
   });
 

@@ -4,7 +4,11 @@ import type { AuditEventInput } from '../src/audit/audit-event';
 import { AuditWriter } from '../src/audit/audit-writer';
 import { RedemptionLedger } from '../src/audit/redemption-ledger';
 import { createPool, createPrismaClient, STATEMENT_GRACE_MS } from '../src/client';
-import { DatabaseUnavailableError, databaseUnavailableReason, isDatabaseUnavailable } from '../src/database-unavailable';
+import {
+  DatabaseUnavailableError,
+  databaseUnavailableReason,
+  isDatabaseUnavailable,
+} from '../src/database-unavailable';
 import type { PrismaClient } from '../src/generated/client';
 
 const TIMEOUTS = { connectTimeoutMs: 300, acquireTimeoutMs: 400, statementTimeoutMs: 400 };
@@ -93,7 +97,9 @@ describe('a database that is down or not answering (real Postgres behind a TCP p
   it('refused: ECONNREFUSED at once, from pg and through Prisma; then back', async () => {
     await proxy.refuse();
     // A pooled connection that the refusal cut may be handed out before its close is seen: that one is lost.
-    expect(databaseUnavailableReason((await failure(pool.query('SELECT 1'))).error)).toMatch(/^(ECONNREFUSED|connection lost)$/);
+    expect(databaseUnavailableReason((await failure(pool.query('SELECT 1'))).error)).toMatch(
+      /^(ECONNREFUSED|connection lost)$/,
+    );
     const raw = await failure(pool.query('SELECT 1'));
     expect(databaseUnavailableReason(raw.error)).toBe('ECONNREFUSED');
     const wrapped = await failure(prisma.account.findUnique({ where: { number: 1 } }));
@@ -118,7 +124,9 @@ describe('a database that is down or not answering (real Postgres behind a TCP p
     }
     await proxy.resume();
     await Promise.all([writer.write(event(100)), writer.write(event(101))]);
-    const { rows } = await direct.query("SELECT token_id FROM audit_events WHERE token_id IN ('unavailable-100', 'unavailable-101')");
+    const { rows } = await direct.query(
+      "SELECT token_id FROM audit_events WHERE token_id IN ('unavailable-100', 'unavailable-101')",
+    );
     expect(rows).toHaveLength(2);
   });
 
@@ -169,16 +177,24 @@ describe('databaseUnavailableReason', () => {
 
   it("reads pg's and pg-pool's code-less timeouts and lost connections", () => {
     expect(databaseUnavailableReason(new Error('Query read timeout'))).toBe('query timeout');
-    expect(databaseUnavailableReason(new Error('timeout exceeded when trying to connect'))).toBe('timed out waiting for a pooled connection');
+    expect(databaseUnavailableReason(new Error('timeout exceeded when trying to connect'))).toBe(
+      'timed out waiting for a pooled connection',
+    );
     expect(databaseUnavailableReason(new Error('Connection terminated unexpectedly'))).toBe('connection lost');
   });
 
   it("reads through Prisma's wrapping and causes, and its own errors", () => {
     const adapterError = { name: 'DriverAdapterError', cause: { originalCode: '57P01', kind: 'postgres' } };
-    expect(databaseUnavailableReason({ code: 'P2010', meta: { driverAdapterError: adapterError } })).toBe('57P01 admin_shutdown');
-    expect(databaseUnavailableReason(new Error('wrapped', { cause: pgError('53300') }))).toBe('53300 too_many_connections');
+    expect(databaseUnavailableReason({ code: 'P2010', meta: { driverAdapterError: adapterError } })).toBe(
+      '57P01 admin_shutdown',
+    );
+    expect(databaseUnavailableReason(new Error('wrapped', { cause: pgError('53300') }))).toBe(
+      '53300 too_many_connections',
+    );
     expect(databaseUnavailableReason({ code: 'P1001' })).toBe('P1001 database not reachable');
-    expect(databaseUnavailableReason(new DatabaseUnavailableError('no batch took the write'))).toBe('no batch took the write');
+    expect(databaseUnavailableReason(new DatabaseUnavailableError('no batch took the write'))).toBe(
+      'no batch took the write',
+    );
   });
 
   it('leaves other SQLSTATEs and codes alone', () => {

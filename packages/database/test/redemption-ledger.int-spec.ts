@@ -35,7 +35,9 @@ describe('RedemptionLedger (real Postgres)', () => {
     const { number } = await account(7n);
     // Two ledgers stand for two rights instances sharing the database.
     const ledgers = [new RedemptionLedger(db.pool), new RedemptionLedger(db.pool)];
-    const verdicts = await Promise.all(Array.from({ length: 40 }, (_, i) => ledgers[i % 2]!.redeem(number, redemption(number, i))));
+    const verdicts = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => ledgers[i % 2].redeem(number, redemption(number, i))),
+    );
     expect(verdicts.filter((v) => v === 'granted')).toHaveLength(7);
     const { rows } = await db.pool.query(
       'SELECT result_code, count(*)::int AS n FROM audit_events WHERE account_number = $1 GROUP BY result_code ORDER BY result_code',
@@ -51,15 +53,24 @@ describe('RedemptionLedger (real Postgres)', () => {
   it('never limits unlimited accounts', async () => {
     const { number } = await account(null);
     const ledger = new RedemptionLedger(db.pool);
-    const verdicts = await Promise.all(Array.from({ length: 25 }, (_, i) => ledger.redeem(number, redemption(number, 100 + i))));
+    const verdicts = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => ledger.redeem(number, redemption(number, 100 + i))),
+    );
     expect(new Set(verdicts)).toEqual(new Set(['granted']));
   });
 
   it('grants a redemption whose row carries a NUL or a lone surrogate from the device, and the others of its batch', async () => {
     const { number } = await account(3n);
     const ledger = new RedemptionLedger(db.pool);
-    const hostile = { ...redemption(number, 200), device: { systemId: 7777, company: 'evil\u0000\udc80' }, userAgent: 'ua\u0000' };
-    const verdicts = await Promise.all([ledger.redeem(number, hostile), ledger.redeem(number, redemption(number, 201))]);
+    const hostile = {
+      ...redemption(number, 200),
+      device: { systemId: 7777, company: 'evil\u0000\udc80' },
+      userAgent: 'ua\u0000',
+    };
+    const verdicts = await Promise.all([
+      ledger.redeem(number, hostile),
+      ledger.redeem(number, redemption(number, 201)),
+    ]);
     expect(verdicts).toEqual(['granted', 'granted']);
     const { rows } = await db.pool.query("SELECT device, user_agent FROM audit_events WHERE token_id = 't200'");
     expect(rows).toEqual([{ device: { systemId: 7777, company: 'evil\ufffd\ufffd' }, user_agent: 'ua\ufffd' }]);

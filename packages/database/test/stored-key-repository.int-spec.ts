@@ -26,9 +26,21 @@ describe('StoredKeyRepository (real Postgres)', () => {
   it('creates a key once, then returns the stored one unchanged', async () => {
     const accountId = await account();
     const kid = randomBytes(16);
-    const first = await repo().getOrCreate(accountId, { ...key(kid), info: 'movie', contentId: 'c-1', expiration: new Date('2030-01-01T00:00:00Z') });
+    const first = await repo().getOrCreate(accountId, {
+      ...key(kid),
+      info: 'movie',
+      contentId: 'c-1',
+      expiration: new Date('2030-01-01T00:00:00Z'),
+    });
     expect(first.created).toBe(true);
-    expect(first.key).toMatchObject({ kid, ek: Buffer.alloc(24, 1), kekId: KEK_ID, info: 'movie', contentId: 'c-1', expiration: new Date('2030-01-01T00:00:00Z') });
+    expect(first.key).toMatchObject({
+      kid,
+      ek: Buffer.alloc(24, 1),
+      kekId: KEK_ID,
+      info: 'movie',
+      contentId: 'c-1',
+      expiration: new Date('2030-01-01T00:00:00Z'),
+    });
     expect(first.key.lastUpdate).toBeInstanceOf(Date);
     const second = await repo().getOrCreate(accountId, key(kid, 2));
     expect(second.created).toBe(false);
@@ -40,12 +52,16 @@ describe('StoredKeyRepository (real Postgres)', () => {
     const kid = randomBytes(16);
     // Two repositories over one pool stand for two instances; each creator offers a different ek.
     const repos = [repo(), repo()];
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => repos[i % 2]!.getOrCreate(accountId, key(kid, i + 1))));
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => repos[i % 2].getOrCreate(accountId, key(kid, i + 1))),
+    );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     const winner = results.find((r) => r.created)!.key;
     for (const result of results) expect(result.key.ek.equals(winner.ek)).toBe(true);
     expect(await repo().count(accountId)).toBe(1);
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM stored_keys WHERE account_id = $1', [accountId]);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM stored_keys WHERE account_id = $1', [
+      accountId,
+    ]);
     expect(rows[0].n).toBe(1);
   });
 
@@ -71,9 +87,16 @@ describe('StoredKeyRepository (real Postgres)', () => {
     const { key: created } = await repo().getOrCreate(accountId, { ...key(kid), info: 'a', contentId: 'c' });
     await new Promise((resolve) => setTimeout(resolve, 5));
     const updated = await repo().update(accountId, kid, { info: null, expiration: new Date('2031-02-03T04:05:06Z') });
-    expect(updated).toMatchObject({ info: null, contentId: 'c', expiration: new Date('2031-02-03T04:05:06Z'), kekId: KEK_ID });
+    expect(updated).toMatchObject({
+      info: null,
+      contentId: 'c',
+      expiration: new Date('2031-02-03T04:05:06Z'),
+      kekId: KEK_ID,
+    });
     expect(updated!.lastUpdate.getTime()).toBeGreaterThan(created.lastUpdate.getTime());
-    const rewrapped = await repo().update(accountId, kid, { wrapped: { ek: Buffer.alloc(24, 9), kekId: OTHER_KEK_ID } });
+    const rewrapped = await repo().update(accountId, kid, {
+      wrapped: { ek: Buffer.alloc(24, 9), kekId: OTHER_KEK_ID },
+    });
     expect(rewrapped).toMatchObject({ ek: Buffer.alloc(24, 9), kekId: OTHER_KEK_ID, contentId: 'c' });
     expect(await repo().update(accountId, randomBytes(16), { info: 'x' })).toBeNull();
   });
@@ -83,7 +106,9 @@ describe('StoredKeyRepository (real Postgres)', () => {
     const kids = Array.from({ length: 7 }, () => randomBytes(16));
     for (const kid of kids) await repo().getOrCreate(accountId, key(kid));
     expect(await repo().count(accountId)).toBe(7);
-    expect(hex((await repo().findMany(accountId, [kids[0]!, kids[3]!, randomBytes(16)])).map((k) => k.kid)).sort()).toEqual(hex([kids[0]!, kids[3]!]).sort());
+    expect(
+      hex((await repo().findMany(accountId, [kids[0], kids[3], randomBytes(16)])).map((k) => k.kid)).sort(),
+    ).toEqual(hex([kids[0], kids[3]]).sort());
     const sorted = hex(kids).sort();
     const pages: string[][] = [];
     let after: Buffer | null = null;
@@ -91,16 +116,21 @@ describe('StoredKeyRepository (real Postgres)', () => {
       const page = await repo().list(accountId, { after, limit: 3 });
       if (page.length === 0) break;
       pages.push(hex(page.map((k) => k.kid)));
-      after = page[page.length - 1]!.kid;
+      after = page[page.length - 1].kid;
     }
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual(sorted);
     const listed = await repo().list(accountId, { limit: 1 });
-    expect(listed[0]).toMatchObject({ kid: Buffer.from(sorted[0]!, 'hex'), ek: Buffer.alloc(24, 1), kekId: KEK_ID, info: null });
-    expect(listed[0]!.lastUpdate).toBeInstanceOf(Date);
-    expect(await repo().delete(accountId, kids[0]!)).toBe(true);
-    expect(await repo().delete(accountId, kids[0]!)).toBe(false);
-    expect(await repo().find(accountId, kids[0]!)).toBeNull();
+    expect(listed[0]).toMatchObject({
+      kid: Buffer.from(sorted[0], 'hex'),
+      ek: Buffer.alloc(24, 1),
+      kekId: KEK_ID,
+      info: null,
+    });
+    expect(listed[0].lastUpdate).toBeInstanceOf(Date);
+    expect(await repo().delete(accountId, kids[0])).toBe(true);
+    expect(await repo().delete(accountId, kids[0])).toBe(false);
+    expect(await repo().find(accountId, kids[0])).toBeNull();
     expect(await repo().count(accountId)).toBe(6);
   });
 
@@ -108,14 +138,18 @@ describe('StoredKeyRepository (real Postgres)', () => {
     const accountId = await account();
     await expect(repo().getOrCreate(accountId, { ...key(randomBytes(15)) })).rejects.toThrow();
     await expect(repo().getOrCreate(accountId, { ...key(randomBytes(16)), ek: Buffer.alloc(16) })).rejects.toThrow();
-    await expect(repo().getOrCreate(accountId, { ...key(randomBytes(16)), kekId: '#1.afe008a381bdac03b412a92d54b92ddf' })).rejects.toThrow();
+    await expect(
+      repo().getOrCreate(accountId, { ...key(randomBytes(16)), kekId: '#1.afe008a381bdac03b412a92d54b92ddf' }),
+    ).rejects.toThrow();
   });
 
   it('removes an account’s keys with the account', async () => {
     const accountId = await account();
     await repo().getOrCreate(accountId, key(randomBytes(16)));
     await db.prisma.account.delete({ where: { id: accountId } });
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM stored_keys WHERE account_id = $1', [accountId]);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM stored_keys WHERE account_id = $1', [
+      accountId,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 });

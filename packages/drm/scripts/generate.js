@@ -12,8 +12,24 @@ fs.mkdirSync(out, { recursive: true });
 
 // --force-number: int64 fields are typed and converted as numbers (the values seen are seconds and times).
 // Only encode, decode and toObject are used: no create/verify/delimited/typeurl helpers.
-const pbjsArgs = ['-t', 'static-module', '-w', 'commonjs', '-r', 'openplay_widevine', '--keep-case', '--force-number',
-  '--no-create', '--no-verify', '--no-delimited', '--no-service', '--no-typeurl', '-o', js, proto];
+const pbjsArgs = [
+  '-t',
+  'static-module',
+  '-w',
+  'commonjs',
+  '-r',
+  'openplay_widevine',
+  '--keep-case',
+  '--force-number',
+  '--no-create',
+  '--no-verify',
+  '--no-delimited',
+  '--no-service',
+  '--no-typeurl',
+  '-o',
+  js,
+  proto,
+];
 
 pbjs.main(pbjsArgs, (error) => {
   if (error) fail(error);

@@ -21,4 +21,8 @@ export interface RawExchangeOptions {
   readonly timeoutMs?: number;
 }
 
-export function rawExchange(baseUrl: string, request: string | Buffer, options?: RawExchangeOptions): Promise<RawExchange>;
+export function rawExchange(
+  baseUrl: string,
+  request: string | Buffer,
+  options?: RawExchangeOptions,
+): Promise<RawExchange>;

@@ -28,7 +28,12 @@ export async function missingRows(ctx, answers) {
   // The audit writers commit in groups: give the last group its moment.
   await sleep(1000);
   const rows = await ctx.auditRows(ok.map((a) => a.cookie));
-  const missing = ok.filter((a) => !(rows.get(a.cookie) ?? []).some((r) => r.resultCode === 0 && r.kind === (a.kind === 'token' ? 'issuance' : 'redemption')));
+  const missing = ok.filter(
+    (a) =>
+      !(rows.get(a.cookie) ?? []).some(
+        (r) => r.resultCode === 0 && r.kind === (a.kind === 'token' ? 'issuance' : 'redemption'),
+      ),
+  );
   return { ok, missing };
 }
 
@@ -43,7 +48,9 @@ async function recoveryCheck(ctx, check, scenario, pids) {
   check(
     `${scenario}: serves again once the database is back, the apps not restarted`,
     ms !== null && same,
-    ms === null ? 'no 200 for a token and a CKC within the recovery time' : `token and CKC 200 after ${ms} ms${same ? '' : '; an app exited or was replaced'}`,
+    ms === null
+      ? 'no 200 for a token and a CKC within the recovery time'
+      : `token and CKC 200 after ${ms} ms${same ? '' : '; an app exited or was replaced'}`,
   );
 }
 
@@ -69,7 +76,9 @@ export async function restartUnderLoad(ctx, check) {
     `${scenario}: every other answer is a 503 with Retry-After in the documented shape, within ${ANSWER_WITHIN_MS / 1000} s`,
     errors.every((a) => !faultAnswerProblem(a, ANSWER_WITHIN_MS)),
     `pg_ctl restart -m fast took ${restartMs} ms; ${answers.length} answers: ${tally(answers)}` +
-      (errors.some((a) => faultAnswerProblem(a, ANSWER_WITHIN_MS)) ? `; ${firstProblems(errors.map((a) => faultAnswerProblem(a, ANSWER_WITHIN_MS)))}` : ''),
+      (errors.some((a) => faultAnswerProblem(a, ANSWER_WITHIN_MS))
+        ? `; ${firstProblems(errors.map((a) => faultAnswerProblem(a, ANSWER_WITHIN_MS)))}`
+        : ''),
   );
 }
 
@@ -88,21 +97,33 @@ async function duringOutage(ctx, check, scenario) {
     live.every((a) => a.status === 200 && a.ms <= READY_WITHIN_MS),
     live.map((a) => `${a.error ?? a.status} in ${a.ms.toFixed(0)} ms`).join(', '),
   );
-  for (const [what, answers] of [['token requests', tokens], ['FairPlay redemptions', ckcs]]) {
-    const problems = answers.map((a) => (a.status === 200 ? '200 during the outage' : faultAnswerProblem(a, ANSWER_WITHIN_MS)));
+  for (const [what, answers] of [
+    ['token requests', tokens],
+    ['FairPlay redemptions', ckcs],
+  ]) {
+    const problems = answers.map((a) =>
+      a.status === 200 ? '200 during the outage' : faultAnswerProblem(a, ANSWER_WITHIN_MS),
+    );
     check(
       `${scenario}: ${what} get 503 with Retry-After in the documented shape within ${ANSWER_WITHIN_MS / 1000} s`,
       problems.every((p) => !p),
-      `${tally(answers)}, slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms` + (problems.some(Boolean) ? `; ${firstProblems(problems)}` : ''),
+      `${tally(answers)}, slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms` +
+        (problems.some(Boolean) ? `; ${firstProblems(problems)}` : ''),
     );
   }
   const readyProblems = ready.map((a, i) =>
-    a.error ? `${['token-gen', 'rights'][i]}: ${a.error}` : a.status !== 503 || a.ms > READY_WITHIN_MS ? `${['token-gen', 'rights'][i]}: ${a.status} after ${a.ms.toFixed(0)} ms` : null,
+    a.error
+      ? `${['token-gen', 'rights'][i]}: ${a.error}`
+      : a.status !== 503 || a.ms > READY_WITHIN_MS
+        ? `${['token-gen', 'rights'][i]}: ${a.status} after ${a.ms.toFixed(0)} ms`
+        : null,
   );
   check(
     `${scenario}: /health/ready answers 503 within ${READY_WITHIN_MS} ms (both apps)`,
     readyProblems.every((p) => !p),
-    readyProblems.some(Boolean) ? firstProblems(readyProblems) : ready.map((a) => `${a.status} in ${a.ms.toFixed(0)} ms`).join(', '),
+    readyProblems.some(Boolean)
+      ? firstProblems(readyProblems)
+      : ready.map((a) => `${a.status} in ${a.ms.toFixed(0)} ms`).join(', '),
   );
 }
 

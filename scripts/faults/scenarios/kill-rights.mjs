@@ -29,9 +29,12 @@ export async function killRights(ctx, check) {
   check(
     `${scenario}: every 200 has its delivered-license row`,
     ok.length > 0 && missing.length === 0,
-    `rights (pid ${killed}) killed 1.5 s in, answering again after ${backMs} ms; ${ok.length} CKC 200s` + (missing.length ? `, ${missing.length} without a row` : ''),
+    `rights (pid ${killed}) killed 1.5 s in, answering again after ${backMs} ms; ${ok.length} CKC 200s` +
+      (missing.length ? `, ${missing.length} without a row` : ''),
   );
-  const [{ credits }] = await ctx.query('SELECT credits::text AS credits FROM accounts WHERE number = $1', [ctx.account.number]);
+  const [{ credits }] = await ctx.query('SELECT credits::text AS credits FROM accounts WHERE number = $1', [
+    ctx.account.number,
+  ]);
   const [{ delivered }] = await ctx.query(
     "SELECT count(*)::int AS delivered FROM audit_events WHERE account_number = $1 AND kind = 'redemption' AND result_code = 0 AND request_type IN ('ckc', 'new', 'renewal')",
     [ctx.account.number],
@@ -43,5 +46,9 @@ export async function killRights(ctx, check) {
     `${spent} credits spent, ${delivered} delivered-license rows`,
   );
   const down = tokenGenAnswers.filter((a) => a.status !== 200);
-  check(`${scenario}: token-gen kept answering`, tokenGenAnswers.length > 0 && down.length === 0, `${tokenGenAnswers.length - down.length}/${tokenGenAnswers.length} /health 200`);
+  check(
+    `${scenario}: token-gen kept answering`,
+    tokenGenAnswers.length > 0 && down.length === 0,
+    `${tokenGenAnswers.length - down.length}/${tokenGenAnswers.length} /health 200`,
+  );
 }

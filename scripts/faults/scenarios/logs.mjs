@@ -3,7 +3,9 @@
 export function logsCheck(ctx, check) {
   const { tokenGen, rights } = ctx.apps;
   const found = new Map(); // what → { app, lines, example }
-  const needles = [...ctx.secrets].flatMap(([value, what]) => [...new Set([value, encodeURIComponent(value), value.toUpperCase()])].map((needle) => [needle, what, value]));
+  const needles = [...ctx.secrets].flatMap(([value, what]) =>
+    [...new Set([value, encodeURIComponent(value), value.toUpperCase()])].map((needle) => [needle, what, value]),
+  );
   for (const app of [tokenGen, rights]) {
     for (const line of app.lines) {
       for (const [needle, what] of needles) {

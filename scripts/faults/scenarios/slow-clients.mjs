@@ -39,7 +39,11 @@ export async function slowClients(ctx, check) {
     const bound = closeBound(kind.setting.ms);
     for (const app of [tokenGen, rights]) {
       for (let i = 0; i < SOCKETS_PER_KIND; i++) {
-        slow.push({ kind, app, exchange: rawExchange(app.port, trickle(kind.request(app), bound + 2000), { timeout: bound + 1500 }) });
+        slow.push({
+          kind,
+          app,
+          exchange: rawExchange(app.port, trickle(kind.request(app), bound + 2000), { timeout: bound + 1500 }),
+        });
       }
     }
   }
@@ -49,7 +53,13 @@ export async function slowClients(ctx, check) {
   const allSlow = Promise.all(slow.map((s) => s.exchange)).then(() => (slowDone = true));
   await sleep(200);
   while (!slowDone) {
-    fast.push(...(await Promise.all([timed(`${tokenGen.base}/health`), timed(`${rights.base}/health`), ctx.token(ctx.cookie('fast'))])));
+    fast.push(
+      ...(await Promise.all([
+        timed(`${tokenGen.base}/health`),
+        timed(`${rights.base}/health`),
+        ctx.token(ctx.cookie('fast')),
+      ])),
+    );
     await sleep(100);
   }
   await allSlow;
@@ -63,7 +73,13 @@ export async function slowClients(ctx, check) {
       check(
         `${kind.what} (${app.name}): ${results.length} connections closed within ${bound} ms (${kind.setting.name}=${kind.setting.ms})`,
         open.length === 0 && fivexx.length === 0,
-        results.map((r) => (r.closed ? `closed after ${r.ms.toFixed(0)} ms${r.status ? ` with ${r.status}` : ''}` : `still open after ${r.ms.toFixed(0)} ms`)).join(', '),
+        results
+          .map((r) =>
+            r.closed
+              ? `closed after ${r.ms.toFixed(0)} ms${r.status ? ` with ${r.status}` : ''}`
+              : `still open after ${r.ms.toFixed(0)} ms`,
+          )
+          .join(', '),
       );
     }
   }
@@ -72,6 +88,7 @@ export async function slowClients(ctx, check) {
   check(
     `slow clients: other clients' answers come within ${FAST_WITHIN_MS} ms`,
     fast.length > 0 && bad.length === 0,
-    `${fast.length} requests, slowest ${slowest.toFixed(0)} ms` + (bad.length ? `, ${bad.length} late or failed (${bad[0].error ?? bad[0].status})` : ''),
+    `${fast.length} requests, slowest ${slowest.toFixed(0)} ms` +
+      (bad.length ? `, ${bad.length} late or failed (${bad[0].error ?? bad[0].status})` : ''),
   );
 }

@@ -8,6 +8,10 @@ export const RIGHTS_CONFIG = Symbol('RIGHTS_CONFIG');
 @Module({})
 export class RightsConfigModule {
   static forRoot(config: RightsConfig): DynamicModule {
-    return { module: RightsConfigModule, providers: [{ provide: RIGHTS_CONFIG, useValue: config }], exports: [RIGHTS_CONFIG] };
+    return {
+      module: RightsConfigModule,
+      providers: [{ provide: RIGHTS_CONFIG, useValue: config }],
+      exports: [RIGHTS_CONFIG],
+    };
   }
 }

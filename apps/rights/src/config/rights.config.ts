@@ -11,7 +11,12 @@ const toPath = ({ value }: { value: unknown }) => (typeof value === 'string' ? v
 
 /** Comma-separated file paths. */
 const toPaths = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((path) => path.trim()).filter(Boolean) : value;
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((path) => path.trim())
+        .filter(Boolean)
+    : value;
 
 const SERVICE_CERTIFICATE_PAIR = 'WIDEVINE_SERVICE_CERTIFICATE and WIDEVINE_SERVICE_PRIVATE_KEY must be set together';
 const hasServiceCertificate = (config: RightsConfig) =>
@@ -96,7 +101,9 @@ export class RightsConfig extends CommonConfig {
 
 /** Validates the environment; throws one clear line naming the first bad setting. */
 export function validateRightsConfig(env: Record<string, unknown>): RightsConfig {
-  const config = validateConfig(RightsConfig, env, [['WIDEVINE_RENEWAL_SECRET', DEV_RENEWAL_SECRET, 'the development secret']]);
+  const config = validateConfig(RightsConfig, env, [
+    ['WIDEVINE_RENEWAL_SECRET', DEV_RENEWAL_SECRET, 'the development secret'],
+  ]);
   config.WIDEVINE_UNKNOWN_DEVICES ??= config.ENVIRONMENT === 'production' ? 'reject' : 'L3';
   return config;
 }

@@ -10,7 +10,9 @@ export function setUpRightsDocs(app: NestFastifyApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('openplay rights')
-      .setDescription('Redeems license tokens from token-gen: Widevine licenses and FairPlay CKCs (ExpressPlay\'s /hms/{wv,fp}/rights/). Errors are JSON.')
+      .setDescription(
+        "Redeems license tokens from token-gen: Widevine licenses and FairPlay CKCs (ExpressPlay's /hms/{wv,fp}/rights/). Errors are JSON.",
+      )
       .setVersion(packageVersion())
       .build(),
   );

@@ -2,10 +2,13 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, type RequestBodyObject, type ResponseObject } from '@nestjs/swagger';
 import { API_ERROR_SCHEMA, ApiErrorResponses } from '@openplay/nest-kit';
 
-const ERROR_SCHEMA = { ...API_ERROR_SCHEMA, description: 'The spec\'s error, always JSON here: spec codes are negative, HTTP-level refusals carry their status.' };
+const ERROR_SCHEMA = {
+  ...API_ERROR_SCHEMA,
+  description: "The spec's error, always JSON here: spec codes are negative, HTTP-level refusals carry their status.",
+};
 
 const REFUSALS: Readonly<Record<number, string>> = {
-  400: 'A refused request: the spec\'s code (-2019 no credits left, -6004, -7008 …).',
+  400: "A refused request: the spec's code (-2019 no credits left, -6004, -7008 …).",
   401: '-4010 invalid token, -2031 account disabled, -4001 device not authenticated.',
   408: 'Head or body slower than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS (code 408); the connection closes.',
   413: 'Body over MAX_BODY_BYTES (code 413).',
@@ -29,7 +32,8 @@ export function ApiRedemption(doc: RedemptionDoc): MethodDecorator {
     ApiQuery({
       name: 'ExpressPlayToken',
       required: false,
-      description: 'The token, as token-gen\'s URL carries it (or in an `ExpressPlayToken` header). Missing, altered, expired, or for the other DRM: -4010.',
+      description:
+        "The token, as token-gen's URL carries it (or in an `ExpressPlayToken` header). Missing, altered, expired, or for the other DRM: -4010.",
       schema: { type: 'string' },
     }),
     ApiResponse({ status: 200, ...doc.ok }),
@@ -38,4 +42,5 @@ export function ApiRedemption(doc: RedemptionDoc): MethodDecorator {
 }
 
 /** The API's error shape, for the rights endpoints' other answers. */
-export const ApiRightsErrors = (errors: Readonly<Record<number, string>>): MethodDecorator => ApiErrorResponses(errors, { schema: ERROR_SCHEMA });
+export const ApiRightsErrors = (errors: Readonly<Record<number, string>>): MethodDecorator =>
+  ApiErrorResponses(errors, { schema: ERROR_SCHEMA });

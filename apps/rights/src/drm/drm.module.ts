@@ -50,9 +50,15 @@ const IMPLEMENTATIONS: Record<string, (config: RightsConfig) => CryptoImplementa
     if (!config.FAIRPLAY_CREDENTIALS) return { widevine, fairplay: fairPlayUnconfigured, fairplayCertificates: [] };
     const sets = loadFairPlayCredentials(config.FAIRPLAY_CREDENTIALS);
     if (config.ENVIRONMENT === 'production' && sets.some(isAppleDevelopmentSet)) {
-      throw new Error("Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production");
+      throw new Error(
+        "Invalid configuration: FAIRPLAY_CREDENTIALS: Apple's development credentials cannot be used in production",
+      );
     }
-    return { widevine, fairplay: createSoftwareFairPlayKsm(sets), fairplayCertificates: sets.map((set) => new X509Certificate(set.certificate).raw) };
+    return {
+      widevine,
+      fairplay: createSoftwareFairPlayKsm(sets),
+      fairplayCertificates: sets.map((set) => new X509Certificate(set.certificate).raw),
+    };
   },
 };
 
@@ -71,14 +77,15 @@ function loadWidevineFiles(config: RightsConfig): WidevineFileConfig {
   try {
     return loadWidevineConfig({
       trustedRoots: config.WIDEVINE_TRUSTED_ROOTS,
-      serviceCertificate: certificate !== undefined && privateKey !== undefined ? { certificate, privateKey } : undefined,
+      serviceCertificate:
+        certificate !== undefined && privateKey !== undefined ? { certificate, privateKey } : undefined,
       devices: config.WIDEVINE_DEVICES,
       deviceStatusList: config.WIDEVINE_DCSL,
       unknownDevices: config.WIDEVINE_UNKNOWN_DEVICES,
     });
   } catch (error) {
     if (!(error instanceof WidevineSettingError)) throw error;
-    throw new Error(`Invalid configuration: ${WIDEVINE_SETTINGS[error.setting]}: ${error.message}`);
+    throw new Error(`Invalid configuration: ${WIDEVINE_SETTINGS[error.setting]}: ${error.message}`, { cause: error });
   }
 }
 
@@ -98,7 +105,9 @@ const APPLE_DEVELOPMENT_CERTIFICATE_SHA1 = '5561980aa51f03aa04bca24556c841a71736
 /** Apple's development credential set: its certificate, or its published DASk. */
 function isAppleDevelopmentSet(set: FairPlayCredentialSet): boolean {
   const sha1 = createHash('sha1').update(new X509Certificate(set.certificate).raw).digest('hex');
-  return sha1 === APPLE_DEVELOPMENT_CERTIFICATE_SHA1 || (set.dask !== undefined && set.dask.equals(appleDevelopmentDask()));
+  return (
+    sha1 === APPLE_DEVELOPMENT_CERTIFICATE_SHA1 || (set.dask !== undefined && set.dask.equals(appleDevelopmentDask()))
+  );
 }
 
 const fairPlayUnconfigured: FairPlayKsm = {

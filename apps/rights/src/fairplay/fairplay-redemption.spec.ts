@@ -7,7 +7,14 @@ import { FairPlayRedemption } from './fairplay-redemption';
 
 const SPC = Buffer.from('an spc');
 const CKC = Buffer.from('a ckc');
-const FACTS = { deviceType: 'iPhone', osVersion: '17.0', streaming: false, hdcp: 'type0', spcVersion: 1, assetIdText: 'asset-1' };
+const FACTS = {
+  deviceType: 'iPhone',
+  osVersion: '17.0',
+  streaming: false,
+  hdcp: 'type0',
+  spcVersion: 1,
+  assetIdText: 'asset-1',
+};
 
 describe('FairPlayRedemption', () => {
   let ports: FakePorts;
@@ -23,25 +30,54 @@ describe('FairPlayRedemption', () => {
     service = module.get(FairPlayRedemption);
   });
 
-  const redeem = (token: string | null, contentType: string | undefined, body: unknown) => service.redeem({ token, caller: CALLER, contentType, body });
+  const redeem = (token: string | null, contentType: string | undefined, body: unknown) =>
+    service.redeem({ token, caller: CALLER, contentType, body });
 
   it.each([
     ['raw', undefined, SPC, { 'content-type': 'application/octet-stream' }, CKC],
-    ['form', 'application/x-www-form-urlencoded', `spc=${SPC.toString('base64')}`, { 'content-type': 'text/plain; charset=utf-8' }, `<ckc>${CKC.toString('base64')}</ckc>`],
-    ['JSON', 'application/json', JSON.stringify({ spc: SPC.toString('base64') }), { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ ckc: CKC.toString('base64') })],
-  ])('answers a %s SPC with its CKC in the same form, spending one credit', async (_wire, contentType, body, headers, answer) => {
-    expect(await redeem(tokenFor('fp'), contentType, body)).toEqual({ headers, body: answer });
-    const [spc, grant] = ksm.createCkc.mock.calls[0]!;
-    expect(spc).toEqual(SPC);
-    expect(grant).toEqual({ contentKey: Buffer.alloc(16, 0x33), iv: Buffer.alloc(16, 0x44), policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] } });
-    expect(ports.redeemed).toEqual([
-      { account: expect.any(Number), row: expect.objectContaining({ resultCode: 0, requestType: 'ckc', device: expect.objectContaining({ deviceType: 'iPhone', assetId: 'asset-1' }) }) },
-    ]);
-  });
+    [
+      'form',
+      'application/x-www-form-urlencoded',
+      `spc=${SPC.toString('base64')}`,
+      { 'content-type': 'text/plain; charset=utf-8' },
+      `<ckc>${CKC.toString('base64')}</ckc>`,
+    ],
+    [
+      'JSON',
+      'application/json',
+      JSON.stringify({ spc: SPC.toString('base64') }),
+      { 'content-type': 'application/json; charset=utf-8' },
+      JSON.stringify({ ckc: CKC.toString('base64') }),
+    ],
+  ])(
+    'answers a %s SPC with its CKC in the same form, spending one credit',
+    async (_wire, contentType, body, headers, answer) => {
+      expect(await redeem(tokenFor('fp'), contentType, body)).toEqual({ headers, body: answer });
+      const [spc, grant] = ksm.createCkc.mock.calls[0];
+      expect(spc).toEqual(SPC);
+      expect(grant).toEqual({
+        contentKey: Buffer.alloc(16, 0x33),
+        iv: Buffer.alloc(16, 0x44),
+        policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
+      });
+      expect(ports.redeemed).toEqual([
+        {
+          account: expect.any(Number),
+          row: expect.objectContaining({
+            resultCode: 0,
+            requestType: 'ckc',
+            device: expect.objectContaining({ deviceType: 'iPhone', assetId: 'asset-1' }),
+          }),
+        },
+      ]);
+    },
+  );
 
   it('checks the token before reading the SPC: a bad token is told so whatever the body', async () => {
     await expect(redeem('forged', 'application/json', '{')).rejects.toMatchObject({ code: -4010 });
-    await expect(redeem(tokenFor('wv'), undefined, SPC)).rejects.toEqual(new ExpressPlayError(-6002, 'the token is for Widevine'));
+    await expect(redeem(tokenFor('wv'), undefined, SPC)).rejects.toEqual(
+      new ExpressPlayError(-6002, 'the token is for Widevine'),
+    );
     expect(ksm.createCkc).not.toHaveBeenCalled();
     expect(ports.written.map((row) => [row.resultCode, row.requestType])).toEqual([
       [-4010, 'ckc'],
@@ -50,7 +86,9 @@ describe('FairPlayRedemption', () => {
   });
 
   it('refuses an SPC it cannot read (-6004) and a KSM refusal (-4001), each with its row', async () => {
-    await expect(redeem(tokenFor('fp'), 'application/json', '{"spc": 1}')).rejects.toThrow('[-6004] Failed to generate CKC for FP: the JSON body has no "spc" string');
+    await expect(redeem(tokenFor('fp'), 'application/json', '{"spc": 1}')).rejects.toThrow(
+      '[-6004] Failed to generate CKC for FP: the JSON body has no "spc" string',
+    );
     ksm.createCkc.mockRejectedValue(new ExpressPlayError(-4001, 'no credential set matches'));
     await expect(redeem(tokenFor('fp'), undefined, SPC)).rejects.toMatchObject({ code: -4001 });
     expect(ports.written.map((row) => row.resultCode)).toEqual([-6004, -4001]);

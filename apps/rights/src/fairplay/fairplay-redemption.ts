@@ -31,7 +31,11 @@ export class FairPlayRedemption {
     try {
       const claims = await this.redemptions.admit(attempt, request.token);
       const { wire, spc } = readSpcRequest(request.contentType, request.body);
-      const { ckc, facts } = await this.ksm.createCkc(spc, { contentKey: claims.contentKey, iv: claims.iv, policy: claims.policy });
+      const { ckc, facts } = await this.ksm.createCkc(spc, {
+        contentKey: claims.contentKey,
+        iv: claims.iv,
+        policy: claims.policy,
+      });
       await this.redemptions.deliver(attempt, { requestType: 'ckc', device: deviceFacts(facts), consumesCredit: true });
       return ckcResult(wire, ckc);
     } catch (error) {

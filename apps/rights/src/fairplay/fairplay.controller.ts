@@ -27,8 +27,12 @@ export class FairPlayController {
       required: true,
       content: {
         'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-        'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['spc'], properties: { spc: { type: 'string', format: 'byte' } } } },
-        'application/json': { schema: { type: 'object', required: ['spc'], properties: { spc: { type: 'string', format: 'byte' } } } },
+        'application/x-www-form-urlencoded': {
+          schema: { type: 'object', required: ['spc'], properties: { spc: { type: 'string', format: 'byte' } } },
+        },
+        'application/json': {
+          schema: { type: 'object', required: ['spc'], properties: { spc: { type: 'string', format: 'byte' } } },
+        },
       },
     },
     ok: {
@@ -53,7 +57,11 @@ export class FairPlayController {
   /** The application certificate (DER) for players that fetch it rather than ship it. */
   @Get('cert')
   @ApiOperation({ summary: 'The FairPlay application certificate (DER), for players that fetch it' })
-  @ApiResponse({ status: 200, description: 'The certificate.', content: { 'application/pkix-cert': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'The certificate.',
+    content: { 'application/pkix-cert': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiRightsErrors({ 404: 'No FairPlay credentials are configured.' })
   certificate(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
     const certificate = this.certificates[0];

@@ -16,12 +16,13 @@ export interface SpcRequest {
  * (Apple's Safari sample; `+` may arrive decoded as a space, and some send base64url), and JSON `{"spc": …}`.
  */
 export function readSpcRequest(contentType: string | undefined, body: unknown): SpcRequest {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
     const fields = parseFormBody(typeof body === 'string' ? body : '');
     // Some players percent-encode the whole pair (`spc%3D…`, shaka-player #1915): its name then holds the value.
     const value =
-      fields.find(([name]) => name === 'spc')?.[1] ?? fields.find(([name, v]) => name.startsWith('spc=') && v === '')?.[0].slice(4);
+      fields.find(([name]) => name === 'spc')?.[1] ??
+      fields.find(([name, v]) => name.startsWith('spc=') && v === '')?.[0].slice(4);
     if (value === undefined) throw new ExpressPlayError(-6004, 'the form has no spc field');
     return { wire: 'form', spc: decodeBase64(value) };
   }
@@ -43,7 +44,11 @@ function decodeBase64(text: string): Buffer {
   // Spaces first: a form that did not percent-encode its base64 turns every '+' into one, the last one too
   // (trimming first would drop it and cut the SPC by a byte). Then line breaks and tabs go, and base64url
   // becomes base64.
-  const normalized = text.replace(/ /g, '+').replace(/[\r\n\t]+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  const normalized = text
+    .replace(/ /g, '+')
+    .replace(/[\r\n\t]+/g, '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized) || normalized.replace(/=+$/, '').length % 4 === 1) {
     throw new ExpressPlayError(-6004, 'the spc is not base64');
   }

@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assertAccountServes, type Drm, ExpressPlayError, type KeyRing, openToken, parseKeyRing, type TokenClaims, type TokenClaimsOf } from '@openplay/core';
+import {
+  assertAccountServes,
+  type Drm,
+  ExpressPlayError,
+  type KeyRing,
+  openToken,
+  parseKeyRing,
+  type TokenClaims,
+  type TokenClaimsOf,
+} from '@openplay/core';
 import {
   AccountRepository,
   type AccountView,
@@ -66,7 +75,12 @@ export class Redemptions {
   }
 
   begin<D extends Drm>(drm: D, caller: Caller): RedemptionAttempt<D> {
-    return { drm, row: newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller), account: null, recorded: false };
+    return {
+      drm,
+      row: newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller),
+      account: null,
+      recorded: false,
+    };
   }
 
   /** Opens the token and checks that its account may be served; the row learns the account, token, kid and cookie. */

@@ -18,7 +18,15 @@ const DEVICE = {
   privacyMode: false,
   clientInfo: { company_name: 'unit', model_name: 'm1' },
 };
-const DEVICE_FACTS = { systemId: 7, securityLevel: 'L1', known: true, privacyMode: false, serialNumber: 'aa', company: 'unit', model: 'm1' };
+const DEVICE_FACTS = {
+  systemId: 7,
+  securityLevel: 'L1',
+  known: true,
+  privacyMode: false,
+  serialNumber: 'aa',
+  company: 'unit',
+  model: 'm1',
+};
 
 describe('WidevineRedemption', () => {
   let ports: FakePorts;
@@ -29,7 +37,11 @@ describe('WidevineRedemption', () => {
     ports = new FakePorts();
     licenser = { handle: jest.fn() };
     const module = await Test.createTestingModule({
-      providers: [...ports.providers(), WidevineRedemption, { provide: WIDEVINE_LICENSER, useValue: licenser as WidevineLicenser }],
+      providers: [
+        ...ports.providers(),
+        WidevineRedemption,
+        { provide: WIDEVINE_LICENSER, useValue: licenser as WidevineLicenser },
+      ],
     }).compile();
     service = module.get(WidevineRedemption);
   });
@@ -41,27 +53,44 @@ describe('WidevineRedemption', () => {
     licenser.handle.mockResolvedValue({ kind: 'license', body: Buffer.from('license'), device: DEVICE });
     const result = await redeem(tokenFor('wv'));
     expect(result).toEqual({ body: Buffer.from('license'), headers: { 'content-type': 'application/octet-stream' } });
-    const [challenge, grant] = licenser.handle.mock.calls[0]!;
+    const [challenge, grant] = licenser.handle.mock.calls[0];
     expect(challenge).toBe(NEW_LICENSE_REQUEST);
-    expect(grant).toMatchObject({ kid: Buffer.alloc(16, 0x22), contentKey: Buffer.alloc(16, 0x33), policy: { drm: 'wv', securityLevel: 1 } });
+    expect(grant).toMatchObject({
+      kid: Buffer.alloc(16, 0x22),
+      contentKey: Buffer.alloc(16, 0x33),
+      policy: { drm: 'wv', securityLevel: 1 },
+    });
     expect(ports.redeemed).toEqual([
       {
         account: ACCOUNT,
-        row: expect.objectContaining({ resultCode: 0, requestType: 'new', device: DEVICE_FACTS, cookie: 'unit-cookie', tokenId: '11'.repeat(16), userAgent: 'unit-player' }),
+        row: expect.objectContaining({
+          resultCode: 0,
+          requestType: 'new',
+          device: DEVICE_FACTS,
+          cookie: 'unit-cookie',
+          tokenId: '11'.repeat(16),
+          userAgent: 'unit-player',
+        }),
       },
     ]);
     expect(ports.written).toEqual([]);
   });
 
-  it.each(['renewal', 'release', 'service-certificate'] as const)('answers a %s without spending a credit', async (kind) => {
-    licenser.handle.mockResolvedValue({ kind, body: Buffer.from(kind) });
-    expect((await redeem(tokenFor('wv'))).body).toEqual(Buffer.from(kind));
-    expect(ports.redeemed).toEqual([]);
-    expect(ports.written).toEqual([expect.objectContaining({ resultCode: 0, requestType: kind, device: null })]);
-  });
+  it.each(['renewal', 'release', 'service-certificate'] as const)(
+    'answers a %s without spending a credit',
+    async (kind) => {
+      licenser.handle.mockResolvedValue({ kind, body: Buffer.from(kind) });
+      expect((await redeem(tokenFor('wv'))).body).toEqual(Buffer.from(kind));
+      expect(ports.redeemed).toEqual([]);
+      expect(ports.written).toEqual([expect.objectContaining({ resultCode: 0, requestType: kind, device: null })]);
+    },
+  );
 
   it('answers a device refusal to the CDM as its ERROR_RESPONSE, with the code in headers and the device in the row', async () => {
-    const refusal = new WidevineRefusal(-4001, 'device system id 7 is revoked\n', { licenseError: 2, device: { systemId: 7, level: 'L1' } });
+    const refusal = new WidevineRefusal(-4001, 'device system id 7 is revoked\n', {
+      licenseError: 2,
+      device: { systemId: 7, level: 'L1' },
+    });
     licenser.handle.mockRejectedValue(refusal);
     const result = await redeem(tokenFor('wv'));
     expect(result).toEqual({
@@ -73,7 +102,13 @@ describe('WidevineRedemption', () => {
       },
       resultCode: -4001,
     });
-    expect(ports.written).toEqual([expect.objectContaining({ resultCode: -4001, requestType: 'new', device: expect.objectContaining({ systemId: 7, securityLevel: 'L1' }) })]);
+    expect(ports.written).toEqual([
+      expect.objectContaining({
+        resultCode: -4001,
+        requestType: 'new',
+        device: expect.objectContaining({ systemId: 7, securityLevel: 'L1' }),
+      }),
+    ]);
   });
 
   it('throws the same refusal to a client that asked for JSON, after its row', async () => {
@@ -103,7 +138,9 @@ describe('WidevineRedemption', () => {
   it('refuses -2019 when no credit is left: the ledger wrote the one row', async () => {
     licenser.handle.mockResolvedValue({ kind: 'license', body: Buffer.from('license'), device: DEVICE });
     ports.verdict = 'no-credit';
-    await expect(redeem(tokenFor('wv'))).rejects.toEqual(new ExpressPlayError(-2019, 'the account has no credits left'));
+    await expect(redeem(tokenFor('wv'))).rejects.toEqual(
+      new ExpressPlayError(-2019, 'the account has no credits left'),
+    );
     expect(ports.redeemed).toHaveLength(1);
     expect(ports.written).toEqual([]);
   });

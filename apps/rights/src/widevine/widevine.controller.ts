@@ -17,13 +17,22 @@ export class WidevineController {
   @ApiRedemption({
     summary: 'A Widevine license for the token',
     description:
-      'The CDM\'s license challenge (a SignedMessage) in, the license (a SignedMessage) out. Renewal and release requests are answered too. ' +
+      "The CDM's license challenge (a SignedMessage) in, the license (a SignedMessage) out. Renewal and release requests are answered too. " +
       'A delivered license consumes one credit, in the same transaction as its redemption record. A refusal the CDM can read comes back ' +
       'as a 200 SignedMessage ERROR_RESPONSE with the spec code in `X-ExpressPlay-Error-Code` / `-Message`; send `Accept: application/json` for JSON errors instead.',
-    requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
-    ok: { description: 'The license.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+    requestBody: {
+      required: true,
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+    ok: {
+      description: 'The license.',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
   })
-  async license(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer | string> {
+  async license(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer | string> {
     const result = await this.widevine.redeem({
       token: tokenOf(request),
       caller: callerOf(request),

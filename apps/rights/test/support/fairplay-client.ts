@@ -33,7 +33,10 @@ export interface ClientSecrets {
 
 /** Opens a v1 SPC made for the development certificate: RSA-OAEP-SHA1, AES-CBC payload, [SK..R1] under the DASk. */
 export function clientSecretsOf(spc: Buffer): ClientSecrets {
-  const spck = privateDecrypt({ key: DEV_PRIVATE_KEY, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, spc.subarray(24, 152));
+  const spck = privateDecrypt(
+    { key: DEV_PRIVATE_KEY, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    spc.subarray(24, 152),
+  );
   const length = spc.readUInt32BE(172);
   const payload = aes128('cbc', spck, spc.subarray(8, 24), spc.subarray(176, 176 + length));
   const tllvs = new Map(parseTllvs(payload).map((tllv) => [tllv.tag, tllv.value]));

@@ -35,7 +35,12 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
   beforeAll(async () => {
     state.db = await cloneTestDatabase();
     if (options.throughProxy) Object.assign(state, { proxy: await startTcpProxy({ target: state.db.url }) });
-    const common = { DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url, ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ACCOUNT_CACHE_TTL_MS: '0' };
+    const common = {
+      DATABASE_URL: state.proxy?.url(state.db.url) ?? state.db.url,
+      ENVIRONMENT: 'test',
+      LOG_LEVEL: 'silent',
+      ACCOUNT_CACHE_TTL_MS: '0',
+    };
     const rightsConfig = validateRightsConfig({ ...common, ...env() });
     const rightsLogs: Array<Record<string, unknown>> = [];
     const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig), logSink(rightsLogs));
@@ -53,7 +58,10 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
       rightsUrl,
       tokenGenUrl: `http://127.0.0.1:${(tokenGen.getHttpServer().address() as AddressInfo).port}`,
       pool,
-      admin: new AdminCommands(new AccountRepository(state.prisma), Buffer.from(tokenGenConfig.AUTHENTICATOR_PEPPER, 'hex')),
+      admin: new AdminCommands(
+        new AccountRepository(state.prisma),
+        Buffer.from(tokenGenConfig.AUTHENTICATOR_PEPPER, 'hex'),
+      ),
     });
   });
   afterAll(async () => {

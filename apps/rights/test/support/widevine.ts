@@ -118,7 +118,9 @@ export async function createWidevineWorld(): Promise<WidevineWorld> {
 
 /** The `08 04` SERVICE_CERTIFICATE_REQUEST, as the independent client builds it. */
 export function serviceCertificateRequest(device: TestDevice): Buffer {
-  return Widevine.initWVD(device.wvd).createSession(Buffer.alloc(0), LicenseType.STREAMING).getServiceCertificateChallenge();
+  return Widevine.initWVD(device.wvd)
+    .createSession(Buffer.alloc(0), LicenseType.STREAMING)
+    .getServiceCertificateChallenge();
 }
 
 /**

@@ -9,7 +9,8 @@ const NAME = {
   maxChars: MAX_ACCOUNT_NAME_CHARS,
   minChars: 1,
   trim: true,
-  message: (args: ValidationArguments) => `${named(args)} must be a non-empty string of at most ${MAX_ACCOUNT_NAME_CHARS} characters`,
+  message: (args: ValidationArguments) =>
+    `${named(args)} must be a non-empty string of at most ${MAX_ACCOUNT_NAME_CHARS} characters`,
 };
 
 /** `/admin/accounts/{number}`. */
@@ -61,6 +62,8 @@ export class SetOptionsDto {
   @ApiHideProperty()
   @ArrayNotEmpty({ message: 'give at least one of {widevineEnabled}, {fairplayAuthorized}, {fairplayEnabled}, {name}' })
   get changes(): string[] {
-    return (['widevineEnabled', 'fairplayAuthorized', 'fairplayEnabled', 'name'] as const).filter((field) => this[field] !== undefined);
+    return (['widevineEnabled', 'fairplayAuthorized', 'fairplayEnabled', 'name'] as const).filter(
+      (field) => this[field] !== undefined,
+    );
   }
 }

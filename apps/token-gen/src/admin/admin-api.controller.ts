@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { adminRecordView } from '../records/record-view';
 import { AccountPathDto, CreateAccountDto, SetCreditsDto, SetOptionsDto } from './account.dto';
@@ -23,7 +36,11 @@ const AUTHENTICATOR_INPUT = new AdminInputPipe({ hints: { id: 'see GET /admin/ac
 
 const ONE_ACCOUNT = { status: 200, description: 'The account as it is now.', type: AccountJson } as const;
 const NO_ACCOUNT = { status: 404, description: 'No such account.', type: AdminErrorJson } as const;
-const BAD_INPUT = { status: 400, description: 'Bad input: code 400, the message names the field (unknown fields too).', type: AdminErrorJson } as const;
+const BAD_INPUT = {
+  status: 400,
+  description: 'Bad input: code 400, the message names the field (unknown fields too).',
+  type: AdminErrorJson,
+} as const;
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
 
 /**
@@ -33,15 +50,25 @@ const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as 
  */
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or wrong bearer key (WWW-Authenticate: Bearer realm="openplay-admin").', type: AdminErrorJson })
-@ApiResponse({ status: 404, description: 'Also the answer to every admin call when ADMIN_API_KEY is not set.', type: AdminErrorJson })
+@ApiResponse({
+  status: 401,
+  description: 'Missing or wrong bearer key (WWW-Authenticate: Bearer realm="openplay-admin").',
+  type: AdminErrorJson,
+})
+@ApiResponse({
+  status: 404,
+  description: 'Also the answer to every admin call when ADMIN_API_KEY is not set.',
+  type: AdminErrorJson,
+})
 @UseGuards(AdminApiGuard)
 @Controller('admin')
 export class AdminApiController {
   constructor(@Inject(AdminCommands) private readonly admin: AdminCommands) {}
 
   @Post('accounts')
-  @ApiOperation({ summary: 'Create an account; its test and production authenticators are returned now and never again' })
+  @ApiOperation({
+    summary: 'Create an account; its test and production authenticators are returned now and never again',
+  })
   @ApiConsumes(...BODY_TYPES)
   @ApiResponse({ status: 201, description: 'The account number and its authenticators.', type: CreatedAccountJson })
   @ApiResponse(BAD_INPUT)
@@ -59,7 +86,11 @@ export class AdminApiController {
 
   @Get('accounts/:number')
   @ApiOperation({ summary: 'Show an account and its authenticators (never their secrets)' })
-  @ApiResponse({ status: 200, description: 'The account with its authenticators.', type: AccountWithAuthenticatorsJson })
+  @ApiResponse({
+    status: 200,
+    description: 'The account with its authenticators.',
+    type: AccountWithAuthenticatorsJson,
+  })
   @ApiResponse(BAD_INPUT)
   @ApiResponse(NO_ACCOUNT)
   async show(@Param(INPUT) path: AccountPathDto) {
@@ -85,7 +116,9 @@ export class AdminApiController {
   @ApiResponse(NO_ACCOUNT)
   async setOptions(@Param(INPUT) path: AccountPathDto, @Body(INPUT) body: SetOptionsDto) {
     const { widevineEnabled, fairplayAuthorized, fairplayEnabled, name } = body;
-    return plainAccount(await this.admin.setOptions(path.number, { widevineEnabled, fairplayAuthorized, fairplayEnabled, name }));
+    return plainAccount(
+      await this.admin.setOptions(path.number, { widevineEnabled, fairplayAuthorized, fairplayEnabled, name }),
+    );
   }
 
   @Post('accounts/:number/disable')
@@ -122,18 +155,32 @@ export class AdminApiController {
   @ApiOperation({ summary: 'Revoke an authenticator (requests with it then get -2018)' })
   @ApiResponse({ status: 200, description: 'Revoked.', type: RevokedJson })
   @ApiResponse(BAD_INPUT)
-  @ApiResponse({ status: 404, description: 'No such account, or it has no live authenticator with this id.', type: AdminErrorJson })
+  @ApiResponse({
+    status: 404,
+    description: 'No such account, or it has no live authenticator with this id.',
+    type: AdminErrorJson,
+  })
   async revokeAuthenticator(@Param(AUTHENTICATOR_INPUT) path: AuthenticatorPathDto) {
     await this.admin.revokeAuthenticator(path.number, path.id);
     return { revoked: path.id };
   }
 
   @Get('logs')
-  @ApiOperation({ summary: 'Audit records across accounts by cookie, token id and/or account (at least one; all given must match), newest first' })
-  @ApiResponse({ status: 200, description: 'The records, each with the account it belongs to.', type: [AdminRecordJson] })
+  @ApiOperation({
+    summary:
+      'Audit records across accounts by cookie, token id and/or account (at least one; all given must match), newest first',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The records, each with the account it belongs to.',
+    type: [AdminRecordJson],
+  })
   @ApiResponse(BAD_INPUT)
   async logs(@Query(INPUT) query: LogsQueryDto) {
-    const records = await this.admin.logs({ cookie: query.cookie, tokenId: query.tokenId, accountNumber: query.account }, query.limit);
+    const records = await this.admin.logs(
+      { cookie: query.cookie, tokenId: query.tokenId, accountNumber: query.account },
+      query.limit,
+    );
     return records.map(adminRecordView);
   }
 }

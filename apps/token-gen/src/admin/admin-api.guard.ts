@@ -27,8 +27,10 @@ export class AdminApiGuard implements CanActivate {
       void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="openplay-admin"');
       throw new ApiHttpError(401, 'missing bearer key: send Authorization: Bearer <ADMIN_API_KEY>');
     }
-    if (!timingSafeEqual(digest(match[1]!), this.expected)) {
-      void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="openplay-admin", error="invalid_token"');
+    if (!timingSafeEqual(digest(match[1]), this.expected)) {
+      void http
+        .getResponse<FastifyReply>()
+        .header('www-authenticate', 'Bearer realm="openplay-admin", error="invalid_token"');
       throw new ApiHttpError(401, 'invalid bearer key');
     }
     return true;

@@ -21,6 +21,7 @@ export function bodyFields(body: unknown): Record<string, unknown> {
   } catch {
     throw new ApiHttpError(400, 'the body is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiHttpError(400, 'the body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ApiHttpError(400, 'the body must be a JSON object');
   return parsed as Record<string, unknown>;
 }

@@ -1,5 +1,13 @@
 import { ApiError, formatAuthenticator, hashAuthenticatorSecret, newAuthenticatorSecret } from '@openplay/core';
-import type { AccountRepository, AccountView, AuditQuery, AuditRecord, AuditSearch, AuthenticatorView, Environment } from '@openplay/database';
+import type {
+  AccountRepository,
+  AccountView,
+  AuditQuery,
+  AuditRecord,
+  AuditSearch,
+  AuthenticatorView,
+  Environment,
+} from '@openplay/database';
 
 /**
  * What operators can do to accounts. The admin CLI and the admin API are thin shells over this, so both have
@@ -49,7 +57,10 @@ export class AdminCommands {
     return this.required(this.accounts.update(number, { credits }), number);
   }
 
-  setOptions(number: number, options: { widevineEnabled?: boolean; fairplayAuthorized?: boolean; fairplayEnabled?: boolean; name?: string }) {
+  setOptions(
+    number: number,
+    options: { widevineEnabled?: boolean; fairplayAuthorized?: boolean; fairplayEnabled?: boolean; name?: string },
+  ) {
     return this.required(this.accounts.update(number, options), number);
   }
 

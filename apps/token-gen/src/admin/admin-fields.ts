@@ -17,22 +17,32 @@ export const Absent = () => ValidateIf((_object, value) => value !== undefined);
 
 /** Decimal digits as operators type them (paths, queries, flags): no sign, exponent, spaces or hex. */
 const DIGITS = /^[0-9]{1,20}$/;
-const digitsToNumber = ({ value }: { value: unknown }) => (typeof value === 'string' && DIGITS.test(value) ? Number(value) : value);
+const digitsToNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && DIGITS.test(value) ? Number(value) : value;
 
 /** A whole number from `min` to `max` written in digits; anything else gets `message`. */
-export function WholeNumber(min: number, max: number, message: string, api: ApiPropertyOptions = {}): PropertyDecorator {
+export function WholeNumber(
+  min: number,
+  max: number,
+  message: string,
+  api: ApiPropertyOptions = {},
+): PropertyDecorator {
   return applyDecorators(
     Transform(digitsToNumber),
     IsInt({ message }),
     Min(min, { message }),
     Max(max, { message }),
-    ApiProperty({ type: 'integer', minimum: min, maximum: max, ...api } as ApiPropertyOptions),
+    ApiProperty({ type: 'integer', minimum: min, maximum: max, ...api }),
   );
 }
 
 /** An account number (core's bound: a PostgreSQL integer); a well-formed number of no account is a 404 later. */
 export function AccountNumber(api: ApiPropertyOptions = {}): PropertyDecorator {
-  return WholeNumber(0, MAX_ACCOUNT_NUMBER, 'give the account number', { description: 'the account number', example: 431907, ...api } as ApiPropertyOptions);
+  return WholeNumber(0, MAX_ACCOUNT_NUMBER, 'give the account number', {
+    description: 'the account number',
+    example: 431907,
+    ...api,
+  });
 }
 
 const SWITCH_WORDS = new Map<unknown, boolean>([
@@ -47,9 +57,15 @@ const SWITCH_WORDS = new Map<unknown, boolean>([
 /** A switch: a JSON boolean, or on/off/true/false (forms, the CLI). */
 export function Switch(description: string): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }) => (SWITCH_WORDS.has(value) ? SWITCH_WORDS.get(value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && SWITCH_WORDS.has(value) ? SWITCH_WORDS.get(value) : value,
+    ),
     IsBoolean({ message: (args) => `${named(args)} must be true or false (or on/off)` }),
-    ApiProperty({ oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['on', 'off', 'true', 'false'] }], description, required: false }),
+    ApiProperty({
+      oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['on', 'off', 'true', 'false'] }],
+      description,
+      required: false,
+    }),
   );
 }
 
@@ -61,17 +77,31 @@ export function Credits(required: boolean): PropertyDecorator {
   const refusal = `must be a whole number (0 to ${MAX_CREDITS}), or null / "unlimited"`;
   const digits = String(MAX_CREDITS).length;
   return applyDecorators(
-    Transform(({ value }) => {
+    Transform(({ value }: { value: unknown }) => {
       if (value === null || value === 'unlimited') return null;
       if (Number.isSafeInteger(value)) return BigInt(value as number);
       return typeof value === 'string' && DIGITS.test(value) ? BigInt(value) : value;
     }),
     ValidateBy(
-      { name: 'credits', validator: { validate: (value) => value === null || (typeof value === 'bigint' && value >= 0n && value <= MAX_CREDITS) } },
-      { message: (args) => (args.value === undefined ? `give ${named(args)}: a whole number, or null / "unlimited"` : `${named(args)} ${refusal}`) },
+      {
+        name: 'credits',
+        validator: {
+          validate: (value) => value === null || (typeof value === 'bigint' && value >= 0n && value <= MAX_CREDITS),
+        },
+      },
+      {
+        message: (args) =>
+          args.value === undefined
+            ? `give ${named(args)}: a whole number, or null / "unlimited"`
+            : `${named(args)} ${refusal}`,
+      },
     ),
     ApiProperty({
-      oneOf: [{ type: 'integer', minimum: 0, maximum: Number(MAX_CREDITS) }, { type: 'string', pattern: `^[0-9]{1,${digits}}$` }, { type: 'string', enum: ['unlimited'] }],
+      oneOf: [
+        { type: 'integer', minimum: 0, maximum: Number(MAX_CREDITS) },
+        { type: 'string', pattern: `^[0-9]{1,${digits}}$` },
+        { type: 'string', enum: ['unlimited'] },
+      ],
       nullable: true,
       required,
       description: 'licenses and CKCs the account may receive: a whole number, or null / "unlimited" for no limit',
@@ -95,7 +125,9 @@ interface TextOptions {
 export function Text(options: TextOptions, api: ApiPropertyOptions): PropertyDecorator {
   const minChars = options.minChars ?? 0;
   return applyDecorators(
-    ...(options.trim ? [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))] : []),
+    ...(options.trim
+      ? [Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))]
+      : []),
     ValidateBy(
       {
         name: 'textLength',
@@ -107,7 +139,7 @@ export function Text(options: TextOptions, api: ApiPropertyOptions): PropertyDec
       { name: 'safeText', validator: { validate: (value) => typeof value === 'string' && !isUnsafeText(value) } },
       { message: (args) => `${named(args)} must not contain control characters or broken UTF-16` },
     ),
-    ApiProperty({ type: 'string', minLength: minChars, maxLength: options.maxChars, ...api } as ApiPropertyOptions),
+    ApiProperty({ type: 'string', minLength: minChars, maxLength: options.maxChars, ...api }),
   );
 }
 

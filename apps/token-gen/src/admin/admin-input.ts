@@ -18,14 +18,22 @@ export interface AdminInputOptions {
  * The fields as `type`, transformed and checked, or an AdminError for the first field refused. Fields given as
  * undefined are absent (the CLI's unset flags). Fields the class does not declare are refused.
  */
-export function parseAdminInput<T extends object>(type: ClassConstructor<T>, input: unknown, options: AdminInputOptions = {}): T {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AdminError('the input must be an object of fields', 'invalid');
+export function parseAdminInput<T extends object>(
+  type: ClassConstructor<T>,
+  input: unknown,
+  options: AdminInputOptions = {},
+): T {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new AdminError('the input must be an object of fields', 'invalid');
   const fields = Object.fromEntries(
     Object.entries(input)
       .filter(([, value]) => value !== undefined)
       // No admin field takes a nested value: only its kind reaches the checks, so a deeply nested one cannot
       // exhaust class-transformer's recursive copy.
-      .map(([key, value]) => [key, typeof value === 'object' && value !== null ? (Array.isArray(value) ? [] : {}) : value]),
+      .map(([key, value]) => [
+        key,
+        typeof value === 'object' && value !== null ? (Array.isArray(value) ? [] : {}) : value,
+      ]),
   );
   const dto = plainToInstance(type, fields);
   // class-transformer drops keys it will not set (__proto__, constructor, accessors), so the whitelist cannot see them.
@@ -63,8 +71,12 @@ export class AdminInputPipe implements PipeTransform {
     }
     if (metadata.type === 'body') return parseAdminInput(type, bodyFields(value), this.options);
     if (metadata.type === 'query') {
-      const repeated = Object.entries((value ?? {}) as object).find(([, v]) => Array.isArray(v));
-      if (repeated) throw new AdminError(`${JSON.stringify(repeated[0]).slice(1, -1).slice(0, 40)} is given more than once`, 'invalid');
+      const repeated = Object.entries(value ?? {}).find(([, v]) => Array.isArray(v));
+      if (repeated)
+        throw new AdminError(
+          `${JSON.stringify(repeated[0]).slice(1, -1).slice(0, 40)} is given more than once`,
+          'invalid',
+        );
     }
     return parseAdminInput(type, value, this.options);
   }

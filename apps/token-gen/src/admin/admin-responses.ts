@@ -13,7 +13,10 @@ export class AdminErrorJson {
   @ApiProperty({ type: 'integer', description: 'the HTTP status', example: 400 })
   code!: number;
 
-  @ApiProperty({ description: '`[<status>] ` and what was refused, naming the field', example: '[400] name must be a non-empty string of at most 200 characters' })
+  @ApiProperty({
+    description: '`[<status>] ` and what was refused, naming the field',
+    example: '[400] name must be a non-empty string of at most 200 characters',
+  })
   message!: string;
 }
 
@@ -30,7 +33,13 @@ export class AccountJson {
   @ApiProperty({ enum: ['active', 'disabled'] })
   status!: 'active' | 'disabled';
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: Number(MAX_CREDITS), description: 'null = unlimited' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: Number(MAX_CREDITS),
+    description: 'null = unlimited',
+  })
   credits!: number | null;
 
   @ApiProperty()
@@ -93,10 +102,17 @@ export class RevokedJson {
 
 /** An audit record as the admin's logs show it (records/record-view.ts: adminRecordView). */
 export class AdminRecordJson {
-  @ApiProperty({ type: 'integer', nullable: true, description: 'the account the record belongs to (null: the request named no existing account)' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'the account the record belongs to (null: the request named no existing account)',
+  })
   account!: number | null;
 
-  @ApiProperty({ description: 'the event id (64-bit, as a decimal string); `id=` of record retrieval', example: '1042' })
+  @ApiProperty({
+    description: 'the event id (64-bit, as a decimal string); `id=` of record retrieval',
+    example: '1042',
+  })
   id!: string;
 
   @ApiProperty({ type: 'string', format: 'date-time', description: 'RFC 3339, UTC' })
@@ -111,7 +127,11 @@ export class AdminRecordJson {
   @ApiProperty({ enum: ['test', 'production'] })
   environment!: 'test' | 'production';
 
-  @ApiProperty({ type: 'string', nullable: true, description: "the token's id (32 hex digits); null when no token was issued" })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: "the token's id (32 hex digits); null when no token was issued",
+  })
   tokenId!: string | null;
 
   @ApiProperty({ type: 'string', nullable: true, description: 'the content key ID, hex' })
@@ -132,9 +152,20 @@ export class AdminRecordJson {
   @ApiProperty({ type: 'string', nullable: true })
   userAgent!: string | null;
 
-  @ApiProperty({ type: 'string', nullable: true, required: false, description: 'redemptions only: new, renewal, release (Widevine), ckc (FairPlay)' })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    required: false,
+    description: 'redemptions only: new, renewal, release (Widevine), ckc (FairPlay)',
+  })
   requestType?: string | null;
 
-  @ApiProperty({ type: 'object', nullable: true, selfRequired: false, additionalProperties: true, description: 'redemptions only: what the challenge or SPC told of the device' })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    selfRequired: false,
+    additionalProperties: true,
+    description: 'redemptions only: what the challenge or SPC told of the device',
+  })
   device?: unknown;
 }

@@ -14,7 +14,10 @@ export class AddAuthenticatorDto {
 
   @IsOptional()
   @Text(
-    { maxChars: MAX_AUTHENTICATOR_LABEL_CHARS, message: (args) => `${named(args)} must be a string of at most ${MAX_AUTHENTICATOR_LABEL_CHARS} characters` },
+    {
+      maxChars: MAX_AUTHENTICATOR_LABEL_CHARS,
+      message: (args) => `${named(args)} must be a string of at most ${MAX_AUTHENTICATOR_LABEL_CHARS} characters`,
+    },
     { description: 'what the authenticator is for (a rotation, a team)', nullable: true, required: false },
   )
   label: string | null = null;
@@ -26,6 +29,8 @@ export class AuthenticatorPathDto {
   number!: number;
 
   /** Core's bound: ids are PostgreSQL integers, so a larger one names no authenticator and is refused as input. */
-  @WholeNumber(1, MAX_AUTHENTICATOR_ID, `give the authenticator id, 1 to ${MAX_AUTHENTICATOR_ID}`, { description: 'the authenticator id (see GET /admin/accounts/{number})' })
+  @WholeNumber(1, MAX_AUTHENTICATOR_ID, `give the authenticator id, 1 to ${MAX_AUTHENTICATOR_ID}`, {
+    description: 'the authenticator id (see GET /admin/accounts/{number})',
+  })
   id!: number;
 }

@@ -1,4 +1,11 @@
-import { createPool, createPrismaClient, AccountRepository, AuditQuery, type AccountView, type AuditRecord } from '@openplay/database';
+import {
+  createPool,
+  createPrismaClient,
+  AccountRepository,
+  AuditQuery,
+  type AccountView,
+  type AuditRecord,
+} from '@openplay/database';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,20 +47,24 @@ Creates an account with a six-digit public number and one authenticator per envi
   --no-widevine    Widevine switched off (token requests get -7011)
   --no-fairplay    FairPlay not authorized (token requests get -6006)`,
   'account list': 'Usage: account list [--json]\n\nLists every account with its status, credits and DRM options.',
-  'account show': 'Usage: account show NUMBER [--json]\n\nShows the account and its authenticators (ids, environment, label, dates; no secrets).',
-  'account credits': 'Usage: account credits NUMBER (N|unlimited) [--json]\n\nSets the balance to N (0 or more), or removes the limit.',
+  'account show':
+    'Usage: account show NUMBER [--json]\n\nShows the account and its authenticators (ids, environment, label, dates; no secrets).',
+  'account credits':
+    'Usage: account credits NUMBER (N|unlimited) [--json]\n\nSets the balance to N (0 or more), or removes the limit.',
   'account options': `Usage: account options NUMBER [--widevine on|off] [--fairplay-authorized on|off] [--fairplay on|off] [--name NAME] [--json]
 
   --widevine             Widevine enabled (off: -7011)
   --fairplay-authorized  FairPlay authorized for this account (off: -6006)
   --fairplay             FairPlay enabled (off: -6009)`,
-  'account disable': 'Usage: account disable NUMBER [--json]\n\nEvery token request and redemption of the account is refused with -2031.',
+  'account disable':
+    'Usage: account disable NUMBER [--json]\n\nEvery token request and redemption of the account is refused with -2031.',
   'account enable': 'Usage: account enable NUMBER [--json]\n\nThe account is active again.',
   'authenticator add': `Usage: authenticator add NUMBER --environment test|production [--label TEXT] [--json]
 
 Adds an authenticator; several may be live at once, so a rotation is: add, roll out, revoke the old one.
 The secret is printed now and never again.`,
-  'authenticator revoke': 'Usage: authenticator revoke NUMBER ID [--json]\n\nRevokes the authenticator ID (see account show); requests with it then get -2018.',
+  'authenticator revoke':
+    'Usage: authenticator revoke NUMBER ID [--json]\n\nRevokes the authenticator ID (see account show); requests with it then get -2018.',
   logs: `Usage: logs [--cookie COOKIE] [--token-id TOKEN_ID] [--account NUMBER] [--limit N] [--json]
 
 Audit records (token requests and redemptions, successes and failures) across accounts, newest first.
@@ -106,7 +117,11 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   const config = validateTokenGenConfig({ ...env, DATABASE_URL: env.DATABASE_URL || embeddedDatabaseUrl() });
   const pool = createPool({ connectionString: config.DATABASE_URL, poolSize: 2 });
   const prisma = createPrismaClient(pool);
-  const admin = new AdminCommands(new AccountRepository(prisma), Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex'), new AuditQuery(prisma));
+  const admin = new AdminCommands(
+    new AccountRepository(prisma),
+    Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex'),
+    new AuditQuery(prisma),
+  );
   try {
     await dispatch(command, args, values, admin, out);
     return 0;
@@ -131,15 +146,29 @@ const FLAGS = {
   limit: '--limit',
 };
 
-async function dispatch(command: string, args: string[], values: Record<string, string | boolean | undefined>, admin: AdminCommands, out: Out) {
+async function dispatch(
+  command: string,
+  args: string[],
+  values: Record<string, string | boolean | undefined>,
+  admin: AdminCommands,
+  out: Out,
+) {
   // The same DTOs as the admin API: one reading of operator input, one set of refusals.
-  const input = <T extends object>(type: new () => T, fields: Record<string, unknown>, hints?: Record<string, string>) =>
-    parseAdminInput(type, fields, { names: FLAGS, hints });
+  const input = <T extends object>(
+    type: new () => T,
+    fields: Record<string, unknown>,
+    hints?: Record<string, string>,
+  ) => parseAdminInput(type, fields, { names: FLAGS, hints });
   const number = () => input(AccountPathDto, { number: args[0] }).number;
   switch (command) {
     case 'account create': {
       const created = await admin.createAccount(
-        input(CreateAccountDto, { name: values.name, credits: values.credits, widevine: !values['no-widevine'], fairplay: !values['no-fairplay'] }),
+        input(CreateAccountDto, {
+          name: values.name,
+          credits: values.credits,
+          widevine: !values['no-widevine'],
+          fairplay: !values['no-fairplay'],
+        }),
       );
       return out.print(
         { account: created.account.number, authenticators: created.authenticators },
@@ -152,7 +181,9 @@ async function dispatch(command: string, args: string[], values: Record<string, 
     }
     case 'account list': {
       const accounts = await admin.list();
-      return out.print(accounts.map(plain), () => (accounts.length ? accounts.map(describe).join('\n') : 'no accounts'));
+      return out.print(accounts.map(plain), () =>
+        accounts.length ? accounts.map(describe).join('\n') : 'no accounts',
+      );
     }
     case 'account show': {
       const { account, authenticators } = await admin.show(number());
@@ -160,7 +191,8 @@ async function dispatch(command: string, args: string[], values: Record<string, 
         [
           describe(account),
           ...authenticators.map(
-            (a) => `  authenticator ${a.id} ${a.environment} ${a.label ?? ''} created ${a.createdAt.toISOString()}${a.revokedAt ? ` revoked ${a.revokedAt.toISOString()}` : ''}`,
+            (a) =>
+              `  authenticator ${a.id} ${a.environment} ${a.label ?? ''} created ${a.createdAt.toISOString()}${a.revokedAt ? ` revoked ${a.revokedAt.toISOString()}` : ''}`,
           ),
         ].join('\n'),
       );
@@ -189,20 +221,41 @@ async function dispatch(command: string, args: string[], values: Record<string, 
     }
     case 'authenticator add': {
       const n = number();
-      const { environment, label } = input(AddAuthenticatorDto, { environment: values.environment, label: values.label });
+      const { environment, label } = input(AddAuthenticatorDto, {
+        environment: values.environment,
+        label: values.label,
+      });
       const added = await admin.addAuthenticator(n, environment, label);
-      return out.print(added, () => `authenticator ${added.id} (${added.environment}): ${added.authenticator}\nKeep this secret now: it is not shown again.`);
+      return out.print(
+        added,
+        () =>
+          `authenticator ${added.id} (${added.environment}): ${added.authenticator}\nKeep this secret now: it is not shown again.`,
+      );
     }
     case 'authenticator revoke': {
-      const { number: n, id } = input(AuthenticatorPathDto, { number: args[0], id: args[1] }, { id: 'see account show' });
+      const { number: n, id } = input(
+        AuthenticatorPathDto,
+        { number: args[0], id: args[1] },
+        { id: 'see account show' },
+      );
       await admin.revokeAuthenticator(n, id);
       return out.print({ revoked: id }, () => `authenticator ${id} revoked`);
     }
     case 'logs': {
       if (args.length > 0) throw new AdminError(`logs takes options only, not ${args.join(' ')}`, 'invalid');
-      const query = input(LogsQueryDto, { cookie: values.cookie, tokenId: values['token-id'], account: values.account, limit: values.limit });
-      const records = await admin.logs({ cookie: query.cookie, tokenId: query.tokenId, accountNumber: query.account }, query.limit);
-      return out.print(records.map(adminRecordView), () => (records.length ? records.map(describeRecord).join('\n') : 'no records'));
+      const query = input(LogsQueryDto, {
+        cookie: values.cookie,
+        tokenId: values['token-id'],
+        account: values.account,
+        limit: values.limit,
+      });
+      const records = await admin.logs(
+        { cookie: query.cookie, tokenId: query.tokenId, accountNumber: query.account },
+        query.limit,
+      );
+      return out.print(records.map(adminRecordView), () =>
+        records.length ? records.map(describeRecord).join('\n') : 'no records',
+      );
     }
   }
 }
@@ -247,7 +300,10 @@ if (require.main === module) {
   runAdmin(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      const message = error instanceof AdminError || (error as Error)?.message?.startsWith('Invalid configuration') ? (error as Error).message : `${(error as Error)?.message ?? error}`;
+      const message =
+        error instanceof AdminError || (error as Error)?.message?.startsWith('Invalid configuration')
+          ? (error as Error).message
+          : `${(error as Error)?.message ?? error}`;
       process.stderr.write(`admin: ${message}\n`);
       process.exit(error instanceof AdminError && error.kind === 'not-found' ? 3 : 1);
     },

@@ -24,13 +24,22 @@ export class LogsQueryDto {
 
   @Absent()
   @Matches(/^[0-9a-fA-F]{32}$/, { message: 'a token id is 32 hex digits' })
-  @ApiProperty({ type: 'string', pattern: '^[0-9a-fA-F]{32}$', required: false, description: "a token's id: its issuance and every redemption of it" })
+  @ApiProperty({
+    type: 'string',
+    pattern: '^[0-9a-fA-F]{32}$',
+    required: false,
+    description: "a token's id: its issuance and every redemption of it",
+  })
   tokenId?: string;
 
   @Absent()
   @AccountNumber({ required: false, description: "only this account's records" })
   account?: number;
 
-  @WholeNumber(1, LOGS_MAX_LIMIT, `the limit must be a whole number from 1 to ${LOGS_MAX_LIMIT}`, { required: false, default: LOGS_DEFAULT_LIMIT, description: 'at most this many records, newest first' })
+  @WholeNumber(1, LOGS_MAX_LIMIT, `the limit must be a whole number from 1 to ${LOGS_MAX_LIMIT}`, {
+    required: false,
+    default: LOGS_DEFAULT_LIMIT,
+    description: 'at most this many records, newest first',
+  })
   limit: number = LOGS_DEFAULT_LIMIT;
 }

@@ -55,11 +55,16 @@ export class AccountGate {
   }
 
   private async verify(authenticator: Authenticator): Promise<AccountView> {
-    const credentials = await this.cache.get(authenticator.account, (number: number) => this.accounts.credentials(number));
+    const credentials = await this.cache.get(authenticator.account, (number: number) =>
+      this.accounts.credentials(number),
+    );
     const hash = hashAuthenticatorSecret(this.pepper, authenticator.secret);
     if (!credentials || !matchesAnyHash(hash, credentials.hashes[this.environment])) {
       if (credentials && matchesAnyHash(hash, credentials.hashes[this.otherEnvironment])) {
-        throw new ExpressPlayError(-2018, `this is a ${this.otherEnvironment} authenticator; this service is ${this.environment}`);
+        throw new ExpressPlayError(
+          -2018,
+          `this is a ${this.otherEnvironment} authenticator; this service is ${this.environment}`,
+        );
       }
       throw new ExpressPlayError(-2018, 'unknown account or secret');
     }

@@ -10,7 +10,9 @@ describe('token-gen configuration', () => {
     expect(validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: '' }).OPENPLAY_NATIVE).toBe('auto');
     expect(validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'required' }).OPENPLAY_NATIVE).toBe('required');
     expect(validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'off' }).OPENPLAY_NATIVE).toBe('off');
-    expect(() => validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'on' })).toThrow('Invalid configuration: OPENPLAY_NATIVE: OPENPLAY_NATIVE must be auto, required or off');
+    expect(() => validateTokenGenConfig({ ...base, OPENPLAY_NATIVE: 'on' })).toThrow(
+      'Invalid configuration: OPENPLAY_NATIVE: OPENPLAY_NATIVE must be auto, required or off',
+    );
   });
 
   it('has working development defaults in the test environment', () => {
@@ -26,7 +28,9 @@ describe('token-gen configuration', () => {
   });
 
   it('reads numbers and ignores empty settings', () => {
-    expect(validateTokenGenConfig({ ...base, TOKEN_GEN_PORT: '9000', DATABASE_POOL_SIZE: '', ACCOUNT_CACHE_TTL_MS: '0' })).toMatchObject({
+    expect(
+      validateTokenGenConfig({ ...base, TOKEN_GEN_PORT: '9000', DATABASE_POOL_SIZE: '', ACCOUNT_CACHE_TTL_MS: '0' }),
+    ).toMatchObject({
       TOKEN_GEN_PORT: 9000,
       DATABASE_POOL_SIZE: 10,
       ACCOUNT_CACHE_TTL_MS: 0,
@@ -68,20 +72,27 @@ describe('token-gen configuration', () => {
   });
 
   it('refuses to run production on the development defaults', () => {
-    expect(() => validateTokenGenConfig({ ...base, ENVIRONMENT: 'production', AUTHENTICATOR_PEPPER: realPepper })).toThrow(
-      /TOKEN_KEYS: the development key ring cannot be used in production/,
-    );
+    expect(() =>
+      validateTokenGenConfig({ ...base, ENVIRONMENT: 'production', AUTHENTICATOR_PEPPER: realPepper }),
+    ).toThrow(/TOKEN_KEYS: the development key ring cannot be used in production/);
     expect(() => validateTokenGenConfig({ ...base, ENVIRONMENT: 'production', TOKEN_KEYS: realKeys })).toThrow(
       /AUTHENTICATOR_PEPPER: the development pepper cannot be used in production/,
     );
-    expect(validateTokenGenConfig({ ...base, ENVIRONMENT: 'production', TOKEN_KEYS: realKeys, AUTHENTICATOR_PEPPER: realPepper }).ENVIRONMENT).toBe(
-      'production',
-    );
+    expect(
+      validateTokenGenConfig({
+        ...base,
+        ENVIRONMENT: 'production',
+        TOKEN_KEYS: realKeys,
+        AUTHENTICATOR_PEPPER: realPepper,
+      }).ENVIRONMENT,
+    ).toBe('production');
   });
 
   it('leaves the admin API off unless ADMIN_API_KEY is set, and refuses a weak key in production', () => {
     expect(validateTokenGenConfig(base).ADMIN_API_KEY).toBeUndefined();
-    expect(validateTokenGenConfig({ ...base, ADMIN_API_KEY: 'dev-admin-key-123' }).ADMIN_API_KEY).toBe('dev-admin-key-123');
+    expect(validateTokenGenConfig({ ...base, ADMIN_API_KEY: 'dev-admin-key-123' }).ADMIN_API_KEY).toBe(
+      'dev-admin-key-123',
+    );
     const production = { ...base, ENVIRONMENT: 'production', TOKEN_KEYS: realKeys, AUTHENTICATOR_PEPPER: realPepper };
     for (const weak of ['dev-admin-key-123', 'a'.repeat(64), '12'.repeat(20)]) {
       let error: Error | undefined;

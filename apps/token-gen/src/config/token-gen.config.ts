@@ -14,7 +14,10 @@ export class TokenGenConfig extends CommonConfig {
   @IsString()
   TOKEN_GEN_HOST = '0.0.0.0';
 
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'RIGHTS_PUBLIC_URL must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'RIGHTS_PUBLIC_URL must be an http(s) URL' },
+  )
   RIGHTS_PUBLIC_URL = 'http://localhost:8081';
 
   @Matches(/^([0-9a-fA-F]{2}){16,64}$/, { message: 'AUTHENTICATOR_PEPPER must be 32 to 128 hex digits' })
@@ -34,9 +37,17 @@ export class TokenGenConfig extends CommonConfig {
 
 /** Validates the environment; throws one clear line naming the first bad setting. */
 export function validateTokenGenConfig(env: Record<string, unknown>): TokenGenConfig {
-  const config = validateConfig(TokenGenConfig, env, [['AUTHENTICATOR_PEPPER', DEV_AUTHENTICATOR_PEPPER, 'the development pepper']]);
-  if (config.ENVIRONMENT === 'production' && config.ADMIN_API_KEY !== undefined && isWeakAdminKey(config.ADMIN_API_KEY)) {
-    throw new Error('Invalid configuration: ADMIN_API_KEY: too weak for production: at least 32 characters from a random source (openssl rand -hex 32)');
+  const config = validateConfig(TokenGenConfig, env, [
+    ['AUTHENTICATOR_PEPPER', DEV_AUTHENTICATOR_PEPPER, 'the development pepper'],
+  ]);
+  if (
+    config.ENVIRONMENT === 'production' &&
+    config.ADMIN_API_KEY !== undefined &&
+    isWeakAdminKey(config.ADMIN_API_KEY)
+  ) {
+    throw new Error(
+      'Invalid configuration: ADMIN_API_KEY: too weak for production: at least 32 characters from a random source (openssl rand -hex 32)',
+    );
   }
   return config;
 }

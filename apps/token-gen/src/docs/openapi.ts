@@ -11,11 +11,16 @@ export function setUpTokenGenDocs(app: NestFastifyApplication): void {
     new DocumentBuilder()
       .setTitle('openplay token-gen')
       .setDescription(
-        'License tokens for Widevine and FairPlay (a drop-in for ExpressPlay\'s token API), record retrieval, key storage and the admin API. ' +
+        "License tokens for Widevine and FairPlay (a drop-in for ExpressPlay's token API), record retrieval, key storage and the admin API. " +
           'Token requests, record retrieval and key storage authenticate with `customerAuthenticator`; the admin API with `Authorization: Bearer <ADMIN_API_KEY>`.',
       )
       .setVersion(packageVersion())
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'ADMIN_API_KEY', description: 'The admin API key (ADMIN_API_KEY)' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'ADMIN_API_KEY',
+        description: 'The admin API key (ADMIN_API_KEY)',
+      })
       .build(),
   );
 }

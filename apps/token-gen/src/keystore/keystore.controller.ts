@@ -1,4 +1,17 @@
-import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import type { KeyJson, KeyObjectBody, RawParams } from '@openplay/core';
 import { requestParams } from '@openplay/nest-kit';
 import { ApiTags } from '@nestjs/swagger';
@@ -43,7 +56,10 @@ export class KeystoreController {
     description: 'In kid order; a full page has a Link header (rel="next").',
     paging: true,
     kek: 'k for the keys it opens',
-    responses: [{ status: 200, description: 'a page of keys', schema: { type: 'array', items: KEY_SCHEMA } }, KEY_ERRORS],
+    responses: [
+      { status: 200, description: 'a page of keys', schema: { type: 'array', items: KEY_SCHEMA } },
+      KEY_ERRORS,
+    ],
   })
   async list(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<KeyJson[]> {
     const page = await this.keystore.list(paramsOf(request));
@@ -55,7 +71,13 @@ export class KeystoreController {
   @Get('keycount')
   @ApiKeystore({
     summary: "Count the account's keys",
-    responses: [{ status: 200, description: 'the count', schema: { type: 'object', properties: { keyCount: { type: 'integer' } } } }],
+    responses: [
+      {
+        status: 200,
+        description: 'the count',
+        schema: { type: 'object', properties: { keyCount: { type: 'integer' } } },
+      },
+    ],
   })
   count(@Req() request: FastifyRequest): Promise<{ keyCount: number }> {
     return this.keystore.count(paramsOf(request));
@@ -117,8 +139,9 @@ function paramsOf(request: FastifyRequest): RawParams {
 
 /** `{ json }` for an application/json body, the text of a form, or nothing. */
 function bodyOf(request: FastifyRequest): KeyObjectBody {
-  const body = request.body as unknown;
+  const body = request.body;
   if (typeof body === 'string') return body;
-  if (typeof body === 'object' && body !== null && typeof (body as { json?: unknown }).json === 'string') return body as { json: string };
+  if (typeof body === 'object' && body !== null && typeof (body as { json?: unknown }).json === 'string')
+    return body as { json: string };
   return undefined;
 }

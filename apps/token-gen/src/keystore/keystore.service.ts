@@ -68,7 +68,8 @@ export class KeystoreService {
     const kek = readKek(params);
     const kid = parseKeyPathKid(kidSegment);
     const input = readKeyObject(body);
-    if (input.kid && !input.kid.equals(kid)) throw new ExpressPlayError(-4022, 'the body names another kid than the path');
+    if (input.kid && !input.kid.equals(kid))
+      throw new ExpressPlayError(-4022, 'the body names another kid than the path');
     const material = keyMaterial(input, kek, false);
     let k = material?.k ?? null;
     if (!material && kek) {
@@ -90,7 +91,7 @@ export class KeystoreService {
   async get(params: RawParams, kidsSegment: string): Promise<KeyJson | KeyJson[]> {
     const found = await this.fetch(params, kidsSegment);
     const keys = found.map(({ key, k }) => keyJson(key, k));
-    return keys.length === 1 ? keys[0]! : keys;
+    return keys.length === 1 ? keys[0] : keys;
   }
 
   /** `GET /keystore/keys/{kid}[,{kid}…]/value`: hex keys (with the kek) or `#<ek>` (without), comma-separated. */
@@ -99,7 +100,10 @@ export class KeystoreService {
     return found.map(({ key, k }) => keyValue(key, k)).join(',');
   }
 
-  private async fetch(params: RawParams, kidsSegment: string): Promise<Array<{ key: StoredKeyRecord; k: Buffer | null }>> {
+  private async fetch(
+    params: RawParams,
+    kidsSegment: string,
+  ): Promise<Array<{ key: StoredKeyRecord; k: Buffer | null }>> {
     const account = await this.account(params);
     const kek = readKek(params);
     const kids = parseKidList(kidsSegment);

@@ -26,12 +26,20 @@ export function parseRecordQuery(params: RawParams): RecordQuery {
   const given = new Map<string, string>();
   for (const [name, value] of params) {
     if (!(MODE_PARAMS as readonly string[]).includes(name)) continue;
-    if (given.has(name) && given.get(name) !== value) throw new ApiHttpError(400, `${name} is given more than once with different values`);
+    if (given.has(name) && given.get(name) !== value)
+      throw new ApiHttpError(400, `${name} is given more than once with different values`);
     given.set(name, value);
   }
-  const modes = [given.has('cookie') && 'cookie', given.has('id') && 'id', (given.has('start') || given.has('length')) && 'start/length'].filter(Boolean);
+  const modes = [
+    given.has('cookie') && 'cookie',
+    given.has('id') && 'id',
+    (given.has('start') || given.has('length')) && 'start/length',
+  ].filter(Boolean);
   if (modes.length > 1) {
-    throw new ApiHttpError(400, `${modes.join(' and ')} cannot be combined: ask for the latest records (start, length), a cookie's, or one id`);
+    throw new ApiHttpError(
+      400,
+      `${modes.join(' and ')} cannot be combined: ask for the latest records (start, length), a cookie's, or one id`,
+    );
   }
   const cookie = given.get('cookie');
   if (cookie !== undefined) return { mode: 'cookie', cookie: parseCookie(cookie) };
@@ -53,7 +61,8 @@ function parseCookie(value: string): string {
 }
 
 function parseId(value: string): bigint {
-  if (!/^[1-9][0-9]{0,18}$/.test(value) || BigInt(value) > MAX_ID) throw new ApiHttpError(400, 'id must be a record id (a positive whole number)');
+  if (!/^[1-9][0-9]{0,18}$/.test(value) || BigInt(value) > MAX_ID)
+    throw new ApiHttpError(400, 'id must be a record id (a positive whole number)');
   return BigInt(value);
 }
 

@@ -38,7 +38,9 @@ export function recordView(record: AuditRecord): RecordView {
     clientAddress: record.clientAddress,
     userAgent: record.userAgent,
   };
-  return record.kind === 'redemption' ? { ...view, requestType: record.requestType, device: record.device ?? null } : view;
+  return record.kind === 'redemption'
+    ? { ...view, requestType: record.requestType, device: record.device ?? null }
+    : view;
 }
 
 /** The admin's view adds the account the record belongs to (null: the request named no existing account). */

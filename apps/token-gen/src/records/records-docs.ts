@@ -6,12 +6,37 @@ import { RECORDS_COOKIE_LIMIT, RECORDS_DEFAULT_LENGTH, RECORDS_MAX_LENGTH, RECOR
 
 const RECORD_QUERY_PARAMETERS = [
   ...envelopeParameterDocs().map((doc) =>
-    ApiQuery({ name: doc.name, required: doc.required, description: doc.description, schema: doc.name === 'errorFormat' ? { type: 'string', enum: ['html', 'json'] } : { type: 'string' } }),
+    ApiQuery({
+      name: doc.name,
+      required: doc.required,
+      description: doc.description,
+      schema: doc.name === 'errorFormat' ? { type: 'string', enum: ['html', 'json'] } : { type: 'string' },
+    }),
   ),
-  ApiQuery({ name: 'cookie', required: false, description: `The records of this cookie (the newest ${RECORDS_COOKIE_LIMIT}).`, schema: { type: 'string', maxLength: MAX_COOKIE_CHARS } }),
-  ApiQuery({ name: 'id', required: false, description: 'One record by its event id (404 when the account has no such record).', schema: { type: 'string', pattern: '^[1-9][0-9]*$' } }),
-  ApiQuery({ name: 'start', required: false, description: `0-based index of the first record, newest first (0–${RECORDS_MAX_START}).`, schema: { type: 'integer', minimum: 0, maximum: RECORDS_MAX_START, default: 0 } }),
-  ApiQuery({ name: 'length', required: false, description: `How many records (1–${RECORDS_MAX_LENGTH}).`, schema: { type: 'integer', minimum: 1, maximum: RECORDS_MAX_LENGTH, default: RECORDS_DEFAULT_LENGTH } }),
+  ApiQuery({
+    name: 'cookie',
+    required: false,
+    description: `The records of this cookie (the newest ${RECORDS_COOKIE_LIMIT}).`,
+    schema: { type: 'string', maxLength: MAX_COOKIE_CHARS },
+  }),
+  ApiQuery({
+    name: 'id',
+    required: false,
+    description: 'One record by its event id (404 when the account has no such record).',
+    schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+  }),
+  ApiQuery({
+    name: 'start',
+    required: false,
+    description: `0-based index of the first record, newest first (0–${RECORDS_MAX_START}).`,
+    schema: { type: 'integer', minimum: 0, maximum: RECORDS_MAX_START, default: 0 },
+  }),
+  ApiQuery({
+    name: 'length',
+    required: false,
+    description: `How many records (1–${RECORDS_MAX_LENGTH}).`,
+    schema: { type: 'integer', minimum: 1, maximum: RECORDS_MAX_LENGTH, default: RECORDS_DEFAULT_LENGTH },
+  }),
 ];
 
 /** `GET|POST /cmiapi/getrecord` for the OpenAPI document; errorFormat and customerAuthenticator come from core's rows. */
@@ -21,7 +46,7 @@ export function ApiRecordRetrieval(method: 'GET' | 'POST'): MethodDecorator {
       summary: `${method} the account's issuance and redemption records`,
       description:
         `ExpressPlay's /cmiapi/getrecord/, for trouble-shooting. One mode per request: no mode parameter = the latest ${RECORDS_DEFAULT_LENGTH} records; ` +
-        '`start`/`length` = a page, newest first (index 0 = the newest record, so pages shift as records arrive); `cookie` = that cookie\'s records; ' +
+        "`start`/`length` = a page, newest first (index 0 = the newest record, so pages shift as records arrive); `cookie` = that cookie's records; " +
         '`id` = one record. Combining modes is a 400. An account sees only its own records.' +
         (method === 'POST' ? ' POST takes the same parameters in an application/x-www-form-urlencoded body.' : ''),
     }),
@@ -41,7 +66,11 @@ export function ApiRecordRetrieval(method: 'GET' | 'POST'): MethodDecorator {
         },
       },
     }),
-    ApiResponse({ status: 400, description: 'A bad or repeated mode parameter, or modes combined (code 400), or -3004.', schema: ERROR_SCHEMA }),
+    ApiResponse({
+      status: 400,
+      description: 'A bad or repeated mode parameter, or modes combined (code 400), or -3004.',
+      schema: ERROR_SCHEMA,
+    }),
     ApiResponse({ status: 401, description: '-2017, -2018, -2031, as for token requests.', schema: ERROR_SCHEMA }),
     ApiResponse({ status: 404, description: '`id` names no record of this account.', schema: ERROR_SCHEMA }),
   );

@@ -10,9 +10,7 @@ import { parseRecordQuery, RECORDS_COOKIE_LIMIT } from './record-query';
 import { recordView, type RecordView } from './record-view';
 
 export type RecordsResponse = { readonly records: readonly RecordView[] } & (
-  | { readonly start: number; readonly length: number }
-  | { readonly cookie: string }
-  | { readonly id: string }
+  { readonly start: number; readonly length: number } | { readonly cookie: string } | { readonly id: string }
 );
 
 /**

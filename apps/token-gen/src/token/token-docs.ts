@@ -1,5 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  type SchemaObject,
+} from '@nestjs/swagger';
 import { type Drm, type ParameterDoc, tokenParameterDocs } from '@openplay/core';
 import { ApiErrorResponses } from '@openplay/nest-kit';
 import { ERROR_SCHEMA } from '../docs/api-docs';
@@ -42,7 +50,9 @@ export function ApiTokenRequest(drm: Drm, method: 'GET' | 'POST'): MethodDecorat
             schema: {
               type: 'object',
               required: docs.filter((doc) => doc.required).map((doc) => doc.name),
-              properties: Object.fromEntries(docs.map((doc) => [doc.name, { ...schemaOf(doc), description: doc.description }])),
+              properties: Object.fromEntries(
+                docs.map((doc) => [doc.name, { ...schemaOf(doc), description: doc.description }]),
+              ),
             },
           }),
         ];
@@ -50,14 +60,22 @@ export function ApiTokenRequest(drm: Drm, method: 'GET' | 'POST'): MethodDecorat
     ApiOperation({
       operationId: `${method.toLowerCase()}${name}Token`,
       summary: `A token redeemable for a ${name} ${product} (${method})`,
-      description: CHECK_ORDER + (method === 'POST' ? ' POST takes the same parameters in an application/x-www-form-urlencoded body; query parameters are merged in.' : ''),
+      description:
+        CHECK_ORDER +
+        (method === 'POST'
+          ? ' POST takes the same parameters in an application/x-www-form-urlencoded body; query parameters are merged in.'
+          : ''),
     }),
     ...parameters,
     ApiProduces('text/uri-list'),
     ApiResponse({
       status: 200,
       description: `The license acquisition URL, \`<RIGHTS_PUBLIC_URL>/hms/${drm}/rights/?ExpressPlayToken=<token>\`, without a line break.`,
-      content: { 'text/uri-list': { schema: { type: 'string', example: `http://localhost:8081/hms/${drm}/rights/?ExpressPlayToken=AQE…` } } },
+      content: {
+        'text/uri-list': {
+          schema: { type: 'string', example: `http://localhost:8081/hms/${drm}/rights/?ExpressPlayToken=AQE…` },
+        },
+      },
     }),
     ApiErrorResponses(
       {

@@ -16,7 +16,14 @@ import {
   type TokenClaims,
   type TokenRequest,
 } from '@openplay/core';
-import { type AccountView, type AuditCaller, AuditWriter, isDatabaseUnavailable, newAuditRow, StoredKeyRepository } from '@openplay/database';
+import {
+  type AccountView,
+  type AuditCaller,
+  AuditWriter,
+  isDatabaseUnavailable,
+  newAuditRow,
+  StoredKeyRepository,
+} from '@openplay/database';
 import { Metrics } from '@openplay/nest-kit';
 import { randomBytes } from 'node:crypto';
 import { AccountGate } from '../auth/account-gate';
@@ -72,7 +79,10 @@ export class TokenIssuer {
       row.tokenId = claims.tokenId.toString('hex');
       if (sealedTokenLength(claims) > MAX_TOKEN_LENGTH) {
         // Only extensions can make a token this large; the parser bounds each, not their sum.
-        throw new ExpressPlayError(drm === 'wv' ? -7009 : -6001, `the extensions do not fit in a token (at most ${MAX_TOKEN_LENGTH} characters)`);
+        throw new ExpressPlayError(
+          drm === 'wv' ? -7009 : -6001,
+          `the extensions do not fit in a token (at most ${MAX_TOKEN_LENGTH} characters)`,
+        );
       }
       const token = sealToken(claims, this.ring);
       await this.audit.write(row);

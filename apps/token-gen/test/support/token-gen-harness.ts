@@ -91,7 +91,9 @@ export async function accessLine(
   lines: () => ReadonlyArray<Record<string, unknown>> = () => logs,
 ): Promise<Record<string, unknown>> {
   for (let i = 0; i < 100; i++) {
-    const line = lines().find((l) => l.msg === 'request completed' && String((l.req as { url?: string } | undefined)?.url).startsWith(path));
+    const line = lines().find(
+      (l) => l.msg === 'request completed' && String((l.req as { url?: string } | undefined)?.url).startsWith(path),
+    );
     if (line) return line;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

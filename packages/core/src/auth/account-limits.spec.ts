@@ -1,4 +1,9 @@
-import { MAX_ACCOUNT_NAME_CHARS, MAX_AUTHENTICATOR_ID, MAX_AUTHENTICATOR_LABEL_CHARS, MAX_CREDITS } from './account-limits';
+import {
+  MAX_ACCOUNT_NAME_CHARS,
+  MAX_AUTHENTICATOR_ID,
+  MAX_AUTHENTICATOR_LABEL_CHARS,
+  MAX_CREDITS,
+} from './account-limits';
 
 describe('account limits', () => {
   it('keeps every balance exact as a JSON number', () => {

@@ -1,14 +1,32 @@
 import { assertAccountActive, assertAccountServes, assertHasCredits, type AccountState } from './account-rules';
 
-const active: AccountState = { status: 'active', credits: null, widevineEnabled: true, fairplayAuthorized: true, fairplayEnabled: true };
+const active: AccountState = {
+  status: 'active',
+  credits: null,
+  widevineEnabled: true,
+  fairplayAuthorized: true,
+  fairplayEnabled: true,
+};
 
 describe('assertAccountServes', () => {
   it.each<[string, Partial<AccountState>, 'wv' | 'fp', boolean, number | null]>([
     ['an active unlimited account', {}, 'wv', true, null],
-    ['a disabled account, before anything else', { status: 'disabled', widevineEnabled: false, credits: 0n }, 'wv', true, -2031],
+    [
+      'a disabled account, before anything else',
+      { status: 'disabled', widevineEnabled: false, credits: 0n },
+      'wv',
+      true,
+      -2031,
+    ],
     ['Widevine switched off', { widevineEnabled: false }, 'wv', true, -7011],
     ['Widevine off does not concern FairPlay', { widevineEnabled: false }, 'fp', true, null],
-    ['FairPlay not authorized, before disabled', { fairplayAuthorized: false, fairplayEnabled: false }, 'fp', true, -6006],
+    [
+      'FairPlay not authorized, before disabled',
+      { fairplayAuthorized: false, fairplayEnabled: false },
+      'fp',
+      true,
+      -6006,
+    ],
     ['FairPlay disabled', { fairplayEnabled: false }, 'fp', true, -6009],
     ['no credits at issuance', { credits: 0n }, 'fp', true, -2019],
     ['no credits is for the ledger at redemption', { credits: 0n }, 'fp', false, null],
@@ -24,7 +42,9 @@ describe('assertAccountActive', () => {
   it('refuses a disabled account with -2031 and ignores DRM switches and credits', () => {
     const switchedOff: AccountState = { ...active, widevineEnabled: false, fairplayAuthorized: false, credits: 0n };
     expect(() => assertAccountActive(switchedOff)).not.toThrow();
-    expect(() => assertAccountActive({ ...active, status: 'disabled' })).toThrow(expect.objectContaining({ code: -2031, status: 401 }));
+    expect(() => assertAccountActive({ ...active, status: 'disabled' })).toThrow(
+      expect.objectContaining({ code: -2031, status: 401 }),
+    );
   });
 });
 

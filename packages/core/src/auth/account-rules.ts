@@ -32,5 +32,6 @@ export function assertAccountServes(account: AccountState, drm: Drm, checkBalanc
 
 /** -2019 when the account has a balance and it is spent; null is unlimited. */
 export function assertHasCredits(account: Pick<AccountState, 'credits'>): void {
-  if (account.credits !== null && account.credits <= 0n) throw new ExpressPlayError(-2019, 'the account has no credits left');
+  if (account.credits !== null && account.credits <= 0n)
+    throw new ExpressPlayError(-2019, 'the account has no credits left');
 }

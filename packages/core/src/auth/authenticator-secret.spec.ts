@@ -1,4 +1,9 @@
-import { formatAuthenticator, hashAuthenticatorSecret, matchesAnyHash, newAuthenticatorSecret } from './authenticator-secret';
+import {
+  formatAuthenticator,
+  hashAuthenticatorSecret,
+  matchesAnyHash,
+  newAuthenticatorSecret,
+} from './authenticator-secret';
 
 describe('authenticator secrets', () => {
   const pepper = Buffer.alloc(32, 7);
@@ -23,6 +28,8 @@ describe('authenticator secrets', () => {
   });
 
   it('formats <account>,<secret>', () => {
-    expect(formatAuthenticator(201722, '1ad8eed133edf43cbcc185f0236828ae')).toBe('201722,1ad8eed133edf43cbcc185f0236828ae');
+    expect(formatAuthenticator(201722, '1ad8eed133edf43cbcc185f0236828ae')).toBe(
+      '201722,1ad8eed133edf43cbcc185f0236828ae',
+    );
   });
 });

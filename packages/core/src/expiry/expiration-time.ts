@@ -37,7 +37,12 @@ export function parseExpirationTime(value: string | null, nowSeconds: number): n
 
 function rfc3339Seconds(match: RegExpExecArray): number {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   if (match[8] !== 'Z' && match[8] !== 'z') throw invalid('time zone must be Z (UTC)');
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw invalid('no such date');

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
  * first 32 digits in lower case instead; compare kek ids case-insensitively if such values are imported.
  */
 export function kekId(kek: Buffer): string {
-  const digest = createHash('sha1').update(`KEKID_1${kek.toString('hex')}`, 'ascii').digest('hex');
+  const digest = createHash('sha1')
+    .update(`KEKID_1${kek.toString('hex')}`, 'ascii')
+    .digest('hex');
   return `#1.${digest.toUpperCase()}`;
 }

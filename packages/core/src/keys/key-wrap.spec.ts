@@ -18,12 +18,7 @@ const RFC_3394_VECTORS: ReadonlyArray<[section: string, kek: string, data: strin
   ['4.3', KEK_256, DATA_128, '64E8C3F9CE0F5BA2 63E9777905818A2A 93C8191E7D6E8AE7'],
   ['4.4', KEK_192, DATA_192, '031D33264E15D332 68F24EC260743EDC E1C6C7DDEE725A93 6BA814915C6762D2'],
   ['4.5', KEK_256, DATA_192, 'A8F9BC1612C68B3F F6E6F4FBE30E71E4 769C8B80A32CB895 8CD5D17D6B254DA1'],
-  [
-    '4.6',
-    KEK_256,
-    DATA_256,
-    '28C9F404C4B810F4 CBCCB35CFB87F826 3F5786E2D80ED326 CBC7F0E71A99F43B FB988B9B7A02DD21',
-  ],
+  ['4.6', KEK_256, DATA_256, '28C9F404C4B810F4 CBCCB35CFB87F826 3F5786E2D80ED326 CBC7F0E71A99F43B FB988B9B7A02DD21'],
 ];
 
 function expect4024(run: () => unknown): void {
@@ -72,9 +67,9 @@ describe('AES key wrap (RFC 3394)', () => {
   });
 
   const kekArb = fc.constantFrom(16, 24, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
-  const keyDataArb = fc.integer({ min: 2, max: 8 }).chain((blocks) =>
-    fc.uint8Array({ minLength: blocks * 8, maxLength: blocks * 8 }),
-  );
+  const keyDataArb = fc
+    .integer({ min: 2, max: 8 })
+    .chain((blocks) => fc.uint8Array({ minLength: blocks * 8, maxLength: blocks * 8 }));
 
   it('round-trips any key data under any kek', () => {
     fc.assert(

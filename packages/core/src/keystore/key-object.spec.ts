@@ -96,16 +96,11 @@ describe('keyJson and keyValue', () => {
       ek: '1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5',
       lastUpdate: '2021-09-22T22:42:48Z',
     });
-    expect(Object.keys(keyJson({ ...stored, info: 'i', contentId: 'c', expiration: new Date('2030-01-01T00:00:00.250Z') }, KEY))).toEqual([
-      'kid',
-      'kekId',
-      'ek',
-      'k',
-      'info',
-      'contentId',
-      'expiration',
-      'lastUpdate',
-    ]);
+    expect(
+      Object.keys(
+        keyJson({ ...stored, info: 'i', contentId: 'c', expiration: new Date('2030-01-01T00:00:00.250Z') }, KEY),
+      ),
+    ).toEqual(['kid', 'kekId', 'ek', 'k', 'info', 'contentId', 'expiration', 'lastUpdate']);
     expect(keyJson({ ...stored, expiration: new Date('2030-01-01T00:00:00.250Z') }, KEY)).toMatchObject({
       k: '00112233445566778899AABBCCDDEEFF',
       expiration: '2030-01-01T00:00:00.250Z',

@@ -83,7 +83,8 @@ export function keyMaterial(input: KeyObjectInput, kek: Buffer | null, random: b
  * Token requests by `kek`+`kid` use the same rule.
  */
 export function openStoredKey(key: Pick<StoredKeyView, 'ek' | 'kekId'>, kek: Buffer): Buffer {
-  if (kekIdOf(kek) !== key.kekId.toUpperCase()) fail(-4024, 'the kek is not the one this key is wrapped under (kekId differs)');
+  if (kekIdOf(kek) !== key.kekId.toUpperCase())
+    fail(-4024, 'the kek is not the one this key is wrapped under (kekId differs)');
   return unwrapStoredKey(kek, key.ek);
 }
 

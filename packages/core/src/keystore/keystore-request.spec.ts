@@ -41,13 +41,23 @@ const json = (value: unknown) => ({ json: JSON.stringify(value) });
 
 describe('readKeystoreAuthenticator', () => {
   it('reads the authenticator from the parameters, as token requests do', () => {
-    expect(readKeystoreAuthenticator([['customerAuthenticator', `201722,${SECRET.toUpperCase()}`]])).toEqual({ account: 201722, secret: SECRET });
+    expect(readKeystoreAuthenticator([['customerAuthenticator', `201722,${SECRET.toUpperCase()}`]])).toEqual({
+      account: 201722,
+      secret: SECRET,
+    });
   });
 
   it.each<[string, RawParams, number]>([
     ['none', [], -2017],
     ['an empty one', [['customerAuthenticator', '']], -2017],
-    ['two different ones', [['customerAuthenticator', `1,${SECRET}`], ['customerAuthenticator', `2,${SECRET}`]], -2018],
+    [
+      'two different ones',
+      [
+        ['customerAuthenticator', `1,${SECRET}`],
+        ['customerAuthenticator', `2,${SECRET}`],
+      ],
+      -2018,
+    ],
     ['an account number past 2147483647', [['customerAuthenticator', `2147483648,${SECRET}`]], -2018],
     ['a malformed one', [['customerAuthenticator', `1;${SECRET}`]], -2018],
   ])('refuses %s with the token API codes', (_label, params, code) => {
@@ -55,7 +65,12 @@ describe('readKeystoreAuthenticator', () => {
   });
 
   it('does not read errorFormat (the key store always answers JSON)', () => {
-    expect(() => readKeystoreAuthenticator([['errorFormat', 'xml'], ['customerAuthenticator', `1,${SECRET}`]])).not.toThrow();
+    expect(() =>
+      readKeystoreAuthenticator([
+        ['errorFormat', 'xml'],
+        ['customerAuthenticator', `1,${SECRET}`],
+      ]),
+    ).not.toThrow();
   });
 });
 
@@ -66,7 +81,12 @@ describe('readKek', () => {
   });
 
   it('reads a kek repeated with the same value (query and body alike) as that kek', () => {
-    expect(readKek([['kek', KEK], ['kek', KEK]])?.toString('hex')).toBe(KEK);
+    expect(
+      readKek([
+        ['kek', KEK],
+        ['kek', KEK],
+      ])?.toString('hex'),
+    ).toBe(KEK);
   });
 
   it.each<[string, RawParams]>([
@@ -74,7 +94,13 @@ describe('readKek', () => {
     ['30 digits', [['kek', KEK.slice(2)]]],
     ['48 digits', [['kek', `${KEK}0001020304050607`]]],
     ['empty', [['kek', '']]],
-    ['twice with different values', [['kek', KEK], ['kek', KEK.toUpperCase()]]],
+    [
+      'twice with different values',
+      [
+        ['kek', KEK],
+        ['kek', KEK.toUpperCase()],
+      ],
+    ],
     ['a megabyte', [['kek', 'a'.repeat(1_000_000)]]],
   ])('refuses %s with -4024 without echoing it', (_label, params) => {
     expect(codeOf(() => readKek(params))).toBe(-4024);
@@ -92,7 +118,12 @@ describe('readKeyPage', () => {
   });
 
   it('reads limit and a kid to continue after, in either form', () => {
-    expect(readKeyPage([['limit', '1000'], ['after', KID.toUpperCase()]])).toEqual({ after: Buffer.from(KID, 'hex'), limit: 1000 });
+    expect(
+      readKeyPage([
+        ['limit', '1000'],
+        ['after', KID.toUpperCase()],
+      ]),
+    ).toEqual({ after: Buffer.from(KID, 'hex'), limit: 1000 });
     expect(readKeyPage([['after', '^kid1']]).after?.toString('hex')).toBe('80ea8bc8a58f990ad1f76bc665b30bfa');
   });
 
@@ -102,7 +133,14 @@ describe('readKeyPage', () => {
     ['limit -1', [['limit', '-1']], 400],
     ['limit x', [['limit', 'x']], 400],
     ['an empty limit', [['limit', '']], 400],
-    ['two limits', [['limit', '1'], ['limit', '2']], 400],
+    [
+      'two limits',
+      [
+        ['limit', '1'],
+        ['limit', '2'],
+      ],
+      400,
+    ],
     ['after of 30 digits', [['after', KID.slice(2)]], -4020],
     ['after not hex', [['after', 'xyz']], -4022],
     ['an empty after', [['after', '']], -4018],
@@ -132,7 +170,13 @@ describe('parseKidList', () => {
     ['a name of 65 characters', `^${'n'.repeat(65)}`, -4021],
     ['a name outside ASCII', '^clé', -4022],
     ['one bad kid among good ones', `${KID},nothex,${KID}`, -4022],
-    [`${MAX_BATCH_KIDS + 1} kids`, Array(MAX_BATCH_KIDS + 1).fill(KID).join(','), 400],
+    [
+      `${MAX_BATCH_KIDS + 1} kids`,
+      Array(MAX_BATCH_KIDS + 1)
+        .fill(KID)
+        .join(','),
+      400,
+    ],
     ['a megabyte', ','.repeat(1_000_000), 400],
   ])('refuses %s', (_label, segment, code) => {
     expect(codeOf(() => parseKidList(segment))).toBe(code);
@@ -142,7 +186,15 @@ describe('parseKidList', () => {
 describe('readKeyObject', () => {
   it('reads every field of a key object, hex in either case', () => {
     const input = readKeyObject(
-      json({ kid: KID.toUpperCase(), k: KEY, ek: EK.toUpperCase(), kekId: '#1.afe008a381bdac03b412a92d54b92ddfad769991', info: 'ünïcode ok', contentId: 'movie-42', expiration: '2030-01-01T00:00:00Z' }),
+      json({
+        kid: KID.toUpperCase(),
+        k: KEY,
+        ek: EK.toUpperCase(),
+        kekId: '#1.afe008a381bdac03b412a92d54b92ddfad769991',
+        info: 'ünïcode ok',
+        contentId: 'movie-42',
+        expiration: '2030-01-01T00:00:00Z',
+      }),
     );
     expect(input).toEqual({
       kid: Buffer.from(KID, 'hex'),
@@ -156,8 +208,14 @@ describe('readKeyObject', () => {
   });
 
   it('maps ^name kids, ignores unknown fields and reads null as "none"', () => {
-    expect(readKeyObject(json({ kid: '^kid1', lastUpdate: 'whatever', other: 1 }))).toEqual({ kid: Buffer.from('80ea8bc8a58f990ad1f76bc665b30bfa', 'hex') });
-    expect(readKeyObject(json({ kid: null, k: null, info: null, contentId: null, expiration: null }))).toEqual({ info: null, contentId: null, expiration: null });
+    expect(readKeyObject(json({ kid: '^kid1', lastUpdate: 'whatever', other: 1 }))).toEqual({
+      kid: Buffer.from('80ea8bc8a58f990ad1f76bc665b30bfa', 'hex'),
+    });
+    expect(readKeyObject(json({ kid: null, k: null, info: null, contentId: null, expiration: null }))).toEqual({
+      info: null,
+      contentId: null,
+      expiration: null,
+    });
   });
 
   it('reads no body, a blank body and a form body as an empty key object', () => {
@@ -233,10 +291,15 @@ describe('parseDateTime', () => {
     expect(parseDateTime(value).toISOString()).toBe(iso);
   });
 
-  it.each(['2029-02-29T00:00:00Z', '2030-01-01T24:00:00Z', '2030-01-01T00:00:60Z', '1969-12-31T23:59:59Z', '2030-01-01 00:00:00Z', '2030-01-01T00:00:00+24:00', ''])(
-    'refuses %j',
-    (value) => {
-      expect(codeOf(() => parseDateTime(value))).toBe(400);
-    },
-  );
+  it.each([
+    '2029-02-29T00:00:00Z',
+    '2030-01-01T24:00:00Z',
+    '2030-01-01T00:00:60Z',
+    '1969-12-31T23:59:59Z',
+    '2030-01-01 00:00:00Z',
+    '2030-01-01T00:00:00+24:00',
+    '',
+  ])('refuses %j', (value) => {
+    expect(codeOf(() => parseDateTime(value))).toBe(400);
+  });
 });

@@ -19,14 +19,21 @@ const KEK_ID = /^#1\.[0-9a-fA-F]{40}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
 type AuthenticatorFields = { authenticator?: Authenticator };
-const AUTHENTICATOR_CHECK = ENVELOPE_CHECKS.find((check) => check.kind === 'param' && check.name === 'customerAuthenticator') as Check<AuthenticatorFields>;
+const AUTHENTICATOR_CHECK = ENVELOPE_CHECKS.find(
+  (check) => check.kind === 'param' && check.name === 'customerAuthenticator',
+) as Check<AuthenticatorFields>;
 
 /**
  * The key store's first check, with the token API's row and codes: `customerAuthenticator` absent or empty
  * -2017; given twice or malformed -2018. (`errorFormat` is not read: the key store always answers JSON.)
  */
 export function readKeystoreAuthenticator(params: RawParams): Authenticator {
-  const { authenticator } = runChecks([AUTHENTICATOR_CHECK], groupParams(params), { drm: 'wv', now: 0 }, {} as AuthenticatorFields);
+  const { authenticator } = runChecks<AuthenticatorFields>(
+    [AUTHENTICATOR_CHECK],
+    groupParams(params),
+    { drm: 'wv', now: 0 },
+    {},
+  );
   if (!authenticator) throw new Error('customerAuthenticator is a required row'); // runChecks guarantees it
   return authenticator;
 }
@@ -143,7 +150,8 @@ export function readKeyObject(body: KeyObjectBody): KeyObjectInput {
 
 /** Checks in this order: kid, k, ek, kekId, info, contentId, expiration (the first failure answers). */
 function parseKeyFields(fields: Record<string, unknown>): KeyObjectInput {
-  const own = (name: string): unknown => (Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined);
+  const own = (name: string): unknown =>
+    Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined;
   const input: Mutable<KeyObjectInput> = {};
   const kid = own('kid');
   if (kid !== undefined && kid !== null) {
@@ -198,10 +206,18 @@ export function parseDateTime(value: unknown): Date {
   if (typeof value !== 'string') return bad();
   const match = DATE_TIME.exec(value);
   if (!match) return bad();
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) bad();
-  const offset = match[8]!;
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    bad();
+  const offset = match[8];
   if (offset !== 'Z' && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4, 6)) > 59)) bad();
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) bad();

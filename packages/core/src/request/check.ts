@@ -64,29 +64,29 @@ type ElementOf<A> = A extends readonly (infer E)[] ? E : never;
 export function checksFor<F>() {
   return {
     /** A single-valued parameter parsed into `fields[field]`. */
-    param<K extends keyof F>(field: K, spec: ParamSpec<NonNullable<F[K]>>): ParamCheck<F> {
-      return paramCheck(spec, 1, (values, context, fields) => {
-        fields[field] = spec.parse(values[0]!, context);
-      });
-    },
+    param: <K extends keyof F>(field: K, spec: ParamSpec<NonNullable<F[K]>>): ParamCheck<F> =>
+      paramCheck(spec, 1, (values, context, fields) => {
+        fields[field] = spec.parse(values[0], context);
+      }),
     /** A single-valued parameter that is validated and otherwise ignored. */
-    ignored(spec: ParamSpec<unknown>): ParamCheck<F> {
-      return paramCheck(spec, 1, (values, context) => void spec.parse(values[0]!, context));
-    },
+    ignored: (spec: ParamSpec<unknown>): ParamCheck<F> =>
+      paramCheck(spec, 1, (values, context) => void spec.parse(values[0], context)),
     /** A repeatable parameter whose values, in arrival order, are appended to `fields[field]`. */
-    repeated<K extends ArrayKeys<F>>(
+    repeated: <K extends ArrayKeys<F>>(
       field: K,
       maxCount: number,
       spec: ParamSpec<ElementOf<NonNullable<F[K]>>>,
-    ): ParamCheck<F> {
-      return paramCheck(spec, maxCount, (values, context, fields) => {
+    ): ParamCheck<F> =>
+      paramCheck(spec, maxCount, (values, context, fields) => {
         const parsed = values.map((value) => spec.parse(value, context));
         fields[field] = [...((fields[field] as unknown[] | undefined) ?? []), ...parsed] as F[K];
-      });
-    },
-    cross(label: string, drms: readonly Drm[], apply: CrossCheck<F>['apply']): CrossCheck<F> {
-      return { kind: 'cross', label, drms, apply };
-    },
+      }),
+    cross: (label: string, drms: readonly Drm[], apply: CrossCheck<F>['apply']): CrossCheck<F> => ({
+      kind: 'cross',
+      label,
+      drms,
+      apply,
+    }),
   };
 }
 
@@ -133,7 +133,10 @@ export function runChecks<F>(checks: readonly Check<F>[], params: ParamValues, c
     }
     const given = params.get(check.name) ?? [];
     // Some client libraries send a parameter twice (query and body) with one value: that is one value, not a conflict.
-    const values = check.maxCount === 1 && given.length > 1 && given.every((value) => value === given[0]) ? given.slice(0, 1) : given;
+    const values =
+      check.maxCount === 1 && given.length > 1 && given.every((value) => value === given[0])
+        ? given.slice(0, 1)
+        : given;
     if (values.length === 0) {
       if (check.required.includes(context.drm)) {
         throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} is required`);

@@ -1,7 +1,13 @@
 export * from './types';
 export { ENVELOPE_CHECKS, readEnvelope, readErrorFormat } from './parse-envelope';
 export { parseTokenRequest } from './parse-token-request';
-export { TOKEN_CHECKS, DEVICE_BINDING_PARAMS, OPL_PARAMS, MAX_COOKIE_CHARS, MAX_CONTENT_ID_CHARS } from './token-checks';
+export {
+  TOKEN_CHECKS,
+  DEVICE_BINDING_PARAMS,
+  OPL_PARAMS,
+  MAX_COOKIE_CHARS,
+  MAX_CONTENT_ID_CHARS,
+} from './token-checks';
 export type { TokenFields } from './token-checks';
 export type { Check, CheckContext, CrossCheck, ParamCheck } from './check';
 export { MAX_EXTENSIONS, MAX_EXTENSION_PAYLOAD_BYTES, MAX_EXTENSION_PAYLOAD_CHARS } from './extensions';

@@ -24,7 +24,9 @@ export interface ParameterDoc {
  * together) are told in the rows' descriptions.
  */
 export function tokenParameterDocs(drm: Drm): ParameterDoc[] {
-  return [...paramRows(ENVELOPE_CHECKS), ...paramRows(TOKEN_CHECKS)].filter((row) => row.drms.includes(drm)).map((row) => docOf(row, drm));
+  return [...paramRows(ENVELOPE_CHECKS), ...paramRows(TOKEN_CHECKS)]
+    .filter((row) => row.drms.includes(drm))
+    .map((row) => docOf(row, drm));
 }
 
 /** errorFormat and customerAuthenticator, which every endpoint authenticated like a token request takes. */
@@ -43,5 +45,12 @@ function docOf(row: ParamCheck<never>, drm: Drm): ParameterDoc {
     row.missing === null ? null : `${required ? 'missing or empty' : 'empty'} ${row.missing}`,
     `${row.missing === null ? 'invalid or empty' : 'invalid'} ${invalid.join(', ')}`,
   ].filter((part) => part !== null);
-  return { name: row.name, required, maxCount: row.maxCount, description: `${row.description} Codes: ${codes.join('; ')}.`, missing: row.missing, invalid };
+  return {
+    name: row.name,
+    required,
+    maxCount: row.maxCount,
+    description: `${row.description} Codes: ${codes.join('; ')}.`,
+    missing: row.missing,
+    invalid,
+  };
 }

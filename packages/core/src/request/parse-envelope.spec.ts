@@ -14,9 +14,31 @@ describe('readErrorFormat', () => {
     ['JSON (values are case-sensitive)', [['errorFormat', 'JSON']], 'html'],
     ['xml', [['errorFormat', 'xml']], 'html'],
     ['empty', [['errorFormat', '']], 'html'],
-    ['json twice (the same value repeated is that value)', [['errorFormat', 'json'], ['errorFormat', 'json']], 'json'],
-    ['json, html, json', [['errorFormat', 'json'], ['errorFormat', 'html'], ['errorFormat', 'json']], 'html'],
-    ['json and xml', [['errorFormat', 'json'], ['errorFormat', 'xml']], 'html'],
+    [
+      'json twice (the same value repeated is that value)',
+      [
+        ['errorFormat', 'json'],
+        ['errorFormat', 'json'],
+      ],
+      'json',
+    ],
+    [
+      'json, html, json',
+      [
+        ['errorFormat', 'json'],
+        ['errorFormat', 'html'],
+        ['errorFormat', 'json'],
+      ],
+      'html',
+    ],
+    [
+      'json and xml',
+      [
+        ['errorFormat', 'json'],
+        ['errorFormat', 'xml'],
+      ],
+      'html',
+    ],
     ['another name', [['ErrorFormat', 'json']], 'html'],
     ['json among other parameters', [...AUTH, ['kid', 'x'], ['errorFormat', 'json'], ['cookie', 'c']], 'json'],
   ])('%s → %s', (_label, params, format) => {
@@ -41,14 +63,21 @@ describe('readEnvelope', () => {
   });
 
   it('lower-cases the secret and keeps the account number', () => {
-    expect(readEnvelope([['customerAuthenticator', '000000000000042,1AD8EED133EDF43CBCC185F0236828AE'], ['errorFormat', 'json']])).toEqual({
+    expect(
+      readEnvelope([
+        ['customerAuthenticator', '000000000000042,1AD8EED133EDF43CBCC185F0236828AE'],
+        ['errorFormat', 'json'],
+      ]),
+    ).toEqual({
       errorFormat: 'json',
       authenticator: { account: 42, secret: SECRET },
     });
   });
 
   it('reads the authenticator repeated with the same value, and the largest account number', () => {
-    expect(readEnvelope([...AUTH, ...AUTH, ['errorFormat', 'json'], ['errorFormat', 'json']])).toEqual(readEnvelope([...AUTH, ['errorFormat', 'json']]));
+    expect(readEnvelope([...AUTH, ...AUTH, ['errorFormat', 'json'], ['errorFormat', 'json']])).toEqual(
+      readEnvelope([...AUTH, ['errorFormat', 'json']]),
+    );
     expect(readEnvelope([['customerAuthenticator', `2147483647,${SECRET}`]]).authenticator.account).toBe(2147483647);
   });
 
@@ -66,14 +95,44 @@ describe('readEnvelope', () => {
     ['errorFormat with markup', [...AUTH, ['errorFormat', '<script>']], -3004, 400, 'errorFormat must be html or json'],
     ['errorFormat long', [...AUTH, ['errorFormat', 'x'.repeat(17)]], -3004, 400, 'errorFormat must be html or json'],
     ['errorFormat empty', [...AUTH, ['errorFormat', '']], -3004, 400, 'errorFormat given without a value'],
-    ['errorFormat twice', [...AUTH, ['errorFormat', 'json'], ['errorFormat', 'html']], -3004, 400, 'errorFormat given more than once with different values'],
+    [
+      'errorFormat twice',
+      [...AUTH, ['errorFormat', 'json'], ['errorFormat', 'html']],
+      -3004,
+      400,
+      'errorFormat given more than once with different values',
+    ],
     ['errorFormat checked before the authenticator', [['errorFormat', 'xml']], -3004, 400, 'xml'],
     ['no authenticator', [['errorFormat', 'json']], -2017, 401, 'customerAuthenticator is required'],
     ['authenticator empty', [['customerAuthenticator', '']], -2017, 401, 'customerAuthenticator given without a value'],
-    ['misspelt customerAuthenticate (names are case-sensitive and exact)', [['customerAuthenticate', AUTHENTICATOR]], -2017, 401, 'customerAuthenticator is required'],
-    ['authenticator twice', [...AUTH, ['customerAuthenticator', `201723,${SECRET}`]], -2018, 401, 'customerAuthenticator given more than once with different values'],
-    ['account number 2147483648 (past any account: PostgreSQL integers)', [['customerAuthenticator', `2147483648,${SECRET}`]], -2018, 401, 'unknown account or secret'],
-    ['account number of 15 nines', [['customerAuthenticator', `999999999999999,${SECRET}`]], -2018, 401, 'unknown account or secret'],
+    [
+      'misspelt customerAuthenticate (names are case-sensitive and exact)',
+      [['customerAuthenticate', AUTHENTICATOR]],
+      -2017,
+      401,
+      'customerAuthenticator is required',
+    ],
+    [
+      'authenticator twice',
+      [...AUTH, ['customerAuthenticator', `201723,${SECRET}`]],
+      -2018,
+      401,
+      'customerAuthenticator given more than once with different values',
+    ],
+    [
+      'account number 2147483648 (past any account: PostgreSQL integers)',
+      [['customerAuthenticator', `2147483648,${SECRET}`]],
+      -2018,
+      401,
+      'unknown account or secret',
+    ],
+    [
+      'account number of 15 nines',
+      [['customerAuthenticator', `999999999999999,${SECRET}`]],
+      -2018,
+      401,
+      'unknown account or secret',
+    ],
     ['secret only', [['customerAuthenticator', SECRET]], -2018, 401, undefined],
     ['secret of 31 digits', [['customerAuthenticator', `201722,${SECRET.slice(1)}`]], -2018, 401, undefined],
     ['secret of 33 digits', [['customerAuthenticator', `201722,${SECRET}0`]], -2018, 401, undefined],

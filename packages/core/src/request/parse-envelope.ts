@@ -52,7 +52,7 @@ function parseAuthenticator(value: string): Authenticator {
   const account = Number(match[1]);
   // Answered as the app answers an unknown account: the number is well-formed, there is just no such account.
   if (account > MAX_ACCOUNT_NUMBER) return fail(-2018, 'unknown account or secret');
-  return { account, secret: match[2]!.toLowerCase() };
+  return { account, secret: match[2].toLowerCase() };
 }
 
 /**
@@ -71,7 +71,7 @@ export function readErrorFormat(params: RawParams): ErrorFormat {
 
 /** The first two checks of every request: `errorFormat` (-3004), then `customerAuthenticator` (-2017, -2018). */
 export function readEnvelope(params: RawParams): RequestEnvelope {
-  const fields = runChecks(ENVELOPE_CHECKS, groupParams(params), ENVELOPE_CONTEXT, {} as EnvelopeFields);
+  const fields = runChecks<EnvelopeFields>(ENVELOPE_CHECKS, groupParams(params), ENVELOPE_CONTEXT, {});
   if (!fields.authenticator) throw new Error('customerAuthenticator is a required row'); // runChecks guarantees it
   return { errorFormat: fields.errorFormat ?? 'html', authenticator: fields.authenticator };
 }

@@ -12,7 +12,8 @@ const KID_NAME = /^[\x20-\x7e]+$/;
 export function parseKid(value: string): Buffer {
   if (value.startsWith('^')) {
     const name = value.slice(1);
-    if (name.length > MAX_KID_NAME_LENGTH) fail(-4021, `kid name after ^ has more than ${MAX_KID_NAME_LENGTH} characters`);
+    if (name.length > MAX_KID_NAME_LENGTH)
+      fail(-4021, `kid name after ^ has more than ${MAX_KID_NAME_LENGTH} characters`);
     if (name.length === 0) fail(-4022, 'kid name after ^ is empty');
     if (!KID_NAME.test(name)) fail(-4022, 'kid name after ^ must be printable ASCII');
     return stringKid(name);

@@ -75,7 +75,13 @@ const ROWS: readonly Row[] = [
   ['fp', 'compressedDigitalAudioOPL negative', { compressedDigitalAudioOPL: '-1' }, -2034, 400],
   ['fp', 'compressedDigitalVideoOPL fractional', { compressedDigitalVideoOPL: '1.5' }, -2034, 400],
   ['fp', 'uncompressedDigitalAudioOPL not a number', { uncompressedDigitalAudioOPL: 'high' }, -2034, 400],
-  ['fp', 'uncompressedDigitalVideoOPL given twice, differently', { uncompressedDigitalVideoOPL: ['0', '00'] }, -2034, 400],
+  [
+    'fp',
+    'uncompressedDigitalVideoOPL given twice, differently',
+    { uncompressedDigitalVideoOPL: ['0', '00'] },
+    -2034,
+    400,
+  ],
   // -2035 no corresponding value
   ['wv', 'extensionType without extensionPayload', { extensionType: 'wudo' }, -2035, 400],
   ['wv', 'wvExtension without a payload', { wvExtension: 'wudo,' }, -2035, 400],
@@ -87,13 +93,25 @@ const ROWS: readonly Row[] = [
   ['wv', 'wvExtension type empty', { wvExtension: ',AAAAAA==' }, -2036, 400],
   ['wv', 'extensionType of 5 characters', { extensionType: 'wudoo', extensionPayload: 'AAAAAA==' }, -2036, 400],
   ['fp', 'fpExtension type not ASCII', { fpExtension: 'wudö,AAAAAA==' }, -2036, 400],
-  ['fp', 'extensionType given twice, differently', { extensionType: ['wudo', 'wxyz'], extensionPayload: 'AAAAAA==' }, -2036, 400],
+  [
+    'fp',
+    'extensionType given twice, differently',
+    { extensionType: ['wudo', 'wxyz'], extensionPayload: 'AAAAAA==' },
+    -2036,
+    400,
+  ],
   // -2037 extension payload
   ['wv', 'wvExtension payload unpadded', { wvExtension: 'wudo,AAAAAA' }, -2037, 400],
   ['wv', 'wvExtension payload base64url', { wvExtension: 'wudo,_-__' }, -2037, 400],
   ['wv', 'extensionPayload not Base64', { extensionType: 'wudo', extensionPayload: 'not base64!' }, -2037, 400],
   ['fp', 'fpExtension payload with a comma', { fpExtension: 'wudo,AAAA,AAAA' }, -2037, 400],
-  ['fp', 'extensionPayload over 5464 characters', { extensionType: 'wudo', extensionPayload: 'A'.repeat(5468) }, -2037, 400],
+  [
+    'fp',
+    'extensionPayload over 5464 characters',
+    { extensionType: 'wudo', extensionPayload: 'A'.repeat(5468) },
+    -2037,
+    400,
+  ],
   // -4018 missing kid
   ['wv', 'no kid', { kid: null }, -4018, 400],
   ['wv', 'kid empty', { kid: '' }, -4018, 400],
@@ -121,7 +139,13 @@ const ROWS: readonly Row[] = [
   ['wv', 'ek without kek', { contentKey: null, ek: EK }, -4024, 400],
   ['wv', 'ek under another kek', { contentKey: null, kek: OTHER_KEY, ek: EK }, -4024, 400],
   ['wv', 'ek corrupted', { contentKey: null, kek: KEK, ek: `00${EK.slice(2)}` }, -4024, 400],
-  ['wv', 'ek wrapping a 24-byte key', { contentKey: null, kek: KEK, ek: wrapHex(KEK, `${CONTENT_KEY}0011223344556677`) }, -4024, 400],
+  [
+    'wv',
+    'ek wrapping a 24-byte key',
+    { contentKey: null, kek: KEK, ek: wrapHex(KEK, `${CONTENT_KEY}0011223344556677`) },
+    -4024,
+    400,
+  ],
   ['fp', 'kek with kid and ek', { contentKey: null, kek: KEK, kid: KID, ek: EK }, -4024, 400],
   ['fp', 'kek without kid or ek', { contentKey: null, kek: KEK }, -4024, 400],
   ['fp', 'ek under another kek', { contentKey: null, kek: OTHER_KEY, ek: EK }, -4024, 400],
@@ -135,7 +159,13 @@ const ROWS: readonly Row[] = [
   ['fp', 'fpExtension without a comma', { fpExtension: 'wudo' }, -6001, 400],
   ['fp', 'fpExtension empty', { fpExtension: '' }, -6001, 400],
   ['fp', 'fpExtension over 5469 characters', { fpExtension: `wudo,${'A'.repeat(5468)}` }, -6001, 400],
-  ['fp', 'fpExtension payloads over 4096 bytes in total', { fpExtension: [`wudo,${'A'.repeat(4000)}`, `wudo,${'A'.repeat(1464)}`] }, -6001, 400],
+  [
+    'fp',
+    'fpExtension payloads over 4096 bytes in total',
+    { fpExtension: [`wudo,${'A'.repeat(4000)}`, `wudo,${'A'.repeat(1464)}`] },
+    -6001,
+    400,
+  ],
   ['fp', 'fpExtension 33 times', { fpExtension: Array<string>(33).fill('wudo,AAAAAA==') }, -6001, 400],
   // -6003 iv
   ['fp', 'no iv', { iv: null }, -6003, 400],
@@ -176,24 +206,33 @@ const ROWS: readonly Row[] = [
   ['wv', 'wvExtension without a comma', { wvExtension: 'wudoAAAAAA==' }, -7009, 400],
   ['wv', 'wvExtension empty', { wvExtension: '' }, -7009, 400],
   ['wv', 'wvExtension empty among good ones', { wvExtension: ['wudo,AAAAAA==', ''] }, -7009, 400],
-  ['wv', 'long and short form over 4096 bytes in total', { wvExtension: `wudo,${'A'.repeat(5464)}`, extensionType: 'abcd', extensionPayload: 'AA==' }, -7009, 400],
+  [
+    'wv',
+    'long and short form over 4096 bytes in total',
+    { wvExtension: `wudo,${'A'.repeat(5464)}`, extensionType: 'abcd', extensionPayload: 'AA==' },
+    -7009,
+    400,
+  ],
   ['wv', 'wvExtension 33 times', { wvExtension: Array<string>(33).fill('wudo,AAAAAA==') }, -7009, 400],
 ];
 
 /** Codes a token request must be able to produce (the envelope's are in parse-envelope.spec.ts). */
 const REQUIRED_CODES: readonly ErrorCode[] = [
-  -2002, -2005, -2008, -2020, -2021, -2027, -2033, -2034, -2035, -2036, -2037, -2040, -4018, -4020, -4021, -4022,
-  -4024, -5003, -6001, -6003, -6007, -6008, -7002, -7003, -7004, -7006, -7007, -7009,
+  -2002, -2005, -2008, -2020, -2021, -2027, -2033, -2034, -2035, -2036, -2037, -2040, -4018, -4020, -4021, -4022, -4024,
+  -5003, -6001, -6003, -6007, -6008, -7002, -7003, -7004, -7006, -7007, -7009,
 ];
 
 describe('parseTokenRequest refusals', () => {
-  it.each(ROWS.map((row) => [`${row[0]}: ${row[1]} → ${row[3]} (HTTP ${row[4]})`, ...row] as const))('%s', (_title, drm, _label, overrides, code, status) => {
-    const params = paramsOf(drm, overrides);
-    const error = attempt(() => parseTokenRequest(drm, params, NOW));
-    expect({ code: error.code, status: error.status }).toEqual({ code, status });
-    expect(error.message.startsWith(`[${code}] `)).toBe(true);
-    expect(leakedSecrets(error.message, params)).toEqual([]);
-  });
+  it.each(ROWS.map((row) => [`${row[0]}: ${row[1]} → ${row[3]} (HTTP ${row[4]})`, ...row] as const))(
+    '%s',
+    (_title, drm, _label, overrides, code, status) => {
+      const params = paramsOf(drm, overrides);
+      const error = attempt(() => parseTokenRequest(drm, params, NOW));
+      expect({ code: error.code, status: error.status }).toEqual({ code, status });
+      expect(error.message.startsWith(`[${code}] `)).toBe(true);
+      expect(leakedSecrets(error.message, params)).toEqual([]);
+    },
+  );
 
   it('has a row for every code a token request can produce', () => {
     const covered = new Set(ROWS.map(([, , , code]) => code));
@@ -214,9 +253,24 @@ describe('parseTokenRequest refusals', () => {
 
   it.each<[string, Drm, Overrides, string]>([
     ['duplicates', 'wv', { securityLevel: ['1', '2'] }, 'securityLevel given more than once with different values'],
-    ['FairPlay kek with kid and ek', 'fp', { contentKey: null, kek: KEK, kid: KID, ek: EK }, 'with kek give kid or ek, not both'],
-    ['a missing key', 'wv', { contentKey: null }, 'contentKey is required unless kek with ek, or kek with kid, is given'],
-    ['a failed unwrap', 'wv', { contentKey: null, kek: OTHER_KEY, ek: EK }, 'ek does not unwrap with kek (RFC 3394 integrity check)'],
+    [
+      'FairPlay kek with kid and ek',
+      'fp',
+      { contentKey: null, kek: KEK, kid: KID, ek: EK },
+      'with kek give kid or ek, not both',
+    ],
+    [
+      'a missing key',
+      'wv',
+      { contentKey: null },
+      'contentKey is required unless kek with ek, or kek with kid, is given',
+    ],
+    [
+      'a failed unwrap',
+      'wv',
+      { contentKey: null, kek: OTHER_KEY, ek: EK },
+      'ek does not unwrap with kek (RFC 3394 integrity check)',
+    ],
     ['a missing required parameter', 'wv', { hdcpOutputControl: null }, 'hdcpOutputControl is required'],
     ['an empty value', 'fp', { rightsType: '' }, 'rightsType given without a value'],
   ])('details for %s', (_label, drm, overrides, details) => {
@@ -330,7 +384,13 @@ describe('parseTokenRequest successes', () => {
   });
 
   it('reads expirationTime=+60 sent unencoded (decoded to " 60")', () => {
-    expect(parseTokenRequest('wv', paramsOfQuery(`kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0&expirationTime=+60`), NOW).expiresAt).toBe(NOW + 60);
+    expect(
+      parseTokenRequest(
+        'wv',
+        paramsOfQuery(`kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0&expirationTime=+60`),
+        NOW,
+      ).expiresAt,
+    ).toBe(NOW + 60);
   });
 
   it('reads an absolute expirationTime', () => {
@@ -340,18 +400,48 @@ describe('parseTokenRequest successes', () => {
   it.each<[string, Overrides, Partial<TokenRequest>]>([
     ['contentKey, no kid', {}, { kid: null, key: { kind: 'clear', contentKey: hex(CONTENT_KEY) } }],
     ['contentKey and kid', { kid: '^kid1' }, { kid: stringKid('kid1') }],
-    ['kek+ek, no kid', { contentKey: null, kek: KEK, ek: EK }, { kid: null, key: { kind: 'wrapped', contentKey: hex(CONTENT_KEY) } }],
-    ['kek+kid', { contentKey: null, kek: KEK, kid: KID }, { kid: hex(KID), key: { kind: 'stored', kek: hex(KEK), kid: hex(KID) } }],
-    ['Rental with a duration', { rightsType: 'Rental', rentalDuration: '86400' }, { policy: { drm: 'fp', rightsType: 'Rental', rentalDuration: 86400, extensions: [] } }],
-    ['rentalDuration 0', { rentalDuration: '0' }, { policy: { drm: 'fp', rightsType: null, rentalDuration: 0, extensions: [] } }],
-    ['OPLs up to 999 and outputControlFlags', { analogVideoOPL: '999', compressedDigitalVideoOPL: '100', outputControlFlags: '0000000A' }, { iv: hex(IV) }],
+    [
+      'kek+ek, no kid',
+      { contentKey: null, kek: KEK, ek: EK },
+      { kid: null, key: { kind: 'wrapped', contentKey: hex(CONTENT_KEY) } },
+    ],
+    [
+      'kek+kid',
+      { contentKey: null, kek: KEK, kid: KID },
+      { kid: hex(KID), key: { kind: 'stored', kek: hex(KEK), kid: hex(KID) } },
+    ],
+    [
+      'Rental with a duration',
+      { rightsType: 'Rental', rentalDuration: '86400' },
+      { policy: { drm: 'fp', rightsType: 'Rental', rentalDuration: 86400, extensions: [] } },
+    ],
+    [
+      'rentalDuration 0',
+      { rentalDuration: '0' },
+      { policy: { drm: 'fp', rightsType: null, rentalDuration: 0, extensions: [] } },
+    ],
+    [
+      'OPLs up to 999 and outputControlFlags',
+      { analogVideoOPL: '999', compressedDigitalVideoOPL: '100', outputControlFlags: '0000000A' },
+      { iv: hex(IV) },
+    ],
     ['a cookie of 32 characters', { cookie: '😀'.repeat(32) }, { cookie: '😀'.repeat(32) }],
   ])('FairPlay: %s', (_label, overrides, expected) => {
     expect(parse('fp', overrides)).toMatchObject(expected);
   });
 
   it.each<[string, Overrides]>([
-    ['parameters of the other DRM and of PlayReady', { iv: 'zz', rentalDuration: 'x', rightsType: 'x', fpExtension: 'x', analogVideoOPL: 'x', outputControlFlags: 'x' }],
+    [
+      'parameters of the other DRM and of PlayReady',
+      {
+        iv: 'zz',
+        rentalDuration: 'x',
+        rightsType: 'x',
+        fpExtension: 'x',
+        analogVideoOPL: 'x',
+        outputControlFlags: 'x',
+      },
+    ],
     ['unknown parameters, even repeated', { useHttps: ['true', 'false'], foo: '' }],
     ['names in another case', { KID: 'zz', SecurityLevel: 'x', ContentKey: 'zz', DeviceId: 'x' }],
     ['a huge unknown parameter', { padding: A.repeat(1_000_000) }],
@@ -361,7 +451,10 @@ describe('parseTokenRequest successes', () => {
   });
 
   it.each<[string, Overrides]>([
-    ['Widevine parameters', { securityLevel: 'x', hdcpOutputControl: 'x', licenseDuration: 'x', contentId: '\n', wvExtension: 'x' }],
+    [
+      'Widevine parameters',
+      { securityLevel: 'x', hdcpOutputControl: 'x', licenseDuration: 'x', contentId: '\n', wvExtension: 'x' },
+    ],
     ['unknown parameters', { useHttps: 'true' }],
   ])('FairPlay ignores %s', (_label, overrides) => {
     expect(parse('fp', overrides).iv).toEqual(hex(IV));
@@ -369,23 +462,44 @@ describe('parseTokenRequest successes', () => {
 
   it('gives Widevine defaults: unlimited license, no contentId, no cookie, 30 days', () => {
     expect(parse('wv')).toMatchObject({
-      policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: null, contentId: null, extensions: [] },
+      policy: {
+        drm: 'wv',
+        securityLevel: 1,
+        hdcpOutputControl: 0,
+        licenseDuration: null,
+        contentId: null,
+        extensions: [],
+      },
       cookie: null,
       expiresAt: NOW + 30 * DAY,
     });
   });
 
-  it.each([['0', null], ['00', null], ['1', 1], ['2147483647', 2147483647]] as const)('reads licenseDuration %s (0: unlimited, as Widevine has it)', (value, duration) => {
+  it.each([
+    ['0', null],
+    ['00', null],
+    ['1', 1],
+    ['2147483647', 2147483647],
+  ] as const)('reads licenseDuration %s (0: unlimited, as Widevine has it)', (value, duration) => {
     expect(parse('wv', { licenseDuration: value }).policy).toMatchObject({ licenseDuration: duration });
   });
 
   it('reads single-valued parameters repeated with the same value as given once; extensions stay repeated', () => {
-    const twice = parse('wv', { kid: [KID, KID], securityLevel: ['3', '3'], cookie: ['c', 'c'], wvExtension: ['wudo,AA==', 'wudo,AA=='] });
+    const twice = parse('wv', {
+      kid: [KID, KID],
+      securityLevel: ['3', '3'],
+      cookie: ['c', 'c'],
+      wvExtension: ['wudo,AA==', 'wudo,AA=='],
+    });
     expect(twice).toMatchObject({ kid: hex(KID), cookie: 'c', policy: { securityLevel: 3 } });
     expect(twice.policy.extensions).toHaveLength(2);
   });
 
-  it.each([['1', 1], ['5', 5], ['05', 5]] as const)('reads securityLevel %s', (value, level) => {
+  it.each([
+    ['1', 1],
+    ['5', 5],
+    ['05', 5],
+  ] as const)('reads securityLevel %s', (value, level) => {
     expect(parse('wv', { securityLevel: value }).policy).toMatchObject({ securityLevel: level });
   });
 

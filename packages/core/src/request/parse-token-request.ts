@@ -11,7 +11,7 @@ import type { Drm, LicensePolicy, RawParams, TokenRequest } from './types';
 export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: number): TokenRequest {
   if (!Number.isFinite(nowSeconds)) throw new RangeError('nowSeconds must be a finite number');
   const now = Math.floor(nowSeconds);
-  const fields = runChecks(TOKEN_CHECKS, groupParams(params), { drm, now }, {} as TokenFields);
+  const fields = runChecks<TokenFields>(TOKEN_CHECKS, groupParams(params), { drm, now }, {});
   if (!fields.key) throw new Error('the key source check did not run'); // the table always runs it
   return {
     drm,

@@ -42,7 +42,9 @@ describe('a request at every limit', () => {
         kid: '^kid1',
         cookie: widest(MAX_COOKIE_CHARS),
         [name]: mostExtensions(),
-        ...(drm === 'wv' ? { contentId: widest(MAX_CONTENT_ID_CHARS), licenseDuration: '2147483647' } : { rentalDuration: '2147483647', rightsType: 'Rental' }),
+        ...(drm === 'wv'
+          ? { contentId: widest(MAX_CONTENT_ID_CHARS), licenseDuration: '2147483647' }
+          : { rentalDuration: '2147483647', rightsType: 'Rental' }),
       }),
       NOW,
     );

@@ -14,7 +14,9 @@ import type { Drm } from './types';
 const DRMS: readonly Drm[] = ['wv', 'fp'];
 
 function paramRows(drm: Drm): ParamCheck<TokenFields>[] {
-  return TOKEN_CHECKS.filter((check): check is ParamCheck<TokenFields> => check.kind === 'param' && check.drms.includes(drm));
+  return TOKEN_CHECKS.filter(
+    (check): check is ParamCheck<TokenFields> => check.kind === 'param' && check.drms.includes(drm),
+  );
 }
 
 const rowsByDrm = DRMS.flatMap((drm) => paramRows(drm).map((row) => [`${drm} ${row.name}`, drm, row] as const));
@@ -51,7 +53,11 @@ const BAD: Readonly<Record<string, string>> = {
 };
 
 /** Where a megabyte of `1`s fails with a more specific code than the row's invalid code. */
-const HUGE_VALUE_CODE: Readonly<Record<string, ErrorCode>> = { kid: -4020, contentKey: -2027, outputControlFlags: -2040 };
+const HUGE_VALUE_CODE: Readonly<Record<string, ErrorCode>> = {
+  kid: -4020,
+  contentKey: -2027,
+  outputControlFlags: -2040,
+};
 
 describe('the token parameter table', () => {
   it('has a bad sample for every row', () => {
@@ -59,7 +65,7 @@ describe('the token parameter table', () => {
   });
 
   it.each(rowsByDrm)('%s: a bad value gets the row invalid code', (_title, drm, row) => {
-    const error = attempt(() => parse(drm, { [row.name]: BAD[row.name]! }));
+    const error = attempt(() => parse(drm, { [row.name]: BAD[row.name] }));
     expect([error.code, error.status]).toEqual([row.invalid, 400]);
   });
 
@@ -67,15 +73,18 @@ describe('the token parameter table', () => {
     '%s: given twice with different values gets the row invalid code',
     (_title, drm, row) => {
       const error = attempt(() => parse(drm, { [row.name]: ['x', 'y'] }));
-      expect([error.code, error.details]).toEqual([row.invalid, `${row.name} given more than once with different values`]);
+      expect([error.code, error.details]).toEqual([
+        row.invalid,
+        `${row.name} given more than once with different values`,
+      ]);
     },
   );
 
   it.each(rowsByDrm.filter(([, , row]) => row.maxCount === 1))(
     '%s: given twice with the same value is read as given once',
     (_title, drm, row) => {
-      const once = attempt(() => parse(drm, { [row.name]: BAD[row.name]! }));
-      const twice = attempt(() => parse(drm, { [row.name]: [BAD[row.name]!, BAD[row.name]!] }));
+      const once = attempt(() => parse(drm, { [row.name]: BAD[row.name] }));
+      const twice = attempt(() => parse(drm, { [row.name]: [BAD[row.name], BAD[row.name]] }));
       expect([twice.code, twice.details]).toEqual([once.code, once.details]);
     },
   );
@@ -119,7 +128,7 @@ describe('the token parameter table', () => {
     for (const [i, first] of rows.entries()) {
       for (const second of rows.slice(i + 1)) {
         if (second.name === first.name) continue;
-        const error = attempt(() => parse(drm, { [second.name]: BAD[second.name]!, [first.name]: BAD[first.name]! }));
+        const error = attempt(() => parse(drm, { [second.name]: BAD[second.name], [first.name]: BAD[first.name] }));
         expect({ pair: `${first.name} then ${second.name}`, code: error.code }).toEqual({
           pair: `${first.name} then ${second.name}`,
           code: first.invalid,
@@ -139,7 +148,12 @@ describe('the token parameter table', () => {
     ['the key rules before securityLevel', 'wv', { contentKey: null, securityLevel: null }, -2005],
     ['the long-form pairing before expirationTime', 'fp', { extensionType: 'wudo', expirationTime: 'soon' }, -2035],
     ['extensionPayload syntax before the long-form pairing', 'fp', { extensionPayload: '!!!!' }, -2037],
-    ['the extension budget before expirationTime', 'fp', { fpExtension: [`wudo,${'A'.repeat(5464)}`, 'wudo,AA=='], expirationTime: 'soon' }, -6001],
+    [
+      'the extension budget before expirationTime',
+      'fp',
+      { fpExtension: [`wudo,${'A'.repeat(5464)}`, 'wudo,AA=='], expirationTime: 'soon' },
+      -6001,
+    ],
     ['device binding first', 'wv', { deviceid: 'x', kid: null, generalFlags: '1' }, -7002],
   ])('puts %s', (_label, drm, overrides, code) => {
     expect(attempt(() => parse(drm, overrides)).code).toBe(code);
@@ -148,9 +162,13 @@ describe('the token parameter table', () => {
 
 describe('README.md', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Check order'), readme.indexOf('\n## ', readme.indexOf('## Check order') + 1));
+  const section = readme.slice(
+    readme.indexOf('## Check order'),
+    readme.indexOf('\n## ', readme.indexOf('## Check order') + 1),
+  );
 
-  const labelOf = (check: Check<unknown>): string => (check.kind === 'param' ? `\`${check.name}\`` : `**${check.label}**`);
+  const labelOf = (check: Check<unknown>): string =>
+    check.kind === 'param' ? `\`${check.name}\`` : `**${check.label}**`;
 
   it('documents the check order the code runs', () => {
     const labels = [...ENVELOPE_CHECKS, ...TOKEN_CHECKS].map((check) => labelOf(check as Check<unknown>));

@@ -92,7 +92,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'kek',
     drms: BOTH_DRMS,
     invalid: -4024,
-    description: 'Key-encryption key, 32 hex digits: with `ek`, unwraps the content key (AES Key Wrap, RFC 3394); with `kid` alone, ' +
+    description:
+      'Key-encryption key, 32 hex digits: with `ek`, unwraps the content key (AES Key Wrap, RFC 3394); with `kid` alone, ' +
       'unwraps the key held in key storage under that kid (-4019 when it is not there). FairPlay: `kid` or `ek`, not both.',
     parse: (value) => hexBytes(value, 32, 'kek', { notHex: -4024, wrongLength: -4024 }),
   }),
@@ -108,7 +109,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'contentKey',
     drms: BOTH_DRMS,
     invalid: -2005,
-    description: 'The 16-byte content key as 32 hex digits. Required unless `kek`+`ek`, or `kek`+`kid` ' +
+    description:
+      'The 16-byte content key as 32 hex digits. Required unless `kek`+`ek`, or `kek`+`kid` ' +
       '(a key in key storage), is given; not together with them.',
     alsoInvalid: [-2027],
     parse: (value) => hexBytes(value, 32, 'contentKey', { notHex: -2005, wrongLength: -2027 }),
@@ -138,7 +140,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     required: ['wv'],
     invalid: -7004,
     missing: -7003,
-    description: 'Widevine security level 1–5: 1 SW_SECURE_CRYPTO, 2 SW_SECURE_DECODE, 3 HW_SECURE_CRYPTO, 4 HW_SECURE_DECODE, 5 HW_SECURE_ALL.',
+    description:
+      'Widevine security level 1–5: 1 SW_SECURE_CRYPTO, 2 SW_SECURE_DECODE, 3 HW_SECURE_CRYPTO, 4 HW_SECURE_DECODE, 5 HW_SECURE_ALL.',
     parse: (value) => integerIn(value, 1, 5, 'securityLevel', -7004) as 1 | 2 | 3 | 4 | 5,
   }),
   param('hdcpOutputControl', {
@@ -196,7 +199,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'wvExtension',
     drms: ['wv'],
     invalid: -7009,
-    description: `Extension, short form \`type,payload\`: a 4-character type and a padded Base64 payload. ` +
+    description:
+      `Extension, short form \`type,payload\`: a 4-character type and a padded Base64 payload. ` +
       `Repeatable, up to ${MAX_EXTENSIONS} times; at most ${MAX_EXTENSION_PAYLOAD_BYTES} payload bytes in all, long form included.`,
     alsoInvalid: [-2035, -2036, -2037],
     parse: (value) => parseShortExtension(value, 'wvExtension', -7009),
@@ -205,7 +209,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'fpExtension',
     drms: ['fp'],
     invalid: -6001,
-    description: `Extension, short form \`type,payload\`: a 4-character type and a padded Base64 payload. ` +
+    description:
+      `Extension, short form \`type,payload\`: a 4-character type and a padded Base64 payload. ` +
       `Repeatable, up to ${MAX_EXTENSIONS} times; at most ${MAX_EXTENSION_PAYLOAD_BYTES} payload bytes in all, long form included.`,
     alsoInvalid: [-2035, -2036, -2037],
     parse: (value) => parseShortExtension(value, 'fpExtension', -6001),
@@ -215,7 +220,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     drms: BOTH_DRMS,
     invalid: -2036,
     missing: -2035,
-    description: 'Long form of one more extension: its type, 4 printable ASCII characters; only with `extensionPayload`.',
+    description:
+      'Long form of one more extension: its type, 4 printable ASCII characters; only with `extensionPayload`.',
     parse: (value) => parseExtensionType(value, 'extensionType'),
   }),
   param('extensionPayload', {
@@ -240,7 +246,8 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     name: 'expirationTime',
     drms: BOTH_DRMS,
     invalid: -2002,
-    description: 'Token expiry: RFC 3339 UTC (`2026-04-14T12:01:10Z`) or `+seconds` from issuance (send `%2B60`). At most, and by default, 30 days.',
+    description:
+      'Token expiry: RFC 3339 UTC (`2026-04-14T12:01:10Z`) or `+seconds` from issuance (send `%2B60`). At most, and by default, 30 days.',
     parse: (value, { now }) => parseExpirationTime(value, now),
   }),
   param('cookie', {

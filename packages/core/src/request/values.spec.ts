@@ -21,6 +21,8 @@ describe('safeText and fitsSafeText: one rule for free text', () => {
   it('says which rule a refused value broke, without scanning an over-long one', () => {
     expect(() => safeText('a\u0001b', 32, 'cookie', -2033)).toThrow(/cookie must not contain control characters/);
     expect(() => safeText('x'.repeat(33), 32, 'cookie', -2033)).toThrow(/cookie must be at most 32 characters/);
-    expect(() => safeText(`${'x'.repeat(70)}\u0001`, 32, 'cookie', -2033)).toThrow(/cookie must be at most 32 characters/);
+    expect(() => safeText(`${'x'.repeat(70)}\u0001`, 32, 'cookie', -2033)).toThrow(
+      /cookie must be at most 32 characters/,
+    );
   });
 });

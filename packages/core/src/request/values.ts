@@ -5,8 +5,9 @@ import { type ErrorCode, ExpressPlayError } from '../errors';
 const HEX = /^[0-9a-fA-F]*$/;
 const DECIMAL = /^[0-9]{1,10}$/;
 // C0 controls, DEL, C1 controls, and UTF-16 halves without their partner (they would not survive UTF-8).
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSAFE_TEXT =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -66,7 +67,8 @@ export function fitsSafeText(value: string, maxChars: number): boolean {
 export function safeText(value: string, maxChars: number, name: string, code: ErrorCode): string {
   if (fitsSafeText(value, maxChars)) return value;
   // Over-long values are not scanned for the message either.
-  if (value.length <= maxChars * 2 && isUnsafeText(value)) fail(code, `${name} must not contain control characters or broken UTF-16`);
+  if (value.length <= maxChars * 2 && isUnsafeText(value))
+    fail(code, `${name} must not contain control characters or broken UTF-16`);
   fail(code, `${name} must be at most ${maxChars} characters`);
 }
 

@@ -1,15 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import {
-  createKeyRing,
-  nodeCryptoTokenAead,
-  openToken,
-  sealToken,
-  tokenAead,
-  useTokenAead,
-  type TokenAead,
-} from '.';
+import { createKeyRing, nodeCryptoTokenAead, openToken, sealToken, tokenAead, useTokenAead, type TokenAead } from '.';
 import type { TokenClaims } from './claims';
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
@@ -43,15 +35,21 @@ describe('core without the native addon', () => {
     const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'));
     const declared = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies };
     expect(Object.keys(declared)).not.toContain('@openplay/cipher');
-    const importers = sourceFiles(path.join(PACKAGE_ROOT, 'src')).filter((file) => /from '@openplay\/cipher'|require\('@openplay\/cipher'\)/.test(readFileSync(file, 'utf8')));
+    const importers = sourceFiles(path.join(PACKAGE_ROOT, 'src')).filter((file) =>
+      /from '@openplay\/cipher'|require\('@openplay\/cipher'\)/.test(readFileSync(file, 'utf8')),
+    );
     expect(importers).toEqual([]);
   });
 
   it('loads and round-trips a token when @openplay/cipher cannot be resolved at all', () => {
     jest.isolateModules(() => {
-      jest.doMock('@openplay/cipher', () => {
-        throw new Error('@openplay/cipher is not installed');
-      }, { virtual: true });
+      jest.doMock(
+        '@openplay/cipher',
+        () => {
+          throw new Error('@openplay/cipher is not installed');
+        },
+        { virtual: true },
+      );
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const isolated = require('../index') as typeof import('../index');
       expect(isolated.tokenAead()).toBe(isolated.nodeCryptoTokenAead);
@@ -77,7 +75,7 @@ describe('core without the native addon', () => {
     expect(tag.equals(reference.getAuthTag())).toBe(true);
     expect(nodeCryptoTokenAead.decrypt(key, iv, aad, out, tag)?.equals(plain)).toBe(true);
     const forged = Buffer.from(tag);
-    forged[0]! ^= 1;
+    forged[0] ^= 1;
     expect(nodeCryptoTokenAead.decrypt(key, iv, aad, out, forged)).toBeNull();
     expect(nodeCryptoTokenAead.decrypt(key, iv, Buffer.from([1, 8]), out, tag)).toBeNull();
   });
@@ -104,7 +102,9 @@ describe('core without the native addon', () => {
     nodeCryptoTokenAead.encryptInto(out, tag, key, iv, Buffer.alloc(0), Buffer.alloc(16));
     key.fill(2);
     expect(nodeCryptoTokenAead.decrypt(key, iv, Buffer.alloc(0), out, tag)).toBeNull();
-    expect(nodeCryptoTokenAead.decrypt(Buffer.alloc(32, 1), iv, Buffer.alloc(0), out, tag)?.equals(Buffer.alloc(16))).toBe(true);
+    expect(
+      nodeCryptoTokenAead.decrypt(Buffer.alloc(32, 1), iv, Buffer.alloc(0), out, tag)?.equals(Buffer.alloc(16)),
+    ).toBe(true);
   });
 });
 

@@ -275,7 +275,7 @@ class Reader {
 
   byte(): number {
     if (this.at >= this.end) throw new CorruptClaims('truncated');
-    return this.buf[this.at++]!;
+    return this.buf[this.at++];
   }
 
   /** A view on the decrypted bytes (not a copy): the claims own that buffer. */
@@ -301,7 +301,7 @@ class Reader {
     const buf = this.buf;
     let ascii = true;
     for (let i = start; i < end; i++) {
-      if (buf[i]! >= 0x80) {
+      if (buf[i] >= 0x80) {
         ascii = false;
         break;
       }
@@ -322,7 +322,7 @@ class Reader {
     let scale = 1;
     for (let i = 0; i < 8; i++) {
       if (at >= this.end) throw new CorruptClaims('truncated');
-      const b = buf[at++]!;
+      const b = buf[at++];
       value += (b & 0x7f) * scale;
       if (b < 0x80) {
         if (b === 0 && i > 0) throw new CorruptClaims('non-minimal varint');

@@ -40,9 +40,8 @@ const fpPolicy: fc.Arbitrary<FairPlayPolicy> = fc.record({
   extensions,
 });
 
-const claimsArb: fc.Arbitrary<TokenClaims> = fc
-  .oneof(wvPolicy as fc.Arbitrary<LicensePolicy>, fpPolicy)
-  .chain((policy) =>
+const claimsArb: fc.Arbitrary<TokenClaims> = fc.oneof(wvPolicy as fc.Arbitrary<LicensePolicy>, fpPolicy).chain(
+  (policy) =>
     fc.record({
       tokenId: bytes16,
       account: uint,
@@ -56,7 +55,7 @@ const claimsArb: fc.Arbitrary<TokenClaims> = fc
       iv: policy.drm === 'fp' ? bytes16 : fc.constant(null),
       policy: fc.constant(policy),
     }) as fc.Arbitrary<TokenClaims>,
-  );
+);
 
 /** The details of the -4010 error `fn` throws; any other outcome fails the property. */
 function details(fn: () => unknown): string | undefined {
@@ -92,7 +91,7 @@ describe('token codec properties', () => {
         bytes[at] ^= mask;
         // Opened long after expiry: a forgery that got through would say "expired" (or open).
         const said = details(() => openToken(tokenOf(bytes), RING, AFTER_EVERYTHING));
-        expect(said).toBe(at === 1 && !RING.has(bytes[1]!) ? TOKEN_UNKNOWN_KEY : TOKEN_FORGED);
+        expect(said).toBe(at === 1 && !RING.has(bytes[1]) ? TOKEN_UNKNOWN_KEY : TOKEN_FORGED);
       }),
       { numRuns: 1000 },
     );

@@ -78,12 +78,18 @@ export function openToken(token: string, ring: KeyRing, nowSeconds: number): Tok
   if (bytes === null || bytes.length <= TOKEN_HEADER_BYTES + TOKEN_TAG_BYTES || bytes[0] !== TOKEN_VERSION) {
     throw new ExpressPlayError(-4010, TOKEN_FORGED);
   }
-  const key = ringKey(ring, bytes[1]!);
+  const key = ringKey(ring, bytes[1]);
   if (key === undefined) throw new ExpressPlayError(-4010, TOKEN_UNKNOWN_KEY);
 
   const start = TOKEN_HEADER_BYTES;
   const end = bytes.length - TOKEN_TAG_BYTES;
-  const plaintext = tokenAead().decrypt(key, bytes.subarray(2, start), bytes.subarray(0, 2), bytes.subarray(start, end), bytes.subarray(end));
+  const plaintext = tokenAead().decrypt(
+    key,
+    bytes.subarray(2, start),
+    bytes.subarray(0, 2),
+    bytes.subarray(start, end),
+    bytes.subarray(end),
+  );
   if (plaintext === null) throw new ExpressPlayError(-4010, TOKEN_FORGED);
   let claims: TokenClaims;
   try {
@@ -118,7 +124,7 @@ export function decodeBase64Url(text: string): Buffer | null {
   let last = 0;
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
-    last = code < 128 ? SEXTET[code]! : 0xff;
+    last = code < 128 ? SEXTET[code] : 0xff;
     if (last === 0xff) return null;
   }
   // The bits of the final character that encode no byte must be zero, so each token has one spelling.

@@ -67,7 +67,14 @@ describe('createKeyRing', () => {
     ['no keys', [], /at least one key/],
     ['a short key', [{ id: 1, key: Buffer.alloc(31) }], /entry 1: key must be 32 bytes/],
     ['a bad id', [{ id: 1.5, key: Buffer.alloc(32) }], /entry 1: key id must be an integer/],
-    ['a repeated id', [{ id: 2, key: Buffer.alloc(32) }, { id: 2, key: Buffer.alloc(32, 1) }], /listed twice/],
+    [
+      'a repeated id',
+      [
+        { id: 2, key: Buffer.alloc(32) },
+        { id: 2, key: Buffer.alloc(32, 1) },
+      ],
+      /listed twice/,
+    ],
   ])('refuses %s', (_name, entries, message) => {
     expect(() => createKeyRing(entries)).toThrow(message);
   });

@@ -109,7 +109,7 @@ export function parseKeyRing(text: string): KeyRing {
     if (!isKeyId(id)) throw new Error(`${where}: key id must be an integer ${MIN_KEY_ID}-${MAX_KEY_ID}`);
     if (seen.has(id)) throw new Error(`${where}: key id ${id} is listed twice`);
     seen.add(id);
-    entries.push({ id, key: Buffer.from(match[2]!, 'hex') });
+    entries.push({ id, key: Buffer.from(match[2], 'hex') });
   });
   try {
     return KeyRing.fromEntries(entries);

@@ -75,7 +75,10 @@ export class AccountRepository {
   async credentials(number: number): Promise<AccountCredentials | null> {
     const found = await this.prisma.account.findUnique({
       where: { number },
-      select: { ...accountSelect, authenticators: { where: { revokedAt: null }, select: { environment: true, secretHash: true } } },
+      select: {
+        ...accountSelect,
+        authenticators: { where: { revokedAt: null }, select: { environment: true, secretHash: true } },
+      },
     });
     if (!found) return null;
     const { authenticators, ...account } = found;
@@ -94,7 +97,12 @@ export class AccountRepository {
       });
   }
 
-  async addAuthenticator(number: number, environment: Environment, secretHash: Buffer, label: string | null): Promise<AuthenticatorView | null> {
+  async addAuthenticator(
+    number: number,
+    environment: Environment,
+    secretHash: Buffer,
+    label: string | null,
+  ): Promise<AuthenticatorView | null> {
     const account = await this.prisma.account.findUnique({ where: { number }, select: { id: true } });
     if (!account) return null;
     return this.prisma.authenticator.create({

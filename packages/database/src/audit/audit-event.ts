@@ -28,7 +28,12 @@ export interface AuditCaller {
 export type MutableAuditEvent = { -readonly [K in keyof AuditEventInput]: AuditEventInput[K] };
 
 /** A row to fill in while a request is served: nothing known yet but what was asked and by whom. */
-export function newAuditRow(kind: AuditKind, drm: Drm | null, environment: Environment, caller: AuditCaller): MutableAuditEvent {
+export function newAuditRow(
+  kind: AuditKind,
+  drm: Drm | null,
+  environment: Environment,
+  caller: AuditCaller,
+): MutableAuditEvent {
   return {
     kind,
     drm,

@@ -39,7 +39,11 @@ export class AuditQuery {
 
   /** The account's newest rows carrying this cookie. */
   byCookie(accountNumber: number, cookie: string, limit = AUDIT_QUERY_MAX_ROWS): Promise<AuditRecord[]> {
-    return this.prisma.auditEvent.findMany({ where: { accountNumber, cookie }, orderBy: NEWEST_FIRST, take: bounded(limit) });
+    return this.prisma.auditEvent.findMany({
+      where: { accountNumber, cookie },
+      orderBy: NEWEST_FIRST,
+      take: bounded(limit),
+    });
   }
 
   /** One row of the account; null when there is none with this id or it belongs to another account. */
@@ -67,6 +71,7 @@ export class AuditQuery {
 const NEWEST_FIRST: Prisma.AuditEventOrderByWithRelationInput[] = [{ at: 'desc' }, { id: 'desc' }];
 
 function bounded(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`an audit query returns 1 to ${AUDIT_QUERY_MAX_ROWS} rows`);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`an audit query returns 1 to ${AUDIT_QUERY_MAX_ROWS} rows`);
   return Math.min(limit, AUDIT_QUERY_MAX_ROWS);
 }

@@ -69,14 +69,16 @@ export class GroupCommit<T, R = void> {
     if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
     const batch = this.queue.splice(0, this.maxBatch);
     this.inFlight++;
-    this.flushBatch(batch.map((entry) => entry.item)).then(
-      (results) => batch.forEach((entry, index) => entry.resolve(results[index] as R)),
-      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-    ).finally(() => {
-      this.inFlight--;
-      if (this.queue.length > 0) this.schedule();
-      else this.settleIfIdle();
-    });
+    this.flushBatch(batch.map((entry) => entry.item))
+      .then(
+        (results) => batch.forEach((entry, index) => entry.resolve(results[index])),
+        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+      )
+      .finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+        else this.settleIfIdle();
+      });
   }
 
   private settleIfIdle(): void {
@@ -86,12 +88,12 @@ export class GroupCommit<T, R = void> {
   /** One timer for the oldest waiting item (the queue is in arrival order), only while every flush slot is taken. */
   private armExpiry(): void {
     if (this.expiryTimer || this.queue.length === 0 || !Number.isFinite(this.maxWaitMs)) return;
-    const delay = Math.max(0, this.queue[0]!.at + this.maxWaitMs - Date.now());
+    const delay = Math.max(0, this.queue[0].at + this.maxWaitMs - Date.now());
     this.expiryTimer = setTimeout(() => {
       this.expiryTimer = null;
       const now = Date.now();
       let expired = 0;
-      while (expired < this.queue.length && now - this.queue[expired]!.at >= this.maxWaitMs) expired++;
+      while (expired < this.queue.length && now - this.queue[expired].at >= this.maxWaitMs) expired++;
       const error = new DatabaseUnavailableError(`no batch took the write within ${this.maxWaitMs} ms`);
       this.queue.splice(0, expired).forEach((entry) => entry.reject(error));
       if (this.inFlight >= this.maxInFlight) this.armExpiry();

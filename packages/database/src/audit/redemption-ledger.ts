@@ -28,7 +28,10 @@ const REDEEM_BATCH = 'SELECT openplay_redeem_batch_json($1::json, $2::text) AS g
 export class RedemptionLedger {
   private readonly commits: GroupCommit<Redemption, RedemptionVerdict>;
 
-  constructor(private readonly pool: Pool, options?: GroupCommitOptions) {
+  constructor(
+    private readonly pool: Pool,
+    options?: GroupCommitOptions,
+  ) {
     this.commits = new GroupCommit((batch) => this.commit(batch), options);
   }
 
@@ -44,7 +47,10 @@ export class RedemptionLedger {
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
     // The account the credit is charged to is the token's, whatever the row says.
     const events = batch.map(({ accountNumber, event }) => ({ ...event, accountNumber }));
-    const { rows } = await this.pool.query<{ granted: boolean[] }>(REDEEM_BATCH, [auditRowsJson(events), NO_CREDIT_MESSAGE]);
+    const { rows } = await this.pool.query<{ granted: boolean[] }>(REDEEM_BATCH, [
+      auditRowsJson(events),
+      NO_CREDIT_MESSAGE,
+    ]);
     const granted = rows[0]?.granted ?? [];
     return batch.map((_, i) => (granted[i] ? 'granted' : 'no-credit'));
   }

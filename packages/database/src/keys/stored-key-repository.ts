@@ -49,7 +49,16 @@ const keySelect = {
   lastUpdate: true,
 } as const;
 
-type Row = { kid: Uint8Array; ek: Uint8Array; kekId: string; info: string | null; contentId: string | null; expiration: Date | null; createdAt: Date; lastUpdate: Date };
+type Row = {
+  kid: Uint8Array;
+  ek: Uint8Array;
+  kekId: string;
+  info: string | null;
+  contentId: string | null;
+  expiration: Date | null;
+  createdAt: Date;
+  lastUpdate: Date;
+};
 
 function toRecord(row: Row): StoredKeyRecord {
   return { ...row, kid: Buffer.from(row.kid), ek: Buffer.from(row.ek) };

@@ -26,10 +26,14 @@ describe('buildClearKeyLicense', () => {
   });
 
   it('answers only the requested key IDs the grant holds and names the others', () => {
-    const license = buildClearKeyLicense([KID_C, KID_A], [
-      { kid: KID_A, key: KEY_A },
-      { kid: KID_B, key: KEY_B },
-    ], 'persistent-license');
+    const license = buildClearKeyLicense(
+      [KID_C, KID_A],
+      [
+        { kid: KID_A, key: KEY_A },
+        { kid: KID_B, key: KEY_B },
+      ],
+      'persistent-license',
+    );
     const parsed = JSON.parse(license.body) as { keys: { kid: string; k: string }[]; type: string };
     expect(parsed.type).toBe('persistent-license');
     expect(parsed.keys.map((jwk) => Buffer.from(jwk.kid, 'base64url'))).toEqual([KID_A]);

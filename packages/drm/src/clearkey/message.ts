@@ -45,7 +45,7 @@ export function parseClearKeyMessage(body: Uint8Array | string): ClearKeyMessage
   }
   const text =
     typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
-  // eslint-disable-next-line no-control-regex
+
   if (/[^\x20-\x7e\t\n\r]/.test(text)) refuse('not-ascii', 'message holds bytes outside printable ASCII');
   let json: unknown;
   try {

@@ -42,14 +42,28 @@ describe('loadFairPlayCredentials', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['a certificate and key that do not match', [
-      { certificate: 'keys/cert.der', privateKey: join(FIXTURES, 'synthetic/rsa1024_key.pem'), ask: '00'.repeat(16) },
-    ], /entry 0 \(keys\/cert\.der, .*rsa1024_key\.pem\): the certificate and the private key do not match$/],
+    [
+      'a certificate and key that do not match',
+      [{ certificate: 'keys/cert.der', privateKey: join(FIXTURES, 'synthetic/rsa1024_key.pem'), ask: '00'.repeat(16) }],
+      /entry 0 \(keys\/cert\.der, .*rsa1024_key\.pem\): the certificate and the private key do not match$/,
+    ],
     ['not an array', { certificate: 'x' }, /expected a non-empty JSON array/],
     ['an empty array', [], /expected a non-empty JSON array/],
-    ['both ask and dask', [{ certificate: 'keys/cert.der', privateKey: 'keys/key.pem', ask: '00'.repeat(16), dask: '00'.repeat(16) }], /exactly one of "ask" or "dask"/],
-    ['a short ask', [{ certificate: 'keys/cert.der', privateKey: 'keys/key.pem', ask: 'abcd' }], /"ask" must be 32 hex digits/],
-    ['a missing file', [{ certificate: 'keys/none.der', privateKey: 'keys/key.pem', ask: '00'.repeat(16) }], /cannot read certificate file keys\/none\.der \(ENOENT\)/],
+    [
+      'both ask and dask',
+      [{ certificate: 'keys/cert.der', privateKey: 'keys/key.pem', ask: '00'.repeat(16), dask: '00'.repeat(16) }],
+      /exactly one of "ask" or "dask"/,
+    ],
+    [
+      'a short ask',
+      [{ certificate: 'keys/cert.der', privateKey: 'keys/key.pem', ask: 'abcd' }],
+      /"ask" must be 32 hex digits/,
+    ],
+    [
+      'a missing file',
+      [{ certificate: 'keys/none.der', privateKey: 'keys/key.pem', ask: '00'.repeat(16) }],
+      /cannot read certificate file keys\/none\.der \(ENOENT\)/,
+    ],
     ['no privateKey', [{ certificate: 'keys/cert.der', ask: '00'.repeat(16) }], /"privateKey" must be a file path/],
     ['bad JSON', '[{', /cannot read \(not valid JSON\)/],
   ])('fails with one line for %s', (name, content, message) => {

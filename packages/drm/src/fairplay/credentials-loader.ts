@@ -29,19 +29,25 @@ export function loadFairPlayCredentials(jsonPath: string): FairPlayCredentialSet
     const label = `${where} entry ${index}`;
     if (typeof entry !== 'object' || entry === null) throw new Error(`${label}: expected an object`);
     const { certificate, privateKey, ask, dask } = entry as Record<string, unknown>;
-    if (typeof certificate !== 'string' || certificate === '') throw new Error(`${label}: "certificate" must be a file path`);
-    if (typeof privateKey !== 'string' || privateKey === '') throw new Error(`${label}: "privateKey" must be a file path`);
+    if (typeof certificate !== 'string' || certificate === '')
+      throw new Error(`${label}: "certificate" must be a file path`);
+    if (typeof privateKey !== 'string' || privateKey === '')
+      throw new Error(`${label}: "privateKey" must be a file path`);
     if ((ask === undefined) === (dask === undefined)) throw new Error(`${label}: give exactly one of "ask" or "dask"`);
     const secretName = ask !== undefined ? 'ask' : 'dask';
     const secret = ask ?? dask;
-    if (typeof secret !== 'string' || !HEX32.test(secret)) throw new Error(`${label}: "${secretName}" must be 32 hex digits`);
+    if (typeof secret !== 'string' || !HEX32.test(secret))
+      throw new Error(`${label}: "${secretName}" must be 32 hex digits`);
     const read = (name: string, path: string): Buffer => {
       try {
         return readFileSync(resolve(base, path));
       } catch (error) {
-        throw new Error(`${label}: cannot read ${name} file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-          cause: error,
-        });
+        throw new Error(
+          `${label}: cannot read ${name} file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+          {
+            cause: error,
+          },
+        );
       }
     };
     const set: FairPlayCredentialSet = {

@@ -76,7 +76,8 @@ export function prepareFairPlayCredentials(set: FairPlayCredentialSet, index = 0
   if (sources !== 1) throw new Error(`${label}: give exactly one of ask, dask or daskProvider`);
   let daskProvider: DaskProvider;
   try {
-    daskProvider = set.daskProvider ?? (set.ask ? new AskDaskProvider(set.ask) : new FixedDaskProvider(set.dask as Buffer));
+    daskProvider =
+      set.daskProvider ?? (set.ask ? new AskDaskProvider(set.ask) : new FixedDaskProvider(set.dask as Buffer));
   } catch (error) {
     throw new Error(`${label}: ${(error as Error).message}`, { cause: error });
   }

@@ -20,10 +20,22 @@ const HASH_VECTORS: Array<[string, string]> = [
   ['ee810dd5779ce50aa8df3824b3f2594cf9ee68a9c6caa7a36709f55494d5', 'c63d0c630bcd579d072901dba82ae2a6'],
   ['9a0618db8a4ecc1c8f1fa8e9482dbbe56647afe10739e4bd00d29db0d9cc', '2d467d6fc4aab309e8b4618247567e06'],
   ['303838a2b4cab66f25d53bd331b5ee4c035b6e12afcd05c5a5a85a382ff4', '353d491edc8f6f8191a3cb366bafe14c'],
-  ['a4c411c54d94727143504aece5613da8c6ee6dd26ba5d07ec0dc44c84ec48140b244d5be323d251a', '8439a36b359c7c1c5b698c594b56b020'],
-  ['ee810dd5779ce50aa8df3824b3f2594cf9ee68a9c6caa7a36709f55494d5c56971d390bc57a68223', '430b6db2ce11ce6bcd7076187c44aa1b'],
-  ['303838a2b4cab66f25d53bd331b5ee4c035b6e12afcd05c5a5a85a382ff4bfae230844aef7e2ae5c', 'a77994aeda51df868cd82bd3b1131401'],
-  ['9a0618db8a4ecc1c8f1fa8e9482dbbe56647afe10739e4bd00d29db0d9ccf4ba5d556f4c869ebb9e', 'fcff3ff19e2911e52ce252e85f0498da'],
+  [
+    'a4c411c54d94727143504aece5613da8c6ee6dd26ba5d07ec0dc44c84ec48140b244d5be323d251a',
+    '8439a36b359c7c1c5b698c594b56b020',
+  ],
+  [
+    'ee810dd5779ce50aa8df3824b3f2594cf9ee68a9c6caa7a36709f55494d5c56971d390bc57a68223',
+    '430b6db2ce11ce6bcd7076187c44aa1b',
+  ],
+  [
+    '303838a2b4cab66f25d53bd331b5ee4c035b6e12afcd05c5a5a85a382ff4bfae230844aef7e2ae5c',
+    'a77994aeda51df868cd82bd3b1131401',
+  ],
+  [
+    '9a0618db8a4ecc1c8f1fa8e9482dbbe56647afe10739e4bd00d29db0d9ccf4ba5d556f4c869ebb9e',
+    'fcff3ff19e2911e52ce252e85f0498da',
+  ],
   [
     'a4c411c54d94727143504aece5613da8c6ee6dd26ba5d07ec0dc44c84ec48140b244d5be323d251acb3a4bb19898891973db',
     'f2272c254504fc4ce7af2873c1de184f',
@@ -58,7 +70,9 @@ describe('D function (DASk = D(R2, ASk))', () => {
     const r2 = hex('11f7be612ca95ef5e007ce51896ae4502ca3d8801b');
     const dask = deriveDaskFromAsk(r2, ask);
     const decipher = createDecipheriv('aes-128-ecb', ask, null).setAutoPadding(false);
-    expect(Buffer.concat([decipher.update(dask), decipher.final()]).toString('hex')).toBe('556e51572777a04a214bd419ed4ae2f0');
+    expect(Buffer.concat([decipher.update(dask), decipher.final()]).toString('hex')).toBe(
+      '556e51572777a04a214bd419ed4ae2f0',
+    );
   });
 
   it('rejects R2 outside 1..55 bytes', () => {
@@ -69,7 +83,11 @@ describe('D function (DASk = D(R2, ASk))', () => {
 });
 
 describe('DASk providers', () => {
-  const context = { r2: hex('11f7be612ca95ef5e007ce51896ae4502ca3d8801b'), certificateHash: Buffer.alloc(20), spcVersion: 1 as const };
+  const context = {
+    r2: hex('11f7be612ca95ef5e007ce51896ae4502ca3d8801b'),
+    certificateHash: Buffer.alloc(20),
+    spcVersion: 1 as const,
+  };
 
   it('AskDaskProvider derives, caches per R2, and copies its key', () => {
     const ask = Buffer.alloc(16, 7);
@@ -94,7 +112,12 @@ describe('DASk providers', () => {
     const ask = hex('6d1a2b3c4d5e6f708192a3b4c5d6e7f8');
     const r2 = Buffer.alloc(21, 0x42);
     const sk = Buffer.alloc(16, 0x11);
-    const spc = encodeSpc({ certificate: fixture('synthetic/rsa1024_certificate.der'), dask: deriveDaskFromAsk(r2, ask), r2, sk });
+    const spc = encodeSpc({
+      certificate: fixture('synthetic/rsa1024_certificate.der'),
+      dask: deriveDaskFromAsk(r2, ask),
+      r2,
+      sk,
+    });
     const { dask: _unused, ...withoutDask } = synthetic(1024);
     const ksm = createSoftwareFairPlayKsm([devCredentials(), { ...withoutDask, ask }]);
     const contentKey = Buffer.alloc(16, 0x99);

@@ -42,7 +42,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     value: fc.oneof(fc.constantFrom(0, 1, 2, 3, 15, 16, 17, 0x7fffffff, 0xffffffff), fc.nat({ max: 0xffffffff })),
   }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 32 }) }),
 );
 
@@ -81,7 +85,9 @@ const blockAligned = (payload: Buffer) =>
 describe('SPC parser fuzzing (bounded)', () => {
   it('random bytes: only ExpressPlayError', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => onlyExpressPlayErrors(() => ksm.createCkcSync(Buffer.from(bytes), grant))),
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) =>
+        onlyExpressPlayErrors(() => ksm.createCkcSync(Buffer.from(bytes), grant)),
+      ),
       { numRuns: 1000 },
     );
   });
@@ -100,8 +106,10 @@ describe('SPC parser fuzzing (bounded)', () => {
 
   it('mutations of Apple’s SPCs: only ExpressPlayError', () => {
     fc.assert(
-      fc.property(fc.nat({ max: spcs.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (index, mutations) =>
-        onlyExpressPlayErrors(() => ksm.createCkcSync(mutate(spcs[index], mutations), grant)),
+      fc.property(
+        fc.nat({ max: spcs.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (index, mutations) => onlyExpressPlayErrors(() => ksm.createCkcSync(mutate(spcs[index], mutations), grant)),
       ),
       { numRuns: 1000 },
     );
@@ -109,10 +117,16 @@ describe('SPC parser fuzzing (bounded)', () => {
 
   it('mutations of Apple’s decrypted payloads (TLLV layer): only ExpressPlayError', () => {
     fc.assert(
-      fc.property(fc.nat({ max: payloads.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (index, mutations) => {
-        const mutated = mutate(payloads[index], mutations, true);
-        return onlyExpressPlayErrors(() => parseTllvs(mutated)) && onlyExpressPlayErrors(() => parseSpcPayload(mutated));
-      }),
+      fc.property(
+        fc.nat({ max: payloads.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (index, mutations) => {
+          const mutated = mutate(payloads[index], mutations, true);
+          return (
+            onlyExpressPlayErrors(() => parseTllvs(mutated)) && onlyExpressPlayErrors(() => parseSpcPayload(mutated))
+          );
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -82,8 +82,15 @@ describe('createSoftwareFairPlayKsm', () => {
   it('handles SPC v2 with a 2048-bit credential set (RSA-OAEP-SHA-256), next to v1 sets', () => {
     const multi = createSoftwareFairPlayKsm([devCredentials(), synthetic(2048), synthetic(1024)]);
     expect(multi.certificateHashes).toHaveLength(3);
-    for (const [bits, version] of [[2048, 2], [1024, 1]] as const) {
-      const input = encodeSpc({ certificate: fixture(`synthetic/rsa${bits}_certificate.der`), dask: DEV_DASK, version });
+    for (const [bits, version] of [
+      [2048, 2],
+      [1024, 1],
+    ] as const) {
+      const input = encodeSpc({
+        certificate: fixture(`synthetic/rsa${bits}_certificate.der`),
+        dask: DEV_DASK,
+        version,
+      });
       const { ckc, facts } = multi.createCkcSync(input, grant);
       expect(facts.spcVersion).toBe(version);
       expect(recover(multi, input, ckc).key).toEqual(contentKey);
@@ -92,10 +99,12 @@ describe('createSoftwareFairPlayKsm', () => {
   });
 
   it('rejects grants without a 16-byte key or IV (-6004) before touching the SPC', () => {
-    expect(expressPlayError(() => ksm.createCkcSync(Buffer.alloc(0), { ...grant, contentKey: Buffer.alloc(15) })).details).toBe(
-      'grant: the content key must be 16 bytes',
+    expect(
+      expressPlayError(() => ksm.createCkcSync(Buffer.alloc(0), { ...grant, contentKey: Buffer.alloc(15) })).details,
+    ).toBe('grant: the content key must be 16 bytes');
+    expect(expressPlayError(() => ksm.createCkcSync(Buffer.alloc(0), { ...grant, iv: Buffer.alloc(17) })).code).toBe(
+      -6004,
     );
-    expect(expressPlayError(() => ksm.createCkcSync(Buffer.alloc(0), { ...grant, iv: Buffer.alloc(17) })).code).toBe(-6004);
   });
 
   it('reports the SPC’s device facts for the audit row, without key material', () => {
@@ -129,7 +138,14 @@ describe('createSoftwareFairPlayKsm', () => {
     });
     expect(facts.assetIdText).toBeUndefined();
     const json = JSON.stringify(facts);
-    for (const secret of [opened.session.sk, opened.session.r1, opened.dask, opened.spck, contentKey, opened.antiReplayKey]) {
+    for (const secret of [
+      opened.session.sk,
+      opened.session.r1,
+      opened.dask,
+      opened.spck,
+      contentKey,
+      opened.antiReplayKey,
+    ]) {
       expect(json).not.toContain(secret.toString('hex'));
     }
   });
@@ -163,7 +179,12 @@ describe('policy → key duration TLLV', () => {
   it('sends a rental key duration (reserved 86d34a3a) when the SPC carries a playback state', () => {
     const { value, facts } = duration(spc({ playbackState: PLAYING }), { ...grant, policy: policy(3600, 'Rental') });
     expect(value).toBe('00000000' + '00000e10' + '3dfe45a0' + '86d34a3a');
-    expect(facts).toMatchObject({ keyRules: 'rental', durationTllv: 'key-duration', keyType: 'rental', rentalSeconds: 3600 });
+    expect(facts).toMatchObject({
+      keyRules: 'rental',
+      durationTllv: 'key-duration',
+      keyType: 'rental',
+      rentalSeconds: 3600,
+    });
   });
 
   it('omits it without a playback state (Apple’s rule), or refuses with missingPlaybackState "reject"', () => {
@@ -182,29 +203,40 @@ describe('policy → key duration TLLV', () => {
       '00000078000000001a4bde7e86d34a3a',
     );
     expect(
-      duration(input, { ...grant, keyRules: { type: 'lease-and-rental', leaseSeconds: 120, rentalSeconds: 7200 } }).value,
+      duration(input, { ...grant, keyRules: { type: 'lease-and-rental', leaseSeconds: 120, rentalSeconds: 7200 } })
+        .value,
     ).toBe('0000007800001c2027b59bde86d34a3a');
   });
 
   it('rejects durations that do not fit a u32 (-6004)', () => {
     const input = spc({ playbackState: PLAYING });
-    expect(expressPlayError(() => ksm.createCkcSync(input, { ...grant, keyRules: { type: 'lease', leaseSeconds: -1 } })).code).toBe(
-      -6004,
-    );
+    expect(
+      expressPlayError(() => ksm.createCkcSync(input, { ...grant, keyRules: { type: 'lease', leaseSeconds: -1 } }))
+        .code,
+    ).toBe(-6004);
     expect(expressPlayError(() => ksm.createCkcSync(input, { ...grant, policy: policy(2 ** 32) })).code).toBe(-6004);
   });
 
   it('persistence: key duration types for clients without offline-key support', () => {
     const input = spc({ playbackState: PLAYING });
-    expect(duration(input, { ...grant, keyRules: { type: 'persistence' } }).value).toBe('00000000000000003df2d9fb86d34a3a');
+    expect(duration(input, { ...grant, keyRules: { type: 'persistence' } }).value).toBe(
+      '00000000000000003df2d9fb86d34a3a',
+    );
     expect(duration(input, { ...grant, keyRules: { type: 'persistence', storageSeconds: 86400 } }).value).toBe(
       '000000000001518018f0604886d34a3a',
     );
   });
 
   it('persistence: offline key TLLV v1 for clients declaring offline-key support, v2 with a title ID', () => {
-    const caps = (flags: string) => ({ tag: SPC_TAG.capabilities, value: Buffer.concat([Buffer.alloc(8), hex(flags)]) });
-    const v1Client = spc({ assetId: Buffer.from('title'), playbackState: PLAYING, extraTllvs: [caps('0000000000000002')] });
+    const caps = (flags: string) => ({
+      tag: SPC_TAG.capabilities,
+      value: Buffer.concat([Buffer.alloc(8), hex(flags)]),
+    });
+    const v1Client = spc({
+      assetId: Buffer.from('title'),
+      playbackState: PLAYING,
+      extraTllvs: [caps('0000000000000002')],
+    });
     const rules = { type: 'persistence' as const, storageSeconds: 100, playbackSeconds: 10 };
     const { ckc, facts } = ksm.createCkcSync(v1Client, { ...grant, keyRules: rules });
     const offline = recover(ksm, v1Client, ckc).byTag.get(CKC_TAG.offlineKey)!;
@@ -245,27 +277,53 @@ describe('HDCP TLLV', () => {
 
   it('requires the client’s HDCP type 1 capability for type 1 (-6004)', () => {
     const ksm = devKsm();
-    expect(expressPlayError(() => ksm.createCkcSync(spc(), { ...grant, hdcp: 'type1' })).details).toMatch(/HDCP type 1/);
-    const capable = spc({ extraTllvs: [{ tag: SPC_TAG.capabilities, value: Buffer.concat([Buffer.alloc(8), hex('0000000000000001')]) }] });
+    expect(expressPlayError(() => ksm.createCkcSync(spc(), { ...grant, hdcp: 'type1' })).details).toMatch(
+      /HDCP type 1/,
+    );
+    const capable = spc({
+      extraTllvs: [{ tag: SPC_TAG.capabilities, value: Buffer.concat([Buffer.alloc(8), hex('0000000000000001')]) }],
+    });
     const { ckc, facts } = ksm.createCkcSync(capable, { ...grant, hdcp: 'type1' });
     expect(facts.hdcp).toBe('type1');
-    expect(recover(ksm, capable, ckc).byTag.get(CKC_TAG.hdcp)!.value.subarray(0, 8).toString('hex')).toBe('285a0863bba8e1d3');
+    expect(recover(ksm, capable, ckc).byTag.get(CKC_TAG.hdcp)!.value.subarray(0, 8).toString('hex')).toBe(
+      '285a0863bba8e1d3',
+    );
   });
 });
 
 describe('configuration errors (one line, at construction)', () => {
   it.each<[string, () => unknown, RegExp]>([
     ['no credential set', () => createSoftwareFairPlayKsm([]), /no credential set configured/],
-    ['a repeated certificate', () => createSoftwareFairPlayKsm([devCredentials(), devCredentials()]), /repeats certificate 5561980a/],
+    [
+      'a repeated certificate',
+      () => createSoftwareFairPlayKsm([devCredentials(), devCredentials()]),
+      /repeats certificate 5561980a/,
+    ],
     [
       'a key of another certificate',
       () => createSoftwareFairPlayKsm([{ ...devCredentials(), privateKey: fixture('synthetic/rsa1024_key.pem') }]),
       /^FairPlay credential set 0: the certificate and the private key do not match$/,
     ],
-    ['both ask and dask', () => createSoftwareFairPlayKsm([{ ...devCredentials(), ask: Buffer.alloc(16) }]), /exactly one of ask, dask/],
-    ['a short DASk', () => createSoftwareFairPlayKsm([{ ...devCredentials(), dask: Buffer.alloc(8) }]), /DASk must be 16 bytes/],
-    ['a garbage certificate', () => createSoftwareFairPlayKsm([{ ...devCredentials(), certificate: Buffer.from('x') }]), /not a readable X.509/],
-    ['a garbage key', () => createSoftwareFairPlayKsm([{ ...devCredentials(), privateKey: 'nope' }]), /not a readable RSA private key/],
+    [
+      'both ask and dask',
+      () => createSoftwareFairPlayKsm([{ ...devCredentials(), ask: Buffer.alloc(16) }]),
+      /exactly one of ask, dask/,
+    ],
+    [
+      'a short DASk',
+      () => createSoftwareFairPlayKsm([{ ...devCredentials(), dask: Buffer.alloc(8) }]),
+      /DASk must be 16 bytes/,
+    ],
+    [
+      'a garbage certificate',
+      () => createSoftwareFairPlayKsm([{ ...devCredentials(), certificate: Buffer.from('x') }]),
+      /not a readable X.509/,
+    ],
+    [
+      'a garbage key',
+      () => createSoftwareFairPlayKsm([{ ...devCredentials(), privateKey: 'nope' }]),
+      /not a readable RSA private key/,
+    ],
   ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
     try {
@@ -277,7 +335,9 @@ describe('configuration errors (one line, at construction)', () => {
   });
 
   it('accepts the key as DER (PKCS#8) too', () => {
-    const ksm = createSoftwareFairPlayKsm([{ ...devCredentials(), privateKey: fixture('credentials/dev_private_key.der') }]);
+    const ksm = createSoftwareFairPlayKsm([
+      { ...devCredentials(), privateKey: fixture('credentials/dev_private_key.der') },
+    ]);
     expect(ksm.certificateHashes).toEqual([DEV_CERT_HASH]);
   });
 });

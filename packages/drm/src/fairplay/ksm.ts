@@ -18,7 +18,11 @@ import {
   type PlaybackState,
 } from './constants';
 import { pooledRandomBytes } from '../random';
-import { prepareFairPlayCredentials, type FairPlayCredentialSet, type PreparedFairPlayCredentials } from './credentials';
+import {
+  prepareFairPlayCredentials,
+  type FairPlayCredentialSet,
+  type PreparedFairPlayCredentials,
+} from './credentials';
 import { malformed, unauthenticated } from './errors';
 import { keyRulesFromPolicy, type FairPlayKeyRules } from './key-rules';
 import {
@@ -75,7 +79,11 @@ export interface CkcFacts {
   readonly capabilities?: readonly string[];
   readonly securityLevel?: string;
   readonly kdlVersion?: number;
-  readonly offlineSync?: { readonly version: number; readonly durationToExpiry?: number; readonly recordsInvalidated?: number };
+  readonly offlineSync?: {
+    readonly version: number;
+    readonly durationToExpiry?: number;
+    readonly recordsInvalidated?: number;
+  };
   /** HDCP the client must enforce ("type0" when no HDCP TLLV is sent). */
   readonly hdcp: HdcpRequirement;
   readonly keyRules: FairPlayKeyRules['type'];
@@ -153,7 +161,8 @@ const CAPABILITY_NAMES: ReadonlyArray<readonly [string, bigint]> = [
 
 function seconds(name: string, value: number | undefined): number {
   const v = value ?? 0;
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw malformed(`grant: ${name} must be 0 to 4294967295 seconds`);
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    throw malformed(`grant: ${name} must be 0 to 4294967295 seconds`);
   return v;
 }
 
@@ -226,7 +235,7 @@ function planDuration(
       contentId.copy(value, 8);
       value.writeUInt32BE(storage, 24);
       value.writeUInt32BE(playback, 28);
-      if (v2) (rules.titleId as Buffer).copy(value, 32);
+      if (v2) rules.titleId.copy(value, 32);
       return {
         tllv: { tag: CKC_TAG.offlineKey, value, randomTail: 0, padding: 16 },
         facts: { durationTllv: 'offline-key', storageSeconds: storage, playbackSeconds: playback },
@@ -251,7 +260,8 @@ function describeSpc(
     transactionId: payload.transactionId.toString('hex'),
     deviceId: session.hu.toString('hex'),
   };
-  if (payload.assetId.every((byte) => byte >= 0x20 && byte < 0x7f)) facts.assetIdText = payload.assetId.toString('latin1');
+  if (payload.assetId.every((byte) => byte >= 0x20 && byte < 0x7f))
+    facts.assetIdText = payload.assetId.toString('latin1');
   if (payload.deviceInfo) {
     const type = payload.deviceInfo.deviceType;
     facts.deviceType = DEVICE_TYPE[type] ?? `unknown:${type}`;
@@ -276,7 +286,8 @@ function describeSpc(
   if (payload.capabilities !== undefined) {
     facts.capabilities = CAPABILITY_NAMES.filter(([, flag]) => hasCapability(payload, flag)).map(([name]) => name);
   }
-  if (payload.securityLevel) facts.securityLevel = SECURITY_LEVEL[payload.securityLevel] ?? `unknown:${payload.securityLevel}`;
+  if (payload.securityLevel)
+    facts.securityLevel = SECURITY_LEVEL[payload.securityLevel] ?? `unknown:${payload.securityLevel}`;
   if (payload.kdlVersion !== undefined) facts.kdlVersion = payload.kdlVersion;
   if (payload.offlineSync) {
     const { version, durationToExpiry, recordsInvalidated } = payload.offlineSync;
@@ -305,7 +316,8 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
       }
       byHash.set(prepared.certificateHashHex, prepared);
     });
-    if (options.hdcp !== undefined && !(options.hdcp in HDCP_VALUE)) throw new Error(`FairPlay KSM: unknown hdcp option`);
+    if (options.hdcp !== undefined && !(options.hdcp in HDCP_VALUE))
+      throw new Error(`FairPlay KSM: unknown hdcp option`);
     this.#byHash = byHash;
     this.#random = options.random ?? defaultRandom;
     this.#reserved = options.keyDurationReserved ?? KEY_DURATION_RESERVED;
@@ -358,7 +370,9 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
     const { payload, session } = opened;
     const common = Math.max(...SERVER_PROTOCOL_VERSIONS.filter((v) => payload.protocolVersionsSupported.includes(v)));
     if (!Number.isFinite(common)) {
-      throw malformed(`the client supports FPS protocol versions ${payload.protocolVersionsSupported.join(',')}, the server 1`);
+      throw malformed(
+        `the client supports FPS protocol versions ${payload.protocolVersionsSupported.join(',')}, the server 1`,
+      );
     }
     if (payload.protocolVersionUsed !== common) {
       throw malformed(`the SPC uses FPS protocol version ${payload.protocolVersionUsed}, expected ${common}`);
@@ -405,7 +419,8 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
     }
     for (const raw of echoed) size += raw.length;
     const random = this.#random(randomSize);
-    if (!Buffer.isBuffer(random) || random.length < randomSize) throw malformed('the random source returned too few bytes');
+    if (!Buffer.isBuffer(random) || random.length < randomSize)
+      throw malformed('the random source returned too few bytes');
     let randomAt = 16;
     const out = Buffer.allocUnsafe(size);
     let at = 0;
@@ -432,12 +447,8 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
   }
 
   createCkc(spc: Buffer, grant: FairPlayGrant): Promise<CkcResult> {
-    // The port is asynchronous for hardware KSMs; a throw here must still reach the caller as a rejection.
-    try {
-      return Promise.resolve(this.createCkcSync(spc, grant));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    // The port is asynchronous for hardware KSMs; the executor turns a throw into the rejection callers expect.
+    return new Promise((resolve) => resolve(this.createCkcSync(spc, grant)));
   }
 
   toJSON(): string {

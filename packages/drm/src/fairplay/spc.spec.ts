@@ -101,7 +101,9 @@ const setU32 = (offset: number, value: number) => (payload: Buffer) => {
 
 describe('SPC payload TLLVs', () => {
   it('rejects a block length that overruns the payload (-6004)', () => {
-    expect(failure(spc({ transformPayload: setU32(8, 0x7ffffff0) })).details).toMatch(/block length 2147483632 overruns/);
+    expect(failure(spc({ transformPayload: setU32(8, 0x7ffffff0) })).details).toMatch(
+      /block length 2147483632 overruns/,
+    );
   });
 
   it('rejects a value length over the block length (-6004)', () => {
@@ -111,7 +113,9 @@ describe('SPC payload TLLVs', () => {
   });
 
   it('rejects a block length that is not a multiple of 16 (-6004)', () => {
-    expect(failure(spc({ transformPayload: setU32(8, 113) })).details).toMatch(/block length 113 is not a multiple of 16/);
+    expect(failure(spc({ transformPayload: setU32(8, 113) })).details).toMatch(
+      /block length 113 is not a multiple of 16/,
+    );
   });
 
   it('rejects a truncated TLLV header (-6004)', () => {
@@ -128,12 +132,15 @@ describe('SPC payload TLLVs', () => {
   });
 
   it('finds tags and duplicates the same way in an SPC with more TLLVs than a lookup scans (a Map then)', () => {
-    const filler = Array.from({ length: 60 }, (_, i) => ({ tag: `7000000000000${String(i).padStart(3, '0')}`, value: Buffer.from([i]) }));
-    const opened = ksm.openSpc(spc({ extraTllvs: filler, returnRequest: [filler[59]!.tag] }));
-    expect(opened.payload.byTag.get(filler[42]!.tag)?.value).toEqual(Buffer.from([42]));
+    const filler = Array.from({ length: 60 }, (_, i) => ({
+      tag: `7000000000000${String(i).padStart(3, '0')}`,
+      value: Buffer.from([i]),
+    }));
+    const opened = ksm.openSpc(spc({ extraTllvs: filler, returnRequest: [filler[59].tag] }));
+    expect(opened.payload.byTag.get(filler[42].tag)?.value).toEqual(Buffer.from([42]));
     expect(opened.payload.byTag.get(SPC_TAG.r2)?.value).toHaveLength(21);
-    const error = failure(spc({ extraTllvs: [...filler, { tag: filler[3]!.tag, value: Buffer.alloc(1) }] }));
-    expect(error.details).toBe(`duplicate TLLV ${filler[3]!.tag}`);
+    const error = failure(spc({ extraTllvs: [...filler, { tag: filler[3].tag, value: Buffer.alloc(1) }] }));
+    expect(error.details).toBe(`duplicate TLLV ${filler[3].tag}`);
   });
 
   it.each(REQUIRED_SPC_TAGS.map(([name, tag]) => [name, tag]))('rejects an SPC without %s (-6004)', (name, tag) => {
@@ -231,7 +238,11 @@ describe('[SK..R1] and its integrity', () => {
     expect(error.code).toBe(-6004);
     expect(error.details).toBe('the DASk provider failed');
     const short = createSoftwareFairPlayKsm([
-      { certificate: devCert, privateKey: devCredentials().privateKey, daskProvider: { deriveDask: () => Buffer.alloc(8) } },
+      {
+        certificate: devCert,
+        privateKey: devCredentials().privateKey,
+        daskProvider: { deriveDask: () => Buffer.alloc(8) },
+      },
     ]);
     expect(failure(spc1, grant, short).details).toBe('the DASk provider returned no 16-byte key');
   });

@@ -79,7 +79,13 @@ export function unwrapSpcKey(container: SpcContainer, privateKey: KeyObject): Bu
 }
 
 /** One-shot AES-128 (CBC or ECB) without padding; `data` must be whole blocks (a RangeError otherwise). */
-export function aes128(mode: 'cbc' | 'ecb', direction: 'encrypt' | 'decrypt', key: Buffer, iv: Buffer | null, data: Buffer): Buffer {
+export function aes128(
+  mode: 'cbc' | 'ecb',
+  direction: 'encrypt' | 'decrypt',
+  key: Buffer,
+  iv: Buffer | null,
+  data: Buffer,
+): Buffer {
   if (key.length !== 16) throw new RangeError('AES-128 needs a 16-byte key');
   return mode === 'ecb' ? aesEcb(direction, key, data) : aesCbc(direction, key, iv ?? Buffer.alloc(0), data);
 }
@@ -302,7 +308,10 @@ export interface SessionKeyR1 {
  * or the wrong DASk).
  */
 export function openSessionKeyR1(value: Buffer, expectedIntegrity: Buffer, dask: Buffer): SessionKeyR1 {
-  return checkSessionKeyR1(aes128('cbc', 'decrypt', dask, value.subarray(0, 16), value.subarray(16, 112)), expectedIntegrity);
+  return checkSessionKeyR1(
+    aes128('cbc', 'decrypt', dask, value.subarray(0, 16), value.subarray(16, 112)),
+    expectedIntegrity,
+  );
 }
 
 function checkSessionKeyR1(plain: Buffer, expectedIntegrity: Buffer): SessionKeyR1 {

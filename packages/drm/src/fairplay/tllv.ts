@@ -89,10 +89,13 @@ export class TllvIndex {
   /** The first tag that appears twice, if any. */
   firstDuplicate(): string | undefined {
     const tllvs = this.#tllvs;
-    if (this.#map) return this.#map.size === tllvs.length ? undefined : tllvs.find((t, i) => this.#map!.get(t.tag) !== tllvs[i])?.tag;
+    if (this.#map)
+      return this.#map.size === tllvs.length
+        ? undefined
+        : tllvs.find((t, i) => this.#map!.get(t.tag) !== tllvs[i])?.tag;
     for (let i = 1; i < tllvs.length; i++) {
-      const tag = tllvs[i]!.tag;
-      for (let j = 0; j < i; j++) if (tllvs[j]!.tag === tag) return tag;
+      const tag = tllvs[i].tag;
+      for (let j = 0; j < i; j++) if (tllvs[j].tag === tag) return tag;
     }
     return undefined;
   }

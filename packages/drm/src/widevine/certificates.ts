@@ -78,7 +78,10 @@ export function importRsaPublicKey(der: Buffer | undefined, what: string): KeyOb
 function requireRsa(cert: DrmCertificate, what: string): void {
   const algorithm = cert.algorithm ?? 1;
   if (algorithm !== 0 && algorithm !== 1) {
-    throw new CertificateError(`${what} certificate uses an ECC key (algorithm ${algorithm}), which is not supported`, 'unsupported');
+    throw new CertificateError(
+      `${what} certificate uses an ECC key (algorithm ${algorithm}), which is not supported`,
+      'unsupported',
+    );
   }
 }
 
@@ -89,7 +92,8 @@ function fingerprint(der: Buffer): string {
 /** Parses a trusted root (serialized SignedDrmCertificate of type ROOT) and checks its self-signature. */
 export function parseTrustedRoot(bytes: Buffer): TrustedRoot {
   const { signed, cert } = decodeSigned(bytes, 'root');
-  if ((cert.type ?? 0) !== CertificateType.ROOT) throw new CertificateError(`root certificate has type ${cert.type}, not ROOT`);
+  if ((cert.type ?? 0) !== CertificateType.ROOT)
+    throw new CertificateError(`root certificate has type ${cert.type}, not ROOT`);
   requireRsa(cert, 'root');
   const publicKey = importRsaPublicKey(cert.public_key, 'root');
   if (!verifyPss(publicKey, hashFor(signed), signed.drm_certificate!, signed.signature!)) {
@@ -115,7 +119,8 @@ export interface VerifiedDeviceChain {
 }
 
 function checkExpiry(cert: VerifiedCertificate, what: string, now: number): void {
-  if (cert.expiresAt !== 0 && cert.expiresAt < now) throw new CertificateError(`${what} certificate expired`, 'expired');
+  if (cert.expiresAt !== 0 && cert.expiresAt < now)
+    throw new CertificateError(`${what} certificate expired`, 'expired');
 }
 
 /** A bounded map that forgets the oldest entry first. */
@@ -168,7 +173,8 @@ export class DrmCertificateVerifier {
 
   private verifyDeviceUncached(token: Buffer): VerifiedDeviceChain {
     const { signed, cert } = decodeSigned(token, 'device');
-    if ((cert.type ?? 0) !== CertificateType.DEVICE) throw new CertificateError(`device certificate has type ${cert.type ?? 0}, not DEVICE`);
+    if ((cert.type ?? 0) !== CertificateType.DEVICE)
+      throw new CertificateError(`device certificate has type ${cert.type ?? 0}, not DEVICE`);
     requireRsa(cert, 'device');
     if (!signed.signer?.length) throw new CertificateError('device certificate names no signer');
     const model = this.verifyModel(signed.signer);
@@ -183,7 +189,8 @@ export class DrmCertificateVerifier {
     let encryptionKey = publicKey;
     if (cert.encryption_key?.public_key?.length) {
       const algorithm = cert.encryption_key.algorithm ?? 1;
-      if (algorithm !== 0 && algorithm !== 1) throw new CertificateError('device encryption key is not RSA', 'unsupported');
+      if (algorithm !== 0 && algorithm !== 1)
+        throw new CertificateError('device encryption key is not RSA', 'unsupported');
       encryptionKey = importRsaPublicKey(cert.encryption_key.public_key, 'device encryption');
     }
     return {
@@ -253,7 +260,8 @@ export interface ServiceCertificate {
 /** Parses the configured service certificate and checks it chains to a trusted root (clients check the same). */
 export function parseServiceCertificate(bytes: Buffer, verifier: DrmCertificateVerifier): ServiceCertificate {
   const { signed, cert } = decodeSigned(bytes, 'service');
-  if ((cert.type ?? 0) !== CertificateType.SERVICE) throw new CertificateError(`service certificate has type ${cert.type ?? 0}, not SERVICE`);
+  if ((cert.type ?? 0) !== CertificateType.SERVICE)
+    throw new CertificateError(`service certificate has type ${cert.type ?? 0}, not SERVICE`);
   requireRsa(cert, 'service');
   const publicKey = importRsaPublicKey(cert.public_key, 'service');
   verifier.findSigner(signed, 'service');
@@ -280,7 +288,8 @@ export function importServicePrivateKey(key: KeyObject | string | Buffer, certif
         }
       }
     } else privateKey = key;
-    if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') throw new Error('not an RSA private key');
+    if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa')
+      throw new Error('not an RSA private key');
   } catch {
     throw new Error('Widevine service private key is not an RSA private key (PEM or DER)');
   }

@@ -8,11 +8,7 @@ import {
 } from './certificates';
 import { parseDeviceStatusList } from './devices';
 import { decode } from './proto';
-import type {
-  WidevineDeviceEntry,
-  WidevineLicenserConfig,
-  WidevineUnknownDevicePolicy,
-} from './types';
+import type { WidevineDeviceEntry, WidevineLicenserConfig, WidevineUnknownDevicePolicy } from './types';
 
 /** Everything the licenser needs except the renewal secret, which the app supplies. */
 export type WidevineFileConfig = Omit<WidevineLicenserConfig, 'renewalSecret'>;
@@ -36,7 +32,8 @@ export interface WidevineSettings {
 }
 
 /** Which setting was bad: `serviceCertificate.privateKey` is the key of the service certificate. */
-export type WidevineSettingName = 'trustedRoots' | 'serviceCertificate' | 'serviceCertificate.privateKey' | 'devices' | 'deviceStatusList';
+export type WidevineSettingName =
+  'trustedRoots' | 'serviceCertificate' | 'serviceCertificate.privateKey' | 'devices' | 'deviceStatusList';
 
 /** A bad Widevine file: the message is one line (the path and what is wrong), never key material. */
 export class WidevineSettingError extends Error {
@@ -68,8 +65,13 @@ export function loadWidevineConfig(settings: WidevineSettings): WidevineFileConf
       certificate: unwrapServiceCertificate(readBinary('serviceCertificate', certificatePath)),
       privateKey: readFile('serviceCertificate.privateKey', keyPath),
     };
-    const verifier = new DrmCertificateVerifier([GOOGLE_WIDEVINE_ROOT_CERTIFICATE, ...trustedRoots].map((r) => parseTrustedRoot(r)), 0);
-    const parsed = checked('serviceCertificate', certificatePath, () => parseServiceCertificate(serviceCertificate!.certificate, verifier));
+    const verifier = new DrmCertificateVerifier(
+      [GOOGLE_WIDEVINE_ROOT_CERTIFICATE, ...trustedRoots].map((r) => parseTrustedRoot(r)),
+      0,
+    );
+    const parsed = checked('serviceCertificate', certificatePath, () =>
+      parseServiceCertificate(serviceCertificate!.certificate, verifier),
+    );
     try {
       importServicePrivateKey(serviceCertificate.privateKey, parsed);
     } catch (error) {
@@ -143,7 +145,10 @@ function readFile(setting: WidevineSettingName, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new WidevineSettingError(setting, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new WidevineSettingError(
+      setting,
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 

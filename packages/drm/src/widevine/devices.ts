@@ -30,7 +30,8 @@ export function parseDeviceStatusList(bytes: Buffer): DeviceStatusList {
   let list: DeviceCertificateStatusList | undefined;
   try {
     const signed = decode('SignedCertificateStatusList', bytes);
-    if (signed.certificate_status_list?.length) list = decode('DeviceCertificateStatusList', signed.certificate_status_list);
+    if (signed.certificate_status_list?.length)
+      list = decode('DeviceCertificateStatusList', signed.certificate_status_list);
   } catch {
     list = undefined;
   }
@@ -41,7 +42,8 @@ export function parseDeviceStatusList(bytes: Buffer): DeviceStatusList {
       list = undefined;
     }
   }
-  if (!list?.certificate_status?.length) throw new Error('not a Device Certificate Status List (no certificate_status entries)');
+  if (!list?.certificate_status?.length)
+    throw new Error('not a Device Certificate Status List (no certificate_status entries)');
   const bySerial = new Map<string, WidevineDeviceEntry>();
   const bySystemId = new Map<number, WidevineDeviceEntry>();
   for (const status of list.certificate_status) {
@@ -81,8 +83,13 @@ export class DevicePolicy {
 
   decide(systemId: number, modelSerialHex: string): DeviceDecision {
     const entry =
-      this.devices.get(systemId) ?? this.statusList?.bySerial.get(modelSerialHex) ?? this.statusList?.bySystemId.get(systemId);
-    if (entry) return entry.status === 'revoked' ? { status: 'revoked', level: entry.level, known: true } : { status: 'valid', level: entry.level, known: true };
+      this.devices.get(systemId) ??
+      this.statusList?.bySerial.get(modelSerialHex) ??
+      this.statusList?.bySystemId.get(systemId);
+    if (entry)
+      return entry.status === 'revoked'
+        ? { status: 'revoked', level: entry.level, known: true }
+        : { status: 'valid', level: entry.level, known: true };
     if (this.unknown === 'reject') return { status: 'unknown', known: false };
     return { status: 'valid', level: this.unknown, known: false };
   }

@@ -46,7 +46,7 @@ function mutate(input: Buffer, mutations: Mutation[]): Buffer {
   for (const m of mutations) {
     if (out.length === 0) break;
     const at = m.at % out.length;
-    if (m.op === 'flip') out[at]! ^= m.bits;
+    if (m.op === 'flip') out[at] ^= m.bits;
     else if (m.op === 'truncate') out = out.subarray(0, at);
     else if (m.op === 'insert') out = Buffer.concat([out.subarray(0, at), m.bytes, out.subarray(at)]);
     else out = Buffer.concat([out.subarray(0, at), out.subarray(at + m.count)]);
@@ -58,7 +58,10 @@ const budget = { interruptAfterTimeLimit: 1_500, numRuns: 2_000 };
 
 describe('challenge parser fuzz (bounded)', () => {
   it('survives arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => survives(Buffer.from(bytes))), budget);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => survives(Buffer.from(bytes))),
+      budget,
+    );
   });
 
   it('survives mutated clear and privacy-mode challenges', () => {

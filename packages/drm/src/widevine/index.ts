@@ -10,11 +10,6 @@ export {
   type WidevineSettings,
 } from './config';
 export { classifyWidevineRequest, type WidevineRequestKind } from './request-kind';
-export {
-  GOOGLE_WIDEVINE_ROOT_CERTIFICATE,
-  CertificateType,
-  parseTrustedRoot,
-  type TrustedRoot,
-} from './certificates';
+export { GOOGLE_WIDEVINE_ROOT_CERTIFICATE, CertificateType, parseTrustedRoot, type TrustedRoot } from './certificates';
 export { parseDeviceStatusList, levelAllows, type DeviceStatusList } from './devices';
 export { keyControlBlock, KeyControlBit, type KeyControlOptions } from './key-control';

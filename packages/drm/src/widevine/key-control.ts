@@ -30,7 +30,8 @@ export function keyControlBlock(options: KeyControlOptions): Buffer {
   let bits = 0;
   if (options.nonce !== undefined) bits |= KeyControlBit.NONCE_ENABLED;
   if (options.hdcp > 0) {
-    bits |= KeyControlBit.OBSERVE_HDCP | KeyControlBit.HDCP_REQUIRED | (options.hdcp << KeyControlBit.HDCP_VERSION_SHIFT);
+    bits |=
+      KeyControlBit.OBSERVE_HDCP | KeyControlBit.HDCP_REQUIRED | (options.hdcp << KeyControlBit.HDCP_VERSION_SHIFT);
   }
   if (options.securityLevel >= 4) bits |= KeyControlBit.OBSERVE_DATA_PATH | KeyControlBit.DATA_PATH_SECURE;
   const block = Buffer.alloc(16);

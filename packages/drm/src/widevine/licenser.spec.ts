@@ -83,7 +83,11 @@ describe('license contents (test-side CDM)', () => {
     const g = grant({ licenseDuration: 600, hdcpOutputControl: 0, securityLevel: 1 });
     const session = clientChallenge(world.devices.L1);
     const before = Math.floor(Date.now() / 1000);
-    const view = inspectLicense(world.devices.L1, session.challenge, license(world.licenser(), session.challenge, g).body);
+    const view = inspectLicense(
+      world.devices.L1,
+      session.challenge,
+      license(world.licenser(), session.challenge, g).body,
+    );
     const requestId = view.request.content_id.widevine_pssh_data.request_id;
     expect(Buffer.compare(view.license.id.request_id, requestId)).toBe(0);
     expect(view.license.id.type).toBe(1);
@@ -101,11 +105,11 @@ describe('license contents (test-side CDM)', () => {
     expect(view.signingKeys?.macServer).toHaveLength(32);
     expect(view.contentKeys).toHaveLength(1);
     const [content] = view.contentKeys;
-    expect(content!.kid.equals(g.kid)).toBe(true);
-    expect(content!.key.equals(g.contentKey)).toBe(true);
-    expect(content!.container.level).toBe(1);
-    expect(content!.container.required_protection).toEqual({ hdcp: 0 });
-    const kcb = content!.keyControl;
+    expect(content.kid.equals(g.kid)).toBe(true);
+    expect(content.key.equals(g.contentKey)).toBe(true);
+    expect(content.container.level).toBe(1);
+    expect(content.container.required_protection).toEqual({ hdcp: 0 });
+    const kcb = content.keyControl;
     expect(kcb.toString('latin1', 0, 4)).toBe('kctl');
     // The key control duration counts from the license's load, so it does not carry the playback window either.
     expect(kcb.readUInt32BE(4)).toBe(0);
@@ -119,20 +123,28 @@ describe('license contents (test-side CDM)', () => {
     const body = license(world.licenser(), session.challenge, g).body;
     expect(session.parse(body)).toEqual([{ kid: g.kid.toString('hex'), key: g.contentKey.toString('hex') }]);
     const view = inspectLicense(world.devices.L1, session.challenge, body);
-    expect(view.license.policy).toMatchObject({ can_play: true, license_duration_seconds: 0, playback_duration_seconds: 0 });
-    expect(view.contentKeys[0]!.keyControl.readUInt32BE(4)).toBe(0);
+    expect(view.license.policy).toMatchObject({
+      can_play: true,
+      license_duration_seconds: 0,
+      playback_duration_seconds: 0,
+    });
+    expect(view.contentKeys[0].keyControl.readUInt32BE(4)).toBe(0);
   });
 
   it('maps HDCP and security levels 4–5 to kc09 HDCP bits and the secure data path', () => {
     const g = grant({ licenseDuration: null, hdcpOutputControl: 2, securityLevel: 5 });
     const session = clientChallenge(world.devices.L1);
-    const view = inspectLicense(world.devices.L1, session.challenge, license(world.licenser(), session.challenge, g).body);
+    const view = inspectLicense(
+      world.devices.L1,
+      session.challenge,
+      license(world.licenser(), session.challenge, g).body,
+    );
     expect(view.license.policy.license_duration_seconds).toBe(0);
     expect(view.license.policy.playback_duration_seconds).toBe(0);
     const [content] = view.contentKeys;
-    expect(content!.container.level).toBe(5);
-    expect(content!.container.required_protection).toEqual({ hdcp: 2 });
-    const kcb = content!.keyControl;
+    expect(content.container.level).toBe(5);
+    expect(content.container.required_protection).toEqual({ hdcp: 2 });
+    const kcb = content.keyControl;
     expect(kcb.toString('latin1', 0, 4)).toBe('kc09');
     expect(kcb.readUInt32BE(4)).toBe(0);
     const bits = kcb.readUInt32BE(12);
@@ -187,7 +199,11 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
     const view = issue(renewing(), g);
     expect(view.license.policy).toMatchObject({ can_renew: true, renewal_delay_seconds: 60 });
     // Another licenser instance with the same secret: nothing is kept between the license and its renewal.
-    const outcome = license(renewing(), renewalChallenge(view, 'renewal', { nonce: 424242, secondsSinceStarted: 100 }), g);
+    const outcome = license(
+      renewing(),
+      renewalChallenge(view, 'renewal', { nonce: 424242, secondsSinceStarted: 100 }),
+      g,
+    );
     expect(outcome.kind).toBe('renewal');
     const renewal = inspectRenewal(view, outcome.body, g.contentKey);
     expect(renewal.license.id.version).toBe(1);
@@ -196,7 +212,7 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
     expect(renewal.license.key).toHaveLength(1);
     expect(renewal.license.key[0].type).toBe(3);
     expect(Buffer.compare(renewal.license.key[0].id, g.kid)).toBe(0);
-    const kcb = renewal.keyControls[0]!;
+    const kcb = renewal.keyControls[0];
     expect(kcb.readUInt32BE(4)).toBe(500);
     expect(kcb.readUInt32BE(8)).toBe(424242);
   });
@@ -204,9 +220,13 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
   it('renews a licenseDuration of 0 (unlimited) with an unlimited key control', () => {
     const g = grant({ licenseDuration: 0 });
     const view = issue(renewing(), g);
-    const outcome = license(renewing(), renewalChallenge(view, 'renewal', { nonce: 7, secondsSinceStarted: 100_000 }), g);
+    const outcome = license(
+      renewing(),
+      renewalChallenge(view, 'renewal', { nonce: 7, secondsSinceStarted: 100_000 }),
+      g,
+    );
     expect(outcome.kind).toBe('renewal');
-    expect(inspectRenewal(view, outcome.body, g.contentKey).keyControls[0]!.readUInt32BE(4)).toBe(0);
+    expect(inspectRenewal(view, outcome.body, g.contentKey).keyControls[0].readUInt32BE(4)).toBe(0);
   });
 
   it('refuses renewal once the license duration has elapsed', () => {
@@ -221,7 +241,9 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
     const g = grant();
     const view = issue(renewing(), g);
     expect(refusal(renewing(), renewalChallenge(view, 'renewal', { macClient: randomBytes(32) }), g).code).toBe(-4001);
-    expect(refusal(renewing(), renewalChallenge(view, 'renewal'), grant({}, { kid: randomBytes(16) })).code).toBe(-4001);
+    expect(refusal(renewing(), renewalChallenge(view, 'renewal'), grant({}, { kid: randomBytes(16) })).code).toBe(
+      -4001,
+    );
     const forged = { ...view.license.id, session_id: Buffer.alloc(16, 1) };
     expect(refusal(renewing(), renewalChallenge(view, 'renewal', { licenseId: forged }), g).code).toBe(-4001);
     const other = world.licenser({ renewalSecret: randomBytes(32) });
@@ -252,7 +274,9 @@ describe('device policy', () => {
     for (const securityLevel of allowed) {
       const g = grant({ securityLevel });
       const session = clientChallenge(device);
-      expect(session.parse(license(world.licenser(), session.challenge, g).body)[0]!.key).toBe(g.contentKey.toString('hex'));
+      expect(session.parse(license(world.licenser(), session.challenge, g).body)[0].key).toBe(
+        g.contentKey.toString('hex'),
+      );
     }
     for (const securityLevel of refused) {
       const error = refusal(world.licenser(), clientChallenge(device).challenge, grant({ securityLevel }));
@@ -267,14 +291,19 @@ describe('device policy', () => {
     const error = refusal(world.licenser(), clientChallenge(world.devices.REVOKED).challenge);
     expect(error.code).toBe(-4001);
     expect(error.status).toBe(401);
-    expect(error.message).toBe(`[-4001] Device could not be authenticated: device system id ${SYSTEM_ID.REVOKED} is revoked`);
+    expect(error.message).toBe(
+      `[-4001] Device could not be authenticated: device system id ${SYSTEM_ID.REVOKED} is revoked`,
+    );
     expect(error.licenseError).toBe(2);
     expect(decodeErrorResponse(error.errorResponse!)).toBe(2);
     expect(JSON.parse(JSON.stringify(error))).toEqual({ code: -4001, message: error.message });
   });
 
   it('refuses unknown devices when configured to, and assumes a level otherwise', () => {
-    const rejected = refusal(world.licenser({ unknownDevices: 'reject' }), clientChallenge(world.devices.UNKNOWN).challenge);
+    const rejected = refusal(
+      world.licenser({ unknownDevices: 'reject' }),
+      clientChallenge(world.devices.UNKNOWN).challenge,
+    );
     expect(rejected.code).toBe(-4001);
     expect(rejected.message).toMatch(/unknown/);
     expect(decodeErrorResponse(rejected.errorResponse!)).toBe(3);
@@ -284,9 +313,17 @@ describe('device policy', () => {
     const session = clientChallenge(world.devices.UNKNOWN);
     const outcome = license(assumed, session.challenge, g);
     expect(outcome.device).toMatchObject({ systemId: SYSTEM_ID.UNKNOWN, level: 'L3', known: false });
-    expect(session.parse(outcome.body)[0]!.key).toBe(g.contentKey.toString('hex'));
-    expect(refusal(assumed, clientChallenge(world.devices.UNKNOWN).challenge, grant({ securityLevel: 3 })).code).toBe(-7008);
-    expect(license(world.licenser({ unknownDevices: 'L1' }), clientChallenge(world.devices.UNKNOWN).challenge, grant({ securityLevel: 5 })).device?.level).toBe('L1');
+    expect(session.parse(outcome.body)[0].key).toBe(g.contentKey.toString('hex'));
+    expect(refusal(assumed, clientChallenge(world.devices.UNKNOWN).challenge, grant({ securityLevel: 3 })).code).toBe(
+      -7008,
+    );
+    expect(
+      license(
+        world.licenser({ unknownDevices: 'L1' }),
+        clientChallenge(world.devices.UNKNOWN).challenge,
+        grant({ securityLevel: 5 }),
+      ).device?.level,
+    ).toBe('L1');
   });
 
   it('takes levels and revocations from a DCSL (model serial first, then system id); the device map wins', () => {
@@ -295,7 +332,9 @@ describe('device policy', () => {
       { systemId: SYSTEM_ID.L1, status: 1, level: 1 },
     ]);
     const licenser = world.licenser({ devices: {}, deviceStatusList: list });
-    expect(license(licenser, clientChallenge(world.devices.UNKNOWN).challenge, grant({ securityLevel: 5 })).device).toMatchObject({
+    expect(
+      license(licenser, clientChallenge(world.devices.UNKNOWN).challenge, grant({ securityLevel: 5 })).device,
+    ).toMatchObject({
       level: 'L1',
       known: true,
     });
@@ -329,7 +368,9 @@ describe('device authentication', () => {
     const { L1 } = world.models;
     const keys = world.devices.L1.keys;
     const badSignature = await createDevice(L1, { keys, signWith: world.otherRoot.keys.privateKey });
-    expect(refusal(world.licenser(), clientChallenge(badSignature).challenge).message).toMatch(/device certificate signature/);
+    expect(refusal(world.licenser(), clientChallenge(badSignature).challenge).message).toMatch(
+      /device certificate signature/,
+    );
     const expired = await createDevice(L1, { keys, expiration: Math.floor(Date.now() / 1000) - 10 });
     expect(refusal(world.licenser(), clientChallenge(expired).challenge).message).toMatch(/expired/);
     const mismatch = await createDevice(L1, { keys, systemId: 1234 });
@@ -341,7 +382,11 @@ describe('device authentication', () => {
     const request = unpb<any>('LicenseRequest', signed.msg);
     request.key_control_nonce = (request.key_control_nonce + 1) >>> 0;
     const altered = pb('LicenseRequest', request);
-    const resigned = pb('SignedMessage', { type: 1, msg: altered, signature: pssSign(world.devices.L3.keys.privateKey, altered) });
+    const resigned = pb('SignedMessage', {
+      type: 1,
+      msg: altered,
+      signature: pssSign(world.devices.L3.keys.privateKey, altered),
+    });
     const unsigned = pb('SignedMessage', { type: 1, msg: altered, signature: signed.signature });
     for (const challenge of [resigned, unsigned]) {
       const error = refusal(world.licenser(), challenge);
@@ -358,7 +403,11 @@ describe('malformed challenges: a clear ExpressPlayError, never another exceptio
     ['a lone 08', () => Buffer.from([0x08]), -7008],
     ['a SignedMessage of type LICENSE', () => pb('SignedMessage', { type: 2, msg: Buffer.from('x') }), -7008],
     ['a license request without msg', () => pb('SignedMessage', { type: 1 }), -7008],
-    ['a license request naming no content', () => pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', { type: 1 }) }), -7008],
+    [
+      'a license request naming no content',
+      () => pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', { type: 1 }) }),
+      -7008,
+    ],
     ['an oversized body', () => Buffer.alloc(70 * 1024, 0x0a), -7008],
   ];
   it.each(cases)('%s', (_name, body, code) => {
@@ -378,10 +427,14 @@ describe('malformed challenges: a clear ExpressPlayError, never another exceptio
   it('refuses a request from a keybox client and offline license requests', () => {
     const keybox = pb('LicenseRequest', {
       client_id: { type: 0, token: randomBytes(72) },
-      content_id: { widevine_pssh_data: { pssh_data: [randomBytes(20)], license_type: 1, request_id: randomBytes(16) } },
+      content_id: {
+        widevine_pssh_data: { pssh_data: [randomBytes(20)], license_type: 1, request_id: randomBytes(16) },
+      },
       type: 1,
     });
-    expect(refusal(world.licenser(), pb('SignedMessage', { type: 1, msg: keybox, signature: randomBytes(256) })).code).toBe(-4001);
+    expect(
+      refusal(world.licenser(), pb('SignedMessage', { type: 1, msg: keybox, signature: randomBytes(256) })).code,
+    ).toBe(-4001);
     const offline = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
     expect(refusal(world.licenser(), offline.challenge).message).toMatch(/offline/);
   });
@@ -399,7 +452,9 @@ describe('malformed challenges: a clear ExpressPlayError, never another exceptio
 
   it('refuses a malformed grant with -7008', () => {
     const { challenge } = clientChallenge(world.devices.L1);
-    expect(refusal(world.licenser(), challenge, grant({}, { contentKey: Buffer.alloc(15) })).message).toMatch(/content key/);
+    expect(refusal(world.licenser(), challenge, grant({}, { contentKey: Buffer.alloc(15) })).message).toMatch(
+      /content key/,
+    );
     expect(refusal(world.licenser(), challenge, grant({}, { kid: Buffer.alloc(8) })).message).toMatch(/kid/);
   });
 });
@@ -419,6 +474,8 @@ describe('configuration', () => {
 
   it("trusts Google's Widevine root by default", () => {
     const licenser = world.licenser();
-    expect(licenser.roots.map((r) => r.fingerprint)).toContain('4d37517967d93c1fe39ea841f17a88da28c4aba7f3f09505224cafdf33f75c32');
+    expect(licenser.roots.map((r) => r.fingerprint)).toContain(
+      '4d37517967d93c1fe39ea841f17a88da28c4aba7f3f09505224cafdf33f75c32',
+    );
   });
 });

@@ -12,7 +12,16 @@ import {
   type TrustedRoot,
   type VerifiedDeviceChain,
 } from './certificates';
-import { aesCbcDecrypt, aesCbcEncrypt, deriveServerKeys, equalBytes, hashAlgorithmName, hmacSha256, oaepEncrypt, verifyPss } from './primitives';
+import {
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  deriveServerKeys,
+  equalBytes,
+  hashAlgorithmName,
+  hmacSha256,
+  oaepEncrypt,
+  verifyPss,
+} from './primitives';
 import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
@@ -30,13 +39,7 @@ import {
   type Policy,
   type SignedMessage,
 } from './proto';
-import type {
-  WidevineDevice,
-  WidevineGrant,
-  WidevineLicenser,
-  WidevineLicenserConfig,
-  WidevineOutcome,
-} from './types';
+import type { WidevineDevice, WidevineGrant, WidevineLicenser, WidevineLicenserConfig, WidevineOutcome } from './types';
 
 const KeyType = { SIGNING: 1, CONTENT: 2, KEY_CONTROL: 3 } as const;
 const LicenseType = { STREAMING: 1, OFFLINE: 2, AUTOMATIC: 3 } as const;
@@ -93,7 +96,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       throw new Error('Widevine renewalSecret must be a Buffer of at least 32 bytes');
     }
     if (!UNKNOWN_DEVICE_POLICIES.has(config.unknownDevices)) {
-      throw new Error(`Widevine unknownDevices must be reject, L1, L2 or L3 (got ${JSON.stringify(config.unknownDevices)})`);
+      throw new Error(
+        `Widevine unknownDevices must be reject, L1, L2 or L3 (got ${JSON.stringify(config.unknownDevices)})`,
+      );
     }
     this.renewalKey = Buffer.alloc(config.renewalSecret.length);
     config.renewalSecret.copy(this.renewalKey);
@@ -115,7 +120,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       try {
         root = parseTrustedRoot(bytes);
       } catch (error) {
-        throw new Error(`Widevine trusted root #${index}: ${(error as Error).message}`);
+        throw new Error(`Widevine trusted root #${index}: ${(error as Error).message}`, { cause: error });
       }
       if (!roots.some((r) => r.fingerprint === root.fingerprint)) roots.push(root);
     });
@@ -127,7 +132,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       try {
         certificate = parseServiceCertificate(config.serviceCertificate.certificate, this.verifier);
       } catch (error) {
-        throw new Error(`Widevine service certificate: ${(error as Error).message}`);
+        throw new Error(`Widevine service certificate: ${(error as Error).message}`, { cause: error });
       }
       const privateKey = importServicePrivateKey(config.serviceCertificate.privateKey, certificate);
       const response = encode('SignedMessage', { type: MessageType.SERVICE_CERTIFICATE, msg: certificate.signedBytes });
@@ -139,7 +144,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       try {
         statusList = parseDeviceStatusList(config.deviceStatusList);
       } catch (error) {
-        throw new Error(`Widevine device status list: ${(error as Error).message}`);
+        throw new Error(`Widevine device status list: ${(error as Error).message}`, { cause: error });
       }
     }
     this.policy = new DevicePolicy(config.devices, statusList, config.unknownDevices);
@@ -160,7 +165,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
   private dispatch(challenge: Buffer, grant: WidevineGrant): WidevineOutcome {
     if (!(challenge instanceof Uint8Array)) throw cannotBuild('challenge must be bytes');
     if (challenge.length === 0) throw cannotBuild('empty challenge');
-    if (challenge.length > this.maxChallengeBytes) throw cannotBuild(`challenge exceeds ${this.maxChallengeBytes} bytes`);
+    if (challenge.length > this.maxChallengeBytes)
+      throw cannotBuild(`challenge exceeds ${this.maxChallengeBytes} bytes`);
     const body = Buffer.isBuffer(challenge) ? challenge : Buffer.from(challenge);
 
     let signed: SignedMessage;
@@ -174,7 +180,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       return { kind: 'service-certificate', body: this.service.response };
     }
     if (signed.type !== MessageType.LICENSE_REQUEST) {
-      throw cannotBuild(`challenge is a SignedMessage of type ${signed.type ?? 'none'}, not a license or service certificate request`);
+      throw cannotBuild(
+        `challenge is a SignedMessage of type ${signed.type ?? 'none'}, not a license or service certificate request`,
+      );
     }
     const msg = signed.msg;
     if (!msg?.length) throw cannotBuild('license request has no msg');
@@ -199,15 +207,24 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
 
   // ------------------------------------------------------------------------------------------------ NEW
 
-  private newLicense(signed: SignedMessage, msg: Buffer, request: LicenseRequest, grant: WidevineGrant): WidevineOutcome {
+  private newLicense(
+    signed: SignedMessage,
+    msg: Buffer,
+    request: LicenseRequest,
+    grant: WidevineGrant,
+  ): WidevineOutcome {
     const content = contentRequest(request.content_id);
     const { client, privacyMode } = this.clientIdentity(request);
     const now = this.now();
 
     if ((client.type ?? 0) !== DRM_DEVICE_CERTIFICATE || !client.token?.length) {
-      throw new WidevineRefusal(-4001, 'client identity is not a DRM device certificate (keybox clients cannot be served)', {
-        licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE,
-      });
+      throw new WidevineRefusal(
+        -4001,
+        'client identity is not a DRM device certificate (keybox clients cannot be served)',
+        {
+          licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE,
+        },
+      );
     }
     let chain: VerifiedDeviceChain;
     try {
@@ -215,7 +232,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       if (error.kind === 'unsupported') throw cannotBuild(error.message);
-      throw new WidevineRefusal(-4001, error.message, { licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE });
+      throw new WidevineRefusal(-4001, error.message, {
+        licenseError: LicenseErrorCode.INVALID_DRM_DEVICE_CERTIFICATE,
+      });
     }
     const systemId = chain.device.systemId;
     const hash = hashAlgorithmName(signed.hash_algorithm);
@@ -300,14 +319,22 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
           type: KeyType.CONTENT,
           level: securityLevel,
           required_protection: { hdcp: grant.policy.hdcpOutputControl },
-          key_control: { key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false), iv: keyControlIv },
+          key_control: {
+            key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false),
+            iv: keyControlIv,
+          },
         },
       ],
       license_start_time: now,
       protection_scheme: content.protectionScheme,
     };
     const licenseBytes = encode('License', license);
-    const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(keys.macKeyServer, licenseBytes), wrappedSessionKey);
+    const body = encodeSignedMessage(
+      MessageType.LICENSE,
+      licenseBytes,
+      hmacSha256(keys.macKeyServer, licenseBytes),
+      wrappedSessionKey,
+    );
     return { kind: 'license', body, device };
   }
 
@@ -318,7 +345,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     if (!this.service) throw cannotBuild('client identification is encrypted but no service certificate is configured');
     const serial = encrypted.service_certificate_serial_number;
     if (serial?.length && !serial.equals(this.service.serialNumber)) {
-      throw cannotBuild(`client identification is encrypted to another service certificate (serial ${serial.toString('hex')})`);
+      throw cannotBuild(
+        `client identification is encrypted to another service certificate (serial ${serial.toString('hex')})`,
+      );
     }
     const undecryptable = cannotBuild('encrypted client identification does not decrypt with the service key');
     let plain: Buffer;
@@ -355,7 +384,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     };
     if (this.renewal) {
       policy.renewal_delay_seconds = this.renewal.delaySeconds;
-      if (this.renewal.retryIntervalSeconds !== undefined) policy.renewal_retry_interval_seconds = this.renewal.retryIntervalSeconds;
+      if (this.renewal.retryIntervalSeconds !== undefined)
+        policy.renewal_retry_interval_seconds = this.renewal.retryIntervalSeconds;
       if (this.renewal.recoveryDurationSeconds !== undefined) {
         policy.renewal_recovery_duration_seconds = this.renewal.recoveryDurationSeconds;
       }
@@ -384,7 +414,8 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     const existing = request.content_id?.existing_license;
     const licenseId = existing?.license_id;
     const sessionId = licenseId?.session_id;
-    if (!sessionId || sessionId.length !== 16) throw cannotBuild(`${kind} request names no license issued by this server`);
+    if (!sessionId || sessionId.length !== 16)
+      throw cannotBuild(`${kind} request names no license issued by this server`);
     const macKeys = this.licenseMacKeys(sessionId, grant.kid);
     const macKeyServer = macKeys.subarray(0, 32);
     const macKeyClient = macKeys.subarray(32, 64);
@@ -395,7 +426,10 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       (signed.oemcrypto_core_message !== undefined &&
         equalBytes(hmacSha256(macKeyClient, signed.oemcrypto_core_message, msg), signature));
     if (!verified) {
-      throw new WidevineRefusal(-4001, `${kind} signature does not verify (not a license this server issued for this kid)`);
+      throw new WidevineRefusal(
+        -4001,
+        `${kind} signature does not verify (not a license this server issued for this kid)`,
+      );
     }
     const issuedAt = Number(sessionId.readBigUInt64BE(0));
     const id: LicenseIdentification = { ...licenseId, version: (licenseId.version ?? 0) + 1 };
@@ -423,13 +457,20 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
           {
             id: grant.kid,
             type: KeyType.KEY_CONTROL,
-            key_control: { key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false), iv: keyControlIv },
+            key_control: {
+              key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false),
+              iv: keyControlIv,
+            },
           },
         ],
         license_start_time: issuedAt,
       };
     } else {
-      license = { id, policy: { can_play: false, can_persist: false, can_renew: false }, license_start_time: this.now() };
+      license = {
+        id,
+        policy: { can_play: false, can_persist: false, can_renew: false },
+        license_start_time: this.now(),
+      };
     }
     const licenseBytes = encode('License', license);
     const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(macKeyServer, licenseBytes));
@@ -516,7 +557,7 @@ function widevinePsshPayload(data: Buffer): Buffer | undefined {
     offset += size;
     if (box.toString('latin1', 4, 8) !== 'pssh' || !box.subarray(12, 28).equals(WIDEVINE_SYSTEM_ID)) continue;
     let cursor = 28;
-    if (box[8]! >= 1) cursor += 4 + 16 * box.readUInt32BE(28);
+    if (box[8] >= 1) cursor += 4 + 16 * box.readUInt32BE(28);
     if (cursor + 4 > box.length) return undefined;
     const length = box.readUInt32BE(cursor);
     if (cursor + 4 + length > box.length) return undefined;
@@ -524,4 +565,3 @@ function widevinePsshPayload(data: Buffer): Buffer | undefined {
   }
   return undefined;
 }
-

@@ -34,14 +34,17 @@ describe('AES-CMAC', () => {
 
   it('gives the same MACs when one instance (one cipher chain) computes many', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 4 }), { maxLength: 6 }), (messages) => {
-        const k = randomBytes(16);
-        const cmac = new Cmac(k);
-        for (const parts of messages) {
-          const buffers = parts.map((p) => Buffer.from(p));
-          expect(cmac.mac(...buffers).equals(referenceCmac(k, Buffer.concat(buffers)))).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 4 }), { maxLength: 6 }),
+        (messages) => {
+          const k = randomBytes(16);
+          const cmac = new Cmac(k);
+          for (const parts of messages) {
+            const buffers = parts.map((p) => Buffer.from(p));
+            expect(cmac.mac(...buffers).equals(referenceCmac(k, Buffer.concat(buffers)))).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

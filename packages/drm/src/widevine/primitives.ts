@@ -8,7 +8,7 @@ function shiftLeft(block: Buffer): Buffer {
   const out = Buffer.alloc(16);
   let carry = 0;
   for (let i = 15; i >= 0; i--) {
-    const b = block[i]!;
+    const b = block[i];
     out[i] = ((b << 1) & 0xff) | carry;
     carry = b >>> 7;
   }
@@ -27,9 +27,9 @@ export class Cmac {
     if (key.length !== 16) throw new RangeError('CMAC key must be 16 bytes');
     const l = aesEcb('encrypt', key, ZERO_BLOCK); // AES(K, 0^128)
     this.k1 = shiftLeft(l);
-    if (l[0]! & 0x80) this.k1[15] ^= RB;
+    if (l[0] & 0x80) this.k1[15] ^= RB;
     this.k2 = shiftLeft(this.k1);
-    if (this.k1[0]! & 0x80) this.k2[15] ^= RB;
+    if (this.k1[0] & 0x80) this.k2[15] ^= RB;
   }
 
   /** CMAC over `parts` concatenated. */
@@ -55,7 +55,7 @@ export class Cmac {
     }
     const subkey = complete ? this.k1 : this.k2;
     const last = size - 16;
-    for (let j = 0; j < 16; j++) layout[last + j]! ^= subkey[j]!;
+    for (let j = 0; j < 16; j++) layout[last + j] ^= subkey[j];
     return layout;
   }
 
@@ -106,7 +106,7 @@ function deriveInto(cmac: Cmac, requestMsg: Buffer, macKeys: Buffer, blocks: num
   // The AUTHENTICATION messages differ only in their counter byte, the first byte of the layout.
   const layout = cmac.prepare([AUTHENTICATION, requestMsg, BITS_512]);
   for (let counter = 1; counter <= blocks; counter++) {
-    if (counter > 1) layout[0]! ^= (counter - 1) ^ counter;
+    if (counter > 1) layout[0] ^= (counter - 1) ^ counter;
     cmac.macPrepared(layout).copy(macKeys, 16 * (counter - 1));
   }
   return encKey;
@@ -126,7 +126,7 @@ export function aesCbcEncrypt(key: Buffer, iv: Buffer, plain: Buffer, padding: b
 export function aesCbcDecrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer {
   if (data.length === 0 || data.length % 16 !== 0) throw new RangeError('AES-CBC: ciphertext must be whole blocks');
   const plain = aesCbc('decrypt', key, iv, data);
-  const pad = plain[plain.length - 1]!;
+  const pad = plain[plain.length - 1];
   const end = plain.length - pad;
   if (pad === 0 || pad > 16) throw new RangeError('AES-CBC: bad padding');
   for (let j = end; j < plain.length; j++) if (plain[j] !== pad) throw new RangeError('AES-CBC: bad padding');
@@ -135,7 +135,7 @@ export function aesCbcDecrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer {
 
 /** HMAC-SHA256 over `parts` concatenated. */
 export function hmacSha256(key: Buffer, ...parts: Buffer[]): Buffer {
-  return hmac('sha256', key, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  return hmac('sha256', key, parts.length === 1 ? parts[0] : Buffer.concat(parts));
 }
 
 export function equalBytes(a: Buffer, b: Buffer): boolean {
@@ -143,7 +143,12 @@ export function equalBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /** RSASSA-PSS with MGF1 over the same hash and a salt as long as the digest (20 bytes for SHA-1). */
-export function verifyPss(key: KeyObject, hash: 'sha1' | 'sha256' | 'sha384', data: Buffer, signature: Buffer): boolean {
+export function verifyPss(
+  key: KeyObject,
+  hash: 'sha1' | 'sha256' | 'sha384',
+  data: Buffer,
+  signature: Buffer,
+): boolean {
   const saltLength = hash === 'sha1' ? 20 : hash === 'sha256' ? 32 : 48;
   try {
     return verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature);

@@ -80,7 +80,7 @@ const TO_PLAIN = { longs: Number, defaults: false, arrays: false };
  */
 export function decode<N extends MessageName>(name: N, bytes: Uint8Array): Shapes[N] {
   const codec: Codec = TYPES[name];
-  return codec.toObject(codec.decode(bytes), TO_PLAIN) as Shapes[N];
+  return codec.toObject(codec.decode(bytes), TO_PLAIN);
 }
 
 /** Canonical encoding (fields in ascending number order, each once, no unknown fields). */

@@ -2,14 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { pb } from '../testing/widevine/test-pki';
 import { classifyWidevineRequest } from './request-kind';
 
-const request = (fields: Record<string, unknown>) => pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', fields), signature: randomBytes(256) });
+const request = (fields: Record<string, unknown>) =>
+  pb('SignedMessage', { type: 1, msg: pb('LicenseRequest', fields), signature: randomBytes(256) });
 
 describe('classifyWidevineRequest', () => {
   it.each([
     ['08 04', Buffer.from([8, 4]), 'service-certificate'],
     ['a NEW request', request({ type: 1, request_time: 1_700_000_000, key_control_nonce: 0xffffffff }), 'license'],
     ['a request without a type (NEW)', request({ request_time: 1 }), 'license'],
-    ['a RENEWAL', request({ type: 2, content_id: { existing_license: { seconds_since_started: 2 ** 40 } } }), 'renewal'],
+    [
+      'a RENEWAL',
+      request({ type: 2, content_id: { existing_license: { seconds_since_started: 2 ** 40 } } }),
+      'renewal',
+    ],
     ['a RELEASE', request({ type: 3 }), 'release'],
   ])('reads %s', (_name, bytes, kind) => {
     expect(classifyWidevineRequest(bytes)).toBe(kind);

@@ -5,7 +5,12 @@ import type { WidevineOutcomeKind } from './types';
 export type WidevineRequestKind = WidevineOutcomeKind;
 
 /** `SignedMessage.type` values of the requests a CDM sends, and of the answers to them. */
-export const MessageType = { LICENSE_REQUEST: 1, LICENSE: 2, SERVICE_CERTIFICATE_REQUEST: 4, SERVICE_CERTIFICATE: 5 } as const;
+export const MessageType = {
+  LICENSE_REQUEST: 1,
+  LICENSE: 2,
+  SERVICE_CERTIFICATE_REQUEST: 4,
+  SERVICE_CERTIFICATE: 5,
+} as const;
 /** `LicenseRequest.type`; absent means NEW. */
 export const RequestType = { NEW: 1, RENEWAL: 2, RELEASE: 3 } as const;
 

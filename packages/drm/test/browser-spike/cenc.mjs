@@ -129,8 +129,8 @@ export function protectFragment(fragment, kind, key, ivBase, trexDefaultDuration
   const samples = [];
   for (let i = 0; i < count; i++) {
     const sample = {};
-    if (trunFlags & 0x100) (sample.duration = trun.readUInt32BE(at)), (at += 4);
-    if (trunFlags & 0x200) (sample.size = trun.readUInt32BE(at)), (at += 4);
+    if (trunFlags & 0x100) ((sample.duration = trun.readUInt32BE(at)), (at += 4));
+    if (trunFlags & 0x200) ((sample.size = trun.readUInt32BE(at)), (at += 4));
     if (trunFlags & 0x400) at += 4;
     if (trunFlags & 0x800) at += 4;
     sample.duration ??= defaultDuration;
@@ -178,7 +178,9 @@ export function protectFragment(fragment, kind, key, ivBase, trexDefaultDuration
 
   // saio points at the first IV in senc, relative to the moof; senc is the traf's last child.
   const sencAt =
-    8 + serialize(moof.children.slice(0, moof.children.indexOf(traf))).length + 8 +
+    8 +
+    serialize(moof.children.slice(0, moof.children.indexOf(traf))).length +
+    8 +
     serialize(traf.children.slice(0, -1)).length;
   saio.writeUInt32BE(sencAt + 8 + 4 + 4, 4);
   const growth = serialize([moof]).length - oldMoofSize;
@@ -206,14 +208,14 @@ function encryptAvcSample(sample, key, iv8) {
       clear += total - protectedBytes;
       const start = at + total - protectedBytes;
       cipher.update(sample.subarray(start, start + protectedBytes)).copy(sample, start);
-      while (clear > 0xffff) subsamples.push([0xffff, 0]), (clear -= 0xffff);
+      while (clear > 0xffff) (subsamples.push([0xffff, 0]), (clear -= 0xffff));
       subsamples.push([clear, protectedBytes]);
       clear = 0;
     } else clear += total;
     at += total;
   }
   if (at !== sample.length) throw new Error('sample is not 4-byte length-prefixed NAL units');
-  while (clear > 0) subsamples.push([Math.min(clear, 0xffff), 0]), (clear -= Math.min(clear, 0xffff));
+  while (clear > 0) (subsamples.push([Math.min(clear, 0xffff), 0]), (clear -= Math.min(clear, 0xffff)));
   return subsamples;
 }
 

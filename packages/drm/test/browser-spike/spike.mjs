@@ -4,6 +4,7 @@
 //   node packages/drm/test/browser-spike/spike.mjs
 // Needs Debian's `chromium` and `ffmpeg` (apt-get install -y chromium ffmpeg). Loopback only; exits non-zero on
 // any failure and within 60 s. Output (media, screenshots) goes to .out/ beside this file, which git ignores.
+/* global start, sample -- defined by the page this script serves, called through page.evaluate */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -29,7 +30,10 @@ const KID = Buffer.from('fb2a3c5e3b1c4f8a9d0e7b6c5a493827', 'hex');
 const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const WRONG_KEY = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
 
-for (const [tool, path] of [['chromium', CHROMIUM], ['ffmpeg', '/usr/bin/ffmpeg']]) {
+for (const [tool, path] of [
+  ['chromium', CHROMIUM],
+  ['ffmpeg', '/usr/bin/ffmpeg'],
+]) {
   if (!existsSync(path)) fail(`${tool} is missing at ${path}: apt-get install -y chromium ffmpeg`);
 }
 const distIndex = resolve(here, '../../dist/index.js');
@@ -50,16 +54,45 @@ mkdirSync(media, { recursive: true });
 const FFMPEG = ['-hide_banner', '-loglevel', 'error', '-y'];
 const TRACKS = {
   video: [
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '4',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-    '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-    '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25',
+    '-t',
+    '4',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-profile:v',
+    'baseline',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '25',
+    '-keyint_min',
+    '25',
+    '-sc_threshold',
+    '0',
+    '-movflags',
+    'frag_keyframe+empty_moov+default_base_moof',
   ],
   // Every AAC frame is a key frame: frag_keyframe would make one fragment per 21 ms frame.
   audio: [
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4',
-    '-c:a', 'aac', '-b:a', '64k',
-    '-movflags', 'empty_moov+default_base_moof', '-frag_duration', '1000000',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    '4',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-movflags',
+    'empty_moov+default_base_moof',
+    '-frag_duration',
+    '1000000',
   ],
 };
 const kidUuid = KID.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');

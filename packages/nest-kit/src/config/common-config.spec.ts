@@ -21,14 +21,30 @@ describe('database timeouts', () => {
       acquireTimeoutMs: 2000,
       statementTimeoutMs: 2000,
     });
-    const set = validateConfig(CommonConfig, { ...base, DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_ACQUIRE_TIMEOUT_MS: '700', DATABASE_STATEMENT_TIMEOUT_MS: '900' });
-    expect(databaseOptions(set)).toMatchObject({ connectTimeoutMs: 500, acquireTimeoutMs: 700, statementTimeoutMs: 900 });
+    const set = validateConfig(CommonConfig, {
+      ...base,
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '700',
+      DATABASE_STATEMENT_TIMEOUT_MS: '900',
+    });
+    expect(databaseOptions(set)).toMatchObject({
+      connectTimeoutMs: 500,
+      acquireTimeoutMs: 700,
+      statementTimeoutMs: 900,
+    });
   });
 
-  it.each(['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_ACQUIRE_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS'])('refuses %s of 0 (no limit) or not a number', (name) => {
-    expect(() => validateConfig(CommonConfig, { ...base, [name]: '0' })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
-    expect(() => validateConfig(CommonConfig, { ...base, [name]: 'soon' })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
-  });
+  it.each(['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_ACQUIRE_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS'])(
+    'refuses %s of 0 (no limit) or not a number',
+    (name) => {
+      expect(() => validateConfig(CommonConfig, { ...base, [name]: '0' })).toThrow(
+        new RegExp(`^Invalid configuration: ${name}: `),
+      );
+      expect(() => validateConfig(CommonConfig, { ...base, [name]: 'soon' })).toThrow(
+        new RegExp(`^Invalid configuration: ${name}: `),
+      );
+    },
+  );
 });
 
 describe('HTTP limits', () => {
@@ -42,15 +58,23 @@ describe('HTTP limits', () => {
       maxConnections: 10_000,
       maxHeaderBytes: 16_384,
     });
-    expect(httpLimits(validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '50', HTTP_MAX_HEADER_BYTES: '32768' }))).toMatchObject({
+    expect(
+      httpLimits(validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '50', HTTP_MAX_HEADER_BYTES: '32768' })),
+    ).toMatchObject({
       maxConnections: 50,
       maxHeaderBytes: 32_768,
     });
   });
 
   it('refuses a headers timeout longer than the request timeout, and values out of range', () => {
-    expect(() => validateConfig(CommonConfig, { ...env, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/^Invalid configuration: HTTP_HEADERS_TIMEOUT_MS/);
-    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '0' })).toThrow(/^Invalid configuration: HTTP_MAX_CONNECTIONS/);
-    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_HEADER_BYTES: '100' })).toThrow(/^Invalid configuration: HTTP_MAX_HEADER_BYTES/);
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(
+      /^Invalid configuration: HTTP_HEADERS_TIMEOUT_MS/,
+    );
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_CONNECTIONS: '0' })).toThrow(
+      /^Invalid configuration: HTTP_MAX_CONNECTIONS/,
+    );
+    expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_HEADER_BYTES: '100' })).toThrow(
+      /^Invalid configuration: HTTP_MAX_HEADER_BYTES/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import type { HttpLimits } from '../http/http-limits';
 import { assertTokenKeys, DEV_TOKEN_KEYS } from './dev-defaults';
 
 /** Environment values are strings; an empty one counts as unset. */
-export const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+export const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /** The settings both apps share; each app's config class extends it with its own. */
 export class CommonConfig {
@@ -70,7 +71,9 @@ export class CommonConfig {
    * Unset: the socket's peer.
    */
   @IsOptional()
-  @Matches(/^(true|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/, { message: 'TRUST_PROXY must be true or comma-separated addresses/CIDRs' })
+  @Matches(/^(true|[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*)$/, {
+    message: 'TRUST_PROXY must be true or comma-separated addresses/CIDRs',
+  })
   TRUST_PROXY?: string;
 
   /** Time for a whole request (head and body) to arrive; slower clients get 408 and are disconnected. */
@@ -129,7 +132,12 @@ export function httpLimits(config: CommonConfig): HttpLimits {
 /** TRUST_PROXY as Fastify takes it. */
 export function trustProxyOption(setting: string | undefined): boolean | string {
   if (setting === undefined) return false;
-  return setting === 'true' ? true : setting.split(',').map((hop) => hop.trim()).join(',');
+  return setting === 'true'
+    ? true
+    : setting
+        .split(',')
+        .map((hop) => hop.trim())
+        .join(',');
 }
 
 /** A public development default that ENVIRONMENT=production refuses: [setting, its development value, what it is]. */
@@ -148,17 +156,23 @@ export function validateConfig<T extends CommonConfig>(
   const config = plainToInstance(type, set, { exposeDefaultValues: true });
   const errors = validateSync(config);
   if (errors.length > 0) {
-    const first = errors[0]!;
-    throw new Error(`Invalid configuration: ${first.property}: ${Object.values(first.constraints ?? {})[0] ?? 'invalid'}`);
+    const first = errors[0];
+    throw new Error(
+      `Invalid configuration: ${first.property}: ${Object.values(first.constraints ?? {})[0] ?? 'invalid'}`,
+    );
   }
   assertTokenKeys(config.TOKEN_KEYS);
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
     throw new Error('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (config.ENVIRONMENT === 'production') {
-    const refused: Array<DevelopmentDefault<T>> = [['TOKEN_KEYS', DEV_TOKEN_KEYS, 'the development key ring'], ...developmentDefaults];
+    const refused: Array<DevelopmentDefault<T>> = [
+      ['TOKEN_KEYS', DEV_TOKEN_KEYS, 'the development key ring'],
+      ...developmentDefaults,
+    ];
     for (const [name, value, what] of refused) {
-      if (config[name] === value) throw new Error(`Invalid configuration: ${name}: ${what} cannot be used in production`);
+      if (config[name] === value)
+        throw new Error(`Invalid configuration: ${name}: ${what} cannot be used in production`);
     }
   }
   return config;

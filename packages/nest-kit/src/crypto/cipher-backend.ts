@@ -1,4 +1,10 @@
-import { aes256GcmDecrypt, aes256GcmEncryptInto, selectCipherBackend, type CipherBackendChoice, type NativeSetting } from '@openplay/cipher';
+import {
+  aes256GcmDecrypt,
+  aes256GcmEncryptInto,
+  selectCipherBackend,
+  type CipherBackendChoice,
+  type NativeSetting,
+} from '@openplay/cipher';
 import { nodeCryptoTokenAead, type TokenAead, useTokenAead } from '@openplay/core';
 import type { Logger } from 'pino';
 

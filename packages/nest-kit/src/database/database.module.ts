@@ -1,4 +1,13 @@
-import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import {
   AccountRepository,
   AuditWriter,
@@ -32,7 +41,8 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
       // A database that is down or not answering may come back: start, and let /health/ready say 503 meanwhile.
       // Anything else (a wrong password, no such database) is a configuration error: stop now, saying so.
       const reason = databaseUnavailableReason(error);
-      if (reason === null) throw new Error(`the database refused the app at start-up: ${(error as Error).message}`, { cause: error });
+      if (reason === null)
+        throw new Error(`the database refused the app at start-up: ${(error as Error).message}`, { cause: error });
       new Logger('Database').warn(`database unavailable at start-up (${reason}): answering 503 until it answers`);
     }
   }
@@ -57,7 +67,9 @@ export function databaseOptions(config: CommonConfig): DatabaseOptions {
 }
 
 /** A write waits for a batch to take it no longer than a query waits for a connection. */
-const batchWait = (o: DatabaseOptions) => ({ maxWaitMs: o.acquireTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.acquireTimeoutMs });
+const batchWait = (o: DatabaseOptions) => ({
+  maxWaitMs: o.acquireTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.acquireTimeoutMs,
+});
 
 export interface DatabaseModuleOptions {
   readonly imports?: DynamicModule['imports'];
@@ -79,13 +91,21 @@ export class DatabaseModule {
         { provide: DATABASE_OPTIONS, inject: (options.inject ?? []) as never[], useFactory: options.useFactory },
         { provide: Pool, inject: [DATABASE_OPTIONS], useFactory: (o: DatabaseOptions) => createPool(o) },
         { provide: PrismaClient, inject: [Pool], useFactory: (pool: Pool) => createPrismaClient(pool) },
-        { provide: AuditWriter, inject: [Pool, DATABASE_OPTIONS], useFactory: (pool: Pool, o: DatabaseOptions) => new AuditWriter(pool, batchWait(o)) },
+        {
+          provide: AuditWriter,
+          inject: [Pool, DATABASE_OPTIONS],
+          useFactory: (pool: Pool, o: DatabaseOptions) => new AuditWriter(pool, batchWait(o)),
+        },
         {
           provide: RedemptionLedger,
           inject: [Pool, DATABASE_OPTIONS],
           useFactory: (pool: Pool, o: DatabaseOptions) => new RedemptionLedger(pool, batchWait(o)),
         },
-        { provide: AccountRepository, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AccountRepository(prisma) },
+        {
+          provide: AccountRepository,
+          inject: [PrismaClient],
+          useFactory: (prisma: PrismaClient) => new AccountRepository(prisma),
+        },
         DatabaseLifecycle,
       ],
       exports: [Pool, PrismaClient, AuditWriter, RedemptionLedger, AccountRepository],

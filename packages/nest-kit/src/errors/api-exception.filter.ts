@@ -38,6 +38,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendFailure(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.formatOf, this.logger);
+    sendFailure(
+      exception,
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+      this.formatOf,
+      this.logger,
+    );
   }
 }

@@ -16,10 +16,22 @@ export const API_ERROR_SCHEMA: SchemaObject = {
  * Error answers of an operation: status → when it happens, each in the API's error shape (JSON; with `html`, the
  * HTML page carrying the same code and message too, for endpoints that honour `errorFormat`).
  */
-export function ApiErrorResponses(errors: Readonly<Record<number, string>>, options: { readonly schema?: SchemaObject; readonly html?: boolean } = {}): MethodDecorator {
+export function ApiErrorResponses(
+  errors: Readonly<Record<number, string>>,
+  options: { readonly schema?: SchemaObject; readonly html?: boolean } = {},
+): MethodDecorator {
   const json = { 'application/json': { schema: options.schema ?? API_ERROR_SCHEMA } };
-  const content = options.html ? { ...json, 'text/html': { schema: { type: 'string', description: 'The same code and message as an HTML page.' } } } : json;
-  return applyDecorators(...Object.entries(errors).map(([status, description]) => ApiResponse({ status: Number(status), description, content })));
+  const content = options.html
+    ? {
+        ...json,
+        'text/html': { schema: { type: 'string', description: 'The same code and message as an HTML page.' } },
+      }
+    : json;
+  return applyDecorators(
+    ...Object.entries(errors).map(([status, description]) =>
+      ApiResponse({ status: Number(status), description, content }),
+    ),
+  );
 }
 
 /**

@@ -38,7 +38,10 @@ const HANDLED = Symbol('openplay.clientErrorAnswered');
 export function clientErrorHandler(formatOf: ErrorFormatResolver, maxHeaderBytes: number, observe: RefusalObserver) {
   return (error: ClientError, socket: Socket): void => {
     const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
-    const state = socket as Socket & { [HANDLED]?: true; _httpMessage?: { headersSent?: boolean; req?: { url?: string } } };
+    const state = socket as Socket & {
+      [HANDLED]?: true;
+      _httpMessage?: { headersSent?: boolean; req?: { url?: string } };
+    };
     if (state[HANDLED] || error.code === 'ECONNRESET' || socket.destroyed) return;
     state[HANDLED] = true;
     const inFlight = state._httpMessage;
@@ -69,7 +72,10 @@ export function refusalOf(code: string | undefined, packet: Buffer | undefined, 
     case 'HPE_HEADER_OVERFLOW':
       return urlOverflowed(packet, maxHeaderBytes)
         ? { status: 414, message: `[414] URI too long: the request line exceeds ${maxHeaderBytes} bytes` }
-        : { status: 431, message: `[431] Request header fields too large: the request head exceeds ${maxHeaderBytes} bytes` };
+        : {
+            status: 431,
+            message: `[431] Request header fields too large: the request head exceeds ${maxHeaderBytes} bytes`,
+          };
     case 'HPE_INVALID_URL':
       return { status: 400, message: '[400] Malformed URL' };
     default:

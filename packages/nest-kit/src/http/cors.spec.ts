@@ -36,7 +36,13 @@ async function appWith(origins: CorsPolicy['origins']): Promise<NestFastifyAppli
     bodyLimit: 1024,
     bodyTypes: [],
     formatOf: () => 'json',
-    limits: { requestTimeoutMs: 5000, headersTimeoutMs: 5000, keepAliveTimeoutMs: 5000, maxConnections: 100, maxHeaderBytes: 16_384 },
+    limits: {
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 5000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 100,
+      maxHeaderBytes: 16_384,
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(LicenceModule, adapter, { logger: false });
   enableCors(app, policy(origins));
@@ -46,7 +52,11 @@ async function appWith(origins: CorsPolicy['origins']): Promise<NestFastifyAppli
 }
 
 const preflight = (app: NestFastifyApplication, url: string, origin: string) =>
-  app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+  app.inject({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+  });
 
 describe('enableCors (@fastify/cors through the Nest adapter)', () => {
   it('answers a preflight 204 with the policy, for any origin under *', async () => {
@@ -65,7 +75,7 @@ describe('enableCors (@fastify/cors through the Nest adapter)', () => {
     await app.close();
   });
 
-  it('marks answers, errors and the guards\' refusals included, readable cross-origin and exposes the error headers', async () => {
+  it("marks answers, errors and the guards' refusals included, readable cross-origin and exposes the error headers", async () => {
     const app = await appWith('*');
     const ok = await app.inject({ method: 'POST', url: '/rights', headers: { origin: 'https://player.example' } });
     expect(ok.statusCode).toBe(200);
@@ -96,11 +106,13 @@ describe('enableCors (@fastify/cors through the Nest adapter)', () => {
     expect(refused.statusCode).toBe(204);
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     expect(refused.headers.vary).toBe('Origin');
-    expect((await preflight(app, '/rights', 'https://a.example')).headers['access-control-allow-origin']).toBe('https://a.example');
+    expect((await preflight(app, '/rights', 'https://a.example')).headers['access-control-allow-origin']).toBe(
+      'https://a.example',
+    );
     await app.close();
   });
 
-  it('answers any OPTIONS 204, not a plain-text 400 outside the API\'s error shape', async () => {
+  it("answers any OPTIONS 204, not a plain-text 400 outside the API's error shape", async () => {
     const app = await appWith('*');
     const bare = await app.inject({ method: 'OPTIONS', url: '/rights' });
     expect(bare.statusCode).toBe(204);

@@ -13,7 +13,12 @@ export interface CorsPolicy {
 
 /** CORS_ORIGINS as a policy's origins: `*`, or a comma-separated list. */
 export function corsOrigins(setting: string): CorsPolicy['origins'] {
-  return setting.trim() === '*' ? '*' : setting.split(',').map((origin) => origin.trim()).filter(Boolean);
+  return setting.trim() === '*'
+    ? '*'
+    : setting
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean);
 }
 
 /**

@@ -42,8 +42,10 @@ export interface BodyType {
 const refusalObservers = new WeakMap<object, RefusalObserver>();
 
 export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
-  let instance: object | undefined;
-  const observe: RefusalObserver = (...args) => (instance === undefined ? undefined : refusalObservers.get(instance)?.(...args));
+  // The client error handler is given before the Fastify instance exists; it finds the instance here afterwards.
+  const created: { instance?: object } = {};
+  const observe: RefusalObserver = (...args) =>
+    created.instance === undefined ? undefined : refusalObservers.get(created.instance)?.(...args);
   // ignoreTrailingSlash: the spec's URLs end in `/rights/?ExpressPlayToken=`.
   const adapter = new FastifyAdapter({
     ...serverOptionsOf(options.limits),
@@ -55,16 +57,29 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true, ...(options.maxParamLength ? { maxParamLength: options.maxParamLength } : {}) },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ...(options.maxParamLength ? { maxParamLength: options.maxParamLength } : {}),
+    },
     // The router's own refusals (a path that is not valid percent-encoding, a path parameter over maxParamLength)
     // in the app's error shape and requested format. Fastify's default body echoes the URL, authenticator included.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      refuse(request, reply, options.formatOf, status, `[${status}] ${status === 414 ? 'URI Too Long' : 'Malformed URL'}`);
+      refuse(
+        request,
+        reply,
+        options.formatOf,
+        status,
+        `[${status}] ${status === 414 ? 'URI Too Long' : 'Malformed URL'}`,
+      );
     },
   });
-  instance = adapter.getInstance();
-  registerRequestGuards(adapter.getInstance(), { formatOf: options.formatOf, maxConnections: options.limits.maxConnections, headPaths: options.headPaths });
+  created.instance = adapter.getInstance();
+  registerRequestGuards(adapter.getInstance(), {
+    formatOf: options.formatOf,
+    maxConnections: options.limits.maxConnections,
+    headPaths: options.headPaths,
+  });
   return adapter;
 }
 
@@ -73,14 +88,25 @@ export function createFastifyAdapter(options: HttpAppOptions): FastifyAdapter {
  * as a body over the limit, reach the app's exception filter through Nest's error handler.) Access lines come
  * from this hook rather than a Nest middleware, which costs every request even when the level hides the line.
  */
-export function configureFastifyApp(app: NestFastifyApplication, options: HttpAppOptions, metrics: Metrics, logger: Logger): void {
+export function configureFastifyApp(
+  app: NestFastifyApplication,
+  options: HttpAppOptions,
+  metrics: Metrics,
+  logger: Logger,
+): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   for (const { type, as, paths } of options.bodyTypes) {
     // Bodies are decoded by the handlers themselves (form: lenient percent-decoding; binary: as is; JSON: parsed there).
     fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, body, done) => {
       if (paths && !paths.test(request.url)) {
-        done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+        done(
+          Object.assign(new Error('Unsupported Media Type'), {
+            statusCode: 415,
+            code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+          }),
+          undefined,
+        );
         return;
       }
       const bytes = body as Buffer;
@@ -103,7 +129,13 @@ export function configureFastifyApp(app: NestFastifyApplication, options: HttpAp
     metrics.requests.labels('unparsed', String(refusal.status), String(refusal.status)).inc();
     if (logger.isLevelEnabled('info')) {
       logger.info(
-        { req: { url: url === undefined ? undefined : redactUrl(url).slice(0, 1024), remoteAddress: socket.remoteAddress }, res: { statusCode: refusal.status } },
+        {
+          req: {
+            url: url === undefined ? undefined : redactUrl(url).slice(0, 1024),
+            remoteAddress: socket.remoteAddress,
+          },
+          res: { statusCode: refusal.status },
+        },
         'request refused',
       );
     }
@@ -116,7 +148,12 @@ export function configureFastifyApp(app: NestFastifyApplication, options: HttpAp
       // Secret parameters lose their values; of the headers only the user agent is kept; bodies never are.
       logger.info(
         {
-          req: { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip, userAgent: request.headers['user-agent'] },
+          req: {
+            method: request.method,
+            url: redactUrl(request.url),
+            remoteAddress: request.ip,
+            userAgent: request.headers['user-agent'],
+          },
           res: { statusCode: reply.statusCode, code },
           responseTime: Math.round(reply.elapsedTime * 10) / 10,
         },

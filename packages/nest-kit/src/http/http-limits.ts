@@ -15,7 +15,11 @@ export interface HttpLimits {
 }
 
 /** Node's and Fastify's server options for the limits. */
-export function serverOptionsOf(limits: HttpLimits): { requestTimeout: number; keepAliveTimeout: number; http: ServerOptions } {
+export function serverOptionsOf(limits: HttpLimits): {
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  http: ServerOptions;
+} {
   return {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -26,7 +30,10 @@ export function serverOptionsOf(limits: HttpLimits): { requestTimeout: number; k
       // Node looks for overdue heads and requests only this often (30 s by default, which would add up to 30 s to
       // every timeout): a tenth of the shorter timeout, at most a second, keeps the overshoot small for a walk
       // over the connection list that costs microseconds.
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10))),
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10)),
+      ),
       // Node answers a missing Host with an empty 400 of its own; the onRequest hook answers it in the API's shape.
       requireHostHeader: false,
     },

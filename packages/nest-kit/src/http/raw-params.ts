@@ -39,7 +39,7 @@ function decodeLeniently(text: string): string {
       bytes.push(parseInt(hex, 16));
       i += 2;
     } else {
-      bytes.push(...Buffer.from(text[i]!, 'utf8'));
+      bytes.push(...Buffer.from(text[i], 'utf8'));
     }
   }
   const raw = Uint8Array.from(bytes);
@@ -57,7 +57,10 @@ function decodeLeniently(text: string): string {
  * refuse with the parameter's own code (a raw `C3 A9` is "é", not "Ã©"; a raw `FF` is refused).
  */
 export function parseFormBody(latin1Text: string, into: Array<[string, string]> = []): Array<[string, string]> {
-  return parseUrlEncoded(RAW_HIGH_BYTE.test(latin1Text) ? latin1Text.replace(RAW_HIGH_BYTES, escapeByte) : latin1Text, into);
+  return parseUrlEncoded(
+    RAW_HIGH_BYTE.test(latin1Text) ? latin1Text.replace(RAW_HIGH_BYTES, escapeByte) : latin1Text,
+    into,
+  );
 }
 
 const RAW_HIGH_BYTE = /[\u0080-\u00ff]/;

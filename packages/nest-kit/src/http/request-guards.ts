@@ -75,10 +75,17 @@ export function registerRequestGuards(fastify: FastifyInstance, options: Request
 }
 
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const byMethodOrder = (a: string, b: string) => (METHOD_ORDER.indexOf(a) >>> 0) - (METHOD_ORDER.indexOf(b) >>> 0) || a.localeCompare(b);
+const byMethodOrder = (a: string, b: string) =>
+  (METHOD_ORDER.indexOf(a) >>> 0) - (METHOD_ORDER.indexOf(b) >>> 0) || a.localeCompare(b);
 
 /** Answers the request with the API's error body, in the format it asks for. */
-export function refuse(request: FastifyRequest, reply: FastifyReply, formatOf: ErrorFormatResolver, status: number, message: string): void {
+export function refuse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  formatOf: ErrorFormatResolver,
+  status: number,
+  message: string,
+): void {
   let format: ErrorFormat = 'html';
   try {
     format = formatOf(request);

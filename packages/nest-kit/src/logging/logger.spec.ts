@@ -22,7 +22,12 @@ describe('PinoNestLogger', () => {
     nest.debug('hidden', 'X');
     expect(lines).toEqual([
       expect.objectContaining({ level: 30, msg: 'started', context: 'NestApplication' }),
-      expect.objectContaining({ level: 50, msg: 'boom', context: 'ApiExceptionFilter', stack: 'Error: boom\n    at x' }),
+      expect.objectContaining({
+        level: 50,
+        msg: 'boom',
+        context: 'ApiExceptionFilter',
+        stack: 'Error: boom\n    at x',
+      }),
     ]);
   });
 });

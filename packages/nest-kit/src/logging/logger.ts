@@ -35,7 +35,8 @@ export class PinoNestLogger implements LoggerService {
 
   /** Nest passes (message, stack?, context?). */
   error(message: unknown, ...params: unknown[]): void {
-    const context = params.length > 1 || (params.length === 1 && !String(params[0]).includes('\n')) ? params.pop() : undefined;
+    const context =
+      params.length > 1 || (params.length === 1 && !String(params[0]).includes('\n')) ? params.pop() : undefined;
     const stack = params[0];
     this.logger.error({ context, ...(stack ? { stack } : {}) }, String(message));
   }

@@ -1,5 +1,13 @@
 /** Query and form parameters whose values are secrets: authenticators, keys, tokens. */
-export const SECRET_PARAMS = ['customerAuthenticator', 'contentKey', 'kek', 'ek', 'k', 'ExpressPlayToken', 'spc'] as const;
+export const SECRET_PARAMS = [
+  'customerAuthenticator',
+  'contentKey',
+  'kek',
+  'ek',
+  'k',
+  'ExpressPlayToken',
+  'spc',
+] as const;
 
 export const REDACTED = '[redacted]';
 

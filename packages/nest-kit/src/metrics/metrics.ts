@@ -46,15 +46,24 @@ export class Metrics {
   readonly #issued = { wv: this.tokensIssued.labels('wv'), fp: this.tokensIssued.labels('fp') };
   readonly #delivered = { wv: this.deliveries.labels('wv'), fp: this.deliveries.labels('fp') };
   readonly #refused = {
-    wv: { issuance: this.creditRefusals.labels('wv', 'issuance'), redemption: this.creditRefusals.labels('wv', 'redemption') },
-    fp: { issuance: this.creditRefusals.labels('fp', 'issuance'), redemption: this.creditRefusals.labels('fp', 'redemption') },
+    wv: {
+      issuance: this.creditRefusals.labels('wv', 'issuance'),
+      redemption: this.creditRefusals.labels('wv', 'redemption'),
+    },
+    fp: {
+      issuance: this.creditRefusals.labels('fp', 'issuance'),
+      redemption: this.creditRefusals.labels('fp', 'redemption'),
+    },
   };
 
   /**
    * Per route, its latency child and its request children by outcome. Routes are patterns (or `unmatched`) and
    * statuses and codes come from fixed catalogs, so the maps stay small; a request builds no label object or key string.
    */
-  readonly #routes = new Map<string, { readonly latency: HistogramChild; readonly outcomes: Map<number, CounterChild> }>();
+  readonly #routes = new Map<
+    string,
+    { readonly latency: HistogramChild; readonly outcomes: Map<number, CounterChild> }
+  >();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

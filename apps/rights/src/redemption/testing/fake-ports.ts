@@ -1,6 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import { type Drm, parseKeyRing, sealToken, type TokenClaims } from '@openplay/core';
-import { AccountRepository, type AccountView, type AuditEventInput, AuditWriter, RedemptionLedger, type RedemptionVerdict } from '@openplay/database';
+import {
+  AccountRepository,
+  type AccountView,
+  type AuditEventInput,
+  AuditWriter,
+  RedemptionLedger,
+  type RedemptionVerdict,
+} from '@openplay/database';
 import { DEV_TOKEN_KEYS, Metrics } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../../config/config.module';
 import { RightsConfig } from '../../config/rights.config';
@@ -49,7 +56,17 @@ export class FakePorts {
 }
 
 export function account(changes: Partial<AccountView> = {}): AccountView {
-  return { id: 1, number: ACCOUNT, name: 'unit', status: 'active', credits: null, widevineEnabled: true, fairplayAuthorized: true, fairplayEnabled: true, ...changes };
+  return {
+    id: 1,
+    number: ACCOUNT,
+    name: 'unit',
+    status: 'active',
+    credits: null,
+    widevineEnabled: true,
+    fairplayAuthorized: true,
+    fairplayEnabled: true,
+    ...changes,
+  };
 }
 
 /** A token sealed under the development key ring (the config's default), as token-gen would issue it. */
@@ -67,8 +84,25 @@ export function tokenFor(drm: Drm, changes: Partial<TokenClaims> = {}): string {
   };
   const claims: TokenClaims =
     drm === 'wv'
-      ? { ...common, drm, iv: null, policy: { drm, securityLevel: 1, hdcpOutputControl: 0, licenseDuration: null, contentId: null, extensions: [] } }
-      : { ...common, drm, iv: Buffer.alloc(16, 0x44), policy: { drm, rentalDuration: 0, rightsType: null, extensions: [] } };
+      ? {
+          ...common,
+          drm,
+          iv: null,
+          policy: {
+            drm,
+            securityLevel: 1,
+            hdcpOutputControl: 0,
+            licenseDuration: null,
+            contentId: null,
+            extensions: [],
+          },
+        }
+      : {
+          ...common,
+          drm,
+          iv: Buffer.alloc(16, 0x44),
+          policy: { drm, rentalDuration: 0, rightsType: null, extensions: [] },
+        };
   return sealToken({ ...claims, ...changes } as TokenClaims, parseKeyRing(DEV_TOKEN_KEYS));
 }
 

@@ -24,7 +24,13 @@ export const OTHER_KEY = 'ffeeddccbbaa99887766554433221100';
 export type Overrides = Readonly<Record<string, string | readonly string[] | null>>;
 
 export const VALID: Readonly<Record<Drm, Overrides>> = {
-  wv: { customerAuthenticator: AUTHENTICATOR, kid: KID, contentKey: CONTENT_KEY, securityLevel: '1', hdcpOutputControl: '0' },
+  wv: {
+    customerAuthenticator: AUTHENTICATOR,
+    kid: KID,
+    contentKey: CONTENT_KEY,
+    securityLevel: '1',
+    hdcpOutputControl: '0',
+  },
   fp: { customerAuthenticator: AUTHENTICATOR, contentKey: CONTENT_KEY, iv: IV },
 };
 

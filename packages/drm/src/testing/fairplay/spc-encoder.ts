@@ -82,7 +82,11 @@ export function encodeSpc(draft: SpcDraft): Buffer {
   const spck = randomBytes(16);
   const iv = randomBytes(16);
   const wrappedKey = publicEncrypt(
-    { key: certificate.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: version === 1 ? 'sha1' : 'sha256' },
+    {
+      key: certificate.publicKey,
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: version === 1 ? 'sha1' : 'sha256',
+    },
     spck,
   );
   const encrypted = aes128('cbc', 'encrypt', spck, iv, payload);

@@ -40,7 +40,9 @@ export function clientChallenge(
   if (options.serviceDrmCertificate) {
     // node-widevine only accepts service certificates signed by Google's root; a test certificate is assigned to
     // its private field (the client has no setter for it), after which generateChallenge encrypts the client identification.
-    (session as unknown as { serviceCertificate: unknown }).serviceCertificate = { drmCertificate: options.serviceDrmCertificate };
+    (session as unknown as { serviceCertificate: unknown }).serviceCertificate = {
+      drmCertificate: options.serviceDrmCertificate,
+    };
   }
   const challenge = session.generateChallenge();
   return {
@@ -58,8 +60,8 @@ function aesEcb(key: Buffer, block: Buffer): Buffer {
 
 function dbl(block: Buffer): Buffer {
   const out = Buffer.alloc(16);
-  for (let i = 0; i < 16; i++) out[i] = ((block[i]! << 1) | (i < 15 ? block[i + 1]! >> 7 : 0)) & 0xff;
-  if (block[0]! & 0x80) out[15]! ^= 0x87;
+  for (let i = 0; i < 16; i++) out[i] = ((block[i] << 1) | (i < 15 ? block[i + 1] >> 7 : 0)) & 0xff;
+  if (block[0] & 0x80) out[15] ^= 0x87;
   return out;
 }
 
@@ -76,14 +78,17 @@ export function referenceCmac(key: Buffer, message: Buffer): Buffer {
     if (i === blocks - 1) {
       if (!complete) block[message.length - i * 16] = 0x80;
       const sub = complete ? k1 : k2;
-      block = Buffer.from(block.map((b, j) => b ^ sub[j]!));
+      block = Buffer.from(block.map((b, j) => b ^ sub[j]));
     }
-    x = aesEcb(key, Buffer.from(x.map((b, j) => b ^ block[j]!)));
+    x = aesEcb(key, Buffer.from(x.map((b, j) => b ^ block[j])));
   }
   return x;
 }
 
-export function referenceDerive(sessionKey: Buffer, requestMsg: Buffer): { enc: Buffer; macServer: Buffer; macClient: Buffer } {
+export function referenceDerive(
+  sessionKey: Buffer,
+  requestMsg: Buffer,
+): { enc: Buffer; macServer: Buffer; macClient: Buffer } {
   const ctx = (label: string, bits: number): Buffer => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(bits);
@@ -91,7 +96,8 @@ export function referenceDerive(sessionKey: Buffer, requestMsg: Buffer): { enc: 
   };
   const enc = ctx('ENCRYPTION', 128);
   const mac = ctx('AUTHENTICATION', 512);
-  const c = (n: number, context: Buffer): Buffer => referenceCmac(sessionKey, Buffer.concat([Buffer.from([n]), context]));
+  const c = (n: number, context: Buffer): Buffer =>
+    referenceCmac(sessionKey, Buffer.concat([Buffer.from([n]), context]));
   return {
     enc: c(1, enc),
     macServer: Buffer.concat([c(1, mac), c(2, mac)]),
@@ -162,18 +168,26 @@ export function renewalChallenge(
     protocol_version: 21,
     key_control_nonce: options.nonce ?? 0x1234567,
   });
-  const signature = createHmac('sha256', options.macClient ?? view.signingKeys!.macClient).update(msg).digest();
+  const signature = createHmac('sha256', options.macClient ?? view.signingKeys!.macClient)
+    .update(msg)
+    .digest();
   return pb('SignedMessage', { type: 1, msg, signature });
 }
 
 /** Checks a renewal/release response with the issued mac_key_server and decrypts refreshed key controls. */
-export function inspectRenewal(view: LicenseView, response: Buffer, contentKey: Buffer): { license: Record<string, any>; keyControls: Buffer[] } {
+export function inspectRenewal(
+  view: LicenseView,
+  response: Buffer,
+  contentKey: Buffer,
+): { license: Record<string, any>; keyControls: Buffer[] } {
   const signed = unpb<any>('SignedMessage', response);
   if (signed.type !== 2) throw new Error(`response type ${signed.type}`);
   const expected = createHmac('sha256', view.signingKeys!.macServer).update(signed.msg).digest();
   if (!expected.equals(signed.signature)) throw new Error('renewal HMAC does not verify');
   const license = unpb<any>('License', signed.msg);
-  const keyControls = (license.key ?? []).map((c: any) => cbcDecrypt(contentKey, c.key_control.iv, c.key_control.key_control_block, false));
+  const keyControls = (license.key ?? []).map((c: any) =>
+    cbcDecrypt(contentKey, c.key_control.iv, c.key_control.key_control_block, false),
+  );
   return { license, keyControls };
 }
 
@@ -182,4 +196,3 @@ export function decodeErrorResponse(body: Buffer): number {
   if (signed.type !== 3) throw new Error(`not an ERROR_RESPONSE: ${signed.type}`);
   return unpb<any>('LicenseError', signed.msg).error_code;
 }
-

@@ -128,7 +128,7 @@ export async function rsa(bits = 2048): Promise<KeyPair> {
   return generate('rsa', { modulusLength: bits });
 }
 
-const pkcs1 = (key: KeyObject): Buffer => key.export({ type: 'pkcs1', format: 'der' }) as Buffer;
+const pkcs1 = (key: KeyObject): Buffer => key.export({ type: 'pkcs1', format: 'der' });
 
 export interface TestRoot {
   readonly keys: KeyPair;
@@ -145,7 +145,10 @@ export async function createRoot(keys?: KeyPair): Promise<TestRoot> {
     creation_time_seconds: now(),
     public_key: pkcs1(k.publicKey),
   });
-  const certificate = pb('SignedDrmCertificate', { drm_certificate: drmCertificate, signature: pssSign(k.privateKey, drmCertificate) });
+  const certificate = pb('SignedDrmCertificate', {
+    drm_certificate: drmCertificate,
+    signature: pssSign(k.privateKey, drmCertificate),
+  });
   return { keys: k, certificate, drmCertificate };
 }
 
@@ -172,7 +175,10 @@ export async function createModel(
     system_id: systemId,
     ...(options.expiration !== undefined ? { expiration_time_seconds: options.expiration } : {}),
   });
-  const signed: Record<string, unknown> = { drm_certificate: drmCertificate, signature: pssSign(root.keys.privateKey, drmCertificate) };
+  const signed: Record<string, unknown> = {
+    drm_certificate: drmCertificate,
+    signature: pssSign(root.keys.privateKey, drmCertificate),
+  };
   if (options.includeRoot) signed.signer = unpb('SignedDrmCertificate', root.certificate);
   return { systemId, keys, serialNumber, signed };
 }
@@ -223,7 +229,13 @@ export async function createDevice(
     ],
     client_capabilities: { max_hdcp_version: 2, oem_crypto_api_version: 15 },
   });
-  return { systemId: model.systemId, keys, token, clientId, wvd: wvd(keys.privateKey, clientId, options.deviceType ?? 2) };
+  return {
+    systemId: model.systemId,
+    keys,
+    token,
+    clientId,
+    wvd: wvd(keys.privateKey, clientId, options.deviceType ?? 2),
+  };
 }
 
 export function wvd(privateKey: KeyObject, clientId: Buffer, deviceType: 1 | 2 = 2, securityLevel = 3): Buffer {
@@ -243,7 +255,10 @@ export interface TestServiceCertificate {
   readonly privateKeyPem: string;
 }
 
-export async function createServiceCertificate(root: TestRoot, providerId = 'license.openplay.test'): Promise<TestServiceCertificate> {
+export async function createServiceCertificate(
+  root: TestRoot,
+  providerId = 'license.openplay.test',
+): Promise<TestServiceCertificate> {
   const keys = await rsa();
   const serialNumber = randomBytes(16);
   const drmCertificate = pb('DrmCertificate', {
@@ -253,7 +268,10 @@ export async function createServiceCertificate(root: TestRoot, providerId = 'lic
     public_key: pkcs1(keys.publicKey),
     provider_id: providerId,
   });
-  const certificate = pb('SignedDrmCertificate', { drm_certificate: drmCertificate, signature: pssSign(root.keys.privateKey, drmCertificate) });
+  const certificate = pb('SignedDrmCertificate', {
+    drm_certificate: drmCertificate,
+    signature: pssSign(root.keys.privateKey, drmCertificate),
+  });
   return {
     keys,
     certificate,
@@ -264,7 +282,9 @@ export async function createServiceCertificate(root: TestRoot, providerId = 'lic
 }
 
 /** A DCSL (SignedCertificateStatusList, unsigned) over `entries`. */
-export function dcsl(entries: Array<{ serial?: Buffer; systemId: number; status: 0 | 1; level: 0 | 1 | 2 | 3 }>): Buffer {
+export function dcsl(
+  entries: Array<{ serial?: Buffer; systemId: number; status: 0 | 1; level: 0 | 1 | 2 | 3 }>,
+): Buffer {
   const list = pb('DeviceCertificateStatusList', {
     creation_time_seconds: now(),
     certificate_status: entries.map((e) => ({

@@ -52,7 +52,7 @@ async function keyPairs(): Promise<KeyPair[]> {
 
 export async function createWorld(): Promise<World> {
   const keys = await keyPairs();
-  const [rootKeys, otherRootKeys, modelKeys, deviceKeys] = [keys[0]!, keys[1]!, keys[2]!, keys.slice(3)];
+  const [rootKeys, otherRootKeys, modelKeys, deviceKeys] = [keys[0], keys[1], keys[2], keys.slice(3)];
   const root = await createRoot(rootKeys);
   const otherRoot = await createRoot(otherRootKeys);
   const service = await createServiceCertificate(root);

@@ -13,5 +13,8 @@ const keys = Array.from({ length: COUNT }, () =>
   generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }),
 );
 const out = join(__dirname, '../../fixtures/widevine/test-keys.json');
-writeFileSync(out, JSON.stringify({ note: 'Test-only RSA keys for the Widevine specs; never trust them.', keys }, null, 2) + '\n');
+writeFileSync(
+  out,
+  JSON.stringify({ note: 'Test-only RSA keys for the Widevine specs; never trust them.', keys }, null, 2) + '\n',
+);
 console.log(`wrote ${COUNT} keys to ${out}`);
