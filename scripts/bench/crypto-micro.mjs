@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { root } from './harness.mjs';
+import { interleavedMedians } from './micro.mjs';
 import { msgAndSignature } from './signed-message.mjs';
 
 const seconds = Number(process.env.MICRO_SECONDS || 1);
@@ -183,36 +184,12 @@ for (const build of builds) {
   }
 }
 
-/** µs per call over about `seconds`. */
-function time(fn) {
-  let n = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(Math.round(seconds * 1e9));
-  let now = start;
-  while (now < end) {
-    for (let k = 0; k < 50; k++) fn(n++);
-    now = process.hrtime.bigint();
-  }
-  return Number(now - start) / 1000 / n;
-}
-
-// Warm up (JIT, certificate caches).
-for (const c of cases) {
-  c.setup?.();
-  time(c.fn);
-}
-const samples = new Map(cases.map((c) => [c, []]));
-for (let r = 0; r < rounds; r++) {
-  for (const c of cases) {
-    c.setup?.();
-    samples.get(c).push(time(c.fn));
-  }
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// 50 calls between clock reads: a license or CKC takes 100 µs or more.
+const medians = interleavedMedians(cases, { rounds, seconds, batch: 50 });
 const lines = [`== bench:crypto — ${rounds} interleaved rounds of ${seconds} s, median µs per operation`];
 const baselines = new Map();
 for (const c of cases) {
-  const us = median(samples.get(c));
+  const us = medians.get(c);
   if (c.name.startsWith('baseline')) baselines.set(c.group, us);
   const base = baselines.get(c.group);
   const extra =

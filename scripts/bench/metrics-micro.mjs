@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { root } from './harness.mjs';
+import { interleavedMedians } from './micro.mjs';
 
 const seconds = Number(process.env.MICRO_SECONDS || 1);
 const rounds = Number(process.env.MICRO_ROUNDS || 7);
@@ -68,26 +69,11 @@ for (const build of builds) {
   });
 }
 
-/** µs per call over about `seconds`. */
-function time(fn) {
-  let n = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(Math.round(seconds * 1e9));
-  let now = start;
-  while (now < end) {
-    for (let k = 0; k < 1000; k++) fn(n++);
-    now = process.hrtime.bigint();
-  }
-  return Number(now - start) / 1000 / n;
-}
-
-for (const c of cases) time(c.fn); // warm up (JIT)
-const samples = new Map(cases.map((c) => [c, []]));
-for (let r = 0; r < rounds; r++) for (const c of cases) samples.get(c).push(time(c.fn));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// 1000 calls between clock reads: one license's metric work is about a microsecond.
+const medians = interleavedMedians(cases, { rounds, seconds, batch: 1000 });
 const lines = [
   `== bench:metrics — ${rounds} interleaved rounds of ${seconds} s, median µs per license (observe + delivery)`,
 ];
-for (const c of cases) lines.push(`${c.name.padEnd(48)} ${median(samples.get(c)).toFixed(3).padStart(8)} µs`);
+for (const c of cases) lines.push(`${c.name.padEnd(48)} ${medians.get(c).toFixed(3).padStart(8)} µs`);
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);
