@@ -4,6 +4,7 @@ export * from './token/claims';
 export * from './auth/authenticator-secret';
 export * from './keys';
 export * from './expiry';
+export * from './time';
 export * from './token';
 export * from './auth/account-rules';
 export * from './auth/account-limits';

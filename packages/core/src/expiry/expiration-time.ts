@@ -1,4 +1,5 @@
 import { ExpressPlayError } from '../errors';
+import { readDateTime } from '../time/date-time';
 
 /** Spec §2.4: the longest a token may live, and how long it lives when `expirationTime` is absent. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
@@ -6,9 +7,6 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 // The longest valid form is `YYYY-MM-DDThh:mm:ss.fffffffffZ` (30 characters); the bound keeps huge values off the regexes.
 const MAX_LENGTH = 40;
 const RELATIVE = /^[+ ]([0-9]{1,10})$/;
-// Offsets other than Z are matched so that they can be refused with a precise message.
-const RFC_3339 =
-  /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
 
 function invalid(details: string): ExpressPlayError {
   return new ExpressPlayError(-2002, details);
@@ -29,31 +27,16 @@ export function parseExpirationTime(value: string | null, nowSeconds: number): n
   const relative = RELATIVE.exec(value);
   if (relative) return withinLifetime(now + Number(relative[1]), now);
 
-  const absolute = RFC_3339.exec(value);
-  if (absolute) return withinLifetime(rfc3339Seconds(absolute), now);
+  const absolute = readDateTime(value);
+  if (typeof absolute !== 'string') {
+    if (!absolute.utc) throw invalid('time zone must be Z (UTC)');
+    return withinLifetime(absolute.epochSeconds, now);
+  }
+  if (absolute === 'offset') throw invalid('time zone must be Z (UTC)');
+  if (absolute === 'date') throw invalid('no such date');
+  if (absolute === 'time') throw invalid('no such time of day');
 
   throw invalid('expected an RFC 3339 UTC date-time such as 2006-04-14T12:01:10Z, or +<seconds> (send + as %2B)');
-}
-
-function rfc3339Seconds(match: RegExpExecArray): number {
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (match[8] !== 'Z' && match[8] !== 'z') throw invalid('time zone must be Z (UTC)');
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw invalid('no such date');
-  // RFC 3339 allows second 60 for leap seconds; Unix time cannot represent them, so they are refused.
-  if (hour > 23 || minute > 59 || second > 59) throw invalid('no such time of day');
-  // Years 0-99 would be read as 1900-1999 by Date.UTC; they are in the past either way.
-  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function withinLifetime(expiresAt: number, now: number): number {

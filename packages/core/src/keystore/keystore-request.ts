@@ -4,6 +4,7 @@ import { parseKid } from '../request/parse-kid';
 import { MAX_CONTENT_ID_CHARS } from '../request/token-checks';
 import type { Authenticator, RawParams } from '../request/types';
 import { fail, hexBytes, isUnsafeText, safeText } from '../request/values';
+import { readDateTime } from '../time/date-time';
 import { KeystoreError } from './keystore-error';
 
 /** Kids one batch path (`/keys/{kid1},{kid2},…`) may name. */
@@ -16,8 +17,6 @@ export const MAX_INFO_CHARS = 1024;
 
 const KEK_ID = /^#1\.[0-9a-fA-F]{40}$/;
 // RFC 3339 date-time: 2025-01-31T23:59:59Z, optional fraction (milliseconds are kept), Z or ±hh:mm.
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-
 type AuthenticatorFields = { authenticator?: Authenticator };
 const AUTHENTICATOR_CHECK = ENVELOPE_CHECKS.find(
   (check) => check.kind === 'param' && check.name === 'customerAuthenticator',
@@ -200,26 +199,9 @@ function parseContentId(value: unknown): string {
 
 /** An RFC 3339 date-time with its offset (`2030-01-01T00:00:00Z`), years 1970–9999; else 400. */
 export function parseDateTime(value: unknown): Date {
-  const bad = (): never => {
+  const read = typeof value === 'string' ? readDateTime(value) : 'syntax';
+  if (typeof read === 'string' || read.year < 1970) {
     throw new KeystoreError(400, 'expiration must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z');
-  };
-  if (typeof value !== 'string') return bad();
-  const match = DATE_TIME.exec(value);
-  if (!match) return bad();
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
-    bad();
-  const offset = match[8];
-  if (offset !== 'Z' && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4, 6)) > 59)) bad();
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) bad();
-  return date;
+  }
+  return new Date(read.epochMilliseconds);
 }
