@@ -86,7 +86,7 @@ function clientClass(connectTimeoutMs: number): typeof Client {
   };
 }
 
-function definedOnly<T extends object>(options: T): Partial<T> {
+export function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 

@@ -4,6 +4,7 @@ export * from './client';
 export * from './database-unavailable';
 export * from './accounts/account';
 export * from './accounts/account-repository';
+export * from './accounts/account-changes';
 export * from './audit/audit-event';
 export * from './audit/audit-query';
 export * from './audit/audit-writer';

@@ -4,7 +4,7 @@ import { createPool, createPrismaClient } from '../src/client';
 import type { PrismaClient } from '../src/generated/client';
 
 /** A migrated database of its own for one test file, with a pool and a Prisma client on it. */
-export function useDatabase(): { readonly pool: Pool; readonly prisma: PrismaClient } {
+export function useDatabase(): { readonly pool: Pool; readonly prisma: PrismaClient; readonly url: string } {
   const state = {} as { db: TestDatabase; pool: Pool; prisma: PrismaClient };
   beforeAll(async () => {
     state.db = await cloneTestDatabase();
@@ -22,6 +22,9 @@ export function useDatabase(): { readonly pool: Pool; readonly prisma: PrismaCli
     },
     get prisma() {
       return state.prisma;
+    },
+    get url() {
+      return state.db.url;
     },
   };
 }

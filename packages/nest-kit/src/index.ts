@@ -8,6 +8,7 @@ export * from './http/http-limits';
 export * from './http/raw-params';
 export * from './metrics/metrics';
 export * from './cache/ttl-cache';
+export * from './cache/account-cache';
 export * from './config/dev-defaults';
 export * from './logging/logger';
 export * from './logging/redact';

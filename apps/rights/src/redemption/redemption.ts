@@ -10,6 +10,7 @@ import {
   type TokenClaimsOf,
 } from '@openplay/core';
 import {
+  AccountChangeFeed,
   AccountRepository,
   type AccountView,
   type AuditCaller,
@@ -19,7 +20,7 @@ import {
   newAuditRow,
   RedemptionLedger,
 } from '@openplay/database';
-import { Metrics, TtlCache } from '@openplay/nest-kit';
+import { accountCache, Metrics, type TtlCache } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../config/config.module';
 import type { RightsConfig } from '../config/rights.config';
 
@@ -69,9 +70,10 @@ export class Redemptions {
     @Inject(AuditWriter) private readonly audit: AuditWriter,
     @Inject(RedemptionLedger) private readonly ledger: RedemptionLedger,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(AccountChangeFeed) accountChanges: AccountChangeFeed,
   ) {
     this.ring = parseKeyRing(config.TOKEN_KEYS);
-    this.accountsCache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
+    this.accountsCache = accountCache(config.ACCOUNT_CACHE_TTL_MS, accountChanges);
   }
 
   begin<D extends Drm>(drm: D, caller: Caller): RedemptionAttempt<D> {

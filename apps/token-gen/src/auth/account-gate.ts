@@ -8,14 +8,15 @@ import {
   hashAuthenticatorSecret,
   matchesAnyHash,
 } from '@openplay/core';
-import { type AccountCredentials, AccountRepository, type AccountView } from '@openplay/database';
-import { TtlCache } from '@openplay/nest-kit';
+import { AccountChangeFeed, type AccountCredentials, AccountRepository, type AccountView } from '@openplay/database';
+import { accountCache, type TtlCache } from '@openplay/nest-kit';
 import { TOKEN_GEN_CONFIG } from '../config/config.provider';
 import type { TokenGenConfig } from '../config/token-gen.config';
 
 /**
  * Who may get a token: the authenticator (-2018, also for the other environment's), then the account's
- * status and DRM switches (the balance comes after the request's parameters, in TokenIssuer). Accounts are cached per instance for ACCOUNT_CACHE_TTL_MS.
+ * status and DRM switches (the balance comes after the request's parameters, in TokenIssuer). Accounts are cached per instance until the database says they changed
+ * (AccountChangeFeed), and at most ACCOUNT_CACHE_TTL_MS.
  */
 @Injectable()
 export class AccountGate {
@@ -27,11 +28,12 @@ export class AccountGate {
   constructor(
     @Inject(AccountRepository) private readonly accounts: AccountRepository,
     @Inject(TOKEN_GEN_CONFIG) config: TokenGenConfig,
+    @Inject(AccountChangeFeed) accountChanges: AccountChangeFeed,
   ) {
     this.pepper = Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex');
     this.environment = config.ENVIRONMENT;
     this.otherEnvironment = config.ENVIRONMENT === 'test' ? 'production' : 'test';
-    this.cache = new TtlCache(config.ACCOUNT_CACHE_TTL_MS);
+    this.cache = accountCache(config.ACCOUNT_CACHE_TTL_MS, accountChanges);
   }
 
   /**

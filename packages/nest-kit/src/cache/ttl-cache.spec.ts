@@ -25,3 +25,29 @@ describe('TtlCache', () => {
     expect(n).toBe(2);
   });
 });
+
+describe('TtlCache invalidation', () => {
+  it('loads a deleted key anew, and every key after clear', async () => {
+    const cache = new TtlCache<string, number>(60_000);
+    let n = 0;
+    const load = async () => ++n;
+    expect(await cache.get('a', load)).toBe(1);
+    expect(await cache.get('b', load)).toBe(2);
+    cache.delete('a');
+    expect(await cache.get('a', load)).toBe(3);
+    expect(await cache.get('b', load)).toBe(2);
+    cache.clear();
+    expect(await cache.get('b', load)).toBe(4);
+  });
+
+  it('keeps a newer entry when an older load fails after the key was deleted', async () => {
+    const cache = new TtlCache<string, string>(60_000);
+    let fail!: (error: Error) => void;
+    const old = cache.get('a', () => new Promise<string>((_resolve, reject) => (fail = reject)));
+    cache.delete('a');
+    expect(await cache.get('a', async () => 'new')).toBe('new');
+    fail(new Error('down'));
+    await expect(old).rejects.toThrow('down');
+    expect(await cache.get('a', async () => 'newer')).toBe('new');
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * Per-instance cache of lookups that may be a little stale (accounts: admin changes take effect within
- * the TTL). Concurrent misses share one load; a failed load is not cached; ttl 0 disables caching.
+ * Per-instance cache of lookups that may be a little stale (accounts: admin changes reach it through the account
+ * change feed, and the TTL bounds staleness when the feed is down). Concurrent misses share one load; a failed load
+ * is not cached; ttl 0 disables caching.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { readonly at: number; readonly value: Promise<V> }>();
@@ -17,9 +18,20 @@ export class TtlCache<K, V> {
     const value = load(key);
     if (this.ttlMs > 0) {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
-      this.entries.set(key, { at: now, value });
-      value.catch(() => this.entries.delete(key));
+      const entry = { at: now, value };
+      this.entries.set(key, entry);
+      // Only this load's own entry: a newer one (after delete or expiry) must survive an older load's failure.
+      value.catch(() => this.entries.get(key) === entry && this.entries.delete(key));
     }
     return value;
+  }
+
+  /** The next get of this key loads anew (a load already under way still answers the callers that awaited it). */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }

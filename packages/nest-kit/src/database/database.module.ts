@@ -9,6 +9,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import {
+  AccountChangeFeed,
   AccountRepository,
   AuditWriter,
   createPool,
@@ -31,6 +32,7 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
     @Inject(PrismaClient) private readonly prisma: PrismaClient,
     @Inject(AuditWriter) private readonly audit: AuditWriter,
     @Inject(RedemptionLedger) private readonly ledger: RedemptionLedger,
+    @Inject(AccountChangeFeed) private readonly accountChanges: AccountChangeFeed,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -45,11 +47,13 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
         throw new Error(`the database refused the app at start-up: ${(error as Error).message}`, { cause: error });
       new Logger('Database').warn(`database unavailable at start-up (${reason}): answering 503 until it answers`);
     }
+    // In the background: until it listens (and whenever it cannot), the account caches' TTL bounds staleness.
+    void this.accountChanges.start();
   }
 
   /** Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. */
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.audit.idle(), this.ledger.idle()]);
+    await Promise.all([this.audit.idle(), this.ledger.idle(), this.accountChanges.stop()]);
     await this.prisma.$disconnect();
     await this.pool.end();
   }
@@ -102,13 +106,18 @@ export class DatabaseModule {
           useFactory: (pool: Pool, o: DatabaseOptions) => new RedemptionLedger(pool, batchWait(o)),
         },
         {
+          provide: AccountChangeFeed,
+          inject: [DATABASE_OPTIONS],
+          useFactory: (o: DatabaseOptions) => new AccountChangeFeed(o),
+        },
+        {
           provide: AccountRepository,
           inject: [PrismaClient],
           useFactory: (prisma: PrismaClient) => new AccountRepository(prisma),
         },
         DatabaseLifecycle,
       ],
-      exports: [Pool, PrismaClient, AuditWriter, RedemptionLedger, AccountRepository],
+      exports: [Pool, PrismaClient, AuditWriter, RedemptionLedger, AccountRepository, AccountChangeFeed],
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { type Drm, parseKeyRing, sealToken, type TokenClaims } from '@openplay/core';
 import {
+  AccountChangeFeed,
   AccountRepository,
   type AccountView,
   type AuditEventInput,
@@ -31,6 +32,7 @@ export class FakePorts {
       Redemptions,
       Metrics,
       { provide: RIGHTS_CONFIG, useValue: config },
+      { provide: AccountChangeFeed, useValue: { subscribe: () => () => undefined } },
       { provide: AccountRepository, useValue: { findByNumber: async (n: number) => this.accounts.get(n) ?? null } },
       {
         provide: AuditWriter,
