@@ -81,7 +81,10 @@ describe('rights: a Widevine license outlives its token (renewals after expiry; 
     ).rows;
   const renew = (url: string, view: LicenseView, secondsSinceStarted: number, nonce = 0x5150) =>
     post(url, renewalChallenge(view, 'renewal', { secondsSinceStarted, nonce }));
-  const error = async (response: Response) => ({ status: response.status, body: await response.json() });
+  const error = async (response: Response): Promise<{ status: number; body: Row }> => ({
+    status: response.status,
+    body: (await response.json()) as Row,
+  });
   const rightsUrlFor = (token: string) => `${stack.rightsUrl}/hms/wv/rights/?ExpressPlayToken=${token}`;
 
   it('renews a license after its token expired while the playback duration allows, then refuses -7008', async () => {
