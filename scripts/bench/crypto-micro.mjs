@@ -68,6 +68,7 @@ const grant = {
   contentKey: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'),
   policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: null, extensions: [] },
   tokenId: randomBytes(16),
+  issuedAt: Math.floor(Date.now() / 1000),
   expiresAt: Math.floor(Date.now() / 1000) + 3600,
 };
 for (const build of builds) {

@@ -33,7 +33,7 @@ export function ApiRedemption(doc: RedemptionDoc): MethodDecorator {
       name: 'ExpressPlayToken',
       required: false,
       description:
-        "The token, as token-gen's URL carries it (or in an `ExpressPlayToken` header). Missing, altered, expired, or for the other DRM: -4010.",
+        "The token, as token-gen's URL carries it (or in an `ExpressPlayToken` header). Missing, altered, expired (a Widevine renewal excepted), or for the other DRM: -4010.",
       schema: { type: 'string' },
     }),
     ApiResponse({ status: 200, ...doc.ok }),

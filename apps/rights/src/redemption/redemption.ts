@@ -4,8 +4,11 @@ import {
   type Drm,
   ExpressPlayError,
   type KeyRing,
-  openToken,
+  openGenuineToken,
+  outlivesToken,
   parseKeyRing,
+  RENEWED_AFTER_TOKEN_EXPIRY,
+  TOKEN_EXPIRED,
   type TokenClaims,
   type TokenClaimsOf,
 } from '@openplay/core';
@@ -32,6 +35,8 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   readonly row: MutableAuditEvent;
   /** The token's account, once the token opened: the one a credit is charged to. */
   account: number | null;
+  /** The token had expired and was admitted for a request that outlives it (a Widevine renewal). */
+  tokenExpired: boolean;
   recorded: boolean;
 }
 
@@ -81,13 +86,23 @@ export class Redemptions {
       drm,
       row: newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller),
       account: null,
+      tokenExpired: false,
       recorded: false,
     };
   }
 
-  /** Opens the token and checks that its account may be served; the row learns the account, token, kid and cookie. */
-  async admit<D extends Drm>(attempt: RedemptionAttempt<D>, token: string | null): Promise<TokenClaimsOf<D>> {
-    const claims = this.open(attempt.drm, token);
+  /**
+   * Opens the token and checks that its account may be served; the row learns the account, token, kid and cookie.
+   * `requestType` (what the request asks for, read without trusting it) is asked only of a genuine token that has
+   * expired: core's `outlivesToken` decides whether the request may go on (a Widevine renewal, then governed by its
+   * license's policy: `attempt.tokenExpired`), else -4010 `token expired` as for any expired token.
+   */
+  async admit<D extends Drm>(
+    attempt: RedemptionAttempt<D>,
+    token: string | null,
+    requestType?: () => string | null,
+  ): Promise<TokenClaimsOf<D>> {
+    const claims = this.open(attempt, token, requestType);
     attempt.account = claims.account;
     Object.assign(attempt.row, {
       accountNumber: claims.account,
@@ -106,6 +121,7 @@ export class Redemptions {
     const { row } = attempt;
     row.requestType = delivery.requestType;
     row.device = delivery.device;
+    if (attempt.tokenExpired) row.message = RENEWED_AFTER_TOKEN_EXPIRY;
     if (!delivery.consumesCredit) {
       await this.audit.write(row);
       attempt.recorded = true;
@@ -132,13 +148,24 @@ export class Redemptions {
     row.requestType ??= facts.requestType();
     row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
     row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
+    if (attempt.tokenExpired) row.message += ` (${RENEWED_AFTER_TOKEN_EXPIRY})`;
     await this.audit.write(row);
     attempt.recorded = true;
   }
 
-  private open<D extends Drm>(drm: D, token: string | null): TokenClaimsOf<D> {
+  private open<D extends Drm>(
+    attempt: RedemptionAttempt<D>,
+    token: string | null,
+    requestType: (() => string | null) | undefined,
+  ): TokenClaimsOf<D> {
+    const { drm } = attempt;
     if (!token) throw new ExpressPlayError(-4010, 'no ExpressPlayToken in the query string or headers');
-    const claims = openToken(token, this.ring, Math.floor(Date.now() / 1000));
+    // Forged and unknown-key tokens are refused here whatever the request; only expiry is the request's business.
+    const { claims, expired } = openGenuineToken(token, this.ring, Math.floor(Date.now() / 1000));
+    if (expired && !(requestType && outlivesToken(drm, requestType()))) {
+      throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
+    }
+    attempt.tokenExpired = expired;
     if (claims.environment !== this.config.ENVIRONMENT) {
       throw new ExpressPlayError(-4010, `the token was issued for the ${claims.environment} environment`);
     }

@@ -9,6 +9,9 @@ import { WidevineRedemption } from './widevine-redemption';
 /** SignedMessage{type: LICENSE_REQUEST, msg: LicenseRequest{type: NEW}}: enough for the request to be named. */
 const NEW_LICENSE_REQUEST = Buffer.from('080112021801', 'hex');
 const SERVICE_CERTIFICATE_REQUEST = Buffer.from('0804', 'hex');
+/** The same with LicenseRequest{type: RENEWAL} and {type: RELEASE}. */
+const RENEWAL_REQUEST = Buffer.from('080112021802', 'hex');
+const RELEASE_REQUEST = Buffer.from('080112021803', 'hex');
 const DEVICE = {
   systemId: 7,
   level: 'L1' as const,
@@ -127,6 +130,69 @@ describe('WidevineRedemption', () => {
       [-4010, null],
       [-4010, 'new'],
     ]);
+  });
+
+  describe('a token that has expired', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = () => tokenFor('wv', { issuedAt: now - 7200, expiresAt: now - 3600 });
+
+    it('admits a renewal, telling the licenser the token expired; the row says so', async () => {
+      licenser.handle.mockResolvedValue({ kind: 'renewal', body: Buffer.from('renewed') });
+      expect((await redeem(expired(), RENEWAL_REQUEST)).body).toEqual(Buffer.from('renewed'));
+      expect(licenser.handle.mock.calls[0][1]).toMatchObject({
+        tokenExpired: true,
+        issuedAt: now - 7200,
+        expiresAt: now - 3600,
+      });
+      expect(ports.redeemed).toEqual([]);
+      expect(ports.written).toEqual([
+        expect.objectContaining({
+          resultCode: 0,
+          requestType: 'renewal',
+          accountNumber: ACCOUNT,
+          message: 'token expired; renewal governed by the license policy',
+        }),
+      ]);
+    });
+
+    it("says so in a refused renewal's row too", async () => {
+      licenser.handle.mockRejectedValue(new WidevineRefusal(-7008, 'the license duration has elapsed'));
+      await expect(redeem(expired(), RENEWAL_REQUEST)).rejects.toMatchObject({ code: -7008 });
+      expect(ports.written).toEqual([
+        expect.objectContaining({
+          resultCode: -7008,
+          requestType: 'renewal',
+          message:
+            '[-7008] Failed to generate Widevine license: the license duration has elapsed (token expired; renewal governed by the license policy)',
+        }),
+      ]);
+    });
+
+    it('refuses everything else with -4010 token expired, before the licenser', async () => {
+      for (const challenge of [NEW_LICENSE_REQUEST, RELEASE_REQUEST, SERVICE_CERTIFICATE_REQUEST, Buffer.from('x')]) {
+        await expect(redeem(expired(), challenge)).rejects.toThrow('[-4010] Invalid token: token expired');
+      }
+      expect(licenser.handle).not.toHaveBeenCalled();
+      expect(ports.written.map((row) => [row.resultCode, row.requestType, row.accountNumber])).toEqual([
+        [-4010, 'new', null],
+        [-4010, 'release', null],
+        [-4010, 'service-certificate', null],
+        [-4010, null, null],
+      ]);
+    });
+
+    it('refuses a renewal of a disabled account (-2031)', async () => {
+      ports.accounts.set(ACCOUNT, account({ status: 'disabled' }));
+      await expect(redeem(expired(), RENEWAL_REQUEST)).rejects.toMatchObject({ code: -2031 });
+      expect(licenser.handle).not.toHaveBeenCalled();
+    });
+
+    it('tells the licenser nothing expired on the normal path', async () => {
+      licenser.handle.mockResolvedValue({ kind: 'renewal', body: Buffer.from('renewed') });
+      await redeem(tokenFor('wv'), RENEWAL_REQUEST);
+      expect(licenser.handle.mock.calls[0][1]).toMatchObject({ tokenExpired: false });
+      expect(ports.written).toEqual([expect.objectContaining({ resultCode: 0, message: null })]);
+    });
   });
 
   it('refuses an account that may not use Widevine (-7011) with a row', async () => {

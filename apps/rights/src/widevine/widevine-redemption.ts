@@ -39,8 +39,11 @@ export class WidevineRedemption {
   async redeem(request: WidevineRedemptionRequest): Promise<RedemptionResult> {
     const attempt = this.redemptions.begin('wv', request.caller);
     try {
-      const claims = await this.redemptions.admit(attempt, request.token);
-      const outcome = await this.licenser.handle(request.challenge, grantOf(claims));
+      // The challenge is classified only when the token has expired: a renewal may outlive it.
+      const claims = await this.redemptions.admit(attempt, request.token, () =>
+        auditRequestType(classifyWidevineRequest(request.challenge)),
+      );
+      const outcome = await this.licenser.handle(request.challenge, grantOf(claims, attempt.tokenExpired));
       await this.redemptions.deliver(attempt, {
         requestType: auditRequestType(outcome.kind),
         device: outcome.device ? deviceFacts(outcome.device) : null,
@@ -61,14 +64,16 @@ export class WidevineRedemption {
 }
 
 /** What the licenser may deliver: the token's key under its kid, with its policy. */
-function grantOf(claims: WidevineTokenClaims): WidevineGrant {
+function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGrant {
   return {
     // Widevine tokens always carry a kid (token-gen requires it).
     kid: claims.kid ?? Buffer.alloc(16),
     contentKey: claims.contentKey,
     policy: claims.policy,
     tokenId: claims.tokenId,
+    issuedAt: claims.issuedAt,
     expiresAt: claims.expiresAt,
+    tokenExpired,
   };
 }
 

@@ -17,7 +17,8 @@ export class WidevineController {
   @ApiRedemption({
     summary: 'A Widevine license for the token',
     description:
-      "The CDM's license challenge (a SignedMessage) in, the license (a SignedMessage) out. Renewal and release requests are answered too. " +
+      "The CDM's license challenge (a SignedMessage) in, the license (a SignedMessage) out. Renewal and release requests are answered too; " +
+      "a renewal also after the token has expired, under the license's own policy (its playback duration). " +
       'A delivered license consumes one credit, in the same transaction as its redemption record. A refusal the CDM can read comes back ' +
       'as a 200 SignedMessage ERROR_RESPONSE with the spec code in `X-ExpressPlay-Error-Code` / `-Message`; send `Accept: application/json` for JSON errors instead.',
     requestBody: {

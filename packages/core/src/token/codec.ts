@@ -74,6 +74,30 @@ export function sealToken(claims: TokenClaims, ring: KeyRing, iv?: Buffer): stri
  * TOKEN_UNKNOWN_KEY, TOKEN_FORGED as details.
  */
 export function openToken(token: string, ring: KeyRing, nowSeconds: number): TokenClaims {
+  const claims = openClaims(token, ring);
+  if (!(nowSeconds < claims.expiresAt)) throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
+  return claims;
+}
+
+/** A genuine token's claims, and whether it has expired. */
+export interface OpenedToken {
+  readonly claims: TokenClaims;
+  readonly expired: boolean;
+}
+
+/**
+ * Opens a genuine token whether or not it has expired: forged, corrupt and unknown-key tokens are refused exactly
+ * as by {@link openToken} (-4010), an expired one comes back with `expired: true` instead of TOKEN_EXPIRED. Only
+ * for the requests that `outlivesToken` says a token's expiry does not end (a Widevine renewal); everything else
+ * opens tokens with openToken, so that an expired token stays refused by default.
+ */
+export function openGenuineToken(token: string, ring: KeyRing, nowSeconds: number): OpenedToken {
+  const claims = openClaims(token, ring);
+  return { claims, expired: !(nowSeconds < claims.expiresAt) };
+}
+
+/** The claims of a token sealed by a key of the ring, expired or not; -4010 when forged, corrupt or unknown-key. */
+function openClaims(token: string, ring: KeyRing): TokenClaims {
   const bytes = decodeBase64Url(token);
   if (bytes === null || bytes.length <= TOKEN_HEADER_BYTES + TOKEN_TAG_BYTES || bytes[0] !== TOKEN_VERSION) {
     throw new ExpressPlayError(-4010, TOKEN_FORGED);
@@ -91,14 +115,11 @@ export function openToken(token: string, ring: KeyRing, nowSeconds: number): Tok
     bytes.subarray(end),
   );
   if (plaintext === null) throw new ExpressPlayError(-4010, TOKEN_FORGED);
-  let claims: TokenClaims;
   try {
-    claims = readClaims(plaintext, 0, plaintext.length);
+    return readClaims(plaintext, 0, plaintext.length);
   } catch {
     throw new ExpressPlayError(-4010, TOKEN_FORGED);
   }
-  if (!(nowSeconds < claims.expiresAt)) throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
-  return claims;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ export {
   sealToken,
   sealedTokenLength,
   openToken,
+  openGenuineToken,
+  type OpenedToken,
   TOKEN_VERSION,
   TOKEN_NONCE_BYTES,
   TOKEN_TAG_BYTES,
@@ -23,3 +25,10 @@ export {
 } from './codec';
 export { MAX_TIMESTAMP } from './claims-binary';
 export { useTokenAead, tokenAead, nodeCryptoTokenAead, type TokenAead } from './aead';
+export {
+  outlivesToken,
+  assertIssuedWhileValid,
+  LICENSE_CLOCK_SKEW_SECONDS,
+  TOKEN_EXPIRED_NOT_ISSUER,
+  RENEWED_AFTER_TOKEN_EXPIRY,
+} from './renewal-after-expiry';

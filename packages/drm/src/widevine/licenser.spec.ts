@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ExpressPlayError } from '@openplay/core';
+import { ExpressPlayError, LICENSE_CLOCK_SKEW_SECONDS, TOKEN_EXPIRED, TOKEN_EXPIRED_NOT_ISSUER } from '@openplay/core';
 import {
   clientChallenge,
   decodeErrorResponse,
@@ -261,6 +261,108 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
     expect(release.license.id.version).toBe(1);
     expect(release.license.policy.can_play).toBe(false);
     expect(release.keyControls).toHaveLength(0);
+  });
+});
+
+describe('renewal under an expired token (grant.tokenExpired)', () => {
+  const ISSUED = 1_800_000_000;
+  /** A licenser whose clock reads `now`; renewals on, like the rights server with WIDEVINE_RENEWAL_DELAY. */
+  const at = (now: number) => world.licenser({ renewal: { delaySeconds: 60 }, now: () => now });
+  /** A grant of a token valid from ISSUED for 60 s, and the license it bought 10 s after issue. */
+  function bought(licenseDuration: number | null) {
+    const g = grant({ licenseDuration }, { issuedAt: ISSUED, expiresAt: ISSUED + 60 });
+    const session = clientChallenge(world.devices.L1);
+    const view = inspectLicense(
+      world.devices.L1,
+      session.challenge,
+      license(at(ISSUED + 10), session.challenge, g).body,
+    );
+    return { g, view, expired: { ...g, tokenExpired: true } };
+  }
+  /** The -4010 details `fn` throws (not a WidevineRefusal: a token matter, not a device or license one). */
+  function tokenRefusal(fn: () => unknown): string | undefined {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ExpressPlayError);
+      expect(error).not.toBeInstanceOf(WidevineRefusal);
+      expect((error as ExpressPlayError).code).toBe(-4010);
+      return (error as ExpressPlayError).details;
+    }
+    throw new Error('expected a -4010 error');
+  }
+
+  it('renews a license the token bought while the playback duration allows, with the time that is left', () => {
+    const { g, view, expired } = bought(3600);
+    expect(view.license.license_start_time).toBe(ISSUED + 10);
+    const outcome = license(
+      at(ISSUED + 1000),
+      renewalChallenge(view, 'renewal', { nonce: 99, secondsSinceStarted: 900 }),
+      expired,
+    );
+    expect(outcome.kind).toBe('renewal');
+    const renewal = inspectRenewal(view, outcome.body, g.contentKey);
+    expect(renewal.license.license_start_time).toBe(ISSUED + 10);
+    expect(renewal.license.policy).toMatchObject({ can_play: true, can_renew: true, playback_duration_seconds: 3600 });
+    expect(renewal.keyControls[0].readUInt32BE(4)).toBe(2700);
+    expect(renewal.keyControls[0].readUInt32BE(8)).toBe(99);
+  });
+
+  it('renews an unlimited license (licenseDuration 0 or none) whenever asked', () => {
+    for (const duration of [0, null]) {
+      const { g, view, expired } = bought(duration);
+      const outcome = license(
+        at(ISSUED + 365 * 86400),
+        renewalChallenge(view, 'renewal', { secondsSinceStarted: 10 ** 7 }),
+        expired,
+      );
+      expect(inspectRenewal(view, outcome.body, g.contentKey).keyControls[0].readUInt32BE(4)).toBe(0);
+    }
+  });
+
+  it('refuses the renewal once the playback duration has elapsed (-7008), as with a valid token', () => {
+    const { view, expired } = bought(600);
+    const error = refusal(at(ISSUED + 700), renewalChallenge(view, 'renewal', { secondsSinceStarted: 600 }), expired);
+    expect(error.code).toBe(-7008);
+    expect(error.message).toMatch(/elapsed/);
+  });
+
+  it('refuses a license the token cannot have bought: issued before it (beyond the clock skew) or after its expiry', () => {
+    const { g, view } = bought(3600);
+    const challenge = renewalChallenge(view, 'renewal', { secondsSinceStarted: 1 });
+    const later = {
+      ...g,
+      tokenExpired: true,
+      issuedAt: ISSUED + 10 + LICENSE_CLOCK_SKEW_SECONDS + 1,
+      expiresAt: ISSUED + 10 ** 4,
+    };
+    expect(tokenRefusal(() => at(ISSUED + 2 * 10 ** 4).handle(challenge, later))).toBe(TOKEN_EXPIRED_NOT_ISSUER);
+    const earlier = { ...g, tokenExpired: true, issuedAt: ISSUED - 100, expiresAt: ISSUED + 9 };
+    expect(tokenRefusal(() => at(ISSUED + 100).handle(challenge, earlier))).toBe(TOKEN_EXPIRED_NOT_ISSUER);
+    // Within the skew, and a license issued in the second the token expired, are the token's own.
+    const skewed = {
+      ...g,
+      tokenExpired: true,
+      issuedAt: ISSUED + 10 + LICENSE_CLOCK_SKEW_SECONDS,
+      expiresAt: ISSUED + 10,
+    };
+    expect(license(at(ISSUED + 100), challenge, skewed).kind).toBe('renewal');
+  });
+
+  it('still refuses a renewal not signed with the license keys (-4001) before looking at the token', () => {
+    const { view, expired } = bought(3600);
+    const forged = renewalChallenge(view, 'renewal', { macClient: randomBytes(32) });
+    expect(refusal(at(ISSUED + 100), forged, expired).code).toBe(-4001);
+  });
+
+  it('serves nothing else: a new license, a release, the service certificate request are -4010 token expired', () => {
+    const { view, expired } = bought(3600);
+    const licenser = at(ISSUED + 100);
+    expect(tokenRefusal(() => licenser.handle(clientChallenge(world.devices.L1).challenge, expired))).toBe(
+      TOKEN_EXPIRED,
+    );
+    expect(tokenRefusal(() => licenser.handle(renewalChallenge(view, 'release'), expired))).toBe(TOKEN_EXPIRED);
+    expect(tokenRefusal(() => licenser.handle(Buffer.from([8, 4]), expired))).toBe(TOKEN_EXPIRED);
   });
 });
 

@@ -1,6 +1,6 @@
 import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
 import { hmac } from '@openplay/cipher';
-import { ExpressPlayError } from '@openplay/core';
+import { assertIssuedWhileValid, ExpressPlayError, TOKEN_EXPIRED } from '@openplay/core';
 import {
   CertificateError,
   DrmCertificateVerifier,
@@ -176,6 +176,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       throw cannotBuild('challenge is not a Widevine SignedMessage');
     }
     if (signed.type === MessageType.SERVICE_CERTIFICATE_REQUEST) {
+      if (grant?.tokenExpired) throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
       if (!this.service) throw cannotBuild('no service certificate is configured');
       return { kind: 'service-certificate', body: this.service.response };
     }
@@ -193,7 +194,11 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       throw cannotBuild('license request msg is not a LicenseRequest');
     }
     checkGrant(grant);
-    switch (request.type ?? RequestType.NEW) {
+    const type = request.type ?? RequestType.NEW;
+    // An expired token renews the licenses it bought and serves nothing else; the rights server admits it for a
+    // renewal only, and this says so again where the request is actually decoded.
+    if (grant.tokenExpired && type !== RequestType.RENEWAL) throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
+    switch (type) {
       case RequestType.NEW:
         return this.newLicense(signed, msg, request, grant);
       case RequestType.RENEWAL:
@@ -431,7 +436,10 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
         `${kind} signature does not verify (not a license this server issued for this kid)`,
       );
     }
+    // The license's start: the issue time this server wrote into the session id, authenticated by the HMAC above
+    // (the request's own license_start_time is the client's word, and is not read).
     const issuedAt = Number(sessionId.readBigUInt64BE(0));
+    if (grant.tokenExpired) assertIssuedWhileValid(grant, issuedAt);
     const id: LicenseIdentification = { ...licenseId, version: (licenseId.version ?? 0) + 1 };
 
     let license: License;
@@ -490,16 +498,18 @@ function checkGrant(grant: WidevineGrant): void {
           ? 'grant content key must be 16 bytes'
           : !Buffer.isBuffer(grant.tokenId)
             ? 'grant tokenId must be bytes'
-            : grant.policy?.drm !== 'wv'
-              ? 'grant policy is not a Widevine policy'
-              : ![1, 2, 3, 4, 5].includes(grant.policy.securityLevel)
-                ? 'grant securityLevel must be 1..5'
-                : ![0, 1, 2].includes(grant.policy.hdcpOutputControl)
-                  ? 'grant hdcpOutputControl must be 0, 1 or 2'
-                  : grant.policy.licenseDuration !== null &&
-                      !(Number.isSafeInteger(grant.policy.licenseDuration) && grant.policy.licenseDuration >= 0)
-                    ? 'grant licenseDuration must be null or a non-negative integer'
-                    : null;
+            : grant.tokenExpired && !Number.isSafeInteger(grant.issuedAt)
+              ? 'grant issuedAt must be an integer of unix seconds'
+              : grant.policy?.drm !== 'wv'
+                ? 'grant policy is not a Widevine policy'
+                : ![1, 2, 3, 4, 5].includes(grant.policy.securityLevel)
+                  ? 'grant securityLevel must be 1..5'
+                  : ![0, 1, 2].includes(grant.policy.hdcpOutputControl)
+                    ? 'grant hdcpOutputControl must be 0, 1 or 2'
+                    : grant.policy.licenseDuration !== null &&
+                        !(Number.isSafeInteger(grant.policy.licenseDuration) && grant.policy.licenseDuration >= 0)
+                      ? 'grant licenseDuration must be null or a non-negative integer'
+                      : null;
   if (problem) throw cannotBuild(problem);
 }
 

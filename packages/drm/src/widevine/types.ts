@@ -22,8 +22,16 @@ export interface WidevineGrant {
   readonly policy: WidevinePolicy;
   /** The token's id; echoed as `License.id.purchase_id` (at most 64 bytes) to correlate licenses and tokens. */
   readonly tokenId: Buffer;
+  /** Unix seconds: the token's issue time. */
+  readonly issuedAt: number;
   /** Unix seconds: the token's expiry. The rights server enforces it; the license does not carry it. */
   readonly expiresAt: number;
+  /**
+   * True when the token has expired: the rights server admits such a token for a renewal only (core's
+   * `outlivesToken`), and the licenser then renews only a license issued while the token was valid (core's
+   * `assertIssuedWhileValid`, -4010), under that license's policy; any other request is -4010 `token expired`.
+   */
+  readonly tokenExpired?: boolean;
 }
 
 /** The authenticated device behind a license request. */

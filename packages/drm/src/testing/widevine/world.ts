@@ -104,6 +104,7 @@ export function grant(policy: Partial<WidevinePolicy> = {}, overrides: Partial<W
       ...policy,
     },
     tokenId: randomBytes(16),
+    issuedAt: Math.floor(Date.now() / 1000),
     expiresAt: Math.floor(Date.now() / 1000) + 3600,
     ...overrides,
   };
