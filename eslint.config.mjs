@@ -60,5 +60,10 @@ export default tseslint.config(
     files: ['**/browser-spike/**/*.mjs'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // The demo page's script runs in the browser, beside Shaka Player's global.
+    files: ['apps/rights/demo/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, shaka: 'readonly' } },
+  },
   prettier,
 );
