@@ -10,6 +10,8 @@ import {
 } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG, RightsConfigModule } from './config/config.module';
 import type { RightsConfig } from './config/rights.config';
+import { ClearKeyController } from './clearkey/clear-key.controller';
+import { ClearKeyRedemption } from './clearkey/clear-key-redemption';
 import { CryptoModule, type CryptoImplementation } from './drm/drm.module';
 import { FairPlayController } from './fairplay/fairplay.controller';
 import { FairPlayRedemption } from './fairplay/fairplay-redemption';
@@ -35,11 +37,12 @@ export class AppModule {
           useFactory: (c: RightsConfig) => databaseOptions(c),
         }),
       ],
-      controllers: [WidevineController, FairPlayController, HealthController, MetricsController],
+      controllers: [WidevineController, FairPlayController, ClearKeyController, HealthController, MetricsController],
       providers: [
         Redemptions,
         WidevineRedemption,
         FairPlayRedemption,
+        ClearKeyRedemption,
         Metrics,
         { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(rightsErrorFormat) },
       ],

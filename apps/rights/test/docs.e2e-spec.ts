@@ -21,6 +21,8 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
       ['/hms/wv/token', 'get'],
       ['/hms/wv/token', 'post'],
       ['/hms/fp/token', 'get'],
+      ['/hms/ck/token', 'get'],
+      ['/hms/ck/token', 'post'],
       ['/cmiapi/getrecord', 'get'],
       ['/admin/accounts', 'post'],
       ['/admin/accounts/{number}/credits', 'put'],
@@ -66,6 +68,18 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
     expect(document.paths['/cmiapi/getrecord'].get.parameters.map((p: Json) => p.name)).toEqual(
       expect.arrayContaining(['customerAuthenticator', 'cookie', 'id', 'start', 'length']),
     );
+    // Clear Key: the key rules, expiry and cookie; the license restrictions listed as refused (-8002).
+    const ck = document.paths['/hms/ck/token'].get.parameters as Json[];
+    expect(ck.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['customerAuthenticator', 'kid', 'kek', 'ek', 'contentKey', 'expirationTime', 'cookie']),
+    );
+    expect(ck.map((p) => p.name)).not.toContain('iv');
+    expect(ck.find((p) => p.name === 'kid')).toMatchObject({ required: true });
+    expect(ck.find((p) => p.name === 'securityLevel')).toMatchObject({
+      required: false,
+      description: expect.stringMatching(/^Refused on Clear Key.*Codes: invalid or empty -8002\.$/),
+    });
+    expect(document.paths['/hms/ck/token'].post.operationId).toBe('postClearKeyToken');
     expect(document.paths['/admin/logs'].get.security).toEqual([{ bearer: [] }]);
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
@@ -82,6 +96,11 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
       'application/json',
     ]);
     expect(document.paths['/hms/fp/cert'].get).toBeDefined();
+    expect(document.paths['/hms/ck/rights'].post).toMatchObject({
+      tags: ['clearkey'],
+      parameters: [expect.objectContaining({ name: 'ExpressPlayToken' })],
+      requestBody: { content: { 'application/json': expect.any(Object) } },
+    });
   });
 
   it('both serve Swagger UI at /docs with its assets', async () => {

@@ -78,6 +78,7 @@ describe('admin API /admin (real app, real Postgres)', () => {
       widevineEnabled: true,
       fairplayAuthorized: false,
       fairplayEnabled: false,
+      clearKeyEnabled: true,
     });
     const shown = await ok(await call('GET', `/admin/accounts/${number}`));
     expect(shown.authenticators).toEqual([
@@ -116,6 +117,22 @@ describe('admin API /admin (real app, real Postgres)', () => {
     });
     expect((await error(await token(authenticators.test)))[1].code).toBe(-7011);
     await ok(await call('PATCH', `/admin/accounts/${number}/options`, { widevineEnabled: 'on' }));
+    // The Clear Key switch: off refuses Clear Key tokens with -8001 and leaves Widevine alone.
+    const ckToken = () =>
+      fetch(
+        `${tg.baseUrl}/hms/ck/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=${KID}&contentKey=${KEY}&errorFormat=json`,
+      );
+    expect((await ckToken()).status).toBe(200);
+    expect(
+      (await ok(await call('PATCH', `/admin/accounts/${number}/options`, { clearKeyEnabled: 'off' }))).clearKeyEnabled,
+    ).toBe(false);
+    expect((await error(await ckToken()))[1].code).toBe(-8001);
+    expect((await token(authenticators.test)).status).toBe(200);
+    expect(await error(await call('PATCH', `/admin/accounts/${number}/options`, { clearKeyEnabled: 'maybe' }))).toEqual(
+      [400, { code: 400, message: '[400] clearKeyEnabled must be true or false (or on/off)' }],
+    );
+    await ok(await call('PATCH', `/admin/accounts/${number}/options`, { clearKeyEnabled: true }));
+    expect((await ckToken()).status).toBe(200);
     expect((await ok(await call('POST', `/admin/accounts/${number}/disable`))).status).toBe('disabled');
     expect((await error(await token(authenticators.test)))[1].code).toBe(-2031);
     expect((await ok(await call('POST', `/admin/accounts/${number}/enable`))).status).toBe('active');
@@ -436,7 +453,7 @@ describe('admin API /admin (real app, real Postgres)', () => {
     });
     const createDto = document.components.schemas.CreateAccountDto;
     expect(createDto.required).toEqual(['name']);
-    expect(Object.keys(createDto.properties)).toEqual(['name', 'credits', 'widevine', 'fairplay']);
+    expect(Object.keys(createDto.properties)).toEqual(['name', 'credits', 'widevine', 'fairplay', 'clearKey']);
     expect(createDto.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: 200 });
     expect(createDto.properties.credits.oneOf[0]).toEqual({ type: 'integer', minimum: 0, maximum: 999999999999999 });
     expect(document.paths['/admin/logs'].get.parameters.map((p: Json) => [p.name, p.in, p.required])).toEqual([

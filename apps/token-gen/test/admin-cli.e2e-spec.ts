@@ -43,8 +43,31 @@ describe('admin CLI (runAdmin against a test database)', () => {
     expect(await json('account', 'credits', String(number), '7')).toMatchObject({ number, credits: 7 });
     const text = await admin('account', 'show', String(number));
     expect(text.out).toContain(`account ${number} "Cli Co" active, credits 7, widevine on`);
+    expect(text.out).toContain('clear key on');
     await expect(admin('account', 'credits', String(number), 'lots')).rejects.toThrow(AdminError);
     await expect(admin('account', 'show', '1')).rejects.toMatchObject({ kind: 'not-found', message: 'no account 1' });
+  });
+
+  it('switches Clear Key off and on (--clear-key), and creates accounts without it (--no-clear-key)', async () => {
+    const ckToken = (who: string) =>
+      fetch(
+        `${tg.baseUrl}/hms/ck/token?customerAuthenticator=${encodeURIComponent(who)}&kid=${KID}&contentKey=${KEY}&errorFormat=json`,
+      );
+    expect(await json('account', 'options', String(number), '--clear-key', 'off')).toMatchObject({
+      number,
+      clearKeyEnabled: false,
+      widevineEnabled: true,
+    });
+    expect(((await (await ckToken(authenticator)).json()) as { code: number }).code).toBe(-8001);
+    const text = await admin('account', 'options', String(number), '--clear-key', 'on');
+    expect(text.out).toContain('clear key on');
+    expect((await ckToken(authenticator)).status).toBe(200);
+    await expect(admin('account', 'options', String(number), '--clear-key', 'perhaps')).rejects.toThrow(
+      '--clear-key must be true or false (or on/off)',
+    );
+    const without = await json('account', 'create', '--name', 'No CK', '--no-clear-key');
+    expect((await json('account', 'show', String(without.account))).clearKeyEnabled).toBe(false);
+    expect(((await (await ckToken(without.authenticators.test)).json()) as { code: number }).code).toBe(-8001);
   });
 
   it('logs: records by cookie, token id and account, as JSON and as text', async () => {
@@ -130,7 +153,7 @@ describe('admin CLI (runAdmin against a test database)', () => {
     );
     // Behaviour change: options with nothing to change are refused, as by the admin API.
     expect(await message('account', 'options', String(number))).toBe(
-      'give at least one of --widevine, --fairplay-authorized, --fairplay, --name',
+      'give at least one of --widevine, --fairplay-authorized, --fairplay, --clear-key, --name',
     );
     expect(await message('authenticator', 'add', String(number), '--environment', 'staging')).toBe(
       '--environment must be test or production',

@@ -36,7 +36,7 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
 
 /** What the DRM work answered, as its audit row tells it. */
 export interface Delivery {
-  /** 'new', 'renewal', 'release', 'service-certificate' (Widevine); 'ckc' (FairPlay). */
+  /** 'new', 'renewal', 'release', 'service-certificate' (Widevine); 'ckc' (FairPlay); 'new', 'release' (Clear Key). */
   readonly requestType: string;
   readonly device: Readonly<Record<string, unknown>> | null;
   /** Only deliveries of a license or CKC consume a credit. */
@@ -54,7 +54,7 @@ export interface RefusalFacts {
 /**
  * The steps every redemption takes, whatever the DRM; each DRM's service (WidevineRedemption, FairPlayRedemption)
  * runs them in order around its own crypto: `begin`, `admit` (open the token: -4010; another DRM's token: -6002 on
- * FairPlay, -4010 on Widevine; check the account: -2031, -7011/-6006/-6009), the DRM work, then `deliver`
+ * FairPlay, -4010 on Widevine and Clear Key; check the account: -2031, -7011/-6006/-6009/-8001), the DRM work, then `deliver`
  * (consume a credit and write the audit row in one transaction: -2019 when none is left) or `refuse`. Every
  * attempt leaves one audit row before the answer, unless the database itself is what failed.
  */
@@ -141,13 +141,14 @@ export class Redemptions {
       throw new ExpressPlayError(-4010, `the token was issued for the ${claims.environment} environment`);
     }
     if (!isFor(claims, drm)) {
-      throw drm === 'fp'
-        ? new ExpressPlayError(-6002, 'the token is for Widevine')
-        : new ExpressPlayError(-4010, 'the token is for FairPlay');
+      const details = `the token is for ${DRM_NAMES[claims.drm]}`;
+      throw new ExpressPlayError(drm === 'fp' ? -6002 : -4010, details);
     }
     return claims;
   }
 }
+
+const DRM_NAMES: Readonly<Record<Drm, string>> = { wv: 'Widevine', fp: 'FairPlay', ck: 'Clear Key' };
 
 function isFor<D extends Drm>(claims: TokenClaims, drm: D): claims is TokenClaimsOf<D> {
   return claims.drm === drm;

@@ -32,6 +32,9 @@ export class CreateAccountDto {
 
   @Switch('FairPlay authorized and enabled (default true; off: -6006)')
   fairplay: boolean = true;
+
+  @Switch('Clear Key enabled (default true; off: -8001)')
+  clearKey: boolean = true;
 }
 
 /** `PUT /admin/accounts/{number}/credits`. */
@@ -55,14 +58,21 @@ export class SetOptionsDto {
   fairplayEnabled?: boolean;
 
   @Absent()
+  @Switch('Clear Key enabled (off: -8001)')
+  clearKeyEnabled?: boolean;
+
+  @Absent()
   @Text(NAME, { description: 'a new name', required: false })
   name?: string;
 
   /** The fields given: a call that changes nothing is refused. */
   @ApiHideProperty()
-  @ArrayNotEmpty({ message: 'give at least one of {widevineEnabled}, {fairplayAuthorized}, {fairplayEnabled}, {name}' })
+  @ArrayNotEmpty({
+    message:
+      'give at least one of {widevineEnabled}, {fairplayAuthorized}, {fairplayEnabled}, {clearKeyEnabled}, {name}',
+  })
   get changes(): string[] {
-    return (['widevineEnabled', 'fairplayAuthorized', 'fairplayEnabled', 'name'] as const).filter(
+    return (['widevineEnabled', 'fairplayAuthorized', 'fairplayEnabled', 'clearKeyEnabled', 'name'] as const).filter(
       (field) => this[field] !== undefined,
     );
   }

@@ -109,15 +109,23 @@ export class AdminApiController {
   }
 
   @Patch('accounts/:number/options')
-  @ApiOperation({ summary: "Switch an account's Widevine and FairPlay options, or rename it (at least one field)" })
+  @ApiOperation({
+    summary: "Switch an account's Widevine, FairPlay and Clear Key options, or rename it (at least one field)",
+  })
   @ApiConsumes(...BODY_TYPES)
   @ApiResponse(ONE_ACCOUNT)
   @ApiResponse(BAD_INPUT)
   @ApiResponse(NO_ACCOUNT)
   async setOptions(@Param(INPUT) path: AccountPathDto, @Body(INPUT) body: SetOptionsDto) {
-    const { widevineEnabled, fairplayAuthorized, fairplayEnabled, name } = body;
+    const { widevineEnabled, fairplayAuthorized, fairplayEnabled, clearKeyEnabled, name } = body;
     return plainAccount(
-      await this.admin.setOptions(path.number, { widevineEnabled, fairplayAuthorized, fairplayEnabled, name }),
+      await this.admin.setOptions(path.number, {
+        widevineEnabled,
+        fairplayAuthorized,
+        fairplayEnabled,
+        clearKeyEnabled,
+        name,
+      }),
     );
   }
 

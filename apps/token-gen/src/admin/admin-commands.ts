@@ -22,7 +22,14 @@ export class AdminCommands {
     private readonly audit?: AuditQuery,
   ) {}
 
-  async createAccount(input: { name: string; credits: bigint | null; widevine: boolean; fairplay: boolean }) {
+  async createAccount(input: {
+    name: string;
+    credits: bigint | null;
+    widevine: boolean;
+    fairplay: boolean;
+    /** Absent: on, the column's default. */
+    clearKey?: boolean;
+  }) {
     const secrets = { test: newAuthenticatorSecret(), production: newAuthenticatorSecret() };
     const account = await this.accounts.create({
       name: input.name,
@@ -30,6 +37,7 @@ export class AdminCommands {
       widevineEnabled: input.widevine,
       fairplayAuthorized: input.fairplay,
       fairplayEnabled: input.fairplay,
+      clearKeyEnabled: input.clearKey,
       authenticatorHashes: {
         test: hashAuthenticatorSecret(this.pepper, secrets.test),
         production: hashAuthenticatorSecret(this.pepper, secrets.production),
@@ -59,7 +67,13 @@ export class AdminCommands {
 
   setOptions(
     number: number,
-    options: { widevineEnabled?: boolean; fairplayAuthorized?: boolean; fairplayEnabled?: boolean; name?: string },
+    options: {
+      widevineEnabled?: boolean;
+      fairplayAuthorized?: boolean;
+      fairplayEnabled?: boolean;
+      clearKeyEnabled?: boolean;
+      name?: string;
+    },
   ) {
     return this.required(this.accounts.update(number, options), number);
   }

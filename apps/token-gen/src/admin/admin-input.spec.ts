@@ -24,14 +24,22 @@ describe('parseAdminInput', () => {
       credits: null,
       widevine: true,
       fairplay: true,
+      clearKey: true,
     });
     expect({
-      ...parseAdminInput(CreateAccountDto, { name: 'A', credits: 5, widevine: 'off', fairplay: 'false' }),
+      ...parseAdminInput(CreateAccountDto, {
+        name: 'A',
+        credits: 5,
+        widevine: 'off',
+        fairplay: 'false',
+        clearKey: 'off',
+      }),
     }).toEqual({
       name: 'A',
       credits: 5n,
       widevine: false,
       fairplay: false,
+      clearKey: false,
     });
     expect(parseAdminInput(CreateAccountDto, { name: 'A', credits: String(MAX_CREDITS) }).credits).toBe(MAX_CREDITS);
     expect(parseAdminInput(CreateAccountDto, { name: 'A', credits: 'unlimited' }).credits).toBeNull();
@@ -128,7 +136,7 @@ describe('parseAdminInput', () => {
 
   it('options: at least one, each checked', () => {
     expect(refusal(() => parseAdminInput(SetOptionsDto, {})).message).toBe(
-      'give at least one of widevineEnabled, fairplayAuthorized, fairplayEnabled, name',
+      'give at least one of widevineEnabled, fairplayAuthorized, fairplayEnabled, clearKeyEnabled, name',
     );
     expect(refusal(() => parseAdminInput(SetOptionsDto, { changes: ['x'] })).message).toBe('unknown field "changes"');
     expect(refusal(() => parseAdminInput(SetOptionsDto, { name: '' })).message).toBe(
@@ -147,6 +155,7 @@ describe('parseAdminInput', () => {
         widevineEnabled: '--widevine',
         fairplayAuthorized: '--fairplay-authorized',
         fairplayEnabled: '--fairplay',
+        clearKeyEnabled: '--clear-key',
         name: '--name',
       },
     };
@@ -154,7 +163,7 @@ describe('parseAdminInput', () => {
       '--widevine must be true or false (or on/off)',
     );
     expect(refusal(() => parseAdminInput(SetOptionsDto, {}, flags)).message).toBe(
-      'give at least one of --widevine, --fairplay-authorized, --fairplay, --name',
+      'give at least one of --widevine, --fairplay-authorized, --fairplay, --clear-key, --name',
     );
     expect(
       refusal(() =>

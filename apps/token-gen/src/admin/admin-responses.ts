@@ -50,6 +50,9 @@ export class AccountJson {
 
   @ApiProperty()
   fairplayEnabled!: boolean;
+
+  @ApiProperty()
+  clearKeyEnabled!: boolean;
 }
 
 export class AuthenticatorJson {
@@ -121,8 +124,8 @@ export class AdminRecordJson {
   @ApiProperty({ enum: ['issuance', 'redemption'] })
   kind!: 'issuance' | 'redemption';
 
-  @ApiProperty({ enum: ['wv', 'fp'], nullable: true })
-  drm!: 'wv' | 'fp' | null;
+  @ApiProperty({ enum: ['wv', 'fp', 'ck'], nullable: true })
+  drm!: 'wv' | 'fp' | 'ck' | null;
 
   @ApiProperty({ enum: ['test', 'production'] })
   environment!: 'test' | 'production';
@@ -156,7 +159,7 @@ export class AdminRecordJson {
     type: 'string',
     nullable: true,
     required: false,
-    description: 'redemptions only: new, renewal, release (Widevine), ckc (FairPlay)',
+    description: 'redemptions only: new, renewal, release (Widevine), ckc (FairPlay); new, release (Clear Key)',
   })
   requestType?: string | null;
 

@@ -28,7 +28,7 @@ Commands:
   account list       list accounts
   account show       show one account and its authenticators (never their secrets)
   account credits    set an account's credit balance
-  account options    switch Widevine and FairPlay for an account
+  account options    switch Widevine, FairPlay and Clear Key for an account
   account disable    refuse every token request and redemption of an account (-2031)
   account enable     accept them again
   authenticator add      add an authenticator (for rotation); its secret is shown once
@@ -38,24 +38,26 @@ Commands:
 Run any command with --help for its arguments. --json prints machine-readable output.
 Environment: DATABASE_URL (default: the embedded database that \`npm start\` created, if any),
 AUTHENTICATOR_PEPPER (must be the servers' value), ENVIRONMENT.`,
-  'account create': `Usage: account create --name NAME [--credits N] [--no-widevine] [--no-fairplay] [--json]
+  'account create': `Usage: account create --name NAME [--credits N] [--no-widevine] [--no-fairplay] [--no-clear-key] [--json]
 
 Creates an account with a six-digit public number and one authenticator per environment,
 "<number>,<32 hex>". The secrets are printed now and never again (only keyed hashes are stored).
   --name NAME      the customer's name (required)
   --credits N      licenses/CKCs it may receive; omit for unlimited
   --no-widevine    Widevine switched off (token requests get -7011)
-  --no-fairplay    FairPlay not authorized (token requests get -6006)`,
+  --no-fairplay    FairPlay not authorized (token requests get -6006)
+  --no-clear-key   Clear Key switched off (token requests and redemptions get -8001)`,
   'account list': 'Usage: account list [--json]\n\nLists every account with its status, credits and DRM options.',
   'account show':
     'Usage: account show NUMBER [--json]\n\nShows the account and its authenticators (ids, environment, label, dates; no secrets).',
   'account credits':
     'Usage: account credits NUMBER (N|unlimited) [--json]\n\nSets the balance to N (0 or more), or removes the limit.',
-  'account options': `Usage: account options NUMBER [--widevine on|off] [--fairplay-authorized on|off] [--fairplay on|off] [--name NAME] [--json]
+  'account options': `Usage: account options NUMBER [--widevine on|off] [--fairplay-authorized on|off] [--fairplay on|off] [--clear-key on|off] [--name NAME] [--json]
 
   --widevine             Widevine enabled (off: -7011)
   --fairplay-authorized  FairPlay authorized for this account (off: -6006)
-  --fairplay             FairPlay enabled (off: -6009)`,
+  --fairplay             FairPlay enabled (off: -6009)
+  --clear-key            Clear Key enabled (off: -8001)`,
   'account disable':
     'Usage: account disable NUMBER [--json]\n\nEvery token request and redemption of the account is refused with -2031.',
   'account enable': 'Usage: account enable NUMBER [--json]\n\nThe account is active again.',
@@ -89,6 +91,8 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
       credits: { type: 'string' },
       'no-widevine': { type: 'boolean' },
       'no-fairplay': { type: 'boolean' },
+      'no-clear-key': { type: 'boolean' },
+      'clear-key': { type: 'string' },
       widevine: { type: 'string' },
       'fairplay-authorized': { type: 'string' },
       fairplay: { type: 'string' },
@@ -138,6 +142,7 @@ const FLAGS = {
   widevineEnabled: '--widevine',
   fairplayAuthorized: '--fairplay-authorized',
   fairplayEnabled: '--fairplay',
+  clearKeyEnabled: '--clear-key',
   environment: '--environment',
   label: '--label',
   cookie: '--cookie',
@@ -168,6 +173,7 @@ async function dispatch(
           credits: values.credits,
           widevine: !values['no-widevine'],
           fairplay: !values['no-fairplay'],
+          clearKey: !values['no-clear-key'],
         }),
       );
       return out.print(
@@ -205,13 +211,20 @@ async function dispatch(
     }
     case 'account options': {
       const n = number();
-      const { widevineEnabled, fairplayAuthorized, fairplayEnabled, name } = input(SetOptionsDto, {
+      const { widevineEnabled, fairplayAuthorized, fairplayEnabled, clearKeyEnabled, name } = input(SetOptionsDto, {
         widevineEnabled: values.widevine,
         fairplayAuthorized: values['fairplay-authorized'],
         fairplayEnabled: values.fairplay,
+        clearKeyEnabled: values['clear-key'],
         name: values.name,
       });
-      const account = await admin.setOptions(n, { widevineEnabled, fairplayAuthorized, fairplayEnabled, name });
+      const account = await admin.setOptions(n, {
+        widevineEnabled,
+        fairplayAuthorized,
+        fairplayEnabled,
+        clearKeyEnabled,
+        name,
+      });
       return out.print(plain(account), () => describe(account));
     }
     case 'account disable':
@@ -281,7 +294,8 @@ function describeRecord(r: AuditRecord): string {
 function describe(a: AccountView): string {
   return (
     `account ${a.number} "${a.name}" ${a.status}, credits ${a.credits ?? 'unlimited'}, ` +
-    `widevine ${a.widevineEnabled ? 'on' : 'off'}, fairplay ${a.fairplayAuthorized ? (a.fairplayEnabled ? 'on' : 'off') : 'not authorized'}`
+    `widevine ${a.widevineEnabled ? 'on' : 'off'}, fairplay ${a.fairplayAuthorized ? (a.fairplayEnabled ? 'on' : 'off') : 'not authorized'}, ` +
+    `clear key ${a.clearKeyEnabled ? 'on' : 'off'}`
   );
 }
 

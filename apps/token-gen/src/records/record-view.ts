@@ -7,7 +7,7 @@ export interface RecordView {
   /** RFC 3339, UTC, milliseconds. */
   readonly time: string;
   readonly kind: 'issuance' | 'redemption';
-  readonly drm: 'wv' | 'fp' | null;
+  readonly drm: 'wv' | 'fp' | 'ck' | null;
   readonly environment: 'test' | 'production';
   readonly tokenId: string | null;
   readonly kid: string | null;
@@ -17,7 +17,7 @@ export interface RecordView {
   readonly message: string | null;
   readonly clientAddress: string | null;
   readonly userAgent: string | null;
-  /** Redemptions only: new, renewal, release (Widevine) or ckc (FairPlay); null when the request was not understood. */
+  /** Redemptions only: new, renewal, release (Widevine), ckc (FairPlay), new or release (Clear Key); null when the request was not understood. */
   readonly requestType?: string | null;
   /** Redemptions only: what the challenge or SPC told of the device. */
   readonly device?: unknown;

@@ -12,9 +12,10 @@ import { type Drm, type ParameterDoc, tokenParameterDocs } from '@openplay/core'
 import { ApiErrorResponses } from '@openplay/nest-kit';
 import { ERROR_SCHEMA } from '../docs/api-docs';
 
-const DRM_NAMES: Record<Drm, { readonly name: string; readonly product: string }> = {
-  wv: { name: 'Widevine', product: 'license' },
-  fp: { name: 'FairPlay', product: 'CKC' },
+const DRM_NAMES: Record<Drm, { readonly name: string; readonly operation: string; readonly product: string }> = {
+  wv: { name: 'Widevine', operation: 'Widevine', product: 'license' },
+  fp: { name: 'FairPlay', operation: 'FairPlay', product: 'CKC' },
+  ck: { name: 'Clear Key', operation: 'ClearKey', product: 'license (a JSON Web Key Set)' },
 };
 
 const CHECK_ORDER =
@@ -26,11 +27,11 @@ const schemaOf = (doc: ParameterDoc): SchemaObject =>
   doc.maxCount > 1 ? { type: 'array', items: { type: 'string' }, maxItems: doc.maxCount } : { type: 'string' };
 
 /**
- * `GET|POST /hms/{wv|fp}/token` for the OpenAPI document. The parameters are read off core's rule table
+ * `GET|POST /hms/{wv|fp|ck}/token` for the OpenAPI document. The parameters are read off core's rule table
  * (tokenParameterDocs), the one the parser runs: as query parameters for GET, as a form body's fields for POST.
  */
 export function ApiTokenRequest(drm: Drm, method: 'GET' | 'POST'): MethodDecorator {
-  const { name, product } = DRM_NAMES[drm];
+  const { name, operation, product } = DRM_NAMES[drm];
   const docs = tokenParameterDocs(drm);
   const parameters =
     method === 'GET'
@@ -58,7 +59,7 @@ export function ApiTokenRequest(drm: Drm, method: 'GET' | 'POST'): MethodDecorat
         ];
   return applyDecorators(
     ApiOperation({
-      operationId: `${method.toLowerCase()}${name}Token`,
+      operationId: `${method.toLowerCase()}${operation}Token`,
       summary: `A token redeemable for a ${name} ${product} (${method})`,
       description:
         CHECK_ORDER +

@@ -109,8 +109,18 @@ export class TokenIssuer {
   }
 }
 
-/** The request's DRM, IV and policy joined to the rest (a FairPlay request without an IV never gets here: -6003). */
+/**
+ * The request's DRM, IV and policy joined to the rest (a FairPlay request without an IV never gets here: -6003; nor a
+ * Clear Key request without a kid: -4018).
+ */
 function claimsOf(request: TokenRequest, common: Omit<TokenClaims, 'drm' | 'iv' | 'policy'>): TokenClaims {
   const { policy, iv } = request;
-  return policy.drm === 'wv' ? { ...common, drm: 'wv', iv: null, policy } : { ...common, drm: 'fp', iv: iv!, policy };
+  switch (policy.drm) {
+    case 'wv':
+      return { ...common, drm: 'wv', iv: null, policy };
+    case 'fp':
+      return { ...common, drm: 'fp', iv: iv!, policy };
+    case 'ck':
+      return { ...common, drm: 'ck', kid: common.kid!, iv: null, policy };
+  }
 }

@@ -7,8 +7,8 @@ import { ApiTokenRequest } from './token-docs';
 import { TokenIssuer } from './token-issuer';
 
 /**
- * `GET|POST /hms/{wv|fp}/token`: both methods carry the same parameters; POST adds a form body. One plain route
- * per DRM rather than a `:drm(wv|fp)` pattern, which @nestjs/swagger's scanner cannot read.
+ * `GET|POST /hms/{wv|fp|ck}/token`: both methods carry the same parameters; POST adds a form body. One plain route
+ * per DRM rather than a `:drm(wv|fp|ck)` pattern, which @nestjs/swagger's scanner cannot read.
  */
 @ApiTags('tokens')
 @Controller('hms')
@@ -43,6 +43,21 @@ export class TokenController {
   @ApiTokenRequest('fp', 'POST')
   postFairPlay(@Req() request: FastifyRequest): Promise<string> {
     return this.issue('fp', request);
+  }
+
+  @Get('ck/token')
+  @Header('content-type', 'text/uri-list')
+  @ApiTokenRequest('ck', 'GET')
+  getClearKey(@Req() request: FastifyRequest): Promise<string> {
+    return this.issue('ck', request);
+  }
+
+  @Post('ck/token')
+  @HttpCode(200)
+  @Header('content-type', 'text/uri-list')
+  @ApiTokenRequest('ck', 'POST')
+  postClearKey(@Req() request: FastifyRequest): Promise<string> {
+    return this.issue('ck', request);
   }
 
   private issue(drm: Drm, request: FastifyRequest): Promise<string> {

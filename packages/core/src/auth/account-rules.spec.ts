@@ -6,10 +6,11 @@ const active: AccountState = {
   widevineEnabled: true,
   fairplayAuthorized: true,
   fairplayEnabled: true,
+  clearKeyEnabled: true,
 };
 
 describe('assertAccountServes', () => {
-  it.each<[string, Partial<AccountState>, 'wv' | 'fp', boolean, number | null]>([
+  it.each<[string, Partial<AccountState>, 'wv' | 'fp' | 'ck', boolean, number | null]>([
     ['an active unlimited account', {}, 'wv', true, null],
     [
       'a disabled account, before anything else',
@@ -31,6 +32,24 @@ describe('assertAccountServes', () => {
     ['no credits at issuance', { credits: 0n }, 'fp', true, -2019],
     ['no credits is for the ledger at redemption', { credits: 0n }, 'fp', false, null],
     ['credits left', { credits: 1n }, 'wv', true, null],
+    ['Clear Key switched off', { clearKeyEnabled: false }, 'ck', true, -8001],
+    [
+      'a disabled account before the Clear Key switch',
+      { status: 'disabled', clearKeyEnabled: false },
+      'ck',
+      true,
+      -2031,
+    ],
+    ['the Clear Key switch before the balance', { clearKeyEnabled: false, credits: 0n }, 'ck', true, -8001],
+    ['Clear Key off does not concern Widevine', { clearKeyEnabled: false }, 'wv', true, null],
+    [
+      'Widevine and FairPlay off do not concern Clear Key',
+      { widevineEnabled: false, fairplayEnabled: false },
+      'ck',
+      true,
+      null,
+    ],
+    ['no Clear Key credits at issuance', { credits: 0n }, 'ck', true, -2019],
   ])('%s', (_name, change, drm, checkBalance, code) => {
     const run = () => assertAccountServes({ ...active, ...change }, drm, checkBalance);
     if (code === null) expect(run).not.toThrow();

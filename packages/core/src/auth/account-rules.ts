@@ -9,6 +9,7 @@ export interface AccountState {
   readonly widevineEnabled: boolean;
   readonly fairplayAuthorized: boolean;
   readonly fairplayEnabled: boolean;
+  readonly clearKeyEnabled: boolean;
 }
 
 /** Whether the account may use the service at all: -2031 when disabled. The key store checks only this. */
@@ -18,7 +19,7 @@ export function assertAccountActive(account: Pick<AccountState, 'status'>): void
 
 /**
  * Whether the account may be served for this DRM, in a fixed order: status (-2031), then the DRM's
- * switches (-7011; -6006 before -6009), then, when asked, the balance (assertHasCredits). Issuance asks for the
+ * switches (-7011; -6006 before -6009; -8001), then, when asked, the balance (assertHasCredits). Issuance asks for the
  * balance separately, after the request's parameters; redemptions spend their credit atomically with the audit
  * row instead.
  */
@@ -27,6 +28,7 @@ export function assertAccountServes(account: AccountState, drm: Drm, checkBalanc
   if (drm === 'wv' && !account.widevineEnabled) throw new ExpressPlayError(-7011);
   if (drm === 'fp' && !account.fairplayAuthorized) throw new ExpressPlayError(-6006);
   if (drm === 'fp' && !account.fairplayEnabled) throw new ExpressPlayError(-6009);
+  if (drm === 'ck' && !account.clearKeyEnabled) throw new ExpressPlayError(-8001);
   if (checkBalance) assertHasCredits(account);
 }
 

@@ -93,6 +93,12 @@ export const ERROR_CATALOG = {
   [-7008]: { status: 400, message: 'Failed to generate Widevine license', reachable: 'rights' },
   [-7009]: { status: 400, message: 'Invalid WVExtension parameters specified', reachable: 'token' },
   [-7011]: { status: 400, message: 'Widevine option disabled', reachable: 'both' },
+  // -80xx: W3C Clear Key (`org.w3.clearkey`), which ExpressPlay does not offer: this project's own range, after
+  // FairPlay's -60xx and Widevine's -70xx (docs/decisions/0010-clear-key.md).
+  [-8001]: { status: 400, message: 'Clear Key option disabled', reachable: 'both' },
+  [-8002]: { status: 400, message: 'Parameter not supported for Clear Key', reachable: 'token' },
+  [-8003]: { status: 400, message: 'Invalid Clear Key license request', reachable: 'rights' },
+  [-8004]: { status: 400, message: 'No requested key ID is in the token', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

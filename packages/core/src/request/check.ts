@@ -1,7 +1,10 @@
 import { type ErrorCode, ExpressPlayError } from '../errors';
 import type { Drm, RawParams } from './types';
 
+/** Widevine and FairPlay: the DRMs whose licenses carry a policy (rows of license rules). */
 export const BOTH_DRMS: readonly Drm[] = ['wv', 'fp'];
+/** Every DRM: the envelope, the key parameters, expiry and cookie. */
+export const ALL_DRMS: readonly Drm[] = ['wv', 'fp', 'ck'];
 
 export interface CheckContext {
   readonly drm: Drm;

@@ -4,11 +4,13 @@ export { parseTokenRequest } from './parse-token-request';
 export {
   TOKEN_CHECKS,
   DEVICE_BINDING_PARAMS,
+  CLEAR_KEY_REFUSED_PARAMS,
   OPL_PARAMS,
   MAX_COOKIE_CHARS,
   MAX_CONTENT_ID_CHARS,
 } from './token-checks';
 export type { TokenFields } from './token-checks';
+export { ALL_DRMS } from './check';
 export type { Check, CheckContext, CrossCheck, ParamCheck } from './check';
 export { MAX_EXTENSIONS, MAX_EXTENSION_PAYLOAD_BYTES, MAX_EXTENSION_PAYLOAD_CHARS } from './extensions';
 export { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';

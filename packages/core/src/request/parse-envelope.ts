@@ -1,4 +1,4 @@
-import { BOTH_DRMS, checksFor, groupParams, runChecks, type Check, type CheckContext } from './check';
+import { ALL_DRMS, checksFor, groupParams, runChecks, type Check, type CheckContext } from './check';
 import type { Authenticator, ErrorFormat, RawParams, RequestEnvelope } from './types';
 import { fail, MAX_ACCOUNT_NUMBER } from './values';
 
@@ -19,7 +19,7 @@ const { param } = checksFor<EnvelopeFields>();
 export const ENVELOPE_CHECKS: readonly Check<EnvelopeFields>[] = [
   param('errorFormat', {
     name: 'errorFormat',
-    drms: BOTH_DRMS,
+    drms: ALL_DRMS,
     invalid: -3004,
     description: '`html` (the default) or `json`: how errors are rendered.',
     parse: (value) =>
@@ -28,8 +28,8 @@ export const ENVELOPE_CHECKS: readonly Check<EnvelopeFields>[] = [
   }),
   param('authenticator', {
     name: 'customerAuthenticator',
-    drms: BOTH_DRMS,
-    required: BOTH_DRMS,
+    drms: ALL_DRMS,
+    required: ALL_DRMS,
     invalid: -2018,
     missing: -2017,
     description:
@@ -39,7 +39,7 @@ export const ENVELOPE_CHECKS: readonly Check<EnvelopeFields>[] = [
   }),
 ];
 
-// The envelope's rules are the same for both DRMs and need no clock.
+// The envelope's rules are the same for every DRM and need no clock.
 const ENVELOPE_CONTEXT: CheckContext = { drm: 'wv', now: 0 };
 
 /**

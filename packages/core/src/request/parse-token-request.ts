@@ -26,6 +26,7 @@ export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: numbe
 
 function policyOf(drm: Drm, fields: TokenFields): LicensePolicy {
   const extensions = fields.extensions ?? [];
+  if (drm === 'ck') return { drm, extensions: [] }; // the ck rows refuse every extension parameter
   if (drm === 'fp') {
     return { drm, rentalDuration: fields.rentalDuration ?? 0, rightsType: fields.rightsType ?? null, extensions };
   }

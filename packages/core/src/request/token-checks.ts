@@ -1,5 +1,5 @@
 import { parseExpirationTime } from '../expiry/expiration-time';
-import { BOTH_DRMS, checksFor, type Check } from './check';
+import { ALL_DRMS, BOTH_DRMS, checksFor, type Check } from './check';
 import {
   MAX_EXTENSIONS,
   MAX_EXTENSION_PAYLOAD_BYTES,
@@ -52,12 +52,34 @@ export const OPL_PARAMS = [
   'uncompressedDigitalVideoOPL',
 ] as const;
 
+/**
+ * Parameters that ask for a restriction a Clear Key license cannot carry (a JSON Web Key Set has no security level,
+ * output protection, duration, device binding or extension). On /hms/ck/token they are refused (-8002) rather than
+ * ignored, so that nobody believes a Clear Key token enforces them (docs/decisions/0010-clear-key.md). Other DRMs'
+ * remaining parameters (`contentId`, `iv`, `rightsType`, the OPLs …) restrict nothing and are ignored like any
+ * unknown name.
+ */
+export const CLEAR_KEY_REFUSED_PARAMS = [
+  'securityLevel',
+  'hdcpOutputControl',
+  'licenseDuration',
+  'rentalDuration',
+  'wvExtension',
+  'fpExtension',
+  'extensionType',
+  'extensionPayload',
+] as const;
+
 const RIGHTS_TYPES: readonly RightsType[] = ['BuyToOwn', 'Rental'];
 
 const { param, ignored, repeated, cross } = checksFor<TokenFields>();
 
 const refuse = (code: -7002 | -6008) => (): never => fail(code, 'device binding parameters are not accepted');
-const DEVICE_BINDING = 'Device binding: not supported by either DRM, so refused rather than silently ignored.';
+const DEVICE_BINDING = 'Device binding: not supported by any DRM here, so refused rather than silently ignored.';
+const CLEAR_KEY_REFUSED =
+  'Refused on Clear Key (any value, even empty): a Clear Key license cannot carry this restriction, so it is not silently dropped.';
+const refuseForClearKey = (name: string) => (): never =>
+  fail(-8002, `${name} cannot be enforced by a Clear Key license`);
 
 /**
  * Every token-request rule after the envelope, in the order they are checked (README.md, "Check order").
@@ -67,7 +89,11 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   ...DEVICE_BINDING_PARAMS.flatMap((name) => [
     ignored({ name, drms: ['wv'], invalid: -7002, description: DEVICE_BINDING, parse: refuse(-7002) }),
     ignored({ name, drms: ['fp'], invalid: -6008, description: DEVICE_BINDING, parse: refuse(-6008) }),
+    ignored({ name, drms: ['ck'], invalid: -8002, description: DEVICE_BINDING, parse: refuseForClearKey(name) }),
   ]),
+  ...CLEAR_KEY_REFUSED_PARAMS.map((name) =>
+    ignored({ name, drms: ['ck'], invalid: -8002, description: CLEAR_KEY_REFUSED, parse: refuseForClearKey(name) }),
+  ),
   ignored({
     name: 'generalFlags',
     drms: BOTH_DRMS,
@@ -77,20 +103,20 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   }),
   param('kid', {
     name: 'kid',
-    drms: BOTH_DRMS,
-    required: ['wv'],
+    drms: ALL_DRMS,
+    required: ['wv', 'ck'],
     invalid: -4022,
     missing: -4018,
     // -4020: not 32 hex digits long; -4021: a name over MAX_KID_NAME_LENGTH.
     alsoInvalid: [-4020, -4021],
     description:
       `Content key ID: 32 hex digits, or \`^name\` (1–${MAX_KID_NAME_LENGTH} printable ASCII characters after \`^\`; the kid is ` +
-      'the first 16 bytes of SHA-1(name)). Required for Widevine.',
+      'the first 16 bytes of SHA-1(name)). Required for Widevine and Clear Key.',
     parse: parseKid,
   }),
   param('kek', {
     name: 'kek',
-    drms: BOTH_DRMS,
+    drms: ALL_DRMS,
     invalid: -4024,
     description:
       'Key-encryption key, 32 hex digits: with `ek`, unwraps the content key (AES Key Wrap, RFC 3394); with `kid` alone, ' +
@@ -99,7 +125,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   }),
   param('ek', {
     name: 'ek',
-    drms: BOTH_DRMS,
+    drms: ALL_DRMS,
     invalid: -4024,
     description: 'The content key wrapped with `kek` (RFC 3394), 48 hex digits; needs `kek`, and must unwrap with it.',
     // A 16-byte content key wrapped with RFC 3394 is 24 bytes.
@@ -107,7 +133,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   }),
   param('contentKey', {
     name: 'contentKey',
-    drms: BOTH_DRMS,
+    drms: ALL_DRMS,
     invalid: -2005,
     description:
       'The 16-byte content key as 32 hex digits. Required unless `kek`+`ek`, or `kek`+`kid` ' +
@@ -115,7 +141,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     alsoInvalid: [-2027],
     parse: (value) => hexBytes(value, 32, 'contentKey', { notHex: -2005, wrongLength: -2027 }),
   }),
-  cross('key source', BOTH_DRMS, ({ drm }, fields) => {
+  cross('key source', ALL_DRMS, ({ drm }, fields) => {
     fields.key = resolveKeySource(drm, fields);
   }),
   param('iv', {
@@ -244,7 +270,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   }),
   param('expiresAt', {
     name: 'expirationTime',
-    drms: BOTH_DRMS,
+    drms: ALL_DRMS,
     invalid: -2002,
     description:
       'Token expiry: RFC 3339 UTC (`2026-04-14T12:01:10Z`) or `+seconds` from issuance (send `%2B60`). At most, and by default, 30 days.',
@@ -252,7 +278,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   }),
   param('cookie', {
     name: 'cookie',
-    drms: BOTH_DRMS,
+    drms: ALL_DRMS,
     invalid: -2033,
     description: `At most ${MAX_COOKIE_CHARS} characters, no control characters: carried in the token and written to the issuance and redemption records (see /cmiapi/getrecord).`,
     parse: (value) => safeText(value, MAX_COOKIE_CHARS, 'cookie', -2033),

@@ -1,6 +1,7 @@
 /** The validated shapes of a token request. Parsing lives in ./parse-*.ts; these types are the contract. */
 
-export type Drm = 'wv' | 'fp';
+/** Widevine, FairPlay, W3C Clear Key (`org.w3.clearkey`). */
+export type Drm = 'wv' | 'fp' | 'ck';
 export type Environment = 'test' | 'production';
 export type ErrorFormat = 'html' | 'json';
 
@@ -58,12 +59,22 @@ export interface FairPlayPolicy {
   readonly extensions: readonly Extension[];
 }
 
-export type LicensePolicy = WidevinePolicy | FairPlayPolicy;
+/**
+ * Clear Key licenses are a JSON Web Key Set: they carry no duration, output protection or device rule, so the policy
+ * holds nothing but its DRM. `extensions` is always empty (the Clear Key rows refuse extension parameters, the codec
+ * any extension); it is there so that every policy has the same shape.
+ */
+export interface ClearKeyPolicy {
+  readonly drm: 'ck';
+  readonly extensions: readonly [];
+}
+
+export type LicensePolicy = WidevinePolicy | FairPlayPolicy | ClearKeyPolicy;
 
 /** A token request that passed every rule that needs no I/O. */
 export interface TokenRequest {
   readonly drm: Drm;
-  /** 16 bytes; null only for a FairPlay request without kid (then the token carries no kid). */
+  /** 16 bytes; null only for a FairPlay request without kid (then the token carries no kid). Widevine and Clear Key require it. */
   readonly kid: Buffer | null;
   readonly key: KeySource;
   /** FairPlay only: 16 bytes. */

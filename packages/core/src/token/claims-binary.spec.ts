@@ -35,6 +35,24 @@ describe('readClaims', () => {
     });
   });
 
+  it('reads the smallest Clear Key claims: kid, and nothing after the expiry (52 bytes)', () => {
+    const hex = claimsHex('84', '000000', '', '22'.repeat(16));
+    expect(hex.length / 2).toBe(52);
+    expect(read(hex)).toEqual({
+      tokenId: Buffer.alloc(16),
+      account: 0,
+      environment: 'test',
+      drm: 'ck',
+      issuedAt: 0,
+      expiresAt: 0,
+      cookie: null,
+      kid: Buffer.alloc(16, 0x22),
+      contentKey: Buffer.alloc(16),
+      iv: null,
+      policy: { drm: 'ck', extensions: [] },
+    });
+  });
+
   it('reads the largest numbers', () => {
     const claims = read(claimsHex('20', 'ffffffffffffff0f' + 'ffffffffffff3f' + '00', '11ffffffffffffff0f'));
     expect(claims.account).toBe(Number.MAX_SAFE_INTEGER);
@@ -48,7 +66,12 @@ describe('readClaims', () => {
   });
 
   it.each([
-    ['the reserved flag', claimsHex('80')],
+    ['Clear Key without kid', claimsHex('80', '000000', '')],
+    ['Clear Key and FairPlay together (reserved)', claimsHex('85', '000000', '', ZERO16 + ZERO16)],
+    ['Clear Key with a Widevine/FairPlay policy flag', claimsHex('a4', '000000', '00', ZERO16)],
+    ['Clear Key with the second policy flag', claimsHex('c4', '000000', '', ZERO16)],
+    ['Clear Key with extensions', claimsHex('94', '000000', '01016162636400', ZERO16)],
+    ['Clear Key with a trailing byte', claimsHex('84', '000000', '00', ZERO16)],
     ['security level 0', claimsHex('00', '000000', '00')],
     ['security level 6', claimsHex('00', '000000', '06')],
     ['HDCP 3', claimsHex('00', '000000', '19')],

@@ -1,4 +1,4 @@
-import type { Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
+import type { ClearKeyPolicy, Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
 import type { TokenClaims } from './claims';
 
 /**
@@ -23,7 +23,11 @@ const F_EXTENSIONS = 0x10;
 const F_POLICY_A = 0x20;
 /** Widevine: contentId present. FairPlay: rightsType is Rental (BuyToOwn when clear); only with F_POLICY_A. */
 const F_POLICY_B = 0x40;
-const F_RESERVED = 0x80;
+/**
+ * Clear Key (the bit reserved until then, so Widevine and FairPlay tokens are unchanged). Never with F_FAIRPLAY: that
+ * pair stays reserved (a DRM byte could follow it, should a fourth DRM come); never with F_POLICY_A or F_POLICY_B.
+ */
+const F_CLEAR_KEY = 0x80;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -42,7 +46,9 @@ export class CorruptClaims extends Error {
 /** Validates `claims` and returns the size of their encoding. Throws TypeError/RangeError on bad claims. */
 export function claimsSize(claims: TokenClaims): number {
   const { policy } = claims;
-  if (claims.drm !== 'wv' && claims.drm !== 'fp') throw new TypeError('claims: drm must be wv or fp');
+  if (claims.drm !== 'wv' && claims.drm !== 'fp' && claims.drm !== 'ck') {
+    throw new TypeError('claims: drm must be wv, fp or ck');
+  }
   if (policy === null || typeof policy !== 'object' || policy.drm !== claims.drm) {
     throw new TypeError('claims: policy.drm must equal drm');
   }
@@ -55,12 +61,14 @@ export function claimsSize(claims: TokenClaims): number {
   if (claims.kid !== null) {
     checkId(claims.kid, 'kid');
     size += ID_BYTES;
+  } else if (claims.drm === 'ck') {
+    throw new TypeError('claims: kid must be 16 bytes for Clear Key');
   }
   if (claims.drm === 'fp') {
     checkId(claims.iv, 'iv');
     size += ID_BYTES;
   } else if (claims.iv !== null) {
-    throw new TypeError('claims: iv must be null for Widevine');
+    throw new TypeError('claims: iv must be null for Widevine and Clear Key');
   }
   size += uvarintSize(checkUint(claims.account, 'account'));
   const issuedAt = checkTimestamp(claims.issuedAt, 'issuedAt');
@@ -74,7 +82,7 @@ export function claimsSize(claims: TokenClaims): number {
     size += 1;
     if (policy.licenseDuration !== null) size += uvarintSize(checkUint(policy.licenseDuration, 'licenseDuration'));
     if (policy.contentId !== null) size += stringSize(policy.contentId, 'contentId');
-  } else {
+  } else if (policy.drm === 'fp') {
     size += uvarintSize(checkUint(policy.rentalDuration, 'rentalDuration'));
     const { rightsType } = policy;
     if (rightsType !== null && rightsType !== 'BuyToOwn' && rightsType !== 'Rental') {
@@ -84,6 +92,7 @@ export function claimsSize(claims: TokenClaims): number {
 
   const { extensions } = policy;
   if (!Array.isArray(extensions)) throw new TypeError('claims: policy.extensions must be an array');
+  if (policy.drm === 'ck' && extensions.length > 0) throw new TypeError('claims: Clear Key carries no extensions');
   if (extensions.length > 0) {
     size += uvarintSize(extensions.length);
     for (const extension of extensions as readonly Extension[]) {
@@ -140,6 +149,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   const extensions = policy.extensions;
   let flags = 0;
   if (claims.drm === 'fp') flags |= F_FAIRPLAY;
+  if (claims.drm === 'ck') flags |= F_CLEAR_KEY;
   if (claims.environment === 'production') flags |= F_PRODUCTION;
   if (claims.kid !== null) flags |= F_KID;
   if (claims.cookie !== null) flags |= F_COOKIE;
@@ -147,7 +157,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   if (policy.drm === 'wv') {
     if (policy.licenseDuration !== null) flags |= F_POLICY_A;
     if (policy.contentId !== null) flags |= F_POLICY_B;
-  } else if (policy.rightsType !== null) {
+  } else if (policy.drm === 'fp' && policy.rightsType !== null) {
     flags |= F_POLICY_A;
     if (policy.rightsType === 'Rental') flags |= F_POLICY_B;
   }
@@ -167,7 +177,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
     out[at++] = policy.securityLevel | (policy.hdcpOutputControl << 3);
     if (policy.licenseDuration !== null) at = writeUvarint(out, at, policy.licenseDuration);
     if (policy.contentId !== null) at = writeString(out, at, policy.contentId);
-  } else {
+  } else if (policy.drm === 'fp') {
     at = writeUvarint(out, at, policy.rentalDuration);
   }
 
@@ -198,8 +208,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readClaims(bytes: Buffer, start: number, end: number): TokenClaims {
   const r = new Reader(bytes, start, end);
   const flags = r.byte();
-  if (flags & F_RESERVED) throw new CorruptClaims('reserved flag set');
   const fairPlay = (flags & F_FAIRPLAY) !== 0;
+  const clearKey = (flags & F_CLEAR_KEY) !== 0;
+  if (fairPlay && clearKey) throw new CorruptClaims('reserved flag pair set');
+  if (clearKey && (flags & (F_POLICY_A | F_POLICY_B | F_EXTENSIONS) || !(flags & F_KID))) {
+    throw new CorruptClaims('flags impossible for Clear Key');
+  }
 
   const tokenId = r.bytes(ID_BYTES);
   const contentKey = r.bytes(ID_BYTES);
@@ -223,7 +237,10 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     contentKey,
   };
   let claims: TokenClaims;
-  if (fairPlay) {
+  if (clearKey) {
+    const policy: ClearKeyPolicy = { drm: 'ck', extensions: [] };
+    claims = { ...common, drm: 'ck', kid: kid!, iv: null, policy };
+  } else if (fairPlay) {
     const rentalDuration = r.uvarint();
     let rightsType: FairPlayPolicy['rightsType'] = null;
     if (flags & F_POLICY_A) rightsType = flags & F_POLICY_B ? 'Rental' : 'BuyToOwn';

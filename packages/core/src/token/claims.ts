@@ -1,4 +1,4 @@
-import type { Drm, Environment, FairPlayPolicy, WidevinePolicy } from '../request/types';
+import type { ClearKeyPolicy, Drm, Environment, FairPlayPolicy, WidevinePolicy } from '../request/types';
 
 /** What every token carries, whatever its DRM (sealed by the codec; players never see inside). */
 interface CommonClaims {
@@ -31,8 +31,16 @@ export interface FairPlayTokenClaims extends CommonClaims {
   readonly policy: FairPlayPolicy;
 }
 
+export interface ClearKeyTokenClaims extends CommonClaims {
+  readonly drm: 'ck';
+  /** 16 bytes: the only key ID the rights server answers a Clear Key request for (the codec refuses none). */
+  readonly kid: Buffer;
+  readonly iv: null;
+  readonly policy: ClearKeyPolicy;
+}
+
 /** A token's claims: `drm` says which policy (and whether an IV) it carries, so nobody has to cast. */
-export type TokenClaims = WidevineTokenClaims | FairPlayTokenClaims;
+export type TokenClaims = WidevineTokenClaims | FairPlayTokenClaims | ClearKeyTokenClaims;
 
 /** The claims of a token for `drm`. */
 export type TokenClaimsOf<D extends Drm> = Extract<TokenClaims, { readonly drm: D }>;

@@ -55,6 +55,13 @@ function fp(policy: Partial<FairPlayPolicy> = {}, claims: LooseClaims = {}): Tok
   } as TokenClaims;
 }
 
+function ck(claims: LooseClaims = {}): TokenClaims {
+  return {
+    ...wv({}, { drm: 'ck', ...claims }),
+    policy: { drm: 'ck', extensions: [] },
+  } as TokenClaims;
+}
+
 /** The error `fn` throws, asserted to be -4010. */
 function failure(fn: () => unknown): string | undefined {
   try {
@@ -176,6 +183,26 @@ describe('token format (version 1)', () => {
     expect(plaintext.toString('hex')).toBe(expected);
   });
 
+  it('encodes Clear Key with flag 0x80, its kid and no policy bytes', () => {
+    const bytes = bytesOf(sealToken(ck({ cookie: 'ab' }), RING, NONCE));
+    const decipher = createDecipheriv('aes-256-gcm', KEY_1, NONCE, { authTagLength: 16 });
+    decipher.setAAD(bytes.subarray(0, 2));
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+    const plaintext = Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
+    const expected = [
+      '8e', // flags: ck 0x80 | production 0x02 | kid 0x04 | cookie 0x08
+      '11'.repeat(16),
+      '33'.repeat(16),
+      '22'.repeat(16), // kid
+      'faa70c',
+      '80f2d6ca06',
+      '80b4bc02',
+      '026162', // cookie, and nothing after it
+    ].join('');
+    expect(plaintext.toString('hex')).toBe(expected);
+    expect(openAt(tokenOf(bytes))).toEqual(ck({ cookie: 'ab' }));
+  });
+
   it('still opens the golden token', () => {
     expect(sealToken(wv(), RING, NONCE)).toBe(GOLDEN);
     expect(openAt(GOLDEN)).toEqual(wv());
@@ -191,6 +218,8 @@ describe('token format (version 1)', () => {
     expect(sealToken(wv({}, { cookie: 'c'.repeat(32) }), RING).length).toBeLessThanOrEqual(171);
     // FairPlay carries the 16-byte iv as well.
     expect(sealToken(fp(), RING).length).toBeLessThanOrEqual(144);
+    // Clear Key: the Widevine token without its levels byte and licenseDuration.
+    expect(sealedTokenLength(ck())).toBe(122);
   });
 });
 
@@ -333,11 +362,24 @@ describe('token text', () => {
 
 describe('sealToken refuses claims that break the contract', () => {
   const cases: Array<[string, TokenClaims, RegExp]> = [
-    ['a WV iv', wv({}, { iv: Buffer.alloc(16) }), /iv must be null for Widevine/],
+    ['a WV iv', wv({}, { iv: Buffer.alloc(16) }), /iv must be null for Widevine and Clear Key/],
     ['an FP token without iv', fp({}, { iv: null }), /iv must be 16 bytes/],
     ['a short kid', wv({}, { kid: Buffer.alloc(15) }), /kid must be 16 bytes/],
     ['a long content key', wv({}, { contentKey: Buffer.alloc(17) }), /contentKey must be 16 bytes/],
     ['a short token id', wv({}, { tokenId: Buffer.alloc(0) }), /tokenId must be 16 bytes/],
+    ['a Clear Key token without kid', ck({ kid: null }), /kid must be 16 bytes for Clear Key/],
+    ['a Clear Key iv', ck({ iv: Buffer.alloc(16) }), /iv must be null for Widevine and Clear Key/],
+    [
+      'a Clear Key extension',
+      { ...ck(), policy: { drm: 'ck', extensions: [{ type: 'abcd', payload: Buffer.alloc(1) }] } } as unknown as TokenClaims,
+      /Clear Key carries no extensions/,
+    ],
+    [
+      'a Widevine policy on a Clear Key token',
+      { ...ck(), policy: wv().policy } as TokenClaims,
+      /policy.drm must equal drm/,
+    ],
+    ['an unknown DRM', { ...wv(), drm: 'pr' } as unknown as TokenClaims, /drm must be wv, fp or ck/],
     ['a policy of the other DRM', { ...wv(), policy: fp().policy } as TokenClaims, /policy.drm must equal drm/],
     ['a bad environment', wv({}, { environment: 'staging' }), /environment/],
     ['a negative account', wv({}, { account: -1 }), /account must be a non-negative safe integer/],

@@ -9,12 +9,17 @@ export interface NewAccount {
   readonly widevineEnabled: boolean;
   readonly fairplayAuthorized: boolean;
   readonly fairplayEnabled: boolean;
+  /** Absent: the column's default (on). */
+  readonly clearKeyEnabled?: boolean;
   /** One hash per environment; the secrets themselves are shown once to the operator and never stored. */
   readonly authenticatorHashes: Readonly<Record<Environment, Buffer>>;
 }
 
 export type AccountOptions = Partial<
-  Pick<AccountView, 'widevineEnabled' | 'fairplayAuthorized' | 'fairplayEnabled' | 'status' | 'name'>
+  Pick<
+    AccountView,
+    'widevineEnabled' | 'fairplayAuthorized' | 'fairplayEnabled' | 'clearKeyEnabled' | 'status' | 'name'
+  >
 >;
 
 const accountSelect = {
@@ -26,6 +31,7 @@ const accountSelect = {
   widevineEnabled: true,
   fairplayAuthorized: true,
   fairplayEnabled: true,
+  clearKeyEnabled: true,
 } as const;
 
 /** Public account numbers: six digits like ExpressPlay's, random so that they reveal no customer count. */
@@ -47,6 +53,7 @@ export class AccountRepository {
             widevineEnabled: input.widevineEnabled,
             fairplayAuthorized: input.fairplayAuthorized,
             fairplayEnabled: input.fairplayEnabled,
+            clearKeyEnabled: input.clearKeyEnabled,
             authenticators: {
               create: (Object.keys(input.authenticatorHashes) as Environment[]).map((environment) => ({
                 environment,

@@ -10,6 +10,7 @@ export interface AccountView {
   readonly widevineEnabled: boolean;
   readonly fairplayAuthorized: boolean;
   readonly fairplayEnabled: boolean;
+  readonly clearKeyEnabled: boolean;
 }
 
 export interface AuthenticatorView {

@@ -31,7 +31,7 @@ export class Metrics {
   });
   readonly deliveries = new Counter({
     name: 'drm_deliveries_total',
-    help: 'Licenses (wv) and CKCs (fp) delivered, each consuming a credit',
+    help: 'Licenses (wv, ck) and CKCs (fp) delivered, each consuming a credit',
     labelNames: ['drm'] as const,
     registers: [this.registry],
   });
@@ -43,8 +43,16 @@ export class Metrics {
   });
 
   // The DRM counters' label sets are fixed: their children are made once, here.
-  readonly #issued = { wv: this.tokensIssued.labels('wv'), fp: this.tokensIssued.labels('fp') };
-  readonly #delivered = { wv: this.deliveries.labels('wv'), fp: this.deliveries.labels('fp') };
+  readonly #issued = {
+    wv: this.tokensIssued.labels('wv'),
+    fp: this.tokensIssued.labels('fp'),
+    ck: this.tokensIssued.labels('ck'),
+  };
+  readonly #delivered = {
+    wv: this.deliveries.labels('wv'),
+    fp: this.deliveries.labels('fp'),
+    ck: this.deliveries.labels('ck'),
+  };
   readonly #refused = {
     wv: {
       issuance: this.creditRefusals.labels('wv', 'issuance'),
@@ -53,6 +61,10 @@ export class Metrics {
     fp: {
       issuance: this.creditRefusals.labels('fp', 'issuance'),
       redemption: this.creditRefusals.labels('fp', 'redemption'),
+    },
+    ck: {
+      issuance: this.creditRefusals.labels('ck', 'issuance'),
+      redemption: this.creditRefusals.labels('ck', 'redemption'),
     },
   };
 

@@ -65,6 +65,7 @@ export function account(changes: Partial<AccountView> = {}): AccountView {
     widevineEnabled: true,
     fairplayAuthorized: true,
     fairplayEnabled: true,
+    clearKeyEnabled: true,
     ...changes,
   };
 }
@@ -83,26 +84,28 @@ export function tokenFor(drm: Drm, changes: Partial<TokenClaims> = {}): string {
     contentKey: Buffer.alloc(16, 0x33),
   };
   const claims: TokenClaims =
-    drm === 'wv'
-      ? {
-          ...common,
-          drm,
-          iv: null,
-          policy: {
+    drm === 'ck'
+      ? { ...common, drm, iv: null, policy: { drm, extensions: [] } }
+      : drm === 'wv'
+        ? {
+            ...common,
             drm,
-            securityLevel: 1,
-            hdcpOutputControl: 0,
-            licenseDuration: null,
-            contentId: null,
-            extensions: [],
-          },
-        }
-      : {
-          ...common,
-          drm,
-          iv: Buffer.alloc(16, 0x44),
-          policy: { drm, rentalDuration: 0, rightsType: null, extensions: [] },
-        };
+            iv: null,
+            policy: {
+              drm,
+              securityLevel: 1,
+              hdcpOutputControl: 0,
+              licenseDuration: null,
+              contentId: null,
+              extensions: [],
+            },
+          }
+        : {
+            ...common,
+            drm,
+            iv: Buffer.alloc(16, 0x44),
+            policy: { drm, rentalDuration: 0, rightsType: null, extensions: [] },
+          };
   return sealToken({ ...claims, ...changes } as TokenClaims, parseKeyRing(DEV_TOKEN_KEYS));
 }
 

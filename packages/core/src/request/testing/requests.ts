@@ -32,6 +32,7 @@ export const VALID: Readonly<Record<Drm, Overrides>> = {
     hdcpOutputControl: '0',
   },
   fp: { customerAuthenticator: AUTHENTICATOR, contentKey: CONTENT_KEY, iv: IV },
+  ck: { customerAuthenticator: AUTHENTICATOR, kid: KID, contentKey: CONTENT_KEY },
 };
 
 export function paramsOf(drm: Drm, overrides: Overrides = {}): RawParams {
