@@ -28,6 +28,7 @@
         data: value.data.map((item) => plain(item, depth + 1)),
       };
     }
+    if (value instanceof Error || value instanceof DOMException) return { name: value.name, message: value.message };
     if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return `<${value.byteLength} bytes>`;
     if (typeof value === 'object') return depth > 1 ? '[object]' : JSON.parse(JSON.stringify(value));
     return value;
@@ -37,7 +38,7 @@
     const entry = plain(error);
     state.errors.push(entry);
     $('errors').textContent = state.errors.map((e) => JSON.stringify(e, null, 1)).join('\n');
-    setPhase('failed', `error ${entry.code}`);
+    setPhase('failed', `error ${entry.code ?? entry.name}`);
   };
 
   video.addEventListener('error', () => {
@@ -87,8 +88,11 @@
       await player.load(manifestUri);
       await video.play();
     } catch (error) {
-      // load() rejects with the error the 'error' event also carries; report it once.
-      if (!state.errors.some((e) => e.code === error.code)) reportError(error);
+      // load() rejects with the error the 'error' event also carries, and play() with an interruption once the
+      // media failed: each failure is reported once.
+      const known =
+        error instanceof shaka.util.Error ? state.errors.some((e) => e.code === error.code) : state.phase === 'failed';
+      if (!known) reportError(error);
     }
   }
 
