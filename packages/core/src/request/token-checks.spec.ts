@@ -11,7 +11,7 @@ import type { Drm } from './types';
 
 // Properties of the whole table, generated from its rows, so that a new row is tested without new test code.
 
-const DRMS: readonly Drm[] = ['wv', 'fp'];
+const DRMS: readonly Drm[] = ['wv', 'fp', 'ck'];
 
 function paramRows(drm: Drm): ParamCheck<TokenFields>[] {
   return TOKEN_CHECKS.filter(
@@ -198,7 +198,7 @@ describe('any request', () => {
     fc.constantFrom('', '^kid1', '0000', 'BuyToOwn', 'wudo,AAAAAA==', '+60', EK),
   );
   const request = fc.record({
-    drm: fc.constantFrom<Drm>('wv', 'fp'),
+    drm: fc.constantFrom<Drm>('wv', 'fp', 'ck'),
     contentKey: hex32,
     kek: hex32,
     secret: hex32,
@@ -229,5 +229,45 @@ describe('any request', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('Clear Key rules', () => {
+  it('takes the Widevine key rules, expiry and cookie, and gives a policy with nothing in it', () => {
+    const request = parse('ck', { cookie: 'c-1', expirationTime: '+60' });
+    expect(request).toMatchObject({ drm: 'ck', iv: null, cookie: 'c-1', expiresAt: NOW + 60 });
+    expect(request.kid?.toString('hex')).toBe(KID);
+    expect(request.policy).toEqual({ drm: 'ck', extensions: [] });
+    expect(parse('ck', { contentKey: null, kek: OTHER_KEY, ek: wrapHex(OTHER_KEY, OTHER_KEY) }).key.kind).toBe(
+      'wrapped',
+    );
+    expect(parse('ck', { contentKey: null, kek: OTHER_KEY }).key).toMatchObject({ kind: 'stored' });
+  });
+
+  it.each<[string, Overrides, ErrorCode]>([
+    ['kid required', { kid: null }, -4018],
+    ['kid empty', { kid: '' }, -4018],
+    ['no key', { contentKey: null }, -2005],
+    ['ek without kek', { contentKey: null, ek: EK }, -4024],
+    ['securityLevel', { securityLevel: '1' }, -8002],
+    ['hdcpOutputControl, even empty', { hdcpOutputControl: '' }, -8002],
+    ['licenseDuration', { licenseDuration: '0' }, -8002],
+    ['rentalDuration', { rentalDuration: '0' }, -8002],
+    ['wvExtension', { wvExtension: 'wudo,AAAAAA==' }, -8002],
+    ['fpExtension', { fpExtension: 'wudo,AAAAAA==' }, -8002],
+    ['extensionType', { extensionType: 'wudo' }, -8002],
+    ['extensionPayload', { extensionPayload: 'AAAAAA==' }, -8002],
+    ['device binding', { deviceID: 'x' }, -8002],
+    ['a refused parameter before a bad kid', { securityLevel: '1', kid: 'zz' }, -8002],
+  ])('refuses %s', (label, overrides, code) => {
+    const error = attempt(() => parse('ck', overrides));
+    expect(error.code).toBe(code);
+    const expected = label.endsWith('empty') ? /given without a value$/ : /cannot be enforced by a Clear Key license$/;
+    if (code === -8002) expect(error.details).toMatch(expected);
+  });
+
+  it('ignores the parameters that restrict nothing', () => {
+    const request = parse('ck', { iv: 'not hex', contentId: '\u0000', rightsType: 'Lease', generalFlags: '1' });
+    expect(request.policy).toEqual({ drm: 'ck', extensions: [] });
   });
 });

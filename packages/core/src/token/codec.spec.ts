@@ -371,7 +371,10 @@ describe('sealToken refuses claims that break the contract', () => {
     ['a Clear Key iv', ck({ iv: Buffer.alloc(16) }), /iv must be null for Widevine and Clear Key/],
     [
       'a Clear Key extension',
-      { ...ck(), policy: { drm: 'ck', extensions: [{ type: 'abcd', payload: Buffer.alloc(1) }] } } as unknown as TokenClaims,
+      {
+        ...ck(),
+        policy: { drm: 'ck', extensions: [{ type: 'abcd', payload: Buffer.alloc(1) }] },
+      } as unknown as TokenClaims,
       /Clear Key carries no extensions/,
     ],
     [
