@@ -2,6 +2,8 @@
 // migrations, creates a demo account on first run, then runs token-gen and rights until interrupted, restarting
 // either if it crashes (scripts/supervise.mjs). Prints a curl line that gets a token exactly as printed. In the test
 // environment it also defaults the DRM credentials to public development ones and enables the admin API with a generated key.
+// `--demo` (`npm run demo`, test environment): also makes a Clear Key clip in .data/demo-media (ffmpeg), serves it
+// with rights' demo page (DEMO_MEDIA_DIR) and prints the page's URL with a fresh Clear Key token.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,11 @@ async function main() {
   const adminKeyFile = path.join(dataDir, 'admin-api-key');
   const generatedAdminKey = env.ENVIRONMENT === 'test' && !env.ADMIN_API_KEY;
   if (generatedAdminKey) env.ADMIN_API_KEY = adminApiKey(adminKeyFile);
+  const demoMode = process.argv.includes('--demo');
+  if (demoMode) {
+    if (env.ENVIRONMENT !== 'test') throw new Error('--demo runs in the test environment only');
+    env.DEMO_MEDIA_DIR = await demoClip();
+  }
   const stops = [];
   let embedded = null;
   if (!env.DATABASE_URL) {
@@ -86,6 +93,7 @@ async function main() {
         `&kid=^demo-kid&contentKey=000102030405060708090a0b0c0d0e0f&securityLevel=1&hdcpOutputControl=0'\n`,
     );
   }
+  if (demo && demoMode) await printDemoUrl(demo, tokenGenPort, rightsPort);
   if (generatedAdminKey)
     log(`admin API key (ADMIN_API_KEY, kept in ${path.relative(root, adminKeyFile)}): ${env.ADMIN_API_KEY}`);
   log(
@@ -157,6 +165,34 @@ async function demoAccount(env) {
     await prisma.$disconnect();
     await pool.end();
   }
+}
+
+// The demo clip's key ID and key: public, as the demo account's authenticator is.
+const DEMO_KID = '6f70656e706c61792d636c6970303031';
+const DEMO_KEY = '000102030405060708090a0b0c0d0e0f';
+
+/** The demo's Clear Key clip (4 s, made once by makeClearKeyClip of @openplay/drm/testing, about a second). */
+async function demoClip() {
+  const dir = path.join(dataDir, 'demo-media');
+  const info = path.join(dir, 'clip.json');
+  if (existsSync(info) && JSON.parse(readFileSync(info, 'utf8')).kid === DEMO_KID) return dir;
+  log(`making the demo clip in ${path.relative(root, dir)} (ffmpeg)`);
+  const { makeClearKeyClip } = require(path.join(root, 'packages/drm/dist/testing'));
+  await makeClearKeyClip({ kid: Buffer.from(DEMO_KID, 'hex'), key: Buffer.from(DEMO_KEY, 'hex'), dir });
+  return dir;
+}
+
+/** Asks token-gen for a Clear Key token as a back end would and prints the demo page's URL that plays with it. */
+async function printDemoUrl(demo, tokenGenPort, rightsPort) {
+  const query = `customerAuthenticator=${encodeURIComponent(demo.authenticator)}&errorFormat=json&kid=${DEMO_KID}&contentKey=${DEMO_KEY}`;
+  const tokenRequest = `http://localhost:${tokenGenPort}/hms/ck/token?${query}`;
+  const response = await fetch(tokenRequest);
+  const license = await response.text();
+  if (!response.ok) throw new Error(`token-gen refused the demo's Clear Key token: ${license}`);
+  log('Clear Key demo: the token request, as your back end would make it:');
+  process.stdout.write(`curl -s '${tokenRequest}'\n`);
+  log('open the demo page (it plays with that token):');
+  process.stdout.write(`http://localhost:${rightsPort}/demo/?license=${encodeURIComponent(license)}\n`);
 }
 
 /** The generated admin API key of this checkout's test environment, made on first use. */

@@ -18,6 +18,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
 import { type CryptoImplementation, createCryptoImplementation } from './drm/drm.module';
+import { demoFiles, serveDemoPage } from './demo/demo-page';
 import { setUpRightsDocs } from './docs/openapi';
 
 export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
@@ -46,6 +47,7 @@ export async function createRightsApp(
   crypto: CryptoImplementation,
   logDestination?: DestinationStream,
 ): Promise<NestFastifyApplication> {
+  const demo = config.DEMO_MEDIA_DIR === undefined ? undefined : demoFiles(config.DEMO_MEDIA_DIR);
   const logger = createLogger(config.LOG_LEVEL, logDestination);
   installCipherBackend(config.OPENPLAY_NATIVE, logger);
   const options = rightsHttpOptions(config);
@@ -67,6 +69,7 @@ export async function createRightsApp(
     exposedHeaders: ['X-ExpressPlay-Error-Code', 'X-ExpressPlay-Error-Message'],
     maxAge: 86_400,
   });
+  if (demo) await serveDemoPage(app, demo);
   app.enableShutdownHooks();
   return app;
 }

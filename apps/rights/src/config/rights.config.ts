@@ -97,6 +97,12 @@ export class RightsConfig extends CommonConfig {
   @IsOptional()
   @IsString()
   FAIRPLAY_CREDENTIALS?: string;
+
+  /** A Clear Key clip (makeClearKeyClip of @openplay/drm/testing) to play on the demo page at /demo/; unset: no /demo/. */
+  @Transform(toPath)
+  @IsOptional()
+  @IsString()
+  DEMO_MEDIA_DIR?: string;
 }
 
 /** Validates the environment; throws one clear line naming the first bad setting. */
