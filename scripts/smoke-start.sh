@@ -2,7 +2,8 @@
 # Runs the README's run command (`npm start`, embedded PostgreSQL, fresh .data/) in the background, waits for
 # it to be ready, runs the curl line it printed exactly as printed, and checks that a token URL comes back. Then
 # runs the smoke test (scripts/smoke.mjs) against that stack: admin API, key store, a Widevine license for the
-# development device, a FairPlay CKC for Apple's vector SPC, record retrieval (admin key from .data/).
+# development device, a FairPlay CKC for Apple's vector SPC, a Clear Key key set, record retrieval (admin key from
+# .data/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)

@@ -9,7 +9,8 @@
 // redeem it with the npm `widevine` client as the development device (service certificate checked against the
 // development root, privacy mode), which must recover exactly the stored key; get a FairPlay token with Apple's
 // development content key and IV and redeem Apple's FPS/spc1 vector, opening the CKC as the client does (SPC keys
-// from Apple's development private key and DASk); find every issuance and redemption by cookie in record retrieval
+// from Apple's development private key and DASk); get a Clear Key token by kek+kid and ask for its key set as a
+// browser does; find every issuance and redemption by cookie in record retrieval
 // and the admin logs; check the credits used; disable the smoke account. Secrets (keys, authenticators) are never
 // printed. Prints one line per step and `smoke: N passed, M failed`; exits 1 on any failure.
 import {
@@ -227,10 +228,42 @@ const steps = [
   ],
 
   [
+    'clear key: token by kek+kid',
+    ['key store: store a key under a kek, read it back'],
+    async () => {
+      state.ckUrl = await token('ck', { kid, kek });
+      return 'the stored key, no content key in the request';
+    },
+  ],
+
+  [
+    'clear key: key set for the stored kid, asked as Chromium asks',
+    ['clear key: token by kek+kid'],
+    async () => {
+      const base64url = (hex) => Buffer.from(hex, 'hex').toString('base64url');
+      // Chromium's Clear Key CDM posts this JSON with no Content-Type, from the player's origin.
+      const { status, body, type, cors } = await call(rights, state.ckUrl, {
+        method: 'POST',
+        headers: { origin: 'https://player.example' },
+        body: JSON.stringify({ kids: [base64url(kid)], type: 'temporary' }),
+      });
+      expect(status === 200 && type?.startsWith('application/json'), `answered ${status} ${type}: ${clip(body)}`);
+      expect(cors !== null, 'no Access-Control-Allow-Origin: a browser player would not see the answer');
+      const set = JSON.parse(body);
+      expect(set.type === 'temporary' && set.keys?.length === 1, `not one key: ${set.keys?.length}`);
+      const [jwk] = set.keys;
+      expect(jwk.kty === 'oct' && jwk.kid === base64url(kid), 'the key set names another key id');
+      expect(Buffer.from(jwk.k, 'base64url').toString('hex') === contentKey, 'the key set carries another key');
+      return 'one JSON Web Key: the stored key under its kid, with CORS';
+    },
+  ],
+
+  [
     'record retrieval: every step by cookie',
     [
       'widevine: license for the development device (npm widevine client, privacy mode)',
       "fairplay: CKC for Apple's FPS/spc1, opened as the client does",
+      'clear key: key set for the stored kid, asked as Chromium asks',
     ],
     async () => {
       const { status, body } = await call(
@@ -239,7 +272,7 @@ const steps = [
       );
       expect(status === 200, `answered ${status}: ${clip(body)}`);
       checkRecords(JSON.parse(body).records);
-      return `${JSON.parse(body).records.length} records: wv and fp issuance, wv service-certificate and new, fp ckc`;
+      return `${JSON.parse(body).records.length} records: wv, fp and ck issuance; wv service-certificate and new, fp ckc, ck new`;
     },
   ],
 
@@ -258,7 +291,10 @@ const steps = [
       const shown = await admin('GET', `/accounts/${state.account}`);
       expect(shown.status === 200, `GET /admin/accounts/{n} answered ${shown.status}`);
       const credits = JSON.parse(shown.body).credits;
-      expect(credits === CREDITS - 2, `credits ${credits}, expected ${CREDITS - 2} (one license, one CKC)`);
+      expect(
+        credits === CREDITS - 3,
+        `credits ${credits}, expected ${CREDITS - 3} (one license, one CKC, one key set)`,
+      );
       const disabled = await admin('POST', `/accounts/${state.account}/disable`);
       expect(
         disabled.status === 200 || disabled.status === 201,
@@ -269,22 +305,23 @@ const steps = [
   ],
 ];
 
-/** The records of the smoke cookie: exactly the two issuances and three redemptions, each successful and tied together. */
+/** The records of the smoke cookie: exactly the three issuances and four redemptions, each successful and tied together. */
 function checkRecords(records) {
   const find = (kind, drm, requestType) =>
     records.filter(
       (r) => r.kind === kind && r.drm === drm && (requestType === undefined || r.requestType === requestType),
     );
-  const issued = { wv: find('issuance', 'wv'), fp: find('issuance', 'fp') };
+  const issued = { wv: find('issuance', 'wv'), fp: find('issuance', 'fp'), ck: find('issuance', 'ck') };
   const redeemed = {
     wvCert: find('redemption', 'wv', 'service-certificate'),
     wvNew: find('redemption', 'wv', 'new'),
     fpCkc: find('redemption', 'fp', 'ckc'),
+    ckNew: find('redemption', 'ck', 'new'),
   };
-  const counts = [issued.wv, issued.fp, redeemed.wvCert, redeemed.wvNew, redeemed.fpCkc].map((list) => list.length);
+  const counts = [...Object.values(issued), ...Object.values(redeemed)].map((list) => list.length);
   expect(
-    records.length === 5 && counts.every((n) => n === 1),
-    `expected 5 records, one of each kind; got ${records.length}: ${records.map((r) => `${r.kind}/${r.drm}/${r.requestType ?? '-'}`).join(', ')}`,
+    records.length === 7 && counts.every((n) => n === 1),
+    `expected 7 records, one of each kind; got ${records.length}: ${records.map((r) => `${r.kind}/${r.drm}/${r.requestType ?? '-'}`).join(', ')}`,
   );
   for (const record of records) {
     expect(record.cookie === cookie, `record ${record.id} has another cookie`);
@@ -293,11 +330,15 @@ function checkRecords(records) {
       `record ${record.id} (${record.kind}/${record.drm}) has result ${record.resultCode}: ${record.message}`,
     );
   }
-  expect(issued.wv[0].kid === kid && issued.fp[0].kid === fpKid, 'an issuance record names another kid');
+  expect(
+    issued.wv[0].kid === kid && issued.fp[0].kid === fpKid && issued.ck[0].kid === kid,
+    'an issuance record names another kid',
+  );
   for (const [redemption, issuance] of [
     [redeemed.wvCert, issued.wv],
     [redeemed.wvNew, issued.wv],
     [redeemed.fpCkc, issued.fp],
+    [redeemed.ckNew, issued.ck],
   ]) {
     expect(
       redemption[0].tokenId && redemption[0].tokenId === issuance[0].tokenId,
@@ -322,6 +363,7 @@ async function call(base, pathAndQuery, init = {}) {
   return {
     status: response.status,
     type: response.headers.get('content-type'),
+    cors: response.headers.get('access-control-allow-origin'),
     body: Buffer.from(await response.arrayBuffer()),
   };
 }
