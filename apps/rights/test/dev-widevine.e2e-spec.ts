@@ -12,12 +12,11 @@ import { tokenUrl, useStack } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
-  createWidevineWorld,
+  useWidevineWorld,
   serviceCertificateRequest,
   serviceDrmCertificateOf,
   unpb,
   type TestDevice,
-  type WidevineWorld,
 } from './support/widevine';
 
 const DEV = join(__dirname, '..', 'dev', 'widevine');
@@ -44,11 +43,7 @@ describe('the development Widevine PKI (apps/rights/dev/widevine)', () => {
   });
 
   describe('is for the test environment only', () => {
-    const world = {} as { current: WidevineWorld };
-    beforeAll(async () => {
-      world.current = await createWidevineWorld();
-    });
-    afterAll(() => world.current?.cleanup());
+    const world = useWidevineWorld();
 
     const cryptoFor = (environment: string, widevine: Record<string, string>) => {
       const env = {

@@ -5,12 +5,11 @@ import { tokenUrl, useStack } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
-  createWidevineWorld,
+  useWidevineWorld,
   inspectLicense,
   inspectRenewal,
   renewalChallenge,
   type LicenseView,
-  type WidevineWorld,
 } from './support/widevine';
 
 type Row = Record<string, any>;
@@ -32,11 +31,7 @@ const untilExpired = async (claims: TokenClaims) => {
 const kcbDuration = (block: Buffer) => block.readUInt32BE(4);
 
 describe('rights: a Widevine license outlives its token (renewals after expiry; real apps, real Postgres)', () => {
-  const world = {} as { current: WidevineWorld };
-  beforeAll(async () => {
-    world.current = await createWidevineWorld();
-  });
-  afterAll(() => world.current?.cleanup());
+  const world = useWidevineWorld();
   const stack = useStack(() =>
     world.current.env({ WIDEVINE_UNKNOWN_DEVICES: 'reject', WIDEVINE_RENEWAL_DELAY: String(RENEWAL_DELAY) }),
   );

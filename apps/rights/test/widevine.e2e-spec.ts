@@ -6,7 +6,7 @@ import { tokenUrl, useStack, type Stack } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
-  createWidevineWorld,
+  useWidevineWorld,
   decodeErrorResponse,
   inspectLicense,
   inspectRenewal,
@@ -114,11 +114,7 @@ function editedChallenge(
 }
 
 describe('rights: Widevine redemption with the independent client (real apps, real Postgres)', () => {
-  const world = {} as { current: WidevineWorld };
-  beforeAll(async () => {
-    world.current = await createWidevineWorld();
-  });
-  afterAll(() => world.current?.cleanup());
+  const world = useWidevineWorld();
   const stack = useStack(() =>
     world.current.env({ WIDEVINE_UNKNOWN_DEVICES: 'reject', WIDEVINE_RENEWAL_DELAY: String(RENEWAL_DELAY) }),
   );
@@ -641,11 +637,7 @@ describe('rights: Widevine redemption with the independent client (real apps, re
 });
 
 describe('rights: Widevine with the test-environment defaults (unknown devices L3, no renewals, no service certificate)', () => {
-  const world = {} as { current: WidevineWorld };
-  beforeAll(async () => {
-    world.current = await createWidevineWorld();
-  });
-  afterAll(() => world.current?.cleanup());
+  const world = useWidevineWorld();
   const stack = useStack(() => {
     const env = world.current.env();
     delete env.WIDEVINE_SERVICE_CERTIFICATE;

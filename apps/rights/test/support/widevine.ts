@@ -148,3 +148,13 @@ export function claimsOf(rightsUrl: string): TokenClaims {
   const token = new URL(rightsUrl).searchParams.get('ExpressPlayToken')!;
   return openToken(token, parseKeyRing(DEV_TOKEN_KEYS), Math.floor(Date.now() / 1000));
 }
+
+/** A Widevine world made before the suite's stack starts (register it before useStack) and removed after. */
+export function useWidevineWorld(): { readonly current: WidevineWorld } {
+  const world = {} as { current: WidevineWorld };
+  beforeAll(async () => {
+    world.current = await createWidevineWorld();
+  });
+  afterAll(() => world.current?.cleanup());
+  return world;
+}
