@@ -191,6 +191,29 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     expect(((await (await records(a, '&cookie=device-7')).json()) as Json).records[0]).toEqual(body.records[0]);
   });
 
+  it("narrows the latest records and a cookie's to a time range: from inclusive, to exclusive, any offset", async () => {
+    const all: Json[] = ((await (await records(a, '&length=1000')).json()) as Json).records;
+    const times = [...new Set(all.map((r) => r.time))].sort();
+    expect(times.length).toBeGreaterThan(2);
+    const middle = times[Math.floor(times.length / 2)];
+    const at = (q: string) => records(a, q).then(async (r) => (await r.json()) as Json);
+    const from = await at(`&length=1000&from=${encodeURIComponent(middle)}`);
+    expect(from.from).toBe(middle);
+    expect(from.records.map((r: Json) => r.id)).toEqual(all.filter((r) => r.time >= middle).map((r) => r.id));
+    const to = await at(`&length=1000&to=${encodeURIComponent(middle)}`);
+    expect(to.records.map((r: Json) => r.id)).toEqual(all.filter((r) => r.time < middle).map((r) => r.id));
+    expect(from.records.length + to.records.length).toBe(all.length);
+    // The same instant written with another offset is the same bound.
+    const shifted = new Date(Date.parse(middle) + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+    expect((await at(`&length=1000&from=${encodeURIComponent(shifted)}`)).records).toEqual(from.records);
+    const cookie = await at(`&cookie=device-7&from=${encodeURIComponent(middle)}`);
+    expect(cookie.records.map((r: Json) => r.id)).toEqual(
+      all.filter((r) => r.cookie === 'device-7' && r.time >= middle).map((r) => r.id),
+    );
+    const future = await at('&from=2999-01-01T00:00:00Z');
+    expect(future.records).toEqual([]);
+  });
+
   it.each([
     ['length=0', /^\[400\] length must be a whole number from 1 to 1000$/],
     ['length=1001', /length must be a whole number from 1 to 1000/],
@@ -212,6 +235,11 @@ describe('record retrieval /cmiapi/getrecord (real app, real Postgres)', () => {
     ['cookie=a&id=1', /^\[400\] cookie and id cannot be combined/],
     ['cookie=a&start=0', /cookie and start\/length cannot be combined/],
     ['id=1&length=5', /id and start\/length cannot be combined/],
+    ['id=1&from=2026-01-01T00:00:00Z', /^\[400\] id cannot be combined with from or to$/],
+    ['from=yesterday', /^\[400\] from must be an RFC 3339 date-time with its offset/],
+    ['to=2026-02-30T00:00:00Z', /to must be an RFC 3339 date-time/],
+    ['from=2026-01-01T00:00:00', /from must be an RFC 3339 date-time/],
+    ['from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', /^\[400\] from must be before to$/],
   ])('refuses %s with 400 in the JSON shape', async (query, message) => {
     const response = await records(a, `&${query}`);
     expect(response.status).toBe(400);

@@ -26,6 +26,19 @@ const RECORD_QUERY_PARAMETERS = [
     schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
   }),
   ApiQuery({
+    name: 'from',
+    required: false,
+    description:
+      'With the latest records or a cookie: only records at or after this RFC 3339 date-time (with its offset).',
+    schema: { type: 'string', format: 'date-time' },
+  }),
+  ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'With the latest records or a cookie: only records before this RFC 3339 date-time (with its offset).',
+    schema: { type: 'string', format: 'date-time' },
+  }),
+  ApiQuery({
     name: 'start',
     required: false,
     description: `0-based index of the first record, newest first (0–${RECORDS_MAX_START}).`,
@@ -47,7 +60,7 @@ export function ApiRecordRetrieval(method: 'GET' | 'POST'): MethodDecorator {
       description:
         `ExpressPlay's /cmiapi/getrecord/, for trouble-shooting. One mode per request: no mode parameter = the latest ${RECORDS_DEFAULT_LENGTH} records; ` +
         "`start`/`length` = a page, newest first (index 0 = the newest record, so pages shift as records arrive); `cookie` = that cookie's records; " +
-        '`id` = one record. Combining modes is a 400. An account sees only its own records.' +
+        "`id` = one record. Combining modes is a 400. `from`/`to` narrow the latest records or a cookie's to a time range. An account sees only its own records." +
         (method === 'POST' ? ' POST takes the same parameters in an application/x-www-form-urlencoded body.' : ''),
     }),
     ...RECORD_QUERY_PARAMETERS,

@@ -6,11 +6,13 @@ import { ApiHttpError, requestParams } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AccountGate } from '../auth/account-gate';
 import { ApiRecordRetrieval } from './records-docs';
-import { parseRecordQuery, RECORDS_COOKIE_LIMIT } from './record-query';
+import { parseRecordQuery, RECORDS_COOKIE_LIMIT, type TimeRange } from './record-query';
 import { recordView, type RecordView } from './record-view';
 
 export type RecordsResponse = { readonly records: readonly RecordView[] } & (
-  { readonly start: number; readonly length: number } | { readonly cookie: string } | { readonly id: string }
+  | { readonly start: number; readonly length: number; readonly from?: string; readonly to?: string }
+  | { readonly cookie: string; readonly from?: string; readonly to?: string }
+  | { readonly id: string }
 );
 
 /**
@@ -49,12 +51,12 @@ export class RecordsController {
     const query = parseRecordQuery(params);
     switch (query.mode) {
       case 'latest': {
-        const records = await this.audit.latest(account.number, query);
-        return { start: query.start, length: query.length, records: records.map(recordView) };
+        const records = await this.audit.latest(account.number, query, query.range);
+        return { start: query.start, length: query.length, ...echo(query.range), records: records.map(recordView) };
       }
       case 'cookie': {
-        const records = await this.audit.byCookie(account.number, query.cookie, RECORDS_COOKIE_LIMIT);
-        return { cookie: query.cookie, records: records.map(recordView) };
+        const records = await this.audit.byCookie(account.number, query.cookie, RECORDS_COOKIE_LIMIT, query.range);
+        return { cookie: query.cookie, ...echo(query.range), records: records.map(recordView) };
       }
       case 'id': {
         // Another account's record is answered exactly like a missing one.
@@ -64,4 +66,12 @@ export class RecordsController {
       }
     }
   }
+}
+
+/** The range as asked, in the records' own time format (UTC, milliseconds); absent ends are left out. */
+function echo(range: TimeRange): { from?: string; to?: string } {
+  return {
+    ...(range.from ? { from: range.from.toISOString() } : {}),
+    ...(range.to ? { to: range.to.toISOString() } : {}),
+  };
 }

@@ -16,6 +16,12 @@ export interface AuditSearch {
   readonly accountNumber?: number;
 }
 
+/** Rows at or after `from` and before `to`; either end may be open. */
+export interface AuditTimeRange {
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
 /** The largest number of rows any one query returns. */
 export const AUDIT_QUERY_MAX_ROWS = 1000;
 
@@ -27,20 +33,29 @@ export const AUDIT_QUERY_MAX_ROWS = 1000;
 export class AuditQuery {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** The account's rows from index `start` (0 = newest), `length` of them. */
-  latest(accountNumber: number, page: { readonly start: number; readonly length: number }): Promise<AuditRecord[]> {
+  /** The account's rows from index `start` (0 = newest), `length` of them, within the time range. */
+  latest(
+    accountNumber: number,
+    page: { readonly start: number; readonly length: number },
+    range: AuditTimeRange = {},
+  ): Promise<AuditRecord[]> {
     return this.prisma.auditEvent.findMany({
-      where: { accountNumber },
+      where: { accountNumber, ...within(range) },
       orderBy: NEWEST_FIRST,
       skip: page.start,
       take: bounded(page.length),
     });
   }
 
-  /** The account's newest rows carrying this cookie. */
-  byCookie(accountNumber: number, cookie: string, limit = AUDIT_QUERY_MAX_ROWS): Promise<AuditRecord[]> {
+  /** The account's newest rows carrying this cookie, within the time range. */
+  byCookie(
+    accountNumber: number,
+    cookie: string,
+    limit = AUDIT_QUERY_MAX_ROWS,
+    range: AuditTimeRange = {},
+  ): Promise<AuditRecord[]> {
     return this.prisma.auditEvent.findMany({
-      where: { accountNumber, cookie },
+      where: { accountNumber, cookie, ...within(range) },
       orderBy: NEWEST_FIRST,
       take: bounded(limit),
     });
@@ -69,6 +84,11 @@ export class AuditQuery {
 }
 
 const NEWEST_FIRST: Prisma.AuditEventOrderByWithRelationInput[] = [{ at: 'desc' }, { id: 'desc' }];
+
+function within(range: AuditTimeRange): { at?: { gte?: Date; lt?: Date } } {
+  if (!range.from && !range.to) return {};
+  return { at: { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lt: range.to } : {}) } };
+}
 
 function bounded(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1)
