@@ -2,7 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -449,4 +449,34 @@ export async function fairPlayTokenSealer(account) {
       },
       ring,
     );
+}
+
+/** BENCH_WORKERS=1,2: the WORKERS settings to compare side by side in one run (none when unset). */
+export const benchWorkers = () =>
+  (process.env.BENCH_WORKERS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((n) => Number(n));
+
+/**
+ * Each WORKERS setting in turn: `start(workers, port)` brings the server up, `measure(port)` loads it; prints
+ * throughput and throughput per worker (each worker uses at most one core), a line per setting.
+ */
+export async function compareWorkers(title, settings, start, measure) {
+  const lines = [];
+  for (const [i, workers] of settings.entries()) {
+    const port = 18190 + i;
+    const server = await start(workers, port);
+    try {
+      const result = await measure(port);
+      lines.push(
+        `WORKERS=${workers}: ${result.perSecond.toFixed(0)}/s, ${(result.perSecond / workers).toFixed(0)}/s per ` +
+          `worker (core), p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  process.stdout.write(`\n${title} — WORKERS side by side (machine: ${availableParallelism()} cores)\n`);
+  for (const line of lines) process.stdout.write(`  ${line}\n`);
 }

@@ -6,6 +6,7 @@
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32), BENCH_POOL (default 200) and BENCH_ROUNDS (default
 // 5 alternating rounds of baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind
 // instead (harness.mjs).
+// BENCH_WORKERS=1,2 also runs rights with each WORKERS setting in turn (throughput, throughput per worker).
 // BENCH_DIAGNOSE=1 adds a run of `08 04` requests on the same rights server (token, account, audit row, HTTP: all
 // but the license crypto and the credit transaction), to show where a license's time goes.
 // Needs the apps built first: npx turbo run build.
@@ -16,6 +17,8 @@ import path from 'node:path';
 import {
   auditCheck,
   benchAccount,
+  benchWorkers,
+  compareWorkers,
   countingInstructions,
   figures,
   measureRuns,
@@ -120,28 +123,27 @@ try {
   );
   servers.push(baseline);
 
-  const rights = await startServer(
-    path.join(root, 'apps/rights/dist/main.js'),
-    {
-      DATABASE_URL: db.url,
-      RIGHTS_PORT: '18092',
-      RIGHTS_HOST: '127.0.0.1',
-      ENVIRONMENT: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_POOL_SIZE: databasePool,
-      WIDEVINE_TRUSTED_ROOTS: path.join(dir, 'root.bin'),
-      WIDEVINE_DEVICES: path.join(dir, 'devices.json'),
-      WIDEVINE_UNKNOWN_DEVICES: 'reject',
-      ...(service
-        ? {
-            WIDEVINE_SERVICE_CERTIFICATE: path.join(dir, 'service.bin'),
-            WIDEVINE_SERVICE_PRIVATE_KEY: path.join(dir, 'service.pem'),
-          }
-        : {}),
-    },
-    18092,
-    { instructions: countingInstructions },
-  );
+  const rightsEnv = (port, workers = 1) => ({
+    DATABASE_URL: db.url,
+    RIGHTS_PORT: String(port),
+    WORKERS: String(workers),
+    RIGHTS_HOST: '127.0.0.1',
+    ENVIRONMENT: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_SIZE: databasePool,
+    WIDEVINE_TRUSTED_ROOTS: path.join(dir, 'root.bin'),
+    WIDEVINE_DEVICES: path.join(dir, 'devices.json'),
+    WIDEVINE_UNKNOWN_DEVICES: 'reject',
+    ...(service
+      ? {
+          WIDEVINE_SERVICE_CERTIFICATE: path.join(dir, 'service.bin'),
+          WIDEVINE_SERVICE_PRIVATE_KEY: path.join(dir, 'service.pem'),
+        }
+      : {}),
+  });
+  const rights = await startServer(path.join(root, 'apps/rights/dist/main.js'), rightsEnv(18092), 18092, {
+    instructions: countingInstructions,
+  });
   servers.push(rights);
   // One license checked end to end by the client before measuring (warm-up token): the answers are real licenses.
   const probe = pool[0].session;
@@ -181,6 +183,20 @@ try {
     db.url,
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench'",
   );
+
+  const workerSettings = benchWorkers();
+  if (workerSettings.length > 0 && !countingInstructions) {
+    await compareWorkers(
+      'bench:rights:wv /hms/wv/rights',
+      workerSettings,
+      (workers, port) => startServer(path.join(root, 'apps/rights/dist/main.js'), rightsEnv(port, workers), port),
+      async (port) => {
+        const url = new URL(benchUrl.href);
+        url.port = String(port);
+        return figures(await warmAndMeasure({ url: url.href, requests, connections }, seconds));
+      },
+    );
+  }
 
   reportRuns(
     'bench:rights:wv',

@@ -1,13 +1,15 @@
 // npm run bench:token — tokens/s, p50/p99 and errors of GET /hms/wv/token over loopback, against a baseline
 // (bare Fastify, one INSERT per request) in the same run; then checks one audit row per 200.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 64) and BENCH_ROUNDS (default 5 alternating rounds of
-// baseline and token-gen) bound the runs.
+// baseline and token-gen) bound the runs. BENCH_WORKERS=1,2 also runs token-gen with each WORKERS setting in turn.
 import path from 'node:path';
 import {
   alternate,
   auditCheck,
   benchAccount,
   benchRounds,
+  benchWorkers,
+  compareWorkers,
   figures,
   prime,
   query,
@@ -77,6 +79,32 @@ try {
     db.url,
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'issuance' AND result_code = 0 AND cookie = 'bench'",
   );
+
+  const workerSettings = benchWorkers();
+  if (workerSettings.length > 0) {
+    await compareWorkers(
+      'bench:token /hms/wv/token',
+      workerSettings,
+      async (workers, port) =>
+        startServer(
+          path.join(root, 'apps/token-gen/dist/main.js'),
+          {
+            DATABASE_URL: db.url,
+            TOKEN_GEN_PORT: String(port),
+            TOKEN_GEN_HOST: '127.0.0.1',
+            ENVIRONMENT: 'test',
+            LOG_LEVEL: 'warn',
+            DATABASE_POOL_SIZE: poolSize,
+            WORKERS: String(workers),
+          },
+          port,
+        ),
+      async (port) => {
+        const url = `http://127.0.0.1:${port}${tokenPath.replace('cookie=bench', 'cookie=workers')}`;
+        return figures(await warmAndMeasure({ url, connections }, seconds));
+      },
+    );
+  }
 
   report(
     `bench:token — ${seconds} s, ${connections} connections, pool ${poolSize}, loopback`,

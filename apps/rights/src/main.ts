@@ -6,6 +6,9 @@ import {
   corsOrigins,
   createFastifyAdapter,
   createLogger,
+  isClusterPrimary,
+  runPrimary,
+  setUpProcessShutdown,
   enableCors,
   type HttpAppOptions,
   httpLimits,
@@ -70,7 +73,6 @@ export async function createRightsApp(
     maxAge: 86_400,
   });
   if (demo) await serveDemoPage(app, demo);
-  app.enableShutdownHooks();
   return app;
 }
 
@@ -84,6 +86,11 @@ async function main(): Promise<void> {
     process.stderr.write(`rights: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  if (isClusterPrimary(config.WORKERS)) {
+    // WORKERS > 1: this process only forks and watches the workers, each of which runs the rest of main().
+    runPrimary({ name: 'rights', workers: config.WORKERS, logger: createLogger(config.LOG_LEVEL) });
+    return;
+  }
   let app: NestFastifyApplication;
   try {
     app = await createRightsApp(config, crypto);
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
     process.stderr.write(`rights: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  setUpProcessShutdown(app, app.get(Metrics), 'rights');
   try {
     await app.listen(config.RIGHTS_PORT, config.RIGHTS_HOST);
   } catch (error) {

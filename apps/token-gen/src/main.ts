@@ -5,6 +5,9 @@ import {
   configureFastifyApp,
   createFastifyAdapter,
   createLogger,
+  isClusterPrimary,
+  runPrimary,
+  setUpProcessShutdown,
   httpLimits,
   installCipherBackend,
   PinoNestLogger,
@@ -58,7 +61,6 @@ export async function createTokenGenApp(
   );
   configureFastifyApp(app, options, app.get(Metrics), logger);
   setUpTokenGenDocs(app);
-  app.enableShutdownHooks();
   return app;
 }
 
@@ -70,6 +72,11 @@ async function main(): Promise<void> {
     process.stderr.write(`token-gen: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  if (isClusterPrimary(config.WORKERS)) {
+    // WORKERS > 1: this process only forks and watches the workers, each of which runs the rest of main().
+    runPrimary({ name: 'token-gen', workers: config.WORKERS, logger: createLogger(config.LOG_LEVEL) });
+    return;
+  }
   let app: NestFastifyApplication;
   try {
     app = await createTokenGenApp(config);
@@ -78,6 +85,7 @@ async function main(): Promise<void> {
     process.stderr.write(`token-gen: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  setUpProcessShutdown(app, app.get(Metrics), 'token-gen');
   try {
     await app.listen(config.TOKEN_GEN_PORT, config.TOKEN_GEN_HOST);
   } catch (error) {

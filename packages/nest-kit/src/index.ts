@@ -14,3 +14,4 @@ export * from './logging/logger';
 export * from './logging/redact';
 export * from './config/common-config';
 export * from './crypto/cipher-backend';
+export * from './cluster';

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { databaseOptions } from '../database/database.module';
 import { CommonConfig, httpLimits, trustProxyOption, validateConfig } from './common-config';
 
@@ -75,6 +76,24 @@ describe('HTTP limits', () => {
     );
     expect(() => validateConfig(CommonConfig, { ...env, HTTP_MAX_HEADER_BYTES: '100' })).toThrow(
       /^Invalid configuration: HTTP_MAX_HEADER_BYTES/,
+    );
+  });
+});
+
+describe('WORKERS', () => {
+  const base = { DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db' };
+
+  it('defaults to one process outside production and to every available core under NODE_ENV=production', () => {
+    expect(validateConfig(CommonConfig, base).WORKERS).toBe(1);
+    expect(validateConfig(CommonConfig, { ...base, NODE_ENV: 'test' }).WORKERS).toBe(1);
+    expect(validateConfig(CommonConfig, { ...base, NODE_ENV: 'production' }).WORKERS).toBe(availableParallelism());
+    expect(validateConfig(CommonConfig, { ...base, NODE_ENV: 'production', WORKERS: '1' }).WORKERS).toBe(1);
+    expect(validateConfig(CommonConfig, { ...base, WORKERS: '256' }).WORKERS).toBe(256);
+  });
+
+  it.each(['0', '257', '1.5', 'two', '-1'])('refuses WORKERS=%s with one line naming the setting', (value) => {
+    expect(() => validateConfig(CommonConfig, { ...base, WORKERS: value })).toThrow(
+      'Invalid configuration: WORKERS: WORKERS must be an integer from 1 to 256',
     );
   });
 });

@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import type { NativeSetting } from '@openplay/cipher';
 import type { HttpLimits } from '../http/http-limits';
+import { defaultWorkers, MAX_WORKERS } from '../cluster/workers-setting';
 import { assertTokenKeys, DEV_TOKEN_KEYS } from './dev-defaults';
 
 /** Environment values are strings; an empty one counts as unset. */
@@ -25,6 +26,17 @@ export class CommonConfig {
   @Min(1)
   @Max(200)
   DATABASE_POOL_SIZE = 10;
+
+  /**
+   * Processes serving the port (node:cluster), each with its own database pool. Unset: the available cores in
+   * production, 1 otherwise (see validateConfig). 1 runs no cluster primary at all.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: `WORKERS must be an integer from 1 to ${MAX_WORKERS}` })
+  @Min(1, { message: `WORKERS must be an integer from 1 to ${MAX_WORKERS}` })
+  @Max(MAX_WORKERS, { message: `WORKERS must be an integer from 1 to ${MAX_WORKERS}` })
+  WORKERS!: number;
 
   /** Longest a new database connection may take to be ready. */
   @Transform(toInt)
@@ -162,6 +174,7 @@ export function validateConfig<T extends CommonConfig>(
     );
   }
   assertTokenKeys(config.TOKEN_KEYS);
+  config.WORKERS ??= defaultWorkers(config.ENVIRONMENT, env.NODE_ENV);
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
     throw new Error('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }

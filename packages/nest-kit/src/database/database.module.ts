@@ -5,7 +5,7 @@ import {
   Injectable,
   Logger,
   Module,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import {
@@ -26,7 +26,7 @@ import type { CommonConfig } from '../config/common-config';
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
 @Injectable()
-class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
+class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(Pool) private readonly pool: Pool,
     @Inject(PrismaClient) private readonly prisma: PrismaClient,
@@ -51,8 +51,12 @@ class DatabaseLifecycle implements OnModuleInit, OnModuleDestroy {
     void this.accountChanges.start();
   }
 
-  /** Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. */
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Rows already accepted are written before the pool closes: nothing accepted is lost on shutdown. A shutdown hook,
+   * not onModuleDestroy: Nest runs this after closing the HTTP server, whose close waits for the requests in flight,
+   * so none of them finds the pool ended (onModuleDestroy runs before the server closes).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.audit.idle(), this.ledger.idle(), this.accountChanges.stop()]);
     await this.prisma.$disconnect();
     await this.pool.end();

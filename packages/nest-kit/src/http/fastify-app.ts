@@ -113,6 +113,18 @@ export function configureFastifyApp(
       done(null, as === 'buffer' ? bytes : as === 'json' ? { json: bytes.toString('utf8') } : bytes.toString('latin1'));
     });
   }
+  // Closing waits for the requests in flight, but a keep-alive connection whose request was in flight when closing
+  // began turns idle afterwards and would hold the close for HTTP_KEEP_ALIVE_TIMEOUT_MS: such answers say
+  // Connection: close, so each connection ends with its last answer.
+  let closing = false;
+  fastify.addHook('preClose', (done: () => void) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   // A body refused unread (over the limit, a media type not taken) may still be on its way. Fastify then closes the
   // connection, and closing a socket with unread bytes resets it, which can destroy the answer before the client
   // reads it. The rest of the body is read and dropped instead (within HTTP_REQUEST_TIMEOUT_MS, as any body), and

@@ -77,8 +77,19 @@ export class Metrics {
     { readonly latency: HistogramChild; readonly outcomes: Map<number, CounterChild> }
   >();
 
+  /** What /metrics renders: this registry, or in a cluster worker every worker's registries merged. */
+  #render: () => Promise<string> = () => this.registry.metrics();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  render(): Promise<string> {
+    return this.#render();
+  }
+
+  renderWith(source: () => Promise<string>): void {
+    this.#render = source;
   }
 
   observe(route: string, status: number, code: number, seconds: number): void {
@@ -118,6 +129,6 @@ export class MetricsController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   render(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.render();
   }
 }
