@@ -92,7 +92,7 @@ export class RedemptionLedger {
       tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
     }));
     const { rows: result } = await this.pool.query<{ verdicts: RedemptionVerdict[] }>(REDEEM_BATCH_LIMITED, [
-      auditRowsJson(rows as AuditEventInput[]),
+      auditRowsJson(rows),
       NO_CREDIT_MESSAGE,
       USED_UP_MESSAGE,
       RETRY_MESSAGE,
