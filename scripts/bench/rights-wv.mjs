@@ -9,6 +9,9 @@
 // BENCH_WORKERS=1,2 also runs rights with each WORKERS setting in turn (throughput, throughput per worker).
 // BENCH_DIAGNOSE=1 adds a run of `08 04` requests on the same rights server (token, account, audit row, HTTP: all
 // but the license crypto and the credit transaction), to show where a license's time goes.
+// BENCH_USE_LIMIT=N gives the measured and warm-up tokens `useLimit=N` (docs/api.md §11): every license then goes
+// through the use-counting batch function. The bench reuses one token and rotates BENCH_POOL challenges, so with
+// N >= BENCH_POOL every answer is a license (the pool's first N are uses, the rest retries within the window).
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,6 +40,7 @@ const databasePool = '10';
 const DEVICE_COUNT = 4;
 const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
+const useLimit = process.env.BENCH_USE_LIMIT ? Number(process.env.BENCH_USE_LIMIT) : null;
 
 // The test PKI and client driver: the drm package's testing entry.
 const pki = createRequire(import.meta.url)('@openplay/drm/testing');
@@ -99,17 +103,18 @@ try {
   servers.push(tokenGen);
   const contentKey = '000102030405060708090a0b0c0d0e0f';
   const kid = 'b366360da82e9c6e0b0984002a362cf2';
-  const token = async (cookie) => {
+  const token = async (cookie, limited = false) => {
     const response = await fetch(
       `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=${kid}` +
-        `&contentKey=${contentKey}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json`,
+        `&contentKey=${contentKey}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
+        (limited && useLimit !== null ? `&useLimit=${useLimit}` : ''),
     );
     const body = await response.text();
     if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
     return new URL(body);
   };
-  const benchUrl = await token('bench');
-  const warmUrl = await token('warm-up');
+  const benchUrl = await token('bench', true);
+  const warmUrl = await token('warm-up', true);
   const diagnoseUrl = await token('diagnose');
   await tokenGen.stop();
   servers.pop();
@@ -200,7 +205,8 @@ try {
 
   reportRuns(
     'bench:rights:wv',
-    `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback`,
+    `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback` +
+      (useLimit === null ? '' : `, token useLimit ${useLimit}`),
     { seconds, connections },
     'lic',
     { name: 'rights /hms/wv/rights', figures: runs.subject },

@@ -48,7 +48,12 @@ export class ClearKeyRedemption {
           `the request names ${message.kids.length} key ID(s), none of them the token's kid`,
         );
       }
-      await this.redemptions.deliver(attempt, { requestType: 'new', device: null, consumesCredit: true });
+      await this.redemptions.deliver(attempt, {
+        requestType: 'new',
+        device: null,
+        consumesCredit: true,
+        request: request.body,
+      });
       return { body: license.body, headers: JSON_HEADERS };
     } catch (error) {
       await this.redemptions.refuse(attempt, error, { requestType: () => requestTypeOf(request.body) });

@@ -36,7 +36,12 @@ export class FairPlayRedemption {
         iv: claims.iv,
         policy: claims.policy,
       });
-      await this.redemptions.deliver(attempt, { requestType: 'ckc', device: deviceFacts(facts), consumesCredit: true });
+      await this.redemptions.deliver(attempt, {
+        requestType: 'ckc',
+        device: deviceFacts(facts),
+        consumesCredit: true,
+        request: spc,
+      });
       return ckcResult(wire, ckc);
     } catch (error) {
       await this.redemptions.refuse(attempt, error, { requestType: () => 'ckc' });

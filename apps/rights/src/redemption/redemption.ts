@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   assertAccountServes,
@@ -37,6 +38,9 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   account: number | null;
   /** The token had expired and was admitted for a request that outlives it (a Widevine renewal). */
   tokenExpired: boolean;
+  /** The token's use limit (null: none) and expiry, once it opened. */
+  useLimit: number | null;
+  tokenExpiresAt: number;
   recorded: boolean;
 }
 
@@ -45,8 +49,13 @@ export interface Delivery {
   /** 'new', 'renewal', 'release', 'service-certificate' (Widevine); 'ckc' (FairPlay); 'new', 'release' (Clear Key). */
   readonly requestType: string;
   readonly device: Readonly<Record<string, unknown>> | null;
-  /** Only deliveries of a license or CKC consume a credit. */
+  /** Only deliveries of a license or CKC consume a credit (and, for a use-limited token, a use). */
   readonly consumesCredit: boolean;
+  /**
+   * The bytes that make this request the same request when retried (Widevine challenge, FairPlay SPC, Clear Key
+   * body): hashed only for a use-limited token, whose retry within the window is then not another use.
+   */
+  readonly request?: Buffer;
 }
 
 /** What a refusal's audit row says of the request, as far as the DRM can tell. */
@@ -87,6 +96,8 @@ export class Redemptions {
       row: newAuditRow('redemption', drm, this.config.ENVIRONMENT, caller),
       account: null,
       tokenExpired: false,
+      useLimit: null,
+      tokenExpiresAt: 0,
       recorded: false,
     };
   }
@@ -104,6 +115,8 @@ export class Redemptions {
   ): Promise<TokenClaimsOf<D>> {
     const claims = this.open(attempt, token, requestType);
     attempt.account = claims.account;
+    attempt.useLimit = claims.useLimit ?? null;
+    attempt.tokenExpiresAt = claims.expiresAt;
     Object.assign(attempt.row, {
       accountNumber: claims.account,
       tokenId: claims.tokenId.toString('hex'),
@@ -129,12 +142,23 @@ export class Redemptions {
     }
     if (attempt.account === null) throw new Error('a delivery needs an admitted token');
     // The ledger writes the row either way: success, or -2019 when no credit is left.
-    const verdict = await this.ledger.redeem(attempt.account, row);
+    const use =
+      attempt.useLimit === null
+        ? undefined
+        : {
+            limit: attempt.useLimit,
+            requestHash: createHash('sha256')
+              .update(delivery.request ?? Buffer.alloc(0))
+              .digest(),
+            tokenExpiresAt: attempt.tokenExpiresAt,
+          };
+    const verdict = await this.ledger.redeem(attempt.account, row, use);
     attempt.recorded = true;
-    if (verdict === 'granted') {
+    if (verdict === 'granted' || verdict === 'retry') {
       this.metrics.delivered(attempt.drm);
       return;
     }
+    if (verdict === 'used-up') throw new ExpressPlayError(-9002, 'the token has no use left');
     this.metrics.creditRefused(attempt.drm, 'redemption');
     throw new ExpressPlayError(-2019, 'the account has no credits left');
   }

@@ -48,6 +48,7 @@ export class WidevineRedemption {
         requestType: auditRequestType(outcome.kind),
         device: outcome.device ? deviceFacts(outcome.device) : null,
         consumesCredit: outcome.kind === 'license',
+        request: request.challenge,
       });
       return { body: outcome.body, headers: LICENSE_HEADERS };
     } catch (error) {

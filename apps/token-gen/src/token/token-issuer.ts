@@ -73,6 +73,7 @@ export class TokenIssuer {
         issuedAt: nowSeconds,
         expiresAt: request.expiresAt,
         cookie: request.cookie,
+        useLimit: request.useLimit,
         kid: request.kid,
         contentKey: await this.contentKey(request.key, account),
       });

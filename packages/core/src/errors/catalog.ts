@@ -99,6 +99,9 @@ export const ERROR_CATALOG = {
   [-8002]: { status: 400, message: 'Parameter not supported for Clear Key', reachable: 'token' },
   [-8003]: { status: 400, message: 'Invalid Clear Key license request', reachable: 'rights' },
   [-8004]: { status: 400, message: 'No requested key ID is in the token', reachable: 'rights' },
+  // -90xx: usage control, which ExpressPlay does not offer: this project's own range (docs/decisions/0015-use-limited-tokens.md).
+  [-9001]: { status: 400, message: 'Invalid use limit', reachable: 'token' },
+  [-9002]: { status: 403, message: 'Token use limit reached', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -294,6 +294,7 @@ describe('parseTokenRequest successes', () => {
       policy: { drm: 'fp', rentalDuration: 0, rightsType: 'BuyToOwn', extensions: [] },
       expiresAt: NOW + 30 * DAY,
       cookie: null,
+      useLimit: null,
     });
   });
 
@@ -326,6 +327,7 @@ describe('parseTokenRequest successes', () => {
       },
       expiresAt: NOW + 600,
       cookie: 'session:1234',
+      useLimit: null,
     });
   });
 
@@ -509,5 +511,27 @@ describe('parseTokenRequest successes', () => {
 
   it('refuses a non-finite clock as a caller bug', () => {
     expect(() => parseTokenRequest('fp', paramsOf('fp'), Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('useLimit', () => {
+  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+  it.each([
+    ['1', 1],
+    ['3', 3],
+    ['1000000', 1_000_000],
+  ])('carries useLimit=%s', (value, limit) => {
+    expect(parseTokenRequest('wv', paramsOfQuery(`${base}&useLimit=${value}`), NOW).useLimit).toBe(limit);
+    expect(
+      parseTokenRequest('ck', paramsOfQuery(`kid=${KID}&contentKey=${CONTENT_KEY}&useLimit=${value}`), NOW).useLimit,
+    ).toBe(limit);
+  });
+  it('has no limit without the parameter', () => {
+    expect(parseTokenRequest('wv', paramsOfQuery(base), NOW).useLimit).toBeNull();
+  });
+  it.each(['', '0', '-1', '1000001', '1.5', 'one', '01x', ' 2'])('refuses useLimit=%p with -9001', (value) => {
+    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&useLimit=${encodeURIComponent(value)}`), NOW)).toThrow(
+      expect.objectContaining({ code: -9001 }),
+    );
   });
 });

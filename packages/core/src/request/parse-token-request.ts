@@ -21,6 +21,7 @@ export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: numbe
     policy: policyOf(drm, fields),
     expiresAt: fields.expiresAt ?? parseExpirationTime(null, now),
     cookie: fields.cookie ?? null,
+    useLimit: fields.useLimit ?? null,
   };
 }
 

@@ -50,6 +50,7 @@ const BAD: Readonly<Record<string, string>> = {
   extensionPayload: '!!!!',
   expirationTime: 'soon',
   cookie: 'x'.repeat(33),
+  useLimit: '0',
 };
 
 /** Where a megabyte of `1`s fails with a more specific code than the row's invalid code. */

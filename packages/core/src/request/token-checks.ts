@@ -32,10 +32,13 @@ export interface TokenFields {
   extensionPayload?: Buffer;
   expiresAt?: number;
   cookie?: string;
+  useLimit?: number;
 }
 
 export const MAX_COOKIE_CHARS = 32;
 export const MAX_CONTENT_ID_CHARS = 256;
+/** The most uses a limited token may allow (`useLimit`): large enough for a household, small enough to mean a limit. */
+export const MAX_USE_LIMIT = 1_000_000;
 
 /**
  * Names under which clients ask for device binding (Adobe's recipe says `deviceid`, PlayReady's `deviceId`).
@@ -282,5 +285,15 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     invalid: -2033,
     description: `At most ${MAX_COOKIE_CHARS} characters, no control characters: carried in the token and written to the issuance and redemption records (see /cmiapi/getrecord).`,
     parse: (value) => safeText(value, MAX_COOKIE_CHARS, 'cookie', -2033),
+  }),
+  param('useLimit', {
+    name: 'useLimit',
+    drms: ALL_DRMS,
+    invalid: -9001,
+    description:
+      `How many licenses, CKCs or key sets the token may deliver, 1–${MAX_USE_LIMIT} (1: a one-time token); absent: no ` +
+      'limit. Renewals, releases, Widevine service-certificate requests, refusals and a retry of the same request ' +
+      'within the retry window are not uses; past the limit the rights server answers -9002 (docs/api.md §11).',
+    parse: (value) => integerIn(value, 1, MAX_USE_LIMIT, 'useLimit', -9001),
   }),
 ];

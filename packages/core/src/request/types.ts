@@ -83,4 +83,6 @@ export interface TokenRequest {
   /** Unix seconds. */
   readonly expiresAt: number;
   readonly cookie: string | null;
+  /** Most deliveries the token may make (1 = one-time); null = no limit. */
+  readonly useLimit: number | null;
 }

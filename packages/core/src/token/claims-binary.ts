@@ -1,3 +1,4 @@
+import { MAX_USE_LIMIT } from '../request/token-checks';
 import type { ClearKeyPolicy, Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
 import type { TokenClaims } from './claims';
 
@@ -28,6 +29,17 @@ const F_POLICY_B = 0x40;
  * pair stays reserved (a DRM byte could follow it, should a fourth DRM come); never with F_POLICY_A or F_POLICY_B.
  */
 const F_CLEAR_KEY = 0x80;
+/**
+ * F_FAIRPLAY | F_CLEAR_KEY, the reserved pair: a second flags byte follows, which names the DRM (X_DRM) and holds
+ * flags the first byte has no room for. Used only when one of them is set, so tokens without them keep their bytes,
+ * and a server that predates it refuses such a token as forged rather than ignore a limit it cannot enforce.
+ */
+const F_EXTENDED = F_FAIRPLAY | F_CLEAR_KEY;
+/** Second flags byte: the DRM in bits 0-1 (0 Widevine, 1 FairPlay, 2 Clear Key, 3 reserved). */
+const X_DRM = 0x03;
+const X_DRM_CODES = { wv: 0, fp: 1, ck: 2 } as const;
+/** Second flags byte: useLimit present (after the cookie). */
+const X_USE_LIMIT = 0x04;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -75,6 +87,12 @@ export function claimsSize(claims: TokenClaims): number {
   const expiresAt = checkTimestamp(claims.expiresAt, 'expiresAt');
   size += uvarintSize(issuedAt) + uvarintSize(zigzag(expiresAt - issuedAt));
   if (claims.cookie !== null) size += stringSize(claims.cookie, 'cookie');
+  const useLimit = claims.useLimit ?? null;
+  if (useLimit !== null) {
+    if (!isIntIn(useLimit, 1, MAX_USE_LIMIT))
+      throw new RangeError(`claims: useLimit must be 1-${MAX_USE_LIMIT} or null`);
+    size += 1 + uvarintSize(useLimit); // the second flags byte and the limit
+  }
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -162,8 +180,14 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
     if (policy.rightsType === 'Rental') flags |= F_POLICY_B;
   }
 
+  const useLimit = claims.useLimit ?? null;
   let at = offset;
-  out[at++] = flags;
+  if (useLimit !== null) {
+    out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
+    out[at++] = X_DRM_CODES[claims.drm] | X_USE_LIMIT;
+  } else {
+    out[at++] = flags;
+  }
   at += claims.tokenId.copy(out, at);
   at += claims.contentKey.copy(out, at);
   if (claims.kid !== null) at += claims.kid.copy(out, at);
@@ -172,6 +196,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   at = writeUvarint(out, at, claims.issuedAt);
   at = writeUvarint(out, at, zigzag(claims.expiresAt - claims.issuedAt));
   if (claims.cookie !== null) at = writeString(out, at, claims.cookie);
+  if (useLimit !== null) at = writeUvarint(out, at, useLimit);
 
   if (policy.drm === 'wv') {
     out[at++] = policy.securityLevel | (policy.hdcpOutputControl << 3);
@@ -208,9 +233,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readClaims(bytes: Buffer, start: number, end: number): TokenClaims {
   const r = new Reader(bytes, start, end);
   const flags = r.byte();
-  const fairPlay = (flags & F_FAIRPLAY) !== 0;
-  const clearKey = (flags & F_CLEAR_KEY) !== 0;
-  if (fairPlay && clearKey) throw new CorruptClaims('reserved flag pair set');
+  let fairPlay = (flags & F_FAIRPLAY) !== 0;
+  let clearKey = (flags & F_CLEAR_KEY) !== 0;
+  let extended = 0;
+  if (fairPlay && clearKey) {
+    extended = r.byte();
+    const drm = extended & X_DRM;
+    if (drm === X_DRM) throw new CorruptClaims('reserved DRM code');
+    // Only X_USE_LIMIT is defined, and the second byte is written only for it: anything else is not canonical.
+    if (extended !== (drm | X_USE_LIMIT)) throw new CorruptClaims('reserved extended flags');
+    fairPlay = drm === X_DRM_CODES.fp;
+    clearKey = drm === X_DRM_CODES.ck;
+  }
   if (clearKey && (flags & (F_POLICY_A | F_POLICY_B | F_EXTENSIONS) || !(flags & F_KID))) {
     throw new CorruptClaims('flags impossible for Clear Key');
   }
@@ -225,6 +259,11 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
   const expiresAt = issuedAt + unzigzag(r.uvarint());
   if (!(expiresAt >= 0 && expiresAt <= MAX_TIMESTAMP)) throw new CorruptClaims('expiresAt out of range');
   const cookie = flags & F_COOKIE ? r.string() : null;
+  let useLimit: number | null = null;
+  if (extended & X_USE_LIMIT) {
+    useLimit = r.uvarint();
+    if (useLimit < 1 || useLimit > MAX_USE_LIMIT) throw new CorruptClaims('useLimit out of range');
+  }
 
   const common = {
     tokenId,
@@ -235,6 +274,8 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     cookie,
     kid,
     contentKey,
+    // Only when set: the claims of a token without a limit are what they were before limits existed.
+    ...(useLimit !== null && { useLimit }),
   };
   let claims: TokenClaims;
   if (clearKey) {

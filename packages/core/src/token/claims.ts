@@ -12,6 +12,11 @@ interface CommonClaims {
   /** Unix seconds. */
   readonly expiresAt: number;
   readonly cookie: string | null;
+  /**
+   * Most licenses, CKCs or key sets the token may deliver (1 = one-time, at most MAX_USE_LIMIT); null or absent = no
+   * limit. Absent is accepted when sealing so that claims written before use limits existed still seal unchanged.
+   */
+  readonly useLimit?: number | null;
   /** 16 bytes, or null (FairPlay without kid; token-gen gives every Widevine token one). */
   readonly kid: Buffer | null;
   /** 16 bytes. Never log it. */

@@ -3,27 +3,51 @@ import type { AuditEventInput } from './audit-event';
 import { auditRowsJson } from './audit-writer';
 import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
-export type RedemptionVerdict = 'granted' | 'no-credit';
+/** 'retry': a use-limited token's request delivered again within the retry window (no use, no credit). */
+export type RedemptionVerdict = 'granted' | 'retry' | 'no-credit' | 'used-up';
+
+/** What a use-limited token's delivery needs for its count (docs/decisions/0015-use-limited-tokens.md). */
+export interface TokenUseLimit {
+  readonly limit: number;
+  /** SHA-256 of the request: the same request within the retry window is the same use. */
+  readonly requestHash: Buffer;
+  /** Unix seconds: after it the token's count may be deleted. */
+  readonly tokenExpiresAt: number;
+}
 
 interface Redemption {
   readonly accountNumber: number;
   readonly event: AuditEventInput;
+  readonly use?: TokenUseLimit;
 }
 
 /** The same words the rights server answers with, so the row and the response agree. */
 const NO_CREDIT_MESSAGE = '[-2019] Insufficient tokens available: the account has no credits left';
+const USED_UP_MESSAGE = '[-9002] Token use limit reached: the token has no use left';
+const RETRY_MESSAGE = 'a retry of a request that used the token: not another use';
+
+/** How long a request that used a token may be retried without being another use. */
+export const USE_RETRY_WINDOW_SECONDS = 120;
+/** Kept past a token's expiry for clocks that disagree with the database's. */
+const EXPIRED_ROW_GRACE_SECONDS = 600;
 
 /**
  * See the migrations `redeem_batch_function` (lock, grant in arrival order, spend, and write every row) and
  * `audit_rows_as_json` (the batch's rows as one JSON array).
  */
 const REDEEM_BATCH = 'SELECT openplay_redeem_batch_json($1::json, $2::text) AS granted';
+/** See the migration `use_limited_tokens`: the same, plus the limited tokens' counts, in one statement. */
+const REDEEM_BATCH_LIMITED =
+  'SELECT openplay_redeem_batch_limited($1::json, $2::text, $3::text, $4::text, ' +
+  `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS})) AS verdicts`;
 
 /**
  * Each delivered license or CKC consumes one credit, in the same transaction as its audit row; a
  * redemption that finds no credit left gets a -2019 row instead. Redemptions are group-committed, and a
  * batch is one statement (one round trip): a database function locks the batch's accounts in a fixed order
- * (so that instances cannot deadlock), grants credits in arrival order and writes every row.
+ * (so that instances cannot deadlock), grants credits in arrival order and writes every row. A batch with a
+ * use-limited token goes to another function that also counts the token's uses (-9002 past its limit); a batch
+ * without one is exactly what it was before use limits existed.
  */
 export class RedemptionLedger {
   private readonly commits: GroupCommit<Redemption, RedemptionVerdict>;
@@ -35,9 +59,12 @@ export class RedemptionLedger {
     this.commits = new GroupCommit((batch) => this.commit(batch), options);
   }
 
-  /** Resolves once the row is durable: 'granted' (deliver) or 'no-credit' (refuse with -2019). */
-  redeem(accountNumber: number, event: AuditEventInput): Promise<RedemptionVerdict> {
-    return this.commits.submit({ accountNumber, event });
+  /**
+   * Resolves once the row is durable: 'granted' or 'retry' (deliver), 'no-credit' (refuse with -2019) or 'used-up'
+   * (refuse with -9002; only with `use`).
+   */
+  redeem(accountNumber: number, event: AuditEventInput, use?: TokenUseLimit): Promise<RedemptionVerdict> {
+    return this.commits.submit({ accountNumber, event, use });
   }
 
   idle(): Promise<void> {
@@ -45,6 +72,7 @@ export class RedemptionLedger {
   }
 
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
+    if (batch.some((redemption) => redemption.use)) return this.commitLimited(batch);
     // The account the credit is charged to is the token's, whatever the row says.
     const events = batch.map(({ accountNumber, event }) => ({ ...event, accountNumber }));
     const { rows } = await this.pool.query<{ granted: boolean[] }>(REDEEM_BATCH, [
@@ -53,5 +81,23 @@ export class RedemptionLedger {
     ]);
     const granted = rows[0]?.granted ?? [];
     return batch.map((_, i) => (granted[i] ? 'granted' : 'no-credit'));
+  }
+
+  private async commitLimited(batch: Redemption[]): Promise<RedemptionVerdict[]> {
+    const rows = batch.map(({ accountNumber, event, use }) => ({
+      ...event,
+      accountNumber,
+      useLimit: use?.limit ?? null,
+      requestHash: use?.requestHash.toString('hex') ?? null,
+      tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
+    }));
+    const { rows: result } = await this.pool.query<{ verdicts: RedemptionVerdict[] }>(REDEEM_BATCH_LIMITED, [
+      auditRowsJson(rows),
+      NO_CREDIT_MESSAGE,
+      USED_UP_MESSAGE,
+      RETRY_MESSAGE,
+    ]);
+    const verdicts = result[0]?.verdicts ?? [];
+    return batch.map((_, i) => verdicts[i] ?? 'no-credit');
   }
 }
