@@ -37,7 +37,12 @@ export class ClearKeyRedemption {
       const claims = await this.redemptions.admit(attempt, request.token);
       const message = readMessage(request.body);
       if (message.kind === 'license-release') {
-        await this.redemptions.deliver(attempt, { requestType: 'release', device: null, consumesCredit: false });
+        await this.redemptions.deliver(attempt, {
+          requestType: 'release',
+          device: null,
+          consumesCredit: false,
+          request: request.body,
+        });
         return { body: buildClearKeyReleaseAcknowledgement(message.kids), headers: JSON_HEADERS };
       }
       const license = buildClearKeyLicense(message.kids, [{ kid: claims.kid, key: claims.contentKey }], message.type);

@@ -53,9 +53,10 @@ export interface Delivery {
   readonly consumesCredit: boolean;
   /**
    * The bytes that make this request the same request when retried (Widevine challenge, FairPlay SPC, Clear Key
-   * body): hashed only for a use-limited token, whose retry within the window is then not another use.
+   * body): hashed only for a use-limited token, whose retry within the window is then not another use. Required, so
+   * that no DRM can leave it out and make every request look like a retry of the first.
    */
-  readonly request?: Buffer;
+  readonly request: Buffer;
 }
 
 /** What a refusal's audit row says of the request, as far as the DRM can tell. */
@@ -147,9 +148,7 @@ export class Redemptions {
         ? undefined
         : {
             limit: attempt.useLimit,
-            requestHash: createHash('sha256')
-              .update(delivery.request ?? Buffer.alloc(0))
-              .digest(),
+            requestHash: createHash('sha256').update(delivery.request).digest(),
             tokenExpiresAt: attempt.tokenExpiresAt,
           };
     const verdict = await this.ledger.redeem(attempt.account, row, use);
