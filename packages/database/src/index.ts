@@ -8,6 +8,7 @@ export * from './accounts/account-changes';
 export * from './audit/audit-event';
 export * from './audit/audit-query';
 export * from './audit/audit-writer';
+export * from './audit/audit-partitions';
 export * from './audit/group-commit';
 export * from './audit/redemption-ledger';
 export * from './audit/usage-query';
