@@ -12,6 +12,7 @@ import {
   requestParams,
 } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
+import { AuditMaintenance } from './audit/audit-maintenance';
 import { AdminApiController } from './admin/admin-api.controller';
 import { AdminApiGuard } from './admin/admin-api.guard';
 import { isAdminPath } from './admin/admin-body';
@@ -59,6 +60,7 @@ export class AppModule {
       providers: [
         AccountGate,
         TokenIssuer,
+        AuditMaintenance,
         ...KEYSTORE_PROVIDERS,
         { provide: AuditQuery, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AuditQuery(prisma) },
         { provide: UsageQuery, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new UsageQuery(prisma) },
