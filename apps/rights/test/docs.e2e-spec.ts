@@ -27,6 +27,8 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
       ['/admin/accounts', 'post'],
       ['/admin/accounts/{number}/credits', 'put'],
       ['/admin/logs', 'get'],
+      ['/admin/usage', 'get'],
+      ['/cmiapi/usage', 'get'],
     ]) {
       expect(document.paths[path]?.[method]).toBeDefined();
     }
@@ -81,6 +83,14 @@ describe('OpenAPI documents of both apps (/docs/json, /docs)', () => {
     });
     expect(document.paths['/hms/ck/token'].post.operationId).toBe('postClearKeyToken');
     expect(document.paths['/admin/logs'].get.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/admin/usage'].get.security).toEqual([{ bearer: [] }]);
+    expect((document.paths['/cmiapi/usage'].get.parameters as Json[]).map((p) => p.name)).toEqual([
+      'errorFormat',
+      'customerAuthenticator',
+      'from',
+      'to',
+      'drm',
+    ]);
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 

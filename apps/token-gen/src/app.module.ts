@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { readErrorFormat } from '@openplay/core';
-import { AccountRepository, AuditQuery, PrismaClient } from '@openplay/database';
+import { AccountRepository, AuditQuery, PrismaClient, UsageQuery } from '@openplay/database';
 import {
   ApiExceptionFilter,
   DatabaseModule,
@@ -12,6 +12,7 @@ import {
   requestParams,
 } from '@openplay/nest-kit';
 import type { FastifyRequest } from 'fastify';
+import { AuditMaintenance } from './audit/audit-maintenance';
 import { AdminApiController } from './admin/admin-api.controller';
 import { AdminApiGuard } from './admin/admin-api.guard';
 import { isAdminPath } from './admin/admin-body';
@@ -22,6 +23,7 @@ import type { TokenGenConfig } from './config/token-gen.config';
 import { isKeystorePath } from './keystore/keystore-paths';
 import { KeystoreController } from './keystore/keystore.controller';
 import { KEYSTORE_PROVIDERS } from './keystore/keystore.providers';
+import { UsageController } from './usage/usage.controller';
 import { RecordsController } from './records/records.controller';
 import { TokenController } from './token/token.controller';
 import { TokenIssuer } from './token/token-issuer';
@@ -49,6 +51,7 @@ export class AppModule {
       controllers: [
         TokenController,
         RecordsController,
+        UsageController,
         AdminApiController,
         KeystoreController,
         HealthController,
@@ -57,13 +60,15 @@ export class AppModule {
       providers: [
         AccountGate,
         TokenIssuer,
+        AuditMaintenance,
         ...KEYSTORE_PROVIDERS,
         { provide: AuditQuery, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AuditQuery(prisma) },
+        { provide: UsageQuery, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new UsageQuery(prisma) },
         {
           provide: AdminCommands,
-          inject: [AccountRepository, AuditQuery, TOKEN_GEN_CONFIG],
-          useFactory: (accounts: AccountRepository, audit: AuditQuery, c: TokenGenConfig) =>
-            new AdminCommands(accounts, Buffer.from(c.AUTHENTICATOR_PEPPER, 'hex'), audit),
+          inject: [AccountRepository, AuditQuery, UsageQuery, TOKEN_GEN_CONFIG],
+          useFactory: (accounts: AccountRepository, audit: AuditQuery, usage: UsageQuery, c: TokenGenConfig) =>
+            new AdminCommands(accounts, Buffer.from(c.AUTHENTICATOR_PEPPER, 'hex'), audit, usage),
         },
         AdminApiGuard,
         Metrics,

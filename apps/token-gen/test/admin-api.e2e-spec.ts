@@ -423,6 +423,7 @@ describe('admin API /admin (real app, real Postgres)', () => {
         'GET /admin/accounts',
         'GET /admin/accounts/{number}',
         'GET /admin/logs',
+        'GET /admin/usage',
         'PATCH /admin/accounts/{number}/options',
         'POST /admin/accounts',
         'POST /admin/accounts/{number}/authenticators',

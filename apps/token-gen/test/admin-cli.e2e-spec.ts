@@ -110,6 +110,25 @@ describe('admin CLI (runAdmin against a test database)', () => {
     expect((await admin('logs', '--cookie', 'nothing-here')).out).toBe('no records\n');
   });
 
+  it('usage: the hourly roll-up of the account (and of all accounts), as JSON and as text', async () => {
+    // After the logs test: three Widevine tokens and one -2033 refusal of this account.
+    const usage = await json('usage', '--account', String(number), '--drm', 'wv');
+    expect(usage).toMatchObject({ account: number, credits: 7 });
+    const sum = (hours: { tokens: number; refusals: Record<string, number> }[]) => ({
+      tokens: hours.reduce((n, h) => n + h.tokens, 0),
+      refused: hours.reduce((n, h) => n + (h.refusals['-2033'] ?? 0), 0),
+    });
+    expect(sum(usage.hours)).toEqual({ tokens: 3, refused: 1 });
+    expect((await json('usage')).account).toBeNull();
+    const text = await admin('usage', '--account', String(number));
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(new RegExp(`^account ${number}, .* credits 7\\n.* wv tokens \\d+ licenses 0 `));
+    await expect(admin('usage', '--from', '2026-01-01T00:00:00Z', '--to', '2026-12-01T00:00:00Z')).rejects.toThrow(
+      'from and to must be at most 92 days apart',
+    );
+    await expect(admin('usage', '--drm', 'xx')).rejects.toThrow('drm must be wv, fp or ck');
+  });
+
   it('logs: --help, and clear refusals', async () => {
     const help = await admin('logs', '--help');
     expect(help.code).toBe(0);

@@ -3,6 +3,7 @@ import {
   createPrismaClient,
   AccountRepository,
   AuditQuery,
+  UsageQuery,
   type AccountView,
   type AuditRecord,
 } from '@openplay/database';
@@ -17,6 +18,8 @@ import { parseAdminInput } from './admin-input';
 import { plainAccount as plain } from './admin-responses';
 import { AddAuthenticatorDto, AuthenticatorPathDto } from './authenticator.dto';
 import { LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT, LogsQueryDto } from './logs-query.dto';
+import { UsageQueryDto } from './usage-query.dto';
+import type { UsageResponse } from '../usage/usage-response';
 
 const HELP: Record<string, string> = {
   main: `openplay admin: manage accounts and their authenticators.
@@ -34,6 +37,7 @@ Commands:
   authenticator add      add an authenticator (for rotation); its secret is shown once
   authenticator revoke   revoke an authenticator
   logs               issuance and redemption records by cookie, token id or account
+  usage              hourly usage (tokens, licenses, refusals, device levels) of an account or all
 
 Run any command with --help for its arguments. --json prints machine-readable output.
 Environment: DATABASE_URL (default: the embedded database that \`npm start\` created, if any),
@@ -75,6 +79,14 @@ At least one of --cookie, --token-id, --account; all given must match.
   --token-id TOKEN_ID  a token's id (32 hex digits): its issuance and every redemption of it
   --account NUMBER     only this account's records
   --limit N            at most N records (default ${LOGS_DEFAULT_LIMIT}, 1 to ${LOGS_MAX_LIMIT})`,
+  usage: `Usage: usage [--account NUMBER] [--from TIME] [--to TIME] [--drm wv|fp|ck] [--json]
+
+Hourly usage per DRM, as GET /admin/usage answers it: tokens issued, licenses delivered, refusals by code,
+licenses by device security level. Only hours with activity, oldest first.
+  --account NUMBER     this account (and its credits); omitted: every account summed
+  --from TIME          RFC 3339, e.g. 2026-12-04T10:00:00Z (default: --to minus 24 hours)
+  --to TIME            RFC 3339 (default: now); at most 92 days after --from
+  --drm wv|fp|ck       only this DRM`,
 };
 
 type Out = { json: boolean; print(value: unknown, text: () => string): void };
@@ -102,10 +114,13 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
       'token-id': { type: 'string' },
       account: { type: 'string' },
       limit: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      drm: { type: 'string' },
     },
   });
-  // Commands are two words (account create), but logs is one.
-  const words = positionals[0] === 'logs' ? 1 : 2;
+  // Commands are two words (account create), but logs and usage are one.
+  const words = positionals[0] === 'logs' || positionals[0] === 'usage' ? 1 : 2;
   const command = positionals.slice(0, words).join(' ');
   const args = positionals.slice(words);
   if (values.help || !HELP[command] || command === 'main') {
@@ -125,6 +140,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
     new AccountRepository(prisma),
     Buffer.from(config.AUTHENTICATOR_PEPPER, 'hex'),
     new AuditQuery(prisma),
+    new UsageQuery(prisma),
   );
   try {
     await dispatch(command, args, values, admin, out);
@@ -270,7 +286,33 @@ async function dispatch(
         records.length ? records.map(describeRecord).join('\n') : 'no records',
       );
     }
+    case 'usage': {
+      if (args.length > 0) throw new AdminError(`usage takes options only, not ${args.join(' ')}`, 'invalid');
+      const query = input(UsageQueryDto, {
+        account: values.account,
+        from: values.from,
+        to: values.to,
+        drm: values.drm,
+      });
+      const usage = await admin.usage(query);
+      return out.print(usage, () => describeUsage(usage));
+    }
   }
+}
+
+function describeUsage(u: UsageResponse): string {
+  const head = `${u.account === null ? 'all accounts' : `account ${u.account}`}, ${u.from} to ${u.to}${
+    u.account === null ? '' : `, credits ${u.credits ?? 'unlimited'}`
+  }`;
+  const counts = (map: Record<string, number>) =>
+    Object.entries(map)
+      .map(([key, n]) => `${key}:${n}`)
+      .join(' ') || '-';
+  const lines = u.hours.map(
+    (h) =>
+      `${h.hour} ${h.drm} tokens ${h.tokens} licenses ${h.licenses} refusals ${counts(h.refusals)} levels ${counts(h.devicesByLevel)}`,
+  );
+  return [head, ...(lines.length ? lines : ['no activity'])].join('\n');
 }
 
 function describeRecord(r: AuditRecord): string {

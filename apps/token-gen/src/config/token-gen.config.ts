@@ -29,6 +29,16 @@ export class TokenGenConfig extends CommonConfig {
   @Max(1_048_576)
   MAX_BODY_BYTES = 65_536;
 
+  /**
+   * Audit records are kept this many whole days (UTC) before their day's partition is dropped; 0 keeps them forever
+   * (docs/decisions/0020-audit-partitions.md).
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
+  @Min(0, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
+  @Max(36_500, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
+  AUDIT_RETENTION_DAYS = 0;
+
   /** Bearer key of the admin API under /admin; unset, the admin API answers 404 like any unknown path. */
   @IsOptional()
   @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'ADMIN_API_KEY must be 16 to 256 visible ASCII characters (no spaces)' })
