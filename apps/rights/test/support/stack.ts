@@ -24,6 +24,8 @@ export interface Stack {
 export interface StackOptions {
   /** Put a TCP proxy (pass/freeze/refuse/resume) between the apps and the database. */
   readonly throughProxy?: boolean;
+  /** token-gen settings besides the common ones (ADMIN_API_KEY for the console's browser test). */
+  readonly tokenGenEnv?: Record<string, string>;
 }
 
 /**
@@ -46,7 +48,11 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
     const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig), logSink(rightsLogs));
     await rights.listen(0, '127.0.0.1');
     const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
-    const tokenGenConfig = validateTokenGenConfig({ ...common, RIGHTS_PUBLIC_URL: rightsUrl });
+    const tokenGenConfig = validateTokenGenConfig({
+      ...common,
+      RIGHTS_PUBLIC_URL: rightsUrl,
+      ...options.tokenGenEnv,
+    });
     const tokenGen = await createTokenGenApp(tokenGenConfig);
     await tokenGen.listen(0, '127.0.0.1');
     const pool = createPool({ connectionString: state.db.url, poolSize: 2 });
