@@ -1,9 +1,8 @@
 import { AccountRepository, createPool, createPrismaClient } from '@openplay/database';
 import { cloneTestDatabase, type TestDatabase } from '@openplay/database/testing';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ClusteredApp, freePort, plainRequest, startClusteredApp, until } from '@openplay/nest-kit/testing';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { type ClientRequest, get } from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { AdminCommands } from '../src/admin/admin-commands';
@@ -14,72 +13,25 @@ import { validateTokenGenConfig } from '../src/config/token-gen.config';
  * two workers), real HTTP, real Postgres. The workers' pids come from the JSON log lines, which carry them already.
  */
 const appDir = path.resolve(__dirname, '..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface LogLine {
-  readonly pid: number;
-  readonly msg: string;
-  readonly worker?: number;
-  readonly workerPid?: number;
-  readonly req?: { readonly url: string };
-}
-
-/** One request on its own connection (no keep-alive), so that the primary hands each to the next worker in turn. */
-function request(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    get(url, { agent: false, timeout: timeoutMs }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', () => resolve({ status: 0, body: '' }));
-    })
-      .on('timeout', function (this: ClientRequest) {
-        this.destroy();
-      })
-      .on('error', () => resolve({ status: 0, body: '' }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    probe.on('error', reject);
-  });
-}
-
-async function until<T>(what: string, condition: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = condition();
-    if (value) return value;
-    await sleep(25);
-  }
-  throw new Error(`not seen within ${ms} ms: ${what}`);
+async function request(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  const answer = await plainRequest(url, { timeoutMs });
+  return { status: answer.status, body: answer.body.toString('utf8') };
 }
 
 describe('token-gen with WORKERS=2 (built app in a child process, real Postgres)', () => {
   let db: TestDatabase;
   let pool: Pool;
-  let child: ChildProcess | undefined;
-  const lines: LogLine[] = [];
+  let app: ClusteredApp;
   let base: string;
   let authenticator: string;
 
   const tokenUrl = (cookie: string) =>
     `${base}/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticator)}&kid=^w` +
     `&contentKey=000102030405060708090a0b0c0d0e0f&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}`;
-  const listening = (worker: number, workerPid: number) =>
-    lines.some((line) => line.msg.endsWith(`worker ${worker} listening`) && line.workerPid === workerPid);
-  const started = () =>
-    lines.filter((line) => line.pid === child?.pid && / worker \d+ started$/.test(line.msg)) as Array<
-      Required<Pick<LogLine, 'worker' | 'workerPid'>> & LogLine
-    >;
-  const answeredBy = (cookie: string) =>
-    new Set(lines.filter((line) => line.req?.url.includes(`cookie=${cookie}`)).map((line) => line.pid));
+  const started = () => app.started();
+  const listening = (worker: number, workerPid: number) => app.listening(worker, workerPid);
+  const answeredBy = (cookie: string) => app.answeredBy(`cookie=${cookie}`);
 
   beforeAll(async () => {
     // The child runs what production runs: the compiled app, built from the sources under test.
@@ -97,32 +49,22 @@ describe('token-gen with WORKERS=2 (built app in a child process, real Postgres)
     await prisma.$disconnect();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [path.join(appDir, 'dist/main.js')], {
+    app = await startClusteredApp({
+      script: path.join(appDir, 'dist/main.js'),
       cwd: appDir,
       env: {
-        ...process.env,
         DATABASE_URL: db.url,
         WORKERS: '2',
         TOKEN_GEN_HOST: '127.0.0.1',
         TOKEN_GEN_PORT: String(port),
-        LOG_LEVEL: 'info',
         ACCOUNT_CACHE_TTL_MS: '60000',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      workers: 2,
     });
-    let partial = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) if (part.startsWith('{')) lines.push(JSON.parse(part) as LogLine);
-    });
-    await until('both workers listening', () =>
-      started().filter((line) => listening(line.worker, line.workerPid)).length === 2 ? true : undefined,
-    );
   }, 120_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    app?.kill();
     await pool?.end();
     await db?.drop();
   });
@@ -167,7 +109,7 @@ describe('token-gen with WORKERS=2 (built app in a child process, real Postgres)
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
     expect(statuses.filter((status) => status !== 200 && status !== 0)).toEqual([]);
     expect(statuses.filter((status) => status === 0).length).toBeLessThanOrEqual(2);
-    const why = lines.find((line) => line.msg.includes(`worker ${victim.worker} killed by SIGKILL`));
+    const why = app.lines.find((line) => line.msg.includes(`worker ${victim.worker} killed by SIGKILL`));
     expect(why?.msg).toMatch(/restarting it in \d+ ms/);
     // Both the survivor and the replacement answer again.
     for (let i = 0; i < 20; i++) expect((await request(tokenUrl('after-kill'))).status).toBe(200);
@@ -177,7 +119,7 @@ describe('token-gen with WORKERS=2 (built app in a child process, real Postgres)
   }, 60_000);
 
   it('drains on SIGTERM: requests in flight are answered, each 200 has its audit row, and it exits 0', async () => {
-    const exited = once(child!, 'exit');
+    const exited = once(app.child, 'exit');
     let firstAnswer: () => void = () => undefined;
     const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
     const requests = Array.from({ length: 200 }, () =>
@@ -187,7 +129,7 @@ describe('token-gen with WORKERS=2 (built app in a child process, real Postgres)
       }),
     );
     await answered;
-    child!.kill('SIGTERM');
+    app.child.kill('SIGTERM');
     const answers = await Promise.all(requests);
     const [code, signal] = (await exited) as [number | null, string | null];
     expect({ code, signal }).toEqual({ code: 0, signal: null });
@@ -198,6 +140,6 @@ describe('token-gen with WORKERS=2 (built app in a child process, real Postgres)
     expect(rows.length).toBe(ok.length);
     // Whatever was not served was refused cleanly (503 while closing, or no connection), never a 500.
     expect(answers.filter((answer) => ![200, 503, 0].includes(answer.status))).toEqual([]);
-    expect(lines.some((line) => line.msg === 'token-gen: every worker has stopped')).toBe(true);
+    expect(app.lines.some((line) => line.msg === 'token-gen: every worker has stopped')).toBe(true);
   }, 60_000);
 });

@@ -49,4 +49,4 @@ function parseResponse(bytes) {
   return { status: Number(statusLine.split(' ')[1]), headers, body, raw: text };
 }
 
-module.exports = { rawExchange };
+module.exports = { rawExchange, ...require('./clustered-app') };

@@ -57,7 +57,7 @@ export class ClearKeyRedemption {
         requestType: 'new',
         device: null,
         consumesCredit: true,
-        request: request.body,
+        request: retryIdentity(request),
       });
       return { body: license.body, headers: JSON_HEADERS };
     } catch (error) {
@@ -65,6 +65,17 @@ export class ClearKeyRedemption {
       throw error;
     }
   }
+}
+
+/**
+ * What makes a Clear Key request the same request when retried. Unlike a Widevine challenge or a FairPlay SPC, the
+ * body has no nonce: every player asking for the same kid sends the same bytes. Alone it would let any number of
+ * players within the retry window pass as retries of the first use of a one-time token, so the caller's address and
+ * user agent are part of it: a player's own retry repeats all three.
+ */
+function retryIdentity(request: ClearKeyRedemptionRequest): Buffer {
+  const { clientAddress, userAgent } = request.caller;
+  return Buffer.from(JSON.stringify([clientAddress, userAgent, request.body.toString('base64')]));
 }
 
 /** The message, or -8003 with the parser's reason (positions and limits only: nothing of the body is echoed). */
