@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { readErrorFormat } from '@openplay/core';
-import { AccountRepository, AuditQuery, PrismaClient } from '@openplay/database';
+import { AccountRepository, AuditQuery, PrismaClient, UsageQuery } from '@openplay/database';
 import {
   ApiExceptionFilter,
   DatabaseModule,
@@ -22,6 +22,7 @@ import type { TokenGenConfig } from './config/token-gen.config';
 import { isKeystorePath } from './keystore/keystore-paths';
 import { KeystoreController } from './keystore/keystore.controller';
 import { KEYSTORE_PROVIDERS } from './keystore/keystore.providers';
+import { UsageController } from './usage/usage.controller';
 import { RecordsController } from './records/records.controller';
 import { TokenController } from './token/token.controller';
 import { TokenIssuer } from './token/token-issuer';
@@ -49,6 +50,7 @@ export class AppModule {
       controllers: [
         TokenController,
         RecordsController,
+        UsageController,
         AdminApiController,
         KeystoreController,
         HealthController,
@@ -59,11 +61,12 @@ export class AppModule {
         TokenIssuer,
         ...KEYSTORE_PROVIDERS,
         { provide: AuditQuery, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new AuditQuery(prisma) },
+        { provide: UsageQuery, inject: [PrismaClient], useFactory: (prisma: PrismaClient) => new UsageQuery(prisma) },
         {
           provide: AdminCommands,
-          inject: [AccountRepository, AuditQuery, TOKEN_GEN_CONFIG],
-          useFactory: (accounts: AccountRepository, audit: AuditQuery, c: TokenGenConfig) =>
-            new AdminCommands(accounts, Buffer.from(c.AUTHENTICATOR_PEPPER, 'hex'), audit),
+          inject: [AccountRepository, AuditQuery, UsageQuery, TOKEN_GEN_CONFIG],
+          useFactory: (accounts: AccountRepository, audit: AuditQuery, usage: UsageQuery, c: TokenGenConfig) =>
+            new AdminCommands(accounts, Buffer.from(c.AUTHENTICATOR_PEPPER, 'hex'), audit, usage),
         },
         AdminApiGuard,
         Metrics,

@@ -9,3 +9,4 @@ export * from './token';
 export * from './auth/account-rules';
 export * from './auth/account-limits';
 export * from './keystore';
+export * from './usage';

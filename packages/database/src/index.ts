@@ -10,4 +10,5 @@ export * from './audit/audit-query';
 export * from './audit/audit-writer';
 export * from './audit/group-commit';
 export * from './audit/redemption-ledger';
+export * from './audit/usage-query';
 export * from './keys/stored-key-repository';

@@ -24,7 +24,7 @@ export interface Stack {
 export interface StackOptions {
   /** Put a TCP proxy (pass/freeze/refuse/resume) between the apps and the database. */
   readonly throughProxy?: boolean;
-  /** token-gen settings besides the common ones (ADMIN_API_KEY for the console's browser test). */
+  /** Settings of token-gen (ADMIN_API_KEY...). */
   readonly tokenGenEnv?: Record<string, string>;
 }
 
@@ -48,11 +48,7 @@ export function useStack(env: () => Record<string, string> = () => ({}), options
     const rights = await createRightsApp(rightsConfig, createCryptoImplementation(rightsConfig), logSink(rightsLogs));
     await rights.listen(0, '127.0.0.1');
     const rightsUrl = `http://127.0.0.1:${(rights.getHttpServer().address() as AddressInfo).port}`;
-    const tokenGenConfig = validateTokenGenConfig({
-      ...common,
-      RIGHTS_PUBLIC_URL: rightsUrl,
-      ...options.tokenGenEnv,
-    });
+    const tokenGenConfig = validateTokenGenConfig({ ...common, ...options.tokenGenEnv, RIGHTS_PUBLIC_URL: rightsUrl });
     const tokenGen = await createTokenGenApp(tokenGenConfig);
     await tokenGen.listen(0, '127.0.0.1');
     const pool = createPool({ connectionString: state.db.url, poolSize: 2 });

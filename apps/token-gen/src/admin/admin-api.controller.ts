@@ -30,6 +30,8 @@ import {
 } from './admin-responses';
 import { AddAuthenticatorDto, AuthenticatorPathDto } from './authenticator.dto';
 import { LogsQueryDto } from './logs-query.dto';
+import { UsageQueryDto } from './usage-query.dto';
+import { UsageResponseJson } from '../usage/usage-docs';
 
 const INPUT = new AdminInputPipe();
 const AUTHENTICATOR_INPUT = new AdminInputPipe({ hints: { id: 'see GET /admin/accounts/{number}' } });
@@ -190,5 +192,17 @@ export class AdminApiController {
       query.limit,
     );
     return records.map(adminRecordView);
+  }
+
+  @Get('usage')
+  @ApiOperation({
+    summary:
+      'Hourly usage (tokens, licenses, refusals by code, licenses by device level) of one account or all summed, per DRM',
+  })
+  @ApiResponse({ status: 200, description: 'The hours with activity, ascending.', type: UsageResponseJson })
+  @ApiResponse(BAD_INPUT)
+  @ApiResponse(NO_ACCOUNT)
+  usage(@Query(INPUT) query: UsageQueryDto) {
+    return this.admin.usage(query);
   }
 }

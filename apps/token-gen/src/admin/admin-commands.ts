@@ -1,4 +1,10 @@
-import { ApiError, formatAuthenticator, hashAuthenticatorSecret, newAuthenticatorSecret } from '@openplay/core';
+import {
+  ApiError,
+  formatAuthenticator,
+  hashAuthenticatorSecret,
+  newAuthenticatorSecret,
+  readUsageRange,
+} from '@openplay/core';
 import type {
   AccountRepository,
   AccountView,
@@ -6,8 +12,11 @@ import type {
   AuditRecord,
   AuditSearch,
   AuthenticatorView,
+  Drm,
   Environment,
+  UsageQuery,
 } from '@openplay/database';
+import { usageResponse, type UsageResponse } from '../usage/usage-response';
 
 /**
  * What operators can do to accounts. The admin CLI and the admin API are thin shells over this, so both have
@@ -20,6 +29,7 @@ export class AdminCommands {
     private readonly accounts: AccountRepository,
     private readonly pepper: Buffer,
     private readonly audit?: AuditQuery,
+    private readonly usageQuery?: UsageQuery,
   ) {}
 
   async createAccount(input: {
@@ -104,6 +114,18 @@ export class AdminCommands {
   logs(filter: AuditSearch, limit: number): Promise<AuditRecord[]> {
     if (!this.audit) throw new Error('AdminCommands was built without an AuditQuery');
     return this.audit.search({ ...filter, tokenId: filter.tokenId?.toLowerCase() }, limit);
+  }
+
+  /** The hourly usage roll-up of one account (404 when there is none) or of every account summed. */
+  async usage(filter: { account?: number; from?: string; to?: string; drm?: Drm }): Promise<UsageResponse> {
+    if (!this.usageQuery) throw new Error('AdminCommands was built without a UsageQuery');
+    const range = readUsageRange(filter.from, filter.to);
+    if (typeof range === 'string') throw new AdminError(range, 'invalid');
+    const account =
+      filter.account === undefined
+        ? null
+        : await this.required(this.accounts.findByNumber(filter.account), filter.account);
+    return usageResponse(this.usageQuery, account, range, filter.drm);
   }
 
   private async required<T>(value: Promise<T | null>, number: number): Promise<T> {

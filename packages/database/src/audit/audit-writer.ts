@@ -2,7 +2,12 @@ import type { Pool } from 'pg';
 import type { AuditEventInput } from './audit-event';
 import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
+/**
+ * One statement: the rows, and their counts added to the hourly usage roll-up (openplay_usage_add, see the migration
+ * `usage_hourly`). A data-modifying WITH runs to completion whether or not the outer query reads it.
+ */
 const INSERT_AUDIT = `
+WITH inserted AS (
 INSERT INTO audit_events
   (at, kind, drm, environment, account_number, token_id, kid, cookie, result_code, message,
    client_address, user_agent, request_type, device)
@@ -11,7 +16,8 @@ SELECT coalesce(r.at, now()), r.kind, r.drm, r.environment, r."accountNumber", r
 FROM json_to_recordset($1::json) AS r(
   at timestamptz, kind "AuditKind", drm "Drm", environment "Environment", "accountNumber" int, "tokenId" text,
   kid text, cookie text, "resultCode" int, message text, "clientAddress" text, "userAgent" text,
-  "requestType" text, device jsonb)`;
+  "requestType" text, device jsonb))
+SELECT openplay_usage_add($1::json)`;
 
 /**
  * Audit events as one JSON array for a batch statement (here, and the redemption ledger's batch function): PostgreSQL

@@ -35,11 +35,16 @@ const EXPIRED_ROW_GRACE_SECONDS = 600;
  * See the migrations `redeem_batch_function` (lock, grant in arrival order, spend, and write every row) and
  * `audit_rows_as_json` (the batch's rows as one JSON array).
  */
-const REDEEM_BATCH = 'SELECT openplay_redeem_batch_json($1::json, $2::text) AS granted';
+const REDEEM_BATCH_CALL = 'openplay_redeem_batch_json($1::json, $2::text)';
 /** See the migration `use_limited_tokens`: the same, plus the limited tokens' counts, in one statement. */
-const REDEEM_BATCH_LIMITED =
-  'SELECT openplay_redeem_batch_limited($1::json, $2::text, $3::text, $4::text, ' +
-  `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS})) AS verdicts`;
+const REDEEM_BATCH_LIMITED_CALL =
+  'openplay_redeem_batch_limited($1::json, $2::text, $3::text, $4::text, ' +
+  `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}))`;
+// The usage roll-up (migration `usage_hourly`) wraps each call: it adds the rows as written, by the verdicts the
+// inner call returns, and returns them unchanged. Same statement, same transaction; the batch functions stay as
+// they are.
+const REDEEM_BATCH = `SELECT openplay_usage_add_granted($1::json, ${REDEEM_BATCH_CALL}) AS granted`;
+const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${REDEEM_BATCH_LIMITED_CALL}) AS verdicts`;
 
 /**
  * Each delivered license or CKC consumes one credit, in the same transaction as its audit row; a

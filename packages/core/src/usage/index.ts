@@ -1,0 +1,2 @@
+export * from './usage-range';
+export * from './usage-report';
