@@ -28,9 +28,10 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
   let authenticator: string;
 
   const admin = (method: string, url: string) =>
-    fetch(`${stack.tokenGenUrl}/admin${url}`, { method, headers: { authorization: `Bearer ${ADMIN_API_KEY}` } }).then(
-      (r) => r.json(),
-    );
+    fetch(`${stack.tokenGenUrl}/admin${url}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}` },
+    }).then((r) => r.json());
   const token = (drm: 'wv' | 'ck', auth: string, extra = '') =>
     fetch(
       `${stack.tokenGenUrl}/hms/${drm}/token?customerAuthenticator=${encodeURIComponent(auth)}&errorFormat=json` +
@@ -39,13 +40,30 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
   const codeOf = async (response: Promise<Response>) => ((await (await response).json()) as { code: number }).code;
   const shot = async (name: string) => {
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `console-${name}.png`), fullPage: true });
+    await page.screenshot({
+      path: path.join(ARTIFACTS_DIR, `console-${name}.png`),
+      fullPage: true,
+    });
   };
   const tab = (name: string) => page.locator('nav button', { hasText: name }).click();
   const signIn = async (secret: string) => {
     await page.locator('input[name=secret]').fill(secret);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
+  /** Waits for a chart with data (the CSP forbids waitForFunction's string evaluation: a locator instead). */
+  const drawn = (testid: string) =>
+    page.locator(`[data-testid=${testid}][data-points]:not([data-points="0"])`).waitFor({ timeout: 10_000 });
+  /** The figures a chart exposes beside its canvas: buckets with data and each series' total. */
+  const chart = async (testid: string) => {
+    const section = page.getByTestId(testid);
+    await section.locator('canvas').waitFor();
+    return {
+      points: Number(await section.getAttribute('data-points')),
+      totals: JSON.parse((await section.getAttribute('data-totals')) ?? '{}') as Record<string, number>,
+      canvases: await section.locator('canvas').count(),
+    };
+  };
+
   beforeAll(async () => {
     requireChromium();
     browser = await launchChromium();
@@ -106,7 +124,10 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
     await page.getByTestId('accounts').locator('tr', { hasText: 'Console Browser Co' }).getByText('500').waitFor();
     await page.getByLabel('FairPlay enabled').uncheck();
     await page.waitForResponse((r) => r.url().endsWith(`/admin/accounts/${account}`) && r.request().method() === 'GET');
-    expect(await admin('GET', `/accounts/${account}`)).toMatchObject({ credits: 500, fairplayEnabled: false });
+    expect(await admin('GET', `/accounts/${account}`)).toMatchObject({
+      credits: 500,
+      fairplayEnabled: false,
+    });
 
     await page.locator('select[name=environment]').selectOption('test');
     await page.locator('input[name=label]').fill('rotation-2');
@@ -144,6 +165,26 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
     expect(license.status).toBe(200);
   });
 
+  it('draws the usage the test made: tokens, the license, the refusal, the burn rate', async () => {
+    await tab('Usage');
+    await page.locator('input[name=account]').fill(String(account));
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await drawn('chart-activity');
+    const activity = await chart('chart-activity');
+    observations.activity = activity;
+    expect(activity.canvases).toBeGreaterThan(0);
+    expect(activity.totals).toMatchObject({ tokens: 3, licenses: 1 });
+    expect(activity.totals.refusals).toBeGreaterThanOrEqual(1);
+    const refusals = await chart('chart-refusals');
+    observations.refusals = refusals;
+    expect(refusals.totals['-7004']).toBe(1);
+    observations.devices = await chart('chart-devices');
+    await expect(page.getByTestId('balance').textContent()).resolves.toBe('499');
+    await expect(page.getByTestId('licenses').textContent()).resolves.toBe('1');
+    observations.exhaustion = await page.getByTestId('exhaustion').textContent();
+    await shot('usage-operator');
+  });
+
   it("finds a cookie's records and a token id's", async () => {
     await tab('Records');
     await page.locator('select[name=by]').selectOption('cookie');
@@ -169,11 +210,15 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
     expect(byToken.map((t) => /issuance|redemption/.exec(t)?.[0]).sort()).toEqual(['issuance', 'redemption']);
   });
 
-  it('signs the customer in: their records and key store', async () => {
+  it('signs the customer in: their usage, records and key store', async () => {
     for (const kid of ['^console-a', '^console-b']) {
       const stored = await fetch(
         `${stack.tokenGenUrl}/keystore/keys?customerAuthenticator=${encodeURIComponent(authenticator)}&kek=${KEK}`,
-        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kid, info: kid }) },
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kid, info: kid }),
+        },
       );
       expect(stored.status).toBe(201);
     }
@@ -182,6 +227,13 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
     await signIn(authenticator);
     await expect(page.getByTestId('who').textContent()).resolves.toBe(`account ${account}`);
     expect(await page.locator('nav button').allTextContents()).toEqual(['Usage', 'Records', 'Key store']);
+
+    await drawn('chart-activity');
+    expect((await chart('chart-activity')).totals).toMatchObject({
+      tokens: 3,
+      licenses: 1,
+    });
+    await shot('usage-customer');
 
     await tab('Key store');
     await page.getByTestId('key-count').filter({ hasText: '2 keys stored' }).waitFor();
