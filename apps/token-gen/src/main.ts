@@ -18,6 +18,7 @@ import {
 import type { DestinationStream } from 'pino';
 import { AppModule, tokenGenErrorFormat } from './app.module';
 import { validateTokenGenConfig, type TokenGenConfig } from './config/token-gen.config';
+import { serveConsole } from './console/console-site';
 import { setUpTokenGenDocs } from './docs/openapi';
 
 /** Where JSON bodies are taken: the admin API and the key store (one parser per media type, so one list). */
@@ -61,6 +62,7 @@ export async function createTokenGenApp(
   );
   configureFastifyApp(app, options, app.get(Metrics), logger);
   setUpTokenGenDocs(app);
+  await serveConsole(app, logger);
   return app;
 }
 

@@ -30,6 +30,16 @@ export function requireBrowserTools(): void {
   }
 }
 
+/** As requireBrowserTools, for a test that needs only Chromium (the console's). */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `This browser test needs chromium (looked for ${CHROMIUM_PATH}; CHROMIUM_PATH overrides): apt-get install -y chromium` +
+        `${process.env.CI === 'true' ? ' (CI=true: .ci/run installs it)' : ''}`,
+    );
+  }
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
