@@ -144,7 +144,8 @@ export function claimsSize(claims: TokenClaims): number {
 
 /** Validates a key list (see FORMAT.md, "Key list") and returns its size. */
 function keyListSize(claims: TokenClaims, keys: readonly TokenKey[]): number {
-  if (!Array.isArray(keys)) throw new TypeError('claims: keys must be an array or null');
+  // (Array.isArray would narrow the readonly list to any[].)
+  if (!(keys instanceof Array)) throw new TypeError('claims: keys must be an array or null');
   if (claims.drm === 'ck') throw new TypeError('claims: a Clear Key token carries no key list');
   if (keys.length < 1 || keys.length > MAX_TOKEN_KEYS)
     throw new RangeError(`claims: keys must hold 1-${MAX_TOKEN_KEYS}`);

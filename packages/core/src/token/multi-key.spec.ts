@@ -103,8 +103,8 @@ describe('multi-key tokens', () => {
   });
 
   it('leave a token without keys byte for byte what it was (keys null = absent)', () => {
-    const single = { ...wvClaims(FOUR), keys: undefined, useLimit: undefined } as TokenClaims;
-    expect(sealToken({ ...single, keys: null } as TokenClaims, RING, NONCE)).toBe(sealToken(single, RING, NONCE));
+    const single: TokenClaims = { ...wvClaims(FOUR), keys: undefined };
+    expect(sealToken({ ...single, keys: null }, RING, NONCE)).toBe(sealToken(single, RING, NONCE));
     expect(plaintextOf(sealToken(single, RING, NONCE))[0] & 0x81).toBe(0);
   });
 
