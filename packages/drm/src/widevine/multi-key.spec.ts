@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { clientChallenge, inspectLicense, inspectRenewal, renewalChallenge } from '../testing/widevine/client';
 import { createWorld, grant, type World } from '../testing/widevine/world';
-import { WidevineRefusal, type WidevineGrant, type WidevineGrantKey, type WidevineOutcome } from '.';
+import { WidevineRefusal, type WidevineGrant, type WidevineGrantKey } from '.';
 
 // Multi-key grants (docs/decisions/0016-multi-key-tokens.md): one content key container per key the device's level
 // allows, each with its track, level and HDCP; the others left out and reported.
@@ -95,15 +95,8 @@ describe('multi-key Widevine licenses', () => {
     const g = multiGrant(keys);
     const licenser = world.licenser({ renewal: { delaySeconds: 60 } });
     const session = clientChallenge(world.devices.L3);
-    const view = inspectLicense(
-      world.devices.L3,
-      session.challenge,
-      (licenser.handle(session.challenge, g)).body,
-    );
-    const outcome = licenser.handle(
-      renewalChallenge(view, 'renewal', { nonce: 7, secondsSinceStarted: 100 }),
-      g,
-    );
+    const view = inspectLicense(world.devices.L3, session.challenge, licenser.handle(session.challenge, g).body);
+    const outcome = licenser.handle(renewalChallenge(view, 'renewal', { nonce: 7, secondsSinceStarted: 100 }), g);
     expect(outcome.kind).toBe('renewal');
     const renewed = inspectRenewal(view, outcome.body, keys[0].contentKey).license.key as Array<{
       id: Buffer;
