@@ -41,7 +41,7 @@ describe('rights: multi-key Widevine tokens (real apps, real Postgres, the widev
     }));
     const query = new URLSearchParams([
       ['customerAuthenticator', auth],
-      ...keys.map(({ kid, key, track }) => ['key', `${kid},${key},${track}`]),
+      ...keys.map(({ kid, key, track }): [string, string] => ['key', `${kid},${key},${track}`]),
       ['securityLevel', '1'],
       ['hdcpOutputControl', '0'],
       ['trackSecurityLevel', 'HD:3'],
