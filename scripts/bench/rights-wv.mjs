@@ -12,6 +12,9 @@
 // BENCH_USE_LIMIT=N gives the measured and warm-up tokens `useLimit=N` (docs/api.md §11): every license then goes
 // through the use-counting batch function. The bench reuses one token and rotates BENCH_POOL challenges, so with
 // N >= BENCH_POOL every answer is a license (the pool's first N are uses, the rest retries within the window).
+// Each run is followed by the same rounds for a multi-key token (4 keys, AUDIO/SD/HD/UHD1, all delivered to the L1
+// devices: a license with 4 content key containers, docs/api.md §12), reported beside it with its own ratio to the
+// baseline; BENCH_MULTI_KEY=0 skips it.
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,6 +44,13 @@ const DEVICE_COUNT = 4;
 const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
 const useLimit = process.env.BENCH_USE_LIMIT ? Number(process.env.BENCH_USE_LIMIT) : null;
+const multiKey = process.env.BENCH_MULTI_KEY !== '0';
+/** The multi-key token's keys: kid, content key, track (levels 1–2, so every L1 device gets all four). */
+const MULTI_KEYS = ['AUDIO', 'SD', 'HD', 'UHD1'].map((track, i) => ({
+  kid: `${String(i + 1).repeat(2)}`.padEnd(32, 'a'),
+  key: `0${i}`.repeat(16),
+  track,
+}));
 
 // The test PKI and client driver: the drm package's testing entry.
 const pki = createRequire(import.meta.url)('@openplay/drm/testing');
@@ -103,10 +113,13 @@ try {
   servers.push(tokenGen);
   const contentKey = '000102030405060708090a0b0c0d0e0f';
   const kid = 'b366360da82e9c6e0b0984002a362cf2';
-  const token = async (cookie, limited = false) => {
+  const token = async (cookie, limited = false, multi = false) => {
+    const keyParams = multi
+      ? MULTI_KEYS.map((k) => `&key=${k.kid},${k.key},${k.track}`).join('') + '&trackSecurityLevel=HD:2'
+      : `&kid=${kid}&contentKey=${contentKey}`;
     const response = await fetch(
-      `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=${kid}` +
-        `&contentKey=${contentKey}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
+      `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}${keyParams}` +
+        `&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
         (limited && useLimit !== null ? `&useLimit=${useLimit}` : ''),
     );
     const body = await response.text();
@@ -116,6 +129,8 @@ try {
   const benchUrl = await token('bench', true);
   const warmUrl = await token('warm-up', true);
   const diagnoseUrl = await token('diagnose');
+  const multiUrl = await token('bench-mk', true, true);
+  const multiWarmUrl = await token('warm-up-mk', true, true);
   await tokenGen.stop();
   servers.pop();
 
@@ -161,6 +176,18 @@ try {
     { server: rights, options: { url: benchUrl.href, requests, connections }, warmUpUrl: warmUrl.href },
     seconds,
   );
+  let multiRuns = null;
+  if (multiKey) {
+    const multiAnswer = await fetch(multiWarmUrl, { method: 'POST', body: pool[1].session.challenge });
+    const multiRecovered = pool[1].session.parse(Buffer.from(await multiAnswer.arrayBuffer()));
+    if (JSON.stringify(multiRecovered) !== JSON.stringify(MULTI_KEYS.map((k) => ({ kid: k.kid, key: k.key }))))
+      throw new Error('the multi-key probe license does not carry the four token keys');
+    multiRuns = await measureRuns(
+      { server: baseline, options: { url: 'http://127.0.0.1:18093/license', requests, connections } },
+      { server: rights, options: { url: multiUrl.href, requests, connections }, warmUpUrl: multiWarmUrl.href },
+      seconds,
+    );
+  }
   const extra = [];
   if (diagnose && !countingInstructions) {
     const body = Buffer.from([8, 4]);
@@ -189,6 +216,11 @@ try {
     "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench'",
   );
 
+  const [{ n: multiRows }] = await query(
+    db.url,
+    "SELECT count(*)::int AS n FROM audit_events WHERE kind = 'redemption' AND result_code = 0 AND request_type = 'new' AND cookie = 'bench-mk'",
+  );
+
   const workerSettings = benchWorkers();
   if (workerSettings.length > 0 && !countingInstructions) {
     await compareWorkers(
@@ -213,6 +245,17 @@ try {
     { name: 'baseline PSS verify+OAEP', figures: runs.baseline },
     [auditCheck('licenses', rows, runs), ...extra],
   );
+  if (multiRuns) {
+    reportRuns(
+      'bench:rights:wv multi-key',
+      `the same challenges, a token of 4 keys (AUDIO, SD, HD, UHD1): 4 content key containers per license`,
+      { seconds, connections },
+      'lic',
+      { name: 'rights /hms/wv/rights 4 keys', figures: multiRuns.subject },
+      { name: 'baseline PSS verify+OAEP', figures: multiRuns.baseline },
+      [auditCheck('multi-key licenses', multiRows, multiRuns)],
+    );
+  }
 } finally {
   for (const server of servers.reverse()) await server.stop();
   await db.drop();

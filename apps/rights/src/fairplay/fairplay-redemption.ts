@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CkcFacts, FairPlayKsm } from '@openplay/drm';
+import { describeAssetId, ExpressPlayError, keyForAssetId, type FairPlayTokenClaims } from '@openplay/core';
+import type { CkcFacts, FairPlayAssetKey, FairPlayKsm } from '@openplay/drm';
 import { FAIRPLAY_KSM } from '../drm/drm.module';
 import { type Caller, Redemptions } from '../redemption/redemption';
 import type { RedemptionResult } from '../redemption/redemption-result';
@@ -31,14 +32,22 @@ export class FairPlayRedemption {
     try {
       const claims = await this.redemptions.admit(attempt, request.token);
       const { wire, spc } = readSpcRequest(request.contentType, request.body);
+      let chosen: string | undefined;
       const { ckc, facts } = await this.ksm.createCkc(spc, {
         contentKey: claims.contentKey,
         iv: claims.iv,
         policy: claims.policy,
+        ...(claims.keys && {
+          keyForAssetId: (assetId: Buffer): FairPlayAssetKey => {
+            const key = assetKey(claims, assetId);
+            chosen = key.kid.toString('hex');
+            return key;
+          },
+        }),
       });
       await this.redemptions.deliver(attempt, {
         requestType: 'ckc',
-        device: deviceFacts(facts),
+        device: { ...deviceFacts(facts), ...(chosen !== undefined && { deliveredKid: chosen }) },
         consumesCredit: true,
         request: spc,
       });
@@ -48,6 +57,18 @@ export class FairPlayRedemption {
       throw error;
     }
   }
+}
+
+/**
+ * A multi-key token's key for the SPC's asset id (core's keyForAssetId: the kid's hex, `^<asset id>`, or the kid's
+ * bytes); -10005 when it names none. Keys not asked for are never sent.
+ */
+function assetKey(claims: FairPlayTokenClaims, assetId: Buffer): FairPlayAssetKey & { kid: Buffer } {
+  const key = keyForAssetId(claims.keys ?? [], assetId);
+  if (!key?.iv) {
+    throw new ExpressPlayError(-10005, `the SPC's asset id ${describeAssetId(assetId)} names no key of the token`);
+  }
+  return { kid: key.kid, contentKey: key.contentKey, iv: key.iv };
 }
 
 /** What the audit row keeps of the SPC: device, OS, streaming, HDCP and the key rules applied; never keys. */

@@ -5,6 +5,7 @@ import {
   type WidevineDevice,
   type WidevineGrant,
   type WidevineLicenser,
+  type WidevineOutcome,
   type WidevineRequestKind,
   WidevineRefusal,
 } from '@openplay/drm';
@@ -46,7 +47,7 @@ export class WidevineRedemption {
       const outcome = await this.licenser.handle(request.challenge, grantOf(claims, attempt.tokenExpired));
       await this.redemptions.deliver(attempt, {
         requestType: auditRequestType(outcome.kind),
-        device: outcome.device ? deviceFacts(outcome.device) : null,
+        device: outcome.device ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) } : null,
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
       });
@@ -64,9 +65,21 @@ export class WidevineRedemption {
   }
 }
 
-/** What the licenser may deliver: the token's key under its kid, with its policy. */
+/**
+ * What the licenser may deliver: the token's key under its kid, with its policy; a multi-key token's keys, each with its
+ * track and levels (the license carries every key the device may have, whatever key ids the PSSH names).
+ */
 function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGrant {
+  const keys = claims.keys?.map(({ kid, contentKey, track, securityLevel, hdcpOutputControl }) => ({
+    kid,
+    contentKey,
+    track,
+    // The codec guarantees both levels on a Widevine token's keys.
+    securityLevel: securityLevel ?? claims.policy.securityLevel,
+    hdcpOutputControl: hdcpOutputControl ?? claims.policy.hdcpOutputControl,
+  }));
   return {
+    ...(keys && { keys }),
     // Widevine tokens always carry a kid (token-gen requires it).
     kid: claims.kid ?? Buffer.alloc(16),
     contentKey: claims.contentKey,
@@ -96,6 +109,12 @@ function deviceFacts(device: Partial<WidevineDevice>): Record<string, unknown> {
     company: device.clientInfo?.company_name,
     model: device.clientInfo?.model_name,
   };
+}
+
+/** A multi-key license's row says which kids it carries and which it left out, and why (kids only, never keys). */
+function keyFacts(outcome: WidevineOutcome): Record<string, unknown> {
+  if (!outcome.delivered) return {};
+  return { deliveredKids: outcome.delivered, withheldKeys: outcome.withheld ?? [] };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   sealToken,
   sealedTokenLength,
   type TokenClaims,
+  type TokenKey,
   type TokenRequest,
 } from '@openplay/core';
 import {
@@ -66,6 +67,7 @@ export class TokenIssuer {
       assertHasCredits(account);
       row.cookie = request.cookie;
       row.kid = request.kid?.toString('hex') ?? null;
+      const keys = await this.tokenKeys(request, account);
       const claims = claimsOf(request, {
         tokenId: randomBytes(16),
         account: account.number,
@@ -75,7 +77,9 @@ export class TokenIssuer {
         cookie: request.cookie,
         useLimit: request.useLimit,
         kid: request.kid,
-        contentKey: await this.contentKey(request.key, account),
+        // A multi-key token's first key is its kid and content key.
+        contentKey: keys?.[0].contentKey ?? (await this.contentKey(request.key, account)),
+        keys,
       });
       row.tokenId = claims.tokenId.toString('hex');
       if (sealedTokenLength(claims) > MAX_TOKEN_LENGTH) {
@@ -102,11 +106,31 @@ export class TokenIssuer {
   }
 
   /** `kek`+`kid`: the account's stored key for kid (-4019 when it has none), opened with the kek (-4024). */
-  private async contentKey(source: KeySource, account: AccountView): Promise<Buffer> {
+  private async contentKey(source: KeySource, account: AccountView, named = false): Promise<Buffer> {
     if (source.kind !== 'stored') return source.contentKey;
     const stored = await this.keys.find(account.id, source.kid);
-    if (!stored) throw new ExpressPlayError(-4019, 'no key is stored under this kid');
+    // A multi-key request names the kid it misses: the entries hold several.
+    const which = named ? `kid ${source.kid.toString('hex')}` : 'this kid';
+    if (!stored) throw new ExpressPlayError(-4019, `no key is stored under ${which}`);
     return openStoredKey(stored, source.kek);
+  }
+
+  /** A multi-key request's keys with their content keys (stored ones fetched in order), or null for one key. */
+  private async tokenKeys(request: TokenRequest, account: AccountView): Promise<TokenKey[] | null> {
+    if (request.keys === null) return null;
+    const keys: TokenKey[] = [];
+    for (const key of request.keys) {
+      const { kid, track, securityLevel, hdcpOutputControl, iv } = key;
+      keys.push({
+        kid,
+        contentKey: await this.contentKey(key.key, account, true),
+        track,
+        securityLevel,
+        hdcpOutputControl,
+        iv,
+      });
+    }
+    return keys;
   }
 }
 

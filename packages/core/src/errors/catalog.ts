@@ -102,6 +102,12 @@ export const ERROR_CATALOG = {
   // -90xx: usage control, which ExpressPlay does not offer: this project's own range (docs/decisions/0015-use-limited-tokens.md).
   [-9001]: { status: 400, message: 'Invalid use limit', reachable: 'token' },
   [-9002]: { status: 403, message: 'Token use limit reached', reachable: 'rights' },
+  // -100xx: multi-key tokens, which ExpressPlay does not offer: this project's own range (docs/decisions/0016-multi-key-tokens.md).
+  [-10001]: { status: 400, message: 'Invalid key entry', reachable: 'token' },
+  [-10002]: { status: 400, message: 'Single-key and multi-key parameters mixed', reachable: 'token' },
+  [-10003]: { status: 400, message: 'Duplicate key ID', reachable: 'token' },
+  [-10004]: { status: 400, message: 'Invalid track policy', reachable: 'token' },
+  [-10005]: { status: 400, message: 'Asset ID not in token', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

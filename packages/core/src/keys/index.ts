@@ -2,3 +2,4 @@ export * from './content-key';
 export * from './kek-id';
 export * from './key-wrap';
 export * from './kid';
+export * from './asset-id';

@@ -33,6 +33,8 @@ export interface ParamCheck<F> {
   readonly description: string;
   /** Parses the values (their count and non-emptiness already checked) into the fields. */
   readonly apply: (values: readonly string[], context: CheckContext, fields: F) => void;
+  /** When it returns true, a required parameter may be absent (what earlier rows collected makes it unneeded). */
+  readonly optionalWhen?: (fields: F) => boolean;
 }
 
 /** A rule across parameters, at a fixed place among the parameter rules. */
@@ -141,7 +143,7 @@ export function runChecks<F>(checks: readonly Check<F>[], params: ParamValues, c
         ? given.slice(0, 1)
         : given;
     if (values.length === 0) {
-      if (check.required.includes(context.drm)) {
+      if (check.required.includes(context.drm) && !check.optionalWhen?.(fields)) {
         throw new ExpressPlayError(check.missing ?? check.invalid, `${check.name} is required`);
       }
       continue;

@@ -15,6 +15,8 @@ export type { Check, CheckContext, CrossCheck, ParamCheck } from './check';
 export { MAX_EXTENSIONS, MAX_EXTENSION_PAYLOAD_BYTES, MAX_EXTENSION_PAYLOAD_CHARS } from './extensions';
 export { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';
 export { resolveKeySource } from './key-source';
+export { parseKeyEntry, parseTrackHdcp, parseTrackSecurityLevel } from './multi-key';
+export type { KeyEntry, KeyEntryForm, TrackSetting } from './multi-key';
 export type { KeyParams } from './key-source';
 export { fitsSafeText, isUnsafeText, MAX_ACCOUNT_NUMBER, MAX_INTEGER } from './values';
 export { envelopeParameterDocs, tokenParameterDocs } from './parameter-docs';

@@ -295,6 +295,7 @@ describe('parseTokenRequest successes', () => {
       expiresAt: NOW + 30 * DAY,
       cookie: null,
       useLimit: null,
+      keys: null,
     });
   });
 
@@ -328,6 +329,7 @@ describe('parseTokenRequest successes', () => {
       expiresAt: NOW + 600,
       cookie: 'session:1234',
       useLimit: null,
+      keys: null,
     });
   });
 

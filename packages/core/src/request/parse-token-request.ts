@@ -17,11 +17,13 @@ export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: numbe
     drm,
     kid: fields.kid ?? null,
     key: fields.key,
-    iv: drm === 'fp' ? (fields.iv ?? null) : null,
+    // A multi-key FairPlay token's IV is its first key's (the request's `iv` unless that key names its own).
+    iv: drm === 'fp' ? (fields.keys?.[0].iv ?? fields.iv ?? null) : null,
     policy: policyOf(drm, fields),
     expiresAt: fields.expiresAt ?? parseExpirationTime(null, now),
     cookie: fields.cookie ?? null,
     useLimit: fields.useLimit ?? null,
+    keys: fields.keys ?? null,
   };
 }
 

@@ -21,6 +21,14 @@ function claimsOf(request: TokenRequest): TokenClaims {
     contentKey: Buffer.alloc(16, 2),
     iv: request.iv,
     policy: request.policy,
+    keys: request.keys?.map(({ kid, track, securityLevel, hdcpOutputControl, iv }) => ({
+      kid,
+      contentKey: Buffer.alloc(16, 2),
+      track,
+      securityLevel,
+      hdcpOutputControl,
+      iv,
+    })),
   } as TokenClaims;
 }
 
@@ -51,6 +59,29 @@ describe('a request at every limit', () => {
     const payloadBytes = request.policy.extensions.reduce((sum, extension) => sum + extension.payload.length, 0);
     expect(payloadBytes).toBeGreaterThan(MAX_EXTENSION_PAYLOAD_BYTES - 8);
     expect(request.policy.extensions).toHaveLength(MAX_EXTENSIONS);
+    expect(sealedTokenLength(claimsOf(request))).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
+  });
+});
+
+describe('a multi-key request at every limit', () => {
+  it.each<Drm>(['wv', 'fp'])('%s: 32 keys with the most extensions still seal into a token', (drm) => {
+    const name = drm === 'wv' ? 'wvExtension' : 'fpExtension';
+    const third = (i: number) => (drm === 'wv' ? 'UHD2' : i.toString(16).padStart(32, 'f'));
+    const request = parseTokenRequest(
+      drm,
+      paramsOf(drm, {
+        kid: null,
+        contentKey: null,
+        key: Array.from({ length: 32 }, (_, i) => `${i.toString(16).padStart(32, '0')},${'ab'.repeat(16)},${third(i)}`),
+        cookie: widest(MAX_COOKIE_CHARS),
+        [name]: mostExtensions(),
+        ...(drm === 'wv'
+          ? { contentId: widest(MAX_CONTENT_ID_CHARS), licenseDuration: '2147483647', trackHdcpOutputControl: 'UHD2:5' }
+          : { rentalDuration: '2147483647', rightsType: 'Rental' }),
+      }),
+      NOW,
+    );
+    expect(request.keys).toHaveLength(32);
     expect(sealedTokenLength(claimsOf(request))).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
   });
 });

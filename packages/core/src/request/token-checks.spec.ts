@@ -51,6 +51,11 @@ const BAD: Readonly<Record<string, string>> = {
   expirationTime: 'soon',
   cookie: 'x'.repeat(33),
   useLimit: '0',
+  key: 'zz',
+  keyEk: 'zz',
+  keyStored: 'zz',
+  trackSecurityLevel: 'XX:1',
+  trackHdcpOutputControl: 'XX:1',
 };
 
 /** Where a megabyte of `1`s fails with a more specific code than the row's invalid code. */

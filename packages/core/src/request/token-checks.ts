@@ -9,8 +9,27 @@ import {
   parseShortExtension,
 } from './extensions';
 import { resolveKeySource } from './key-source';
+import {
+  keysWithPolicies,
+  parseKeyEntry,
+  parseTrackHdcp,
+  parseTrackSecurityLevel,
+  resolveKeyEntries,
+  type KeyEntry,
+  type KeyEntryForm,
+  type ResolvedEntry,
+  type TrackSetting,
+} from './multi-key';
 import { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';
-import type { Extension, KeySource, RightsType } from './types';
+import {
+  MAX_TOKEN_KEYS,
+  TRACK_TYPES,
+  type Extension,
+  type HdcpLevel,
+  type KeySource,
+  type RequestKey,
+  type RightsType,
+} from './types';
 import { MAX_INTEGER, fail, hexBytes, integerIn, safeText } from './values';
 
 /** What the checks collect on the way to a TokenRequest. */
@@ -33,6 +52,11 @@ export interface TokenFields {
   expiresAt?: number;
   cookie?: string;
   useLimit?: number;
+  keyEntries?: KeyEntry[];
+  resolvedEntries?: ResolvedEntry[];
+  trackSecurityLevels?: TrackSetting<1 | 2 | 3 | 4 | 5>[];
+  trackHdcps?: TrackSetting<HdcpLevel>[];
+  keys?: RequestKey[];
 }
 
 export const MAX_COOKIE_CHARS = 32;
@@ -71,7 +95,25 @@ export const CLEAR_KEY_REFUSED_PARAMS = [
   'fpExtension',
   'extensionType',
   'extensionPayload',
+  'key',
+  'keyEk',
+  'keyStored',
+  'trackSecurityLevel',
+  'trackHdcpOutputControl',
 ] as const;
+
+const KEY_ENTRY_DOCS: Record<KeyEntryForm, string> = {
+  key:
+    'One key of a multi-key token (§12): Widevine `<kid>,<contentKey>[,<track>]`, FairPlay `<kid>,<contentKey>[,<iv>]`; ' +
+    `kid as for \`kid\` (a \`^name\` without commas), track one of ${TRACK_TYPES.join(', ')}. Repeatable; ` +
+    `at most ${MAX_TOKEN_KEYS} keys with \`keyEk\` and \`keyStored\`. Not with \`kid\`, \`contentKey\` or \`ek\`.`,
+  keyEk:
+    'One key of a multi-key token, wrapped under `kek` (RFC 3394, 48 hex digits): `<kid>,<ek>[,<track>]` ' +
+    '(FairPlay `[,<iv>]`). Repeatable; needs `kek`.',
+  keyStored:
+    'One key of a multi-key token, from key storage under `kek`: `<kid>[,<track>]` (FairPlay `[,<iv>]`). ' +
+    'Repeatable; needs `kek`; -4019 names the kid that is not stored.',
+};
 
 const RIGHTS_TYPES: readonly RightsType[] = ['BuyToOwn', 'Rental'];
 
@@ -104,19 +146,33 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     description: 'License flags, 4-byte hex; only `0000` is accepted.',
     parse: (value) => value === '0000' || fail(-5003, 'generalFlags must be 0000'),
   }),
-  param('kid', {
-    name: 'kid',
-    drms: ALL_DRMS,
-    required: ['wv', 'ck'],
-    invalid: -4022,
-    missing: -4018,
-    // -4020: not 32 hex digits long; -4021: a name over MAX_KID_NAME_LENGTH.
-    alsoInvalid: [-4020, -4021],
-    description:
-      `Content key ID: 32 hex digits, or \`^name\` (1–${MAX_KID_NAME_LENGTH} printable ASCII characters after \`^\`; the kid is ` +
-      'the first 16 bytes of SHA-1(name)). Required for Widevine and Clear Key.',
-    parse: parseKid,
-  }),
+  ...(['key', 'keyEk', 'keyStored'] as const).map((form) =>
+    repeated('keyEntries', MAX_TOKEN_KEYS, {
+      name: form,
+      drms: BOTH_DRMS,
+      invalid: -10001,
+      alsoInvalid: [-10002, -10003, -4024],
+      description: KEY_ENTRY_DOCS[form],
+      parse: (value, { drm }) => parseKeyEntry(form, value, drm),
+    }),
+  ),
+  {
+    ...param('kid', {
+      name: 'kid',
+      drms: ALL_DRMS,
+      required: ['wv', 'ck'],
+      invalid: -4022,
+      missing: -4018,
+      // -4020: not 32 hex digits long; -4021: a name over MAX_KID_NAME_LENGTH.
+      alsoInvalid: [-4020, -4021],
+      description:
+        `Content key ID: 32 hex digits, or \`^name\` (1–${MAX_KID_NAME_LENGTH} printable ASCII characters after \`^\`; the kid is ` +
+        'the first 16 bytes of SHA-1(name)). Required for Widevine and Clear Key.',
+      parse: parseKid,
+    }),
+    // A multi-key request names its kids in its entries (the key entries rule refuses a kid beside them).
+    optionalWhen: (fields: TokenFields) => fields.keyEntries !== undefined,
+  },
   param('kek', {
     name: 'kek',
     drms: ALL_DRMS,
@@ -144,7 +200,16 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     alsoInvalid: [-2027],
     parse: (value) => hexBytes(value, 32, 'contentKey', { notHex: -2005, wrongLength: -2027 }),
   }),
+  cross('key entries', BOTH_DRMS, (_context, fields) => {
+    if (!fields.keyEntries) return;
+    const resolved = resolveKeyEntries(fields.keyEntries, fields);
+    fields.resolvedEntries = resolved;
+    // The first key is the token's kid and key, where a single-key token has them.
+    fields.kid = resolved[0].entry.kid;
+    fields.key = resolved[0].key;
+  }),
   cross('key source', ALL_DRMS, ({ drm }, fields) => {
+    if (fields.resolvedEntries) return;
     fields.key = resolveKeySource(drm, fields);
   }),
   param('iv', {
@@ -182,6 +247,38 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     invalid: -2034,
     missing: -7006,
     parse: (value) => integerIn(value, 0, 2, 'hdcpOutputControl', -2034) as 0 | 1 | 2,
+  }),
+  repeated('trackSecurityLevels', TRACK_TYPES.length, {
+    name: 'trackSecurityLevel',
+    drms: ['wv'],
+    invalid: -10004,
+    alsoInvalid: [-7004],
+    description:
+      'Security level (1–5, as `securityLevel`) for the keys of one track of a multi-key token: `<track>:<level>`, ' +
+      'e.g. `HD:3`. Repeatable, once per track; a track no key has is refused. Keys without one get `securityLevel`.',
+    parse: parseTrackSecurityLevel,
+  }),
+  repeated('trackHdcps', TRACK_TYPES.length, {
+    name: 'trackHdcpOutputControl',
+    drms: ['wv'],
+    invalid: -10004,
+    alsoInvalid: [-2034],
+    description:
+      'HDCP for the keys of one track of a multi-key token: `<track>:<level>`, level 0 HDCP_NONE, 1 HDCP_V1, ' +
+      '2 HDCP_V2, 3 HDCP_V2_1, 4 HDCP_V2_2, 5 HDCP_V2_3. Repeatable, once per track. Keys without one get `hdcpOutputControl`.',
+    parse: parseTrackHdcp,
+  }),
+  ...(['trackSecurityLevel', 'trackHdcpOutputControl'] as const).map((name) =>
+    ignored({
+      name,
+      drms: ['fp'],
+      invalid: -10004,
+      description: 'Refused on FairPlay (any value): a CKC has no per-track policy.',
+      parse: () => fail(-10004, `${name} is Widevine only: a FairPlay CKC has no per-track policy`),
+    }),
+  ),
+  cross('key policies', BOTH_DRMS, ({ drm }, fields) => {
+    fields.keys = keysWithPolicies(drm, fields.resolvedEntries, fields);
   }),
   param('licenseDuration', {
     name: 'licenseDuration',

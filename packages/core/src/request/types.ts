@@ -69,6 +69,38 @@ export interface ClearKeyPolicy {
   readonly extensions: readonly [];
 }
 
+/**
+ * Widevine's track types (its key containers' `track_label`): a key of a multi-key token may name one, and the
+ * per-track policy parameters (`trackSecurityLevel`, `trackHdcpOutputControl`) address keys by it.
+ */
+export const TRACK_TYPES = ['AUDIO', 'SD', 'HD', 'UHD1', 'UHD2'] as const;
+export type TrackType = (typeof TRACK_TYPES)[number];
+
+/**
+ * HDCP a multi-key token's key may require (Widevine's OutputProtection.HDCP): 0 HDCP_NONE, 1 HDCP_V1, 2 HDCP_V2,
+ * 3 HDCP_V2_1, 4 HDCP_V2_2, 5 HDCP_V2_3. The single-key `hdcpOutputControl` stays 0–2, as ExpressPlay has it.
+ */
+export type HdcpLevel = 0 | 1 | 2 | 3 | 4 | 5;
+
+/** The most keys one token carries (`key`, `keyEk` and `keyStored` together). */
+export const MAX_TOKEN_KEYS = 32;
+
+/**
+ * One key of a multi-key token request (docs/api.md §12). `key` is where its content key comes from: `stored`
+ * is for the app to fetch and unwrap, as for a single key.
+ */
+export interface RequestKey {
+  readonly kid: Buffer;
+  readonly key: KeySource;
+  /** Widevine: the key's track, or null (then only the token-wide policy applies to it). FairPlay: null. */
+  readonly track: TrackType | null;
+  /** Widevine: the key's own levels (its track's policy, else the token's). FairPlay: null. */
+  readonly securityLevel: WidevinePolicy['securityLevel'] | null;
+  readonly hdcpOutputControl: HdcpLevel | null;
+  /** FairPlay: the key's IV (its own, else the request's `iv`). Widevine: null. */
+  readonly iv: Buffer | null;
+}
+
 export type LicensePolicy = WidevinePolicy | FairPlayPolicy | ClearKeyPolicy;
 
 /** A token request that passed every rule that needs no I/O. */
@@ -85,4 +117,9 @@ export interface TokenRequest {
   readonly cookie: string | null;
   /** Most deliveries the token may make (1 = one-time); null = no limit. */
   readonly useLimit: number | null;
+  /**
+   * A multi-key request's keys, in order (`kid` and `key` above are the first one's); null for a single-key request.
+   * Never empty.
+   */
+  readonly keys: readonly RequestKey[] | null;
 }

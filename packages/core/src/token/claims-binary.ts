@@ -1,6 +1,14 @@
 import { MAX_USE_LIMIT } from '../request/token-checks';
-import type { ClearKeyPolicy, Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
-import type { TokenClaims } from './claims';
+import {
+  MAX_TOKEN_KEYS,
+  TRACK_TYPES,
+  type ClearKeyPolicy,
+  type Extension,
+  type FairPlayPolicy,
+  type HdcpLevel,
+  type WidevinePolicy,
+} from '../request/types';
+import type { TokenClaims, TokenKey } from './claims';
 
 /**
  * The binary encoding of {@link TokenClaims} that a version-1 token encrypts. The layout is documented
@@ -40,6 +48,12 @@ const X_DRM = 0x03;
 const X_DRM_CODES = { wv: 0, fp: 1, ck: 2 } as const;
 /** Second flags byte: useLimit present (after the cookie). */
 const X_USE_LIMIT = 0x04;
+/** Second flags byte: a key list follows the useLimit (a multi-key token, docs/decisions/0016-multi-key-tokens.md). */
+const X_KEYS = 0x08;
+/** The flags the second byte defines besides the DRM: one of them must be set, or the byte is not written. */
+const X_FLAGS = X_USE_LIMIT | X_KEYS;
+/** Highest HDCP level a key of a key list may require (HDCP_V2_3). */
+const MAX_KEY_HDCP = 5;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -91,8 +105,11 @@ export function claimsSize(claims: TokenClaims): number {
   if (useLimit !== null) {
     if (!isIntIn(useLimit, 1, MAX_USE_LIMIT))
       throw new RangeError(`claims: useLimit must be 1-${MAX_USE_LIMIT} or null`);
-    size += 1 + uvarintSize(useLimit); // the second flags byte and the limit
+    size += uvarintSize(useLimit);
   }
+  const keys = claims.keys ?? null;
+  if (keys !== null) size += keyListSize(claims, keys);
+  if (useLimit !== null || keys !== null) size += 1; // the second flags byte
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -122,6 +139,46 @@ export function claimsSize(claims: TokenClaims): number {
       size += EXTENSION_TYPE_BYTES + uvarintSize(payload.length) + payload.length;
     }
   }
+  return size;
+}
+
+/** Validates a key list (see FORMAT.md, "Key list") and returns its size. */
+function keyListSize(claims: TokenClaims, keys: readonly TokenKey[]): number {
+  // (Array.isArray would narrow the readonly list to any[].)
+  if (!(keys instanceof Array)) throw new TypeError('claims: keys must be an array or null');
+  if (claims.drm === 'ck') throw new TypeError('claims: a Clear Key token carries no key list');
+  if (keys.length < 1 || keys.length > MAX_TOKEN_KEYS)
+    throw new RangeError(`claims: keys must hold 1-${MAX_TOKEN_KEYS}`);
+  const kids = new Set<string>();
+  let size = 1; // the count
+  keys.forEach((key, index) => {
+    checkId(key.kid, `keys[${index}].kid`);
+    checkId(key.contentKey, `keys[${index}].contentKey`);
+    const kidHex = key.kid.toString('hex');
+    if (kids.has(kidHex)) throw new RangeError('claims: the kids of keys must be distinct');
+    kids.add(kidHex);
+    if (index > 0) size += 2 * ID_BYTES;
+    if (claims.drm === 'wv') {
+      if (!isIntIn(key.securityLevel ?? 0, 1, 5)) throw new RangeError('claims: a key securityLevel must be 1-5');
+      if (!isIntIn(key.hdcpOutputControl ?? -1, 0, MAX_KEY_HDCP))
+        throw new RangeError(`claims: a key hdcpOutputControl must be 0-${MAX_KEY_HDCP}`);
+      if (key.track !== null && !TRACK_TYPES.includes(key.track)) throw new TypeError('claims: unknown key track');
+      if (key.iv !== null) throw new TypeError('claims: a Widevine key has no iv');
+      size += 2;
+    } else {
+      checkId(key.iv, `keys[${index}].iv`);
+      if (key.track !== null || key.securityLevel !== null || key.hdcpOutputControl !== null) {
+        throw new TypeError('claims: a FairPlay key has no track or levels');
+      }
+      if (index > 0) size += ID_BYTES;
+    }
+  });
+  // The first key is the token's kid, content key (and IV): stored once, where a single-key token has them.
+  const first = keys[0];
+  if (claims.kid === null || !first.kid.equals(claims.kid) || !first.contentKey.equals(claims.contentKey)) {
+    throw new TypeError('claims: the first key must be the kid and contentKey');
+  }
+  if (claims.drm === 'fp' && !first.iv!.equals(claims.iv)) throw new TypeError('claims: the first key must be the iv');
   return size;
 }
 
@@ -181,10 +238,11 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   }
 
   const useLimit = claims.useLimit ?? null;
+  const keys = claims.keys ?? null;
   let at = offset;
-  if (useLimit !== null) {
+  if (useLimit !== null || keys !== null) {
     out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
-    out[at++] = X_DRM_CODES[claims.drm] | X_USE_LIMIT;
+    out[at++] = X_DRM_CODES[claims.drm] | (useLimit !== null ? X_USE_LIMIT : 0) | (keys !== null ? X_KEYS : 0);
   } else {
     out[at++] = flags;
   }
@@ -197,6 +255,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   at = writeUvarint(out, at, zigzag(claims.expiresAt - claims.issuedAt));
   if (claims.cookie !== null) at = writeString(out, at, claims.cookie);
   if (useLimit !== null) at = writeUvarint(out, at, useLimit);
+  if (keys !== null) at = writeKeyList(out, at, keys, claims.drm === 'wv');
 
   if (policy.drm === 'wv') {
     out[at++] = policy.securityLevel | (policy.hdcpOutputControl << 3);
@@ -214,6 +273,22 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
       at += payload.copy(out, at);
     }
   }
+  return at;
+}
+
+function writeKeyList(out: Buffer, at: number, keys: readonly TokenKey[], widevine: boolean): number {
+  out[at++] = keys.length - 1;
+  keys.forEach((key, index) => {
+    if (index > 0) {
+      at += key.kid.copy(out, at);
+      at += key.contentKey.copy(out, at);
+      if (!widevine) at += key.iv!.copy(out, at);
+    }
+    if (widevine) {
+      out[at++] = key.securityLevel! | (key.hdcpOutputControl! << 3);
+      out[at++] = key.track === null ? 0 : TRACK_TYPES.indexOf(key.track) + 1;
+    }
+  });
   return at;
 }
 
@@ -240,8 +315,10 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     extended = r.byte();
     const drm = extended & X_DRM;
     if (drm === X_DRM) throw new CorruptClaims('reserved DRM code');
-    // Only X_USE_LIMIT is defined, and the second byte is written only for it: anything else is not canonical.
-    if (extended !== (drm | X_USE_LIMIT)) throw new CorruptClaims('reserved extended flags');
+    // The second byte is written only for one of its flags, and defines no others: anything else is not canonical.
+    const xflags = extended & ~X_DRM;
+    if (xflags === 0 || (xflags & ~X_FLAGS) !== 0) throw new CorruptClaims('reserved extended flags');
+    if (xflags & X_KEYS && drm === X_DRM_CODES.ck) throw new CorruptClaims('key list on Clear Key');
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -264,6 +341,11 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     useLimit = r.uvarint();
     if (useLimit < 1 || useLimit > MAX_USE_LIMIT) throw new CorruptClaims('useLimit out of range');
   }
+  let keys: TokenKey[] | null = null;
+  if (extended & X_KEYS) {
+    if (kid === null) throw new CorruptClaims('key list without kid');
+    keys = readKeyList(r, { kid, contentKey, iv }, !fairPlay);
+  }
 
   const common = {
     tokenId,
@@ -276,6 +358,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     contentKey,
     // Only when set: the claims of a token without a limit are what they were before limits existed.
     ...(useLimit !== null && { useLimit }),
+    ...(keys !== null && { keys }),
   };
   let claims: TokenClaims;
   if (clearKey) {
@@ -307,6 +390,46 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
   }
   if (r.at !== end) throw new CorruptClaims('trailing bytes');
   return claims;
+}
+
+function readKeyList(
+  r: Reader,
+  first: { kid: Buffer; contentKey: Buffer; iv: Buffer | null },
+  widevine: boolean,
+): TokenKey[] {
+  const count = r.byte() + 1;
+  if (count > MAX_TOKEN_KEYS) throw new CorruptClaims('too many keys');
+  const keys = new Array<TokenKey>(count);
+  const kids = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const kid = i === 0 ? first.kid : r.bytes(ID_BYTES);
+    const contentKey = i === 0 ? first.contentKey : r.bytes(ID_BYTES);
+    const kidHex = kid.toString('hex');
+    if (kids.has(kidHex)) throw new CorruptClaims('duplicate kid in key list');
+    kids.add(kidHex);
+    if (widevine) {
+      const levels = r.byte();
+      const securityLevel = levels & 0x07;
+      const hdcpOutputControl = levels >> 3;
+      if (securityLevel < 1 || securityLevel > 5 || hdcpOutputControl > MAX_KEY_HDCP) {
+        throw new CorruptClaims('bad key levels');
+      }
+      const trackCode = r.byte();
+      if (trackCode > TRACK_TYPES.length) throw new CorruptClaims('bad key track');
+      keys[i] = {
+        kid,
+        contentKey,
+        track: trackCode === 0 ? null : TRACK_TYPES[trackCode - 1],
+        securityLevel: securityLevel as WidevinePolicy['securityLevel'],
+        hdcpOutputControl: hdcpOutputControl as HdcpLevel,
+        iv: null,
+      };
+    } else {
+      const iv = i === 0 ? first.iv! : r.bytes(ID_BYTES);
+      keys[i] = { kid, contentKey, track: null, securityLevel: null, hdcpOutputControl: null, iv };
+    }
+  }
+  return keys;
 }
 
 function readExtensions(r: Reader, flags: number): Extension[] {

@@ -1,4 +1,31 @@
-import type { ClearKeyPolicy, Drm, Environment, FairPlayPolicy, WidevinePolicy } from '../request/types';
+import type {
+  ClearKeyPolicy,
+  Drm,
+  Environment,
+  FairPlayPolicy,
+  HdcpLevel,
+  TrackType,
+  WidevinePolicy,
+} from '../request/types';
+
+/**
+ * One key of a multi-key token. Widevine keys carry their own levels (and maybe a track), FairPlay keys their own IV;
+ * the codec refuses any other mix.
+ */
+export interface TokenKey {
+  /** 16 bytes. */
+  readonly kid: Buffer;
+  /** 16 bytes. Never log it. */
+  readonly contentKey: Buffer;
+  /** Widevine: the key container's track_label, or null. FairPlay: null. */
+  readonly track: TrackType | null;
+  /** Widevine: the security level the device must meet for this key; null on FairPlay. */
+  readonly securityLevel: WidevinePolicy['securityLevel'] | null;
+  /** Widevine: the HDCP this key requires of the output; null on FairPlay. */
+  readonly hdcpOutputControl: HdcpLevel | null;
+  /** FairPlay: 16 bytes; null on Widevine. */
+  readonly iv: Buffer | null;
+}
 
 /** What every token carries, whatever its DRM (sealed by the codec; players never see inside). */
 interface CommonClaims {
@@ -17,6 +44,12 @@ interface CommonClaims {
    * limit. Absent is accepted when sealing so that claims written before use limits existed still seal unchanged.
    */
   readonly useLimit?: number | null;
+  /**
+   * A multi-key token's keys (1–32, distinct kids): the first one's kid, content key (and FairPlay IV) are also
+   * `kid`, `contentKey` (and `iv`). Absent or null: a single-key token, encoded exactly as before multi-key tokens.
+   * Widevine and FairPlay only.
+   */
+  readonly keys?: readonly TokenKey[] | null;
   /** 16 bytes, or null (FairPlay without kid; token-gen gives every Widevine token one). */
   readonly kid: Buffer | null;
   /** 16 bytes. Never log it. */

@@ -40,6 +40,7 @@ export {
   type SoftwareFairPlayKsm,
   type SoftwareFairPlayKsmOptions,
   type FairPlayGrant,
+  type FairPlayAssetKey,
   type CkcResult,
   type CkcFacts,
   type OpenedSpc,

@@ -39,8 +39,21 @@ import {
 } from './spc';
 import { TLLV_HEADER_SIZE, padTo16, writeTllvHeader } from './tllv';
 
+/** A key chosen for an SPC's asset id (see FairPlayGrant.keyForAssetId). */
+export interface FairPlayAssetKey {
+  /** 16-byte content key. */
+  readonly contentKey: Buffer;
+  /** 16-byte content IV. */
+  readonly iv: Buffer;
+}
+
 /** What the rights server hands the KSM: the token's key, IV and policy. */
 export interface FairPlayGrant {
+  /**
+   * A multi-key token: picks the key for the SPC's asset id once the SPC is opened and authenticated, in place of
+   * `contentKey` and `iv`. Throws (an ExpressPlayError, passed on as is) when the asset id names no key of the token.
+   */
+  readonly keyForAssetId?: (assetId: Buffer) => FairPlayAssetKey;
   /** 16-byte content key. */
   readonly contentKey: Buffer;
   /** 16-byte content IV. */
@@ -356,10 +369,7 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
   }
 
   createCkcSync(spc: Buffer, grant: FairPlayGrant): CkcResult {
-    if (!Buffer.isBuffer(grant.contentKey) || grant.contentKey.length !== 16) {
-      throw malformed('grant: the content key must be 16 bytes');
-    }
-    if (!Buffer.isBuffer(grant.iv) || grant.iv.length !== 16) throw malformed('grant: the IV must be 16 bytes');
+    if (!grant.keyForAssetId) checkAssetKey(grant);
     const hdcp = grant.hdcp ?? this.#hdcp;
     if (hdcp !== undefined && !(hdcp in HDCP_VALUE)) throw malformed('grant: unknown HDCP requirement');
     for (const extra of grant.extraTllvs ?? []) {
@@ -368,6 +378,8 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
 
     const opened = this.openSpc(spc);
     const { payload, session } = opened;
+    // Only an authentic SPC's asset id chooses a key.
+    const key = grant.keyForAssetId ? checkAssetKey(grant.keyForAssetId(payload.assetId)) : grant;
     const common = Math.max(...SERVER_PROTOCOL_VERSIONS.filter((v) => payload.protocolVersionsSupported.includes(v)));
     if (!Number.isFinite(common)) {
       throw malformed(
@@ -393,8 +405,8 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
 
     // Apple's order: CK, R1, [extra], return-requested TLLVs, [duration | offline key], [HDCP].
     const encryptedKey = Buffer.allocUnsafe(32);
-    grant.iv.copy(encryptedKey, 0);
-    aes128('ecb', 'encrypt', session.sk, null, grant.contentKey).copy(encryptedKey, 16);
+    key.iv.copy(encryptedKey, 0);
+    aes128('ecb', 'encrypt', session.sk, null, key.contentKey).copy(encryptedKey, 16);
     const planned: PlannedTllv[] = [
       { tag: CKC_TAG.encryptedContentKey, value: encryptedKey, randomTail: 0, padding: 0 },
       { tag: CKC_TAG.r1, value: session.r1, randomTail: 0, padding: 64 - session.r1.length },
@@ -454,6 +466,14 @@ class SoftwareKsm implements SoftwareFairPlayKsm {
   toJSON(): string {
     return `SoftwareFairPlayKsm(${this.certificateHashes.join(',')})`;
   }
+}
+
+function checkAssetKey<K extends FairPlayAssetKey>(key: K): K {
+  if (!Buffer.isBuffer(key.contentKey) || key.contentKey.length !== 16) {
+    throw malformed('grant: the content key must be 16 bytes');
+  }
+  if (!Buffer.isBuffer(key.iv) || key.iv.length !== 16) throw malformed('grant: the IV must be 16 bytes');
+  return key;
 }
 
 /**

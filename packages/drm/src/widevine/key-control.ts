@@ -16,8 +16,8 @@ export interface KeyControlOptions {
   readonly durationSeconds: number;
   /** The request's key_control_nonce; when present Nonce_Enable is set. */
   readonly nonce: number | undefined;
-  /** 0 none, 1 HDCP 1.x, 2 HDCP 2.0 (OEMCrypto_HDCP_Capability values). */
-  readonly hdcp: 0 | 1 | 2;
+  /** 0 none, 1 HDCP 1.x, 2 HDCP 2.0, 3 2.1, 4 2.2, 5 2.3 (OEMCrypto_HDCP_Capability values; 4 bits in the block). */
+  readonly hdcp: 0 | 1 | 2 | 3 | 4 | 5;
   /** Grant security level 1–5; 4 and 5 (HW_SECURE_DECODE/ALL) require the secure data path. */
   readonly securityLevel: number;
 }

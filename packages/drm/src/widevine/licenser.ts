@@ -25,7 +25,7 @@ import {
 import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
-import { keyControlBlock } from './key-control';
+import { keyControlBlock, type KeyControlOptions } from './key-control';
 import { MessageType, RequestType } from './request-kind';
 import {
   decode,
@@ -34,12 +34,20 @@ import {
   type ClientIdentification,
   type ContentIdentification,
   type License,
+  type KeyContainer,
   type LicenseIdentification,
   type LicenseRequest,
   type Policy,
   type SignedMessage,
 } from './proto';
-import type { WidevineDevice, WidevineGrant, WidevineLicenser, WidevineLicenserConfig, WidevineOutcome } from './types';
+import type {
+  WidevineDevice,
+  WidevineGrant,
+  WidevineLicenser,
+  WidevineLicenserConfig,
+  WidevineOutcome,
+  WidevineWithheldKey,
+} from './types';
 
 const KeyType = { SIGNING: 1, CONTENT: 2, KEY_CONTROL: 3 } as const;
 const LicenseType = { STREAMING: 1, OFFLINE: 2, AUTOMATIC: 3 } as const;
@@ -273,11 +281,12 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       privacyMode,
       clientInfo: clientInfo(client),
     };
+    if (grant.keys) return this.multiKeyLicense(msg, request, grant, { content, device, chain, now });
     const securityLevel = grant.policy.securityLevel;
     if (!levelAllows(device.level, securityLevel)) {
       throw new WidevineRefusal(
         -7008,
-        `device level ${device.level} cannot meet security level ${securityLevel} (${securityLevel >= 4 ? 'needs L1' : 'needs L1 or L2'})`,
+        `device level ${device.level} cannot meet security level ${securityLevel} (${needs(securityLevel)})`,
         { licenseError: LicenseErrorCode.SERVICE_UNAVAILABLE, device },
       );
     }
@@ -341,6 +350,116 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       wrappedSessionKey,
     );
     return { kind: 'license', body, device };
+  }
+
+  /**
+   * A multi-key grant's license: one content key container per key whose level the device meets, each with its
+   * track_label, level, HDCP and key control block; the others are left out and reported in `withheld`. The session
+   * id is `issued-at (8) ‖ delivered-keys mask (4, bit i = grant.keys[i]) ‖ 4 random bytes`: a renewal refreshes
+   * exactly the keys the license holds, and the mask is authenticated like the rest of the session id (the renewal
+   * MAC keys are derived from it).
+   */
+  private multiKeyLicense(
+    msg: Buffer,
+    request: LicenseRequest,
+    grant: WidevineGrant,
+    {
+      content,
+      device,
+      chain,
+      now,
+    }: { content: ContentRequest; device: WidevineDevice; chain: VerifiedDeviceChain; now: number },
+  ): WidevineOutcome {
+    const all = grant.keys!;
+    const delivered: number[] = [];
+    const withheld: WidevineWithheldKey[] = [];
+    all.forEach((key, index) => {
+      if (levelAllows(device.level, key.securityLevel)) delivered.push(index);
+      else {
+        withheld.push({
+          kid: key.kid.toString('hex'),
+          track: key.track,
+          securityLevel: key.securityLevel,
+          reason: `device level ${device.level} cannot meet security level ${key.securityLevel} (${needs(key.securityLevel)})`,
+        });
+      }
+    });
+    if (delivered.length === 0) {
+      const lowest = Math.min(...all.map((key) => key.securityLevel));
+      throw new WidevineRefusal(
+        -7008,
+        `device level ${device.level} cannot meet the security level of any key of the token (lowest ${lowest}, ${needs(lowest)})`,
+        { licenseError: LicenseErrorCode.SERVICE_UNAVAILABLE, device },
+      );
+    }
+
+    const random = pooledRandomBytes(16 * 2 + 4 + 32 * delivered.length);
+    const sessionKey = random.subarray(0, 16);
+    const signingIv = random.subarray(16, 32);
+    const sessionId = Buffer.alloc(16);
+    sessionId.writeBigUInt64BE(BigInt(Math.max(0, now)), 0);
+    sessionId.writeUInt32BE(maskOf(delivered), 8);
+    random.copy(sessionId, 12, 32, 36);
+
+    const wrappedSessionKey = oaepEncrypt(chain.device.encryptionKey, sessionKey);
+    const keys = deriveServerKeys(sessionKey, msg);
+    const macKeys = this.licenseMacKeys(sessionId, grant.kid);
+    const nonce = nonceOf(request);
+    const containers: KeyContainer[] = [
+      { iv: signingIv, key: aesCbcEncrypt(keys.encKey, signingIv, macKeys, true), type: KeyType.SIGNING },
+    ];
+    delivered.forEach((index, n) => {
+      const key = all[index];
+      const at = 36 + 32 * n;
+      const contentIv = random.subarray(at, at + 16);
+      const keyControlIv = random.subarray(at + 16, at + 32);
+      const keyControl = keyControlBlock({
+        durationSeconds: 0,
+        nonce,
+        hdcp: key.hdcpOutputControl,
+        securityLevel: key.securityLevel,
+      });
+      containers.push({
+        id: key.kid,
+        iv: contentIv,
+        key: aesCbcEncrypt(keys.encKey, contentIv, key.contentKey, true),
+        type: KeyType.CONTENT,
+        level: key.securityLevel,
+        required_protection: { hdcp: key.hdcpOutputControl },
+        key_control: {
+          key_control_block: aesCbcEncrypt(key.contentKey, keyControlIv, keyControl, false),
+          iv: keyControlIv,
+        },
+        ...(key.track !== null && { track_label: key.track }),
+      });
+    });
+    const license: License = {
+      id: {
+        request_id: content.requestId,
+        session_id: sessionId,
+        purchase_id: grant.tokenId.length ? grant.tokenId.subarray(0, MAX_PURCHASE_ID_BYTES) : undefined,
+        type: LicenseType.STREAMING,
+        version: 0,
+      },
+      policy: this.licensePolicy(grant),
+      key: containers,
+      license_start_time: now,
+      protection_scheme: content.protectionScheme,
+    };
+    const licenseBytes = encode('License', license);
+    const body = encodeSignedMessage(
+      MessageType.LICENSE,
+      licenseBytes,
+      hmacSha256(keys.macKeyServer, licenseBytes),
+      wrappedSessionKey,
+    );
+    return {
+      kind: 'license',
+      body,
+      device,
+      delivered: delivered.map((index) => all[index].kid.toString('hex')),
+      withheld,
+    };
   }
 
   private clientIdentity(request: LicenseRequest): { client: ClientIdentification; privacyMode: boolean } {
@@ -451,26 +570,37 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
         remaining = duration - Math.max(0, existing?.seconds_since_started ?? 0);
         if (remaining <= 0) throw cannotBuild('the license duration has elapsed; renewal refused');
       }
-      const keyControlIv = Buffer.from(pooledRandomBytes(16));
-      const keyControl = keyControlBlock({
-        durationSeconds: remaining,
-        nonce: nonceOf(request),
-        hdcp: grant.policy.hdcpOutputControl,
-        securityLevel: grant.policy.securityLevel,
-      });
+      // A multi-key license refreshes the keys its session id's mask says it holds (see multiKeyLicense).
+      const refreshed: ReadonlyArray<{
+        kid: Buffer;
+        contentKey: Buffer;
+        hdcpOutputControl: KeyControlOptions['hdcp'];
+        securityLevel: number;
+      }> = grant.keys
+        ? grant.keys.filter((_key, index) => (sessionId.readUInt32BE(8) >>> index) & 1)
+        : [{ ...grant.policy, kid: grant.kid, contentKey: grant.contentKey }];
+      if (refreshed.length === 0) throw cannotBuild(`${kind} request names no key of this token`);
+      const ivs = Buffer.from(pooledRandomBytes(16 * refreshed.length));
       license = {
         id,
         policy: this.licensePolicy(grant),
-        key: [
-          {
-            id: grant.kid,
+        key: refreshed.map((key, n) => {
+          const keyControlIv = ivs.subarray(16 * n, 16 * n + 16);
+          const keyControl = keyControlBlock({
+            durationSeconds: remaining,
+            nonce: nonceOf(request),
+            hdcp: key.hdcpOutputControl,
+            securityLevel: key.securityLevel,
+          });
+          return {
+            id: key.kid,
             type: KeyType.KEY_CONTROL,
             key_control: {
-              key_control_block: aesCbcEncrypt(grant.contentKey, keyControlIv, keyControl, false),
+              key_control_block: aesCbcEncrypt(key.contentKey, keyControlIv, keyControl, false),
               iv: keyControlIv,
             },
-          },
-        ],
+          };
+        }),
         license_start_time: issuedAt,
       };
     } else {
@@ -509,8 +639,34 @@ function checkGrant(grant: WidevineGrant): void {
                     : grant.policy.licenseDuration !== null &&
                         !(Number.isSafeInteger(grant.policy.licenseDuration) && grant.policy.licenseDuration >= 0)
                       ? 'grant licenseDuration must be null or a non-negative integer'
-                      : null;
+                      : grant.keys !== undefined
+                        ? grantKeysProblem(grant)
+                        : null;
   if (problem) throw cannotBuild(problem);
+}
+
+function grantKeysProblem({ keys, kid }: WidevineGrant): string | null {
+  // (Array.isArray would narrow the readonly list to any[].)
+  if (!(keys instanceof Array) || keys.length < 1 || keys.length > 32) return 'grant keys must hold 1 to 32 keys';
+  if (!Buffer.isBuffer(keys[0].kid) || !keys[0].kid.equals(kid)) return 'grant keys must start with the grant kid';
+  for (const key of keys) {
+    if (!Buffer.isBuffer(key.kid) || key.kid.length !== 16) return 'grant key kid must be 16 bytes';
+    if (!Buffer.isBuffer(key.contentKey) || key.contentKey.length !== 16)
+      return 'grant key content key must be 16 bytes';
+    if (![1, 2, 3, 4, 5].includes(key.securityLevel)) return 'grant key securityLevel must be 1..5';
+    if (![0, 1, 2, 3, 4, 5].includes(key.hdcpOutputControl)) return 'grant key hdcpOutputControl must be 0..5';
+  }
+  return null;
+}
+
+/** What a security level needs of the device (the refusal's wording). */
+function needs(securityLevel: number): string {
+  return securityLevel >= 4 ? 'needs L1' : 'needs L1 or L2';
+}
+
+/** Bit i set for each index i (0–31). */
+function maskOf(indexes: readonly number[]): number {
+  return indexes.reduce((mask, index) => (mask | (1 << index)) >>> 0, 0);
 }
 
 function nonceOf(request: LicenseRequest): number | undefined {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { WidevinePolicy } from '@openplay/core';
+import type { HdcpLevel, TrackType, WidevinePolicy } from '@openplay/core';
 
 export type WidevineDeviceLevel = 'L1' | 'L2' | 'L3';
 export type WidevineDeviceStatus = 'valid' | 'revoked';
@@ -13,7 +13,33 @@ export interface WidevineDeviceEntry {
 /** Devices neither the device map nor the DCSL names: refuse them, or assume a level. */
 export type WidevineUnknownDevicePolicy = 'reject' | WidevineDeviceLevel;
 
-/** What the rights server decided the challenge may receive: one content key under one kid. */
+/** One key of a multi-key grant, with its own track and protection (a multi-key token's key). */
+export interface WidevineGrantKey {
+  /** 16 bytes. */
+  readonly kid: Buffer;
+  /** 16 bytes. */
+  readonly contentKey: Buffer;
+  /** The key container's track_label; null for none. */
+  readonly track: TrackType | null;
+  /** 1–5: the level the device must meet for this key (else it is left out of the license). */
+  readonly securityLevel: WidevinePolicy['securityLevel'];
+  /** 0–5: the HDCP the key requires (OutputProtection.HDCP). */
+  readonly hdcpOutputControl: HdcpLevel;
+}
+
+/** A key of a multi-key grant that the license leaves out, and why; no key bytes. */
+export interface WidevineWithheldKey {
+  /** Hex. */
+  readonly kid: string;
+  readonly track: TrackType | null;
+  readonly securityLevel: number;
+  readonly reason: string;
+}
+
+/**
+ * What the rights server decided the challenge may receive: one content key under one kid, or (`keys`) several, each
+ * delivered when the device meets its level.
+ */
 export interface WidevineGrant {
   /** 16 bytes. The license names the key by this id whatever key ids the challenge's PSSH carries. */
   readonly kid: Buffer;
@@ -32,6 +58,13 @@ export interface WidevineGrant {
    * `assertIssuedWhileValid`, -4010), under that license's policy; any other request is -4010 `token expired`.
    */
   readonly tokenExpired?: boolean;
+  /**
+   * A multi-key grant's keys, 1–32 (the first one is `kid` and `contentKey`). The license carries one content key
+   * container per key the device's level allows, each with its track, level and HDCP; a key whose level the device
+   * does not meet is left out (`WidevineOutcome.withheld`). None deliverable: -7008. Absent: the single key above,
+   * under `policy`'s levels.
+   */
+  readonly keys?: readonly WidevineGrantKey[];
 }
 
 /** The authenticated device behind a license request. */
@@ -57,6 +90,9 @@ export interface WidevineOutcome {
   readonly body: Buffer;
   /** Present for 'license' (renewal and release requests carry no device identity). */
   readonly device?: WidevineDevice;
+  /** A multi-key license: the kids (hex) it carries and the keys it left out. */
+  readonly delivered?: readonly string[];
+  readonly withheld?: readonly WidevineWithheldKey[];
 }
 
 /** The rights server's view of a Widevine licenser. Refusals throw a `WidevineRefusal` (an ExpressPlayError). */

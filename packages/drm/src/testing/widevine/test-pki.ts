@@ -85,6 +85,7 @@ message License {
     message OutputProtection { optional int32 hdcp = 1; }
     optional bytes id = 1; optional bytes iv = 2; optional bytes key = 3; optional int32 type = 4; optional int32 level = 5;
     optional OutputProtection required_protection = 6; optional KeyControl key_control = 8;
+    optional string track_label = 12;
   }
   optional LicenseIdentification id = 1;
   optional Policy policy = 2;
