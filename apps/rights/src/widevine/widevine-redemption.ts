@@ -49,6 +49,7 @@ export class WidevineRedemption {
         device: outcome.device ? deviceFacts(outcome.device) : null,
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
+        sessionId: outcome.sessionId,
       });
       return { body: outcome.body, headers: LICENSE_HEADERS };
     } catch (error) {

@@ -74,6 +74,8 @@ export class TokenIssuer {
         expiresAt: request.expiresAt,
         cookie: request.cookie,
         useLimit: request.useLimit,
+        maxStreams: request.maxStreams,
+        stopOldestStream: request.stopOldestStream,
         kid: request.kid,
         contentKey: await this.contentKey(request.key, account),
       });

@@ -102,6 +102,10 @@ export const ERROR_CATALOG = {
   // -90xx: usage control, which ExpressPlay does not offer: this project's own range (docs/decisions/0015-use-limited-tokens.md).
   [-9001]: { status: 400, message: 'Invalid use limit', reachable: 'token' },
   [-9002]: { status: 403, message: 'Token use limit reached', reachable: 'rights' },
+  // Concurrent streams (docs/decisions/0018-concurrent-streams.md).
+  [-9003]: { status: 400, message: 'Invalid stream limit', reachable: 'token' },
+  [-9004]: { status: 403, message: 'Too many simultaneous streams', reachable: 'rights' },
+  [-9005]: { status: 403, message: 'Stream stopped', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -295,6 +295,8 @@ describe('parseTokenRequest successes', () => {
       expiresAt: NOW + 30 * DAY,
       cookie: null,
       useLimit: null,
+      maxStreams: null,
+      stopOldestStream: false,
     });
   });
 
@@ -328,6 +330,8 @@ describe('parseTokenRequest successes', () => {
       expiresAt: NOW + 600,
       cookie: 'session:1234',
       useLimit: null,
+      maxStreams: null,
+      stopOldestStream: false,
     });
   });
 
@@ -532,6 +536,29 @@ describe('useLimit', () => {
   it.each(['', '0', '-1', '1000001', '1.5', 'one', '01x', ' 2'])('refuses useLimit=%p with -9001', (value) => {
     expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&useLimit=${encodeURIComponent(value)}`), NOW)).toThrow(
       expect.objectContaining({ code: -9001 }),
+    );
+  });
+});
+
+describe('maxStreams and streamLimitMode', () => {
+  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+  it.each([
+    ['maxStreams=1', 1, false],
+    ['maxStreams=100&streamLimitMode=deny', 100, false],
+    ['maxStreams=2&streamLimitMode=stopOldest', 2, true],
+  ])('carries %s', (query, max, stopOldest) => {
+    const request = parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW);
+    expect([request.maxStreams, request.stopOldestStream]).toEqual([max, stopOldest]);
+  });
+  it.each([
+    'maxStreams=0',
+    'maxStreams=101',
+    'maxStreams=two',
+    'maxStreams=2&streamLimitMode=newest',
+    'streamLimitMode=deny',
+  ])('refuses %s with -9003', (query) => {
+    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
+      expect.objectContaining({ code: -9003 }),
     );
   });
 });

@@ -22,6 +22,8 @@ export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: numbe
     expiresAt: fields.expiresAt ?? parseExpirationTime(null, now),
     cookie: fields.cookie ?? null,
     useLimit: fields.useLimit ?? null,
+    maxStreams: fields.maxStreams ?? null,
+    stopOldestStream: fields.stopOldestStream ?? false,
   };
 }
 

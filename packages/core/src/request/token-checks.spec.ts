@@ -51,6 +51,8 @@ const BAD: Readonly<Record<string, string>> = {
   expirationTime: 'soon',
   cookie: 'x'.repeat(33),
   useLimit: '0',
+  maxStreams: '101',
+  streamLimitMode: 'newest',
 };
 
 /** Where a megabyte of `1`s fails with a more specific code than the row's invalid code. */

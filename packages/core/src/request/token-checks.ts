@@ -33,12 +33,16 @@ export interface TokenFields {
   expiresAt?: number;
   cookie?: string;
   useLimit?: number;
+  maxStreams?: number;
+  stopOldestStream?: boolean;
 }
 
 export const MAX_COOKIE_CHARS = 32;
 export const MAX_CONTENT_ID_CHARS = 256;
 /** The most uses a limited token may allow (`useLimit`): large enough for a household, small enough to mean a limit. */
 export const MAX_USE_LIMIT = 1_000_000;
+/** The most simultaneous streams a token may allow (`maxStreams`): a limit, not a count of everyone's screens. */
+export const MAX_STREAMS = 100;
 
 /**
  * Names under which clients ask for device binding (Adobe's recipe says `deviceid`, PlayReady's `deviceId`).
@@ -295,5 +299,30 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
       'limit. Renewals, releases, Widevine service-certificate requests, refusals and a retry of the same request ' +
       'within the retry window are not uses; past the limit the rights server answers -9002 (docs/api.md §11).',
     parse: (value) => integerIn(value, 1, MAX_USE_LIMIT, 'useLimit', -9001),
+  }),
+  param('maxStreams', {
+    name: 'maxStreams',
+    drms: ['wv'],
+    invalid: -9003,
+    description:
+      `Most simultaneous streams, 1–${MAX_STREAMS}: Widevine licenses alive at once for this token, or for the ` +
+      "account's user named by `cookie` when the token has one. A stream lives while its license renews, until it is " +
+      'released; past the limit a new license is refused with -9004 (docs/api.md §12). Absent: no limit.',
+    parse: (value) => integerIn(value, 1, MAX_STREAMS, 'maxStreams', -9003),
+  }),
+  param('stopOldestStream', {
+    name: 'streamLimitMode',
+    drms: ['wv'],
+    invalid: -9003,
+    description:
+      '`deny` (the default): a stream past `maxStreams` is refused with -9004. `stopOldest`: it is granted and the ' +
+      "oldest live stream's next renewal is refused with -9005. Needs `maxStreams`.",
+    parse: (value) =>
+      value === 'stopOldest' || (value === 'deny' ? false : fail(-9003, 'streamLimitMode must be deny or stopOldest')),
+  }),
+  cross('stream limit mode', ['wv'], (_context, fields) => {
+    if (fields.stopOldestStream !== undefined && fields.maxStreams === undefined) {
+      fail(-9003, 'streamLimitMode needs maxStreams');
+    }
   }),
 ];

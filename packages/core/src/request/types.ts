@@ -85,4 +85,8 @@ export interface TokenRequest {
   readonly cookie: string | null;
   /** Most deliveries the token may make (1 = one-time); null = no limit. */
   readonly useLimit: number | null;
+  /** Widevine: most simultaneous streams; null = no limit. */
+  readonly maxStreams: number | null;
+  /** With maxStreams: stop the oldest stream rather than refuse the new one. */
+  readonly stopOldestStream: boolean;
 }

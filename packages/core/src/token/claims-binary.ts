@@ -1,4 +1,4 @@
-import { MAX_USE_LIMIT } from '../request/token-checks';
+import { MAX_STREAMS, MAX_USE_LIMIT } from '../request/token-checks';
 import type { ClearKeyPolicy, Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
 import type { TokenClaims } from './claims';
 
@@ -40,6 +40,8 @@ const X_DRM = 0x03;
 const X_DRM_CODES = { wv: 0, fp: 1, ck: 2 } as const;
 /** Second flags byte: useLimit present (after the cookie). */
 const X_USE_LIMIT = 0x04;
+/** Second flags byte: a stream limit present (after useLimit): uvarint of maxStreams × 2 + 1 when stop-oldest. */
+const X_STREAM_LIMIT = 0x08;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -91,8 +93,18 @@ export function claimsSize(claims: TokenClaims): number {
   if (useLimit !== null) {
     if (!isIntIn(useLimit, 1, MAX_USE_LIMIT))
       throw new RangeError(`claims: useLimit must be 1-${MAX_USE_LIMIT} or null`);
-    size += 1 + uvarintSize(useLimit); // the second flags byte and the limit
+    size += uvarintSize(useLimit);
   }
+  const maxStreams = claims.maxStreams ?? null;
+  if (maxStreams !== null) {
+    if (claims.drm !== 'wv') throw new TypeError('claims: maxStreams is for Widevine tokens only');
+    if (!isIntIn(maxStreams, 1, MAX_STREAMS))
+      throw new RangeError(`claims: maxStreams must be 1-${MAX_STREAMS} or null`);
+    size += uvarintSize(streamLimitCode(maxStreams, claims.stopOldestStream));
+  } else if (claims.stopOldestStream) {
+    throw new TypeError('claims: stopOldestStream needs maxStreams');
+  }
+  if (useLimit !== null || maxStreams !== null) size += 1; // the second flags byte
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -123,6 +135,10 @@ export function claimsSize(claims: TokenClaims): number {
     }
   }
   return size;
+}
+
+function streamLimitCode(maxStreams: number, stopOldest: boolean | undefined): number {
+  return maxStreams * 2 + (stopOldest ? 1 : 0);
 }
 
 function checkId(value: Buffer | null, name: string): void {
@@ -181,10 +197,12 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   }
 
   const useLimit = claims.useLimit ?? null;
+  const maxStreams = claims.maxStreams ?? null;
   let at = offset;
-  if (useLimit !== null) {
+  if (useLimit !== null || maxStreams !== null) {
     out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
-    out[at++] = X_DRM_CODES[claims.drm] | X_USE_LIMIT;
+    out[at++] =
+      X_DRM_CODES[claims.drm] | (useLimit !== null ? X_USE_LIMIT : 0) | (maxStreams !== null ? X_STREAM_LIMIT : 0);
   } else {
     out[at++] = flags;
   }
@@ -197,6 +215,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   at = writeUvarint(out, at, zigzag(claims.expiresAt - claims.issuedAt));
   if (claims.cookie !== null) at = writeString(out, at, claims.cookie);
   if (useLimit !== null) at = writeUvarint(out, at, useLimit);
+  if (maxStreams !== null) at = writeUvarint(out, at, streamLimitCode(maxStreams, claims.stopOldestStream));
 
   if (policy.drm === 'wv') {
     out[at++] = policy.securityLevel | (policy.hdcpOutputControl << 3);
@@ -240,8 +259,11 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     extended = r.byte();
     const drm = extended & X_DRM;
     if (drm === X_DRM) throw new CorruptClaims('reserved DRM code');
-    // Only X_USE_LIMIT is defined, and the second byte is written only for it: anything else is not canonical.
-    if (extended !== (drm | X_USE_LIMIT)) throw new CorruptClaims('reserved extended flags');
+    // The second byte is written only for X_USE_LIMIT or X_STREAM_LIMIT: anything else is not canonical.
+    const known = extended & (X_USE_LIMIT | X_STREAM_LIMIT);
+    if (known === 0 || extended !== (drm | known)) throw new CorruptClaims('reserved extended flags');
+    if (extended & X_STREAM_LIMIT && drm !== X_DRM_CODES.wv)
+      throw new CorruptClaims('stream limit on a non-Widevine token');
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -264,6 +286,14 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     useLimit = r.uvarint();
     if (useLimit < 1 || useLimit > MAX_USE_LIMIT) throw new CorruptClaims('useLimit out of range');
   }
+  let maxStreams: number | null = null;
+  let stopOldestStream = false;
+  if (extended & X_STREAM_LIMIT) {
+    const code = r.uvarint();
+    maxStreams = Math.floor(code / 2);
+    stopOldestStream = code % 2 === 1;
+    if (maxStreams < 1 || maxStreams > MAX_STREAMS) throw new CorruptClaims('maxStreams out of range');
+  }
 
   const common = {
     tokenId,
@@ -276,6 +306,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     contentKey,
     // Only when set: the claims of a token without a limit are what they were before limits existed.
     ...(useLimit !== null && { useLimit }),
+    ...(maxStreams !== null && { maxStreams, stopOldestStream }),
   };
   let claims: TokenClaims;
   if (clearKey) {

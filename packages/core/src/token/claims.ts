@@ -17,6 +17,13 @@ interface CommonClaims {
    * limit. Absent is accepted when sealing so that claims written before use limits existed still seal unchanged.
    */
   readonly useLimit?: number | null;
+  /**
+   * Widevine only: most streams (live licenses) at once for the token, or for its account's user when it has a cookie
+   * (1–MAX_STREAMS); null or absent = no limit (docs/decisions/0018-concurrent-streams.md).
+   */
+  readonly maxStreams?: number | null;
+  /** With maxStreams: a new stream past the limit stops the oldest one instead of being refused. */
+  readonly stopOldestStream?: boolean;
   /** 16 bytes, or null (FairPlay without kid; token-gen gives every Widevine token one). */
   readonly kid: Buffer | null;
   /** 16 bytes. Never log it. */

@@ -340,7 +340,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       hmacSha256(keys.macKeyServer, licenseBytes),
       wrappedSessionKey,
     );
-    return { kind: 'license', body, device };
+    return { kind: 'license', body, device, sessionId };
   }
 
   private clientIdentity(request: LicenseRequest): { client: ClientIdentification; privacyMode: boolean } {
@@ -482,7 +482,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     }
     const licenseBytes = encode('License', license);
     const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(macKeyServer, licenseBytes));
-    return { kind, body };
+    return { kind, body, sessionId };
   }
 }
 

@@ -57,6 +57,11 @@ export interface WidevineOutcome {
   readonly body: Buffer;
   /** Present for 'license' (renewal and release requests carry no device identity). */
   readonly device?: WidevineDevice;
+  /**
+   * 'license', 'renewal', 'release': the license's session id (16 bytes), written by this server into the license and
+   * echoed (HMAC-verified) by its renewals and release: the identity of a stream.
+   */
+  readonly sessionId?: Buffer;
 }
 
 /** The rights server's view of a Widevine licenser. Refusals throw a `WidevineRefusal` (an ExpressPlayError). */
