@@ -12,6 +12,9 @@
 // BENCH_USE_LIMIT=N gives the measured and warm-up tokens `useLimit=N` (docs/api.md §11): every license then goes
 // through the use-counting batch function. The bench reuses one token and rotates BENCH_POOL challenges, so with
 // N >= BENCH_POOL every answer is a license (the pool's first N are uses, the rest retries within the window).
+// BENCH_MAX_STREAMS=N gives them `maxStreams=N&streamLimitMode=stopOldest` (docs/api.md §12): every license is then
+// a new stream admitted by the stream-counting batch function, which stops the oldest once N are live (so every
+// answer stays a license). Compare its figures with a run without it: the ratio to the baseline is printed.
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,6 +44,7 @@ const DEVICE_COUNT = 4;
 const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
 const useLimit = process.env.BENCH_USE_LIMIT ? Number(process.env.BENCH_USE_LIMIT) : null;
+const maxStreams = process.env.BENCH_MAX_STREAMS ? Number(process.env.BENCH_MAX_STREAMS) : null;
 
 // The test PKI and client driver: the drm package's testing entry.
 const pki = createRequire(import.meta.url)('@openplay/drm/testing');
@@ -107,7 +111,8 @@ try {
     const response = await fetch(
       `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}&kid=${kid}` +
         `&contentKey=${contentKey}&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
-        (limited && useLimit !== null ? `&useLimit=${useLimit}` : ''),
+        (limited && useLimit !== null ? `&useLimit=${useLimit}` : '') +
+        (limited && maxStreams !== null ? `&maxStreams=${maxStreams}&streamLimitMode=stopOldest` : ''),
     );
     const body = await response.text();
     if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
@@ -206,7 +211,8 @@ try {
   reportRuns(
     'bench:rights:wv',
     `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback` +
-      (useLimit === null ? '' : `, token useLimit ${useLimit}`),
+      (useLimit === null ? '' : `, token useLimit ${useLimit}`) +
+      (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`),
     { seconds, connections },
     'lic',
     { name: 'rights /hms/wv/rights', figures: runs.subject },

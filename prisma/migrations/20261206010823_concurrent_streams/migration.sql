@@ -6,7 +6,6 @@ CREATE TABLE "token_streams" (
     "session_id" BYTEA NOT NULL,
     "started_at" TIMESTAMPTZ(3) NOT NULL,
     "seen_at" TIMESTAMPTZ(3) NOT NULL,
-    "stopped" BOOLEAN NOT NULL DEFAULT false,
 
     CONSTRAINT "token_streams_pkey" PRIMARY KEY ("scope","session_id")
 );
@@ -17,10 +16,11 @@ CREATE INDEX "token_streams_seen_at_idx" ON "token_streams"("seen_at");
 -- A redemption batch in which at least one Widevine license is stream-limited (batches without one keep
 -- openplay_redeem_batch_json or openplay_redeem_batch_limited, untouched, so that rights servers of the previous
 -- version keep working during a rolling upgrade). The same as openplay_redeem_batch_limited, plus, for a row with
--- "maxStreams": the live streams of its scope (not stopped, seen within p_live) are counted under the batch's account
--- locks (a scope belongs to one account, whose lock every admission to it holds, so two servers cannot both take the
--- last slot); at the limit the row is 'too-many-streams' (-9004), or, when "stopOldest", it is granted and the
--- oldest live streams are marked stopped. A granted row's stream (its "sessionId") is recorded as seen now.
+-- "maxStreams": the scope's dead streams (not seen within p_live) are deleted and its live ones counted, under the
+-- batch's account locks (a scope belongs to one account, whose lock every admission to it holds, so two servers
+-- cannot both take the last slot); at the limit the row is 'too-many-streams' (-9004), or, when "stopOldest", it is
+-- granted and the oldest streams are deleted (stopped: their renewal finds no row). A granted row's stream (its
+-- "sessionId") is recorded as seen now. A scope therefore holds at most its limit of rows.
 -- Stream rows dead for more than p_grace go first, a bounded number per batch, skipping rows another transaction holds.
 -- The extra keys of a row: "useLimit", "requestHash", "tokenExpiresAt" (as openplay_redeem_batch_limited),
 -- "maxStreams" (null: no stream limit), "stopOldest", "streamScope", "sessionId" (hex).
@@ -83,8 +83,8 @@ BEGIN
     END IF;
 
     IF verdict = 'granted' AND r.max_streams IS NOT NULL THEN
-      SELECT count(*) INTO v_live FROM token_streams s
-      WHERE s.scope = r.stream_scope AND NOT s.stopped AND s.seen_at > now() - p_live;
+      DELETE FROM token_streams s WHERE s.scope = r.stream_scope AND s.seen_at <= now() - p_live;
+      SELECT count(*) INTO v_live FROM token_streams s WHERE s.scope = r.stream_scope;
       IF v_live >= r.max_streams AND NOT coalesce(r.stop_oldest, false) THEN verdict := 'too-many-streams'; END IF;
     END IF;
 
@@ -105,15 +105,14 @@ BEGIN
 
     IF verdict = 'granted' AND r.max_streams IS NOT NULL THEN
       IF v_live >= r.max_streams THEN
-        UPDATE token_streams SET stopped = true
+        DELETE FROM token_streams
         WHERE (scope, session_id) IN (
-          SELECT s.scope, s.session_id FROM token_streams s
-          WHERE s.scope = r.stream_scope AND NOT s.stopped AND s.seen_at > now() - p_live
+          SELECT s.scope, s.session_id FROM token_streams s WHERE s.scope = r.stream_scope
           ORDER BY s.started_at, s.session_id LIMIT v_live - r.max_streams + 1);
       END IF;
       INSERT INTO token_streams (scope, session_id, started_at, seen_at)
       VALUES (r.stream_scope, decode(r.session_id, 'hex'), now(), now())
-      ON CONFLICT (scope, session_id) DO UPDATE SET seen_at = excluded.seen_at, stopped = false;
+      ON CONFLICT (scope, session_id) DO UPDATE SET seen_at = excluded.seen_at;
     END IF;
 
     INSERT INTO audit_events
@@ -132,14 +131,14 @@ BEGIN
 END;
 $$;
 
--- A renewal of a stream-limited license: the heartbeat. True when the stream is live and not stopped (its seen time
--- moves to now); false when it was stopped by a newer stream or its renewals stopped for longer than p_live (-9005).
+-- A renewal of a stream-limited license: the heartbeat. True when the stream is live (its seen time moves to now);
+-- false when a newer stream stopped it (its row is gone) or its renewals stopped for longer than p_live (-9005).
 -- A dead stream stays dead, so no renewal can raise the count an admission has taken under its account lock.
 CREATE FUNCTION openplay_stream_renew(p_scope text, p_session bytea, p_live interval)
 RETURNS boolean LANGUAGE sql AS $$
   WITH renewed AS (
     UPDATE token_streams SET seen_at = now()
-    WHERE scope = p_scope AND session_id = p_session AND NOT stopped AND seen_at > now() - p_live
+    WHERE scope = p_scope AND session_id = p_session AND seen_at > now() - p_live
     RETURNING 1)
   SELECT EXISTS (SELECT 1 FROM renewed);
 $$;
