@@ -24,6 +24,7 @@ const STOPPED = {
 
 const post = (url: string, body: Uint8Array) => fetch(url, { method: 'POST', body });
 const bytes = async (response: Response): Promise<Buffer> => Buffer.from(await response.arrayBuffer());
+const TOO_MANY_DEVICES = { code: -9007, message: '[-9007] Too many devices: the device limit is reached' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Widevine concurrent-stream limits over HTTP, two rights instances on one database (real Postgres)', () => {
@@ -59,8 +60,7 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     return { urls: [url, url.replace(stack.rightsUrl, secondUrl)], claims: claimsOf(url) };
   };
   /** Asks for a license as a new CDM session: its view (for renewals) when granted, else the refusal. */
-  const play = async (url: string) => {
-    const device = world.current.devices.L1;
+  const play = async (url: string, device = world.current.devices.L1) => {
     const client = clientChallenge(device);
     const response = await post(url, client.challenge);
     if (response.status !== 200) return { status: response.status, body: await response.json(), view: null };
@@ -152,5 +152,25 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     expect((await play(first.urls[0])).status).toBe(200);
     expect((await play(other.urls[1])).body).toEqual(TOO_MANY);
     expect((await play(stranger.urls[1])).status).toBe(200);
+  });
+
+  it('a device limit of 2 serves the same devices again and refuses a third (-9007, 403), on either instance', async () => {
+    const { L1, L2, L3 } = world.current.devices;
+    const t = await token({ maxDevices: '2', deviceWindow: '3600' });
+    expect([t.claims.maxDevices, t.claims.deviceWindow]).toEqual([2, 3600]);
+    expect((await play(t.urls[0], L1)).status).toBe(200);
+    expect((await play(t.urls[1], L2)).status).toBe(200);
+    expect(await play(t.urls[0], L3)).toEqual({ status: 403, body: TOO_MANY_DEVICES, view: null });
+    expect((await play(t.urls[1], L1)).status).toBe(200);
+    expect((await play(t.urls[0], L2)).status).toBe(200);
+    expect((await play(t.urls[1], L3)).body).toEqual(TOO_MANY_DEVICES);
+    // Concurrently, on a fresh token: 3 devices x 4 requests each, two devices get in, all their requests served.
+    const fresh = await token({ maxDevices: '2' });
+    const devices = [L1, L2, L3];
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => play(fresh.urls[i % 2], devices[i % 3])));
+    const served = new Set(results.flatMap((r, i) => (r.status === 200 ? [i % 3] : [])));
+    expect(served.size).toBe(2);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(8);
+    expect(results.filter((r) => r.status === 403 && r.body.code === -9007)).toHaveLength(4);
   });
 });

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
-import { RedemptionLedger, type StreamAdmission, streamScope } from '../src/audit/redemption-ledger';
+import {
+  type DeviceAdmission,
+  RedemptionLedger,
+  type StreamAdmission,
+  streamScope,
+} from '../src/audit/redemption-ledger';
 import { useDatabase } from './support';
 
 const row = (accountNumber: number, tokenId: string): AuditEventInput => ({
@@ -122,5 +127,49 @@ describe('RedemptionLedger with stream-limited licenses (real Postgres)', () => 
       ledger.redeem(number, row(number, token), use, stream(scope, 1)),
     ]);
     expect(verdicts).toEqual(['granted', 'granted', 'too-many-streams']);
+  });
+
+  it('admits exactly 2 of 5 devices among 40 concurrent licenses from two ledgers; a device window that passes frees it', async () => {
+    const { number } = await account(null);
+    const token = randomBytes(16).toString('hex');
+    const scope = streamScope(token, number, null);
+    const ids = Array.from({ length: 5 }, () => randomBytes(32));
+    const device = (i: number, windowSeconds = 3600): DeviceAdmission => ({
+      scope,
+      deviceId: ids[i],
+      maxDevices: 2,
+      windowSeconds,
+    });
+    const ledgers = [new RedemptionLedger(db.pool), new RedemptionLedger(db.pool)];
+    const verdicts = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ledgers[i % 2].redeem(number, row(number, token), undefined, undefined, device(i % 5)),
+      ),
+    );
+    const admitted = new Set(verdicts.flatMap((v, i) => (v === 'granted' ? [i % 5] : [])));
+    expect(admitted.size).toBe(2);
+    expect(verdicts.filter((v) => v === 'granted')).toHaveLength(16);
+    expect(verdicts.filter((v) => v === 'too-many-devices')).toHaveLength(24);
+    expect(await codes(token)).toEqual([
+      { result_code: -9007, n: 24 },
+      { result_code: 0, n: 16 },
+    ]);
+
+    // A short window: once both devices' windows pass, a third device gets in.
+    const other = randomBytes(16).toString('hex');
+    const otherScope = streamScope(other, number, null);
+    const short = (id: Buffer): DeviceAdmission => ({
+      scope: otherScope,
+      deviceId: id,
+      maxDevices: 1,
+      windowSeconds: 1,
+    });
+    const ledger = ledgers[0];
+    expect(await ledger.redeem(number, row(number, other), undefined, undefined, short(ids[0]))).toBe('granted');
+    expect(await ledger.redeem(number, row(number, other), undefined, undefined, short(ids[1]))).toBe(
+      'too-many-devices',
+    );
+    await sleep(1100);
+    expect(await ledger.redeem(number, row(number, other), undefined, undefined, short(ids[1]))).toBe('granted');
   });
 });

@@ -10,10 +10,22 @@ CREATE TABLE "token_streams" (
     CONSTRAINT "token_streams_pkey" PRIMARY KEY ("scope","session_id")
 );
 
+-- CreateTable
+CREATE TABLE "token_devices" (
+    "scope" TEXT NOT NULL,
+    "device_id" BYTEA NOT NULL,
+    "expires_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "token_devices_pkey" PRIMARY KEY ("scope","device_id")
+);
+
 -- CreateIndex
 CREATE INDEX "token_streams_seen_at_idx" ON "token_streams"("seen_at");
 
--- A redemption batch in which at least one Widevine license is stream-limited (batches without one keep
+-- CreateIndex
+CREATE INDEX "token_devices_expires_at_idx" ON "token_devices"("expires_at");
+
+-- A redemption batch in which at least one Widevine license is stream- or device-limited (batches without one keep
 -- openplay_redeem_batch_json or openplay_redeem_batch_limited, untouched, so that rights servers of the previous
 -- version keep working during a rolling upgrade). The same as openplay_redeem_batch_limited, plus, for a row with
 -- "maxStreams": the scope's dead streams (not seen within p_live) are deleted and its live ones counted, under the
@@ -23,10 +35,13 @@ CREATE INDEX "token_streams_seen_at_idx" ON "token_streams"("seen_at");
 -- "sessionId") is recorded as seen now. A scope therefore holds at most its limit of rows.
 -- Stream rows dead for more than p_grace go first, a bounded number per batch, skipping rows another transaction holds.
 -- The extra keys of a row: "useLimit", "requestHash", "tokenExpiresAt" (as openplay_redeem_batch_limited),
--- "maxStreams" (null: no stream limit), "stopOldest", "streamScope", "sessionId" (hex).
+-- "maxStreams" (null: no stream limit), "stopOldest", "streamScope", "sessionId" (hex), "maxDevices" (null: no device
+-- limit), "deviceWindow" (seconds), "deviceId" (hex; the scope is "streamScope").
+-- A row with "maxDevices": the scope's devices whose window passed are deleted; a device not among the rest while
+-- "maxDevices" are is 'too-many-devices' (-9007). A granted row's device is seen now (its window starts again).
 CREATE FUNCTION openplay_redeem_batch_usage(
   p_rows json, p_no_credit_message text, p_used_up_message text, p_retry_message text, p_retry_window interval,
-  p_grace interval, p_too_many_message text, p_live interval
+  p_grace interval, p_too_many_message text, p_live interval, p_too_many_devices_message text
 ) RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
   r record;
@@ -36,12 +51,17 @@ DECLARE
   v_uses int;
   v_hash bytea;
   v_live int;
+  v_device bytea;
+  v_devices int;
 BEGIN
   DELETE FROM token_uses WHERE token_id IN (
     SELECT token_id FROM token_uses WHERE expires_at < now() - p_grace ORDER BY token_id LIMIT 100
     FOR UPDATE SKIP LOCKED);
   DELETE FROM token_streams WHERE (scope, session_id) IN (
     SELECT scope, session_id FROM token_streams WHERE seen_at < now() - p_live - p_grace LIMIT 100
+    FOR UPDATE SKIP LOCKED);
+  DELETE FROM token_devices WHERE (scope, device_id) IN (
+    SELECT scope, device_id FROM token_devices WHERE expires_at < now() - p_grace LIMIT 100
     FOR UPDATE SKIP LOCKED);
 
   PERFORM 1 FROM accounts
@@ -65,9 +85,11 @@ BEGIN
            at timestamptz, kind "AuditKind", drm "Drm", environment "Environment", "accountNumber" int,
            "tokenId" text, kid text, cookie text, "resultCode" int, message text, "clientAddress" text,
            "userAgent" text, "requestType" text, device jsonb, "useLimit" int, "requestHash" text,
-           "maxStreams" int, "stopOldest" boolean, "streamScope" text, "sessionId" text)) WITH ORDINALITY
+           "maxStreams" int, "stopOldest" boolean, "streamScope" text, "sessionId" text,
+           "maxDevices" int, "deviceWindow" int, "deviceId" text)) WITH ORDINALITY
          AS t(at, kind, drm, environment, account, token_id, kid, cookie, result, message, client, agent,
-              request_type, device, use_limit, request_hash, max_streams, stop_oldest, stream_scope, session_id, ord)
+              request_type, device, use_limit, request_hash, max_streams, stop_oldest, stream_scope, session_id,
+              max_devices, device_window, device_id, ord)
     ORDER BY t.ord
   LOOP
     verdict := 'granted';
@@ -79,6 +101,15 @@ BEGIN
       ELSE
         SELECT u.uses INTO v_uses FROM token_uses u WHERE u.token_id = r.token_id;
         IF v_uses >= r.use_limit THEN verdict := 'used-up'; END IF;
+      END IF;
+    END IF;
+
+    IF verdict = 'granted' AND r.max_devices IS NOT NULL THEN
+      v_device := decode(r.device_id, 'hex');
+      DELETE FROM token_devices d WHERE d.scope = r.stream_scope AND d.expires_at <= now();
+      IF NOT EXISTS (SELECT 1 FROM token_devices d WHERE d.scope = r.stream_scope AND d.device_id = v_device) THEN
+        SELECT count(*) INTO v_devices FROM token_devices d WHERE d.scope = r.stream_scope;
+        IF v_devices >= r.max_devices THEN verdict := 'too-many-devices'; END IF;
       END IF;
     END IF;
 
@@ -115,14 +146,21 @@ BEGIN
       ON CONFLICT (scope, session_id) DO UPDATE SET seen_at = excluded.seen_at;
     END IF;
 
+    IF verdict = 'granted' AND r.max_devices IS NOT NULL THEN
+      INSERT INTO token_devices (scope, device_id, expires_at)
+      VALUES (r.stream_scope, v_device, now() + make_interval(secs => r.device_window))
+      ON CONFLICT (scope, device_id) DO UPDATE SET expires_at = excluded.expires_at;
+    END IF;
+
     INSERT INTO audit_events
       (at, kind, drm, environment, account_number, token_id, kid, cookie, result_code, message,
        client_address, user_agent, request_type, device)
     VALUES (coalesce(r.at, now()), r.kind, r.drm, r.environment, r.account, r.token_id, r.kid, r.cookie,
             CASE verdict WHEN 'no-credit' THEN -2019 WHEN 'used-up' THEN -9002 WHEN 'too-many-streams' THEN -9004
-                         ELSE r.result END,
+                         WHEN 'too-many-devices' THEN -9007 ELSE r.result END,
             CASE verdict WHEN 'no-credit' THEN p_no_credit_message WHEN 'used-up' THEN p_used_up_message
                          WHEN 'too-many-streams' THEN p_too_many_message
+                         WHEN 'too-many-devices' THEN p_too_many_devices_message
                          WHEN 'retry' THEN concat_ws('; ', r.message, p_retry_message) ELSE r.message END,
             r.client, r.agent, r.request_type, r.device);
     verdicts := verdicts || verdict;

@@ -44,6 +44,8 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   tokenExpiresAt: number;
   /** The token's stream limit, once it opened (null: none): whose streams, how many, and the mode. */
   streams: { scope: string; max: number; stopOldest: boolean } | null;
+  /** The token's device limit, once it opened (null: none). */
+  devices: { scope: string; max: number; windowSeconds: number } | null;
   recorded: boolean;
 }
 
@@ -62,6 +64,8 @@ export interface Delivery {
   readonly request: Buffer;
   /** Widevine license, renewal and release: the license's session id, the identity of its stream. */
   readonly sessionId?: Buffer;
+  /** Widevine license: a stable id of the authenticated device (see `widevineDeviceId`). */
+  readonly deviceId?: Buffer;
 }
 
 /** What a refusal's audit row says of the request, as far as the DRM can tell. */
@@ -108,6 +112,7 @@ export class Redemptions {
       useLimit: null,
       tokenExpiresAt: 0,
       streams: null,
+      devices: null,
       recorded: false,
     };
   }
@@ -128,11 +133,14 @@ export class Redemptions {
     attempt.useLimit = claims.useLimit ?? null;
     attempt.tokenExpiresAt = claims.expiresAt;
     const maxStreams = claims.maxStreams ?? null;
+    const maxDevices = claims.maxDevices ?? null;
+    const scope = streamScope(claims.tokenId.toString('hex'), claims.account, claims.cookie);
+    attempt.devices = maxDevices === null ? null : { scope, max: maxDevices, windowSeconds: claims.deviceWindow ?? 0 };
     attempt.streams =
       maxStreams === null
         ? null
         : {
-            scope: streamScope(claims.tokenId.toString('hex'), claims.account, claims.cookie),
+            scope,
             max: maxStreams,
             stopOldest: claims.stopOldestStream === true,
           };
@@ -188,7 +196,16 @@ export class Redemptions {
             stopOldest: streams.stopOldest,
             liveSeconds: this.streamLiveSeconds,
           };
-    const verdict = await this.ledger.redeem(attempt.account, row, use, stream);
+    const device =
+      attempt.devices === null || !delivery.deviceId
+        ? undefined
+        : {
+            scope: attempt.devices.scope,
+            deviceId: delivery.deviceId,
+            maxDevices: attempt.devices.max,
+            windowSeconds: attempt.devices.windowSeconds,
+          };
+    const verdict = await this.ledger.redeem(attempt.account, row, use, stream, device);
     attempt.recorded = true;
     if (verdict === 'granted' || verdict === 'retry') {
       this.metrics.delivered(attempt.drm);
@@ -196,6 +213,7 @@ export class Redemptions {
     }
     if (verdict === 'used-up') throw new ExpressPlayError(-9002, 'the token has no use left');
     if (verdict === 'too-many-streams') throw new ExpressPlayError(-9004, 'the stream limit is reached');
+    if (verdict === 'too-many-devices') throw new ExpressPlayError(-9007, 'the device limit is reached');
     this.metrics.creditRefused(attempt.drm, 'redemption');
     throw new ExpressPlayError(-2019, 'the account has no credits left');
   }

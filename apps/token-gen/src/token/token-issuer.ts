@@ -76,6 +76,8 @@ export class TokenIssuer {
         useLimit: request.useLimit,
         maxStreams: request.maxStreams,
         stopOldestStream: request.stopOldestStream,
+        maxDevices: request.maxDevices,
+        deviceWindow: request.deviceWindow,
         kid: request.kid,
         contentKey: await this.contentKey(request.key, account),
       });

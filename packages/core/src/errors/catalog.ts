@@ -106,6 +106,8 @@ export const ERROR_CATALOG = {
   [-9003]: { status: 400, message: 'Invalid stream limit', reachable: 'token' },
   [-9004]: { status: 403, message: 'Too many simultaneous streams', reachable: 'rights' },
   [-9005]: { status: 403, message: 'Stream stopped', reachable: 'rights' },
+  [-9006]: { status: 400, message: 'Invalid device limit', reachable: 'token' },
+  [-9007]: { status: 403, message: 'Too many devices', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -297,6 +297,8 @@ describe('parseTokenRequest successes', () => {
       useLimit: null,
       maxStreams: null,
       stopOldestStream: false,
+      maxDevices: null,
+      deviceWindow: 2_592_000,
     });
   });
 
@@ -332,6 +334,8 @@ describe('parseTokenRequest successes', () => {
       useLimit: null,
       maxStreams: null,
       stopOldestStream: false,
+      maxDevices: null,
+      deviceWindow: 2_592_000,
     });
   });
 
@@ -559,6 +563,26 @@ describe('maxStreams and streamLimitMode', () => {
   ])('refuses %s with -9003', (query) => {
     expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
       expect.objectContaining({ code: -9003 }),
+    );
+  });
+});
+
+describe('maxDevices and deviceWindow', () => {
+  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+  it('carries them, with a 30-day window by default', () => {
+    const request = parseTokenRequest('wv', paramsOfQuery(`${base}&maxDevices=3&deviceWindow=3600`), NOW);
+    expect([request.maxDevices, request.deviceWindow]).toEqual([3, 3600]);
+    expect(parseTokenRequest('wv', paramsOfQuery(`${base}&maxDevices=1`), NOW).deviceWindow).toBe(2_592_000);
+  });
+  it.each([
+    'maxDevices=0',
+    'maxDevices=101',
+    'maxDevices=1&deviceWindow=59',
+    'maxDevices=1&deviceWindow=31536001',
+    'deviceWindow=60',
+  ])('refuses %s with -9006', (query) => {
+    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
+      expect.objectContaining({ code: -9006 }),
     );
   });
 });

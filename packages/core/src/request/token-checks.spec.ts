@@ -53,6 +53,8 @@ const BAD: Readonly<Record<string, string>> = {
   useLimit: '0',
   maxStreams: '101',
   streamLimitMode: 'newest',
+  maxDevices: '0',
+  deviceWindow: '59',
 };
 
 /** Where a megabyte of `1`s fails with a more specific code than the row's invalid code. */

@@ -35,6 +35,8 @@ export interface TokenFields {
   useLimit?: number;
   maxStreams?: number;
   stopOldestStream?: boolean;
+  maxDevices?: number;
+  deviceWindow?: number;
 }
 
 export const MAX_COOKIE_CHARS = 32;
@@ -43,6 +45,12 @@ export const MAX_CONTENT_ID_CHARS = 256;
 export const MAX_USE_LIMIT = 1_000_000;
 /** The most simultaneous streams a token may allow (`maxStreams`): a limit, not a count of everyone's screens. */
 export const MAX_STREAMS = 100;
+/** The most distinct devices a token may allow (`maxDevices`). */
+export const MAX_DEVICES = 100;
+/** Bounds and default of `deviceWindow`, seconds: a minute to a year, 30 days by default. */
+export const MIN_DEVICE_WINDOW = 60;
+export const MAX_DEVICE_WINDOW = 31_536_000;
+export const DEFAULT_DEVICE_WINDOW = 2_592_000;
 
 /**
  * Names under which clients ask for device binding (Adobe's recipe says `deviceid`, PlayReady's `deviceId`).
@@ -319,6 +327,28 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
       "oldest live stream's next renewal is refused with -9005. Needs `maxStreams`.",
     parse: (value) =>
       value === 'stopOldest' || (value === 'deny' ? false : fail(-9003, 'streamLimitMode must be deny or stopOldest')),
+  }),
+  param('maxDevices', {
+    name: 'maxDevices',
+    drms: ['wv'],
+    invalid: -9006,
+    description:
+      `Most distinct devices, 1–${MAX_DEVICES}, that may get a license of this token (or of the account's user named by ` +
+      '`cookie`) within `deviceWindow`; a license for one more is refused with -9007 (docs/api.md §12). Absent: no limit.',
+    parse: (value) => integerIn(value, 1, MAX_DEVICES, 'maxDevices', -9006),
+  }),
+  param('deviceWindow', {
+    name: 'deviceWindow',
+    drms: ['wv'],
+    invalid: -9006,
+    description:
+      `Seconds, ${MIN_DEVICE_WINDOW}–${MAX_DEVICE_WINDOW} (default ${DEFAULT_DEVICE_WINDOW}, 30 days): a device counts ` +
+      'against `maxDevices` until this long after its last license. Needs `maxDevices`.',
+    parse: (value) => integerIn(value, MIN_DEVICE_WINDOW, MAX_DEVICE_WINDOW, 'deviceWindow', -9006),
+  }),
+  cross('device window', ['wv'], (_context, fields) => {
+    if (fields.deviceWindow !== undefined && fields.maxDevices === undefined)
+      fail(-9006, 'deviceWindow needs maxDevices');
   }),
   cross('stream limit mode', ['wv'], (_context, fields) => {
     if (fields.stopOldestStream !== undefined && fields.maxStreams === undefined) {

@@ -89,4 +89,7 @@ export interface TokenRequest {
   readonly maxStreams: number | null;
   /** With maxStreams: stop the oldest stream rather than refuse the new one. */
   readonly stopOldestStream: boolean;
+  /** Widevine: most distinct devices within deviceWindow seconds; null = no limit. */
+  readonly maxDevices: number | null;
+  readonly deviceWindow: number;
 }

@@ -1,4 +1,4 @@
-import { MAX_STREAMS, MAX_USE_LIMIT } from '../request/token-checks';
+import { MAX_DEVICE_WINDOW, MAX_DEVICES, MAX_STREAMS, MAX_USE_LIMIT, MIN_DEVICE_WINDOW } from '../request/token-checks';
 import type { ClearKeyPolicy, Extension, FairPlayPolicy, WidevinePolicy } from '../request/types';
 import type { TokenClaims } from './claims';
 
@@ -42,6 +42,8 @@ const X_DRM_CODES = { wv: 0, fp: 1, ck: 2 } as const;
 const X_USE_LIMIT = 0x04;
 /** Second flags byte: a stream limit present (after useLimit): uvarint of maxStreams × 2 + 1 when stop-oldest. */
 const X_STREAM_LIMIT = 0x08;
+/** Second flags byte: a device limit present (after the stream limit): uvarint maxDevices, uvarint window seconds. */
+const X_DEVICE_LIMIT = 0x10;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -104,7 +106,17 @@ export function claimsSize(claims: TokenClaims): number {
   } else if (claims.stopOldestStream) {
     throw new TypeError('claims: stopOldestStream needs maxStreams');
   }
-  if (useLimit !== null || maxStreams !== null) size += 1; // the second flags byte
+  const maxDevices = claims.maxDevices ?? null;
+  if (maxDevices !== null) {
+    if (claims.drm !== 'wv') throw new TypeError('claims: maxDevices is for Widevine tokens only');
+    if (!isIntIn(maxDevices, 1, MAX_DEVICES))
+      throw new RangeError(`claims: maxDevices must be 1-${MAX_DEVICES} or null`);
+    const window = claims.deviceWindow ?? -1;
+    if (!isIntIn(window, MIN_DEVICE_WINDOW, MAX_DEVICE_WINDOW))
+      throw new RangeError('claims: deviceWindow out of range');
+    size += uvarintSize(maxDevices) + uvarintSize(window);
+  }
+  if (useLimit !== null || maxStreams !== null || maxDevices !== null) size += 1; // the second flags byte
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -198,11 +210,15 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
 
   const useLimit = claims.useLimit ?? null;
   const maxStreams = claims.maxStreams ?? null;
+  const maxDevices = claims.maxDevices ?? null;
   let at = offset;
-  if (useLimit !== null || maxStreams !== null) {
+  if (useLimit !== null || maxStreams !== null || maxDevices !== null) {
     out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
     out[at++] =
-      X_DRM_CODES[claims.drm] | (useLimit !== null ? X_USE_LIMIT : 0) | (maxStreams !== null ? X_STREAM_LIMIT : 0);
+      X_DRM_CODES[claims.drm] |
+      (useLimit !== null ? X_USE_LIMIT : 0) |
+      (maxStreams !== null ? X_STREAM_LIMIT : 0) |
+      (maxDevices !== null ? X_DEVICE_LIMIT : 0);
   } else {
     out[at++] = flags;
   }
@@ -216,6 +232,10 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   if (claims.cookie !== null) at = writeString(out, at, claims.cookie);
   if (useLimit !== null) at = writeUvarint(out, at, useLimit);
   if (maxStreams !== null) at = writeUvarint(out, at, streamLimitCode(maxStreams, claims.stopOldestStream));
+  if (maxDevices !== null) {
+    at = writeUvarint(out, at, maxDevices);
+    at = writeUvarint(out, at, claims.deviceWindow!);
+  }
 
   if (policy.drm === 'wv') {
     out[at++] = policy.securityLevel | (policy.hdcpOutputControl << 3);
@@ -260,10 +280,11 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     const drm = extended & X_DRM;
     if (drm === X_DRM) throw new CorruptClaims('reserved DRM code');
     // The second byte is written only for X_USE_LIMIT or X_STREAM_LIMIT: anything else is not canonical.
-    const known = extended & (X_USE_LIMIT | X_STREAM_LIMIT);
+    const known = extended & (X_USE_LIMIT | X_STREAM_LIMIT | X_DEVICE_LIMIT);
     if (known === 0 || extended !== (drm | known)) throw new CorruptClaims('reserved extended flags');
-    if (extended & X_STREAM_LIMIT && drm !== X_DRM_CODES.wv)
-      throw new CorruptClaims('stream limit on a non-Widevine token');
+    if (extended & (X_STREAM_LIMIT | X_DEVICE_LIMIT) && drm !== X_DRM_CODES.wv) {
+      throw new CorruptClaims('stream or device limit on a non-Widevine token');
+    }
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -294,6 +315,16 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     stopOldestStream = code % 2 === 1;
     if (maxStreams < 1 || maxStreams > MAX_STREAMS) throw new CorruptClaims('maxStreams out of range');
   }
+  let maxDevices: number | null = null;
+  let deviceWindow = 0;
+  if (extended & X_DEVICE_LIMIT) {
+    maxDevices = r.uvarint();
+    deviceWindow = r.uvarint();
+    if (maxDevices < 1 || maxDevices > MAX_DEVICES) throw new CorruptClaims('maxDevices out of range');
+    if (deviceWindow < MIN_DEVICE_WINDOW || deviceWindow > MAX_DEVICE_WINDOW) {
+      throw new CorruptClaims('deviceWindow out of range');
+    }
+  }
 
   const common = {
     tokenId,
@@ -307,6 +338,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     // Only when set: the claims of a token without a limit are what they were before limits existed.
     ...(useLimit !== null && { useLimit }),
     ...(maxStreams !== null && { maxStreams, stopOldestStream }),
+    ...(maxDevices !== null && { maxDevices, deviceWindow }),
   };
   let claims: TokenClaims;
   if (clearKey) {

@@ -24,6 +24,10 @@ interface CommonClaims {
   readonly maxStreams?: number | null;
   /** With maxStreams: a new stream past the limit stops the oldest one instead of being refused. */
   readonly stopOldestStream?: boolean;
+  /** Widevine only: most distinct devices (1–MAX_DEVICES) of the token or its cookie's user within deviceWindow. */
+  readonly maxDevices?: number | null;
+  /** Seconds: a device counts while it got a license within this window (with maxDevices). */
+  readonly deviceWindow?: number;
   /** 16 bytes, or null (FairPlay without kid; token-gen gives every Widevine token one). */
   readonly kid: Buffer | null;
   /** 16 bytes. Never log it. */

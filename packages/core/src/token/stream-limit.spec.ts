@@ -64,3 +64,31 @@ describe('a stream limit in a token (bit 0x08 of the second flags byte)', () => 
     expect(() => sealToken({ ...WV, stopOldestStream: true }, RING)).toThrow(TypeError);
   });
 });
+
+describe('a device limit in a token (bit 0x10 of the second flags byte)', () => {
+  it('round-trips maxDevices and deviceWindow, alone and with the other limits', () => {
+    const alone = { ...WV, maxDevices: 3, deviceWindow: 3600 };
+    expect(openToken(sealToken(alone, RING, NONCE), RING, ISSUED)).toEqual(alone);
+    expect(plaintextOf(sealToken(alone, RING, NONCE))[1]).toBe(0x10);
+    const all = {
+      ...WV,
+      useLimit: 9,
+      maxStreams: 2,
+      stopOldestStream: true,
+      maxDevices: 100,
+      deviceWindow: 31_536_000,
+    };
+    const token = sealToken(all, RING, NONCE);
+    expect(openToken(token, RING, ISSUED)).toEqual(all);
+    expect(plaintextOf(token)[1]).toBe(0x04 | 0x08 | 0x10);
+    expect(sealedTokenLength(all)).toBe(token.length);
+  });
+  it.each([
+    [0, 3600],
+    [101, 3600],
+    [1, 59],
+    [1, 31_536_001],
+  ])('refuses to seal maxDevices %p with window %p', (maxDevices, deviceWindow) => {
+    expect(() => sealToken({ ...WV, maxDevices, deviceWindow }, RING)).toThrow(RangeError);
+  });
+});

@@ -4,7 +4,7 @@ import { auditRowsJson } from './audit-writer';
 import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
 /** 'retry': a use-limited token's request delivered again within the retry window (no use, no credit). */
-export type RedemptionVerdict = 'granted' | 'retry' | 'no-credit' | 'used-up' | 'too-many-streams';
+export type RedemptionVerdict = 'granted' | 'retry' | 'no-credit' | 'used-up' | 'too-many-streams' | 'too-many-devices';
 
 /** What a use-limited token's delivery needs for its count (docs/decisions/0015-use-limited-tokens.md). */
 export interface TokenUseLimit {
@@ -28,6 +28,17 @@ export interface StreamAdmission {
   readonly liveSeconds: number;
 }
 
+/** What a device-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+export interface DeviceAdmission {
+  /** Whose devices are counted: the same scope as streams ({@link streamScope}). */
+  readonly scope: string;
+  /** A stable id of the device (a hash of its certificate's system id and serial number). */
+  readonly deviceId: Buffer;
+  readonly maxDevices: number;
+  /** Seconds a device counts after its last license. */
+  readonly windowSeconds: number;
+}
+
 /** The streams of a token, or of an account's user when the token names one by cookie. */
 export function streamScope(tokenIdHex: string, account: number, cookie: string | null): string {
   return cookie === null ? `t:${tokenIdHex}` : `u:${account}:${cookie}`;
@@ -38,6 +49,7 @@ interface Redemption {
   readonly event: AuditEventInput;
   readonly use?: TokenUseLimit;
   readonly stream?: StreamAdmission;
+  readonly device?: DeviceAdmission;
 }
 
 /** The same words the rights server answers with, so the row and the response agree. */
@@ -45,6 +57,7 @@ const NO_CREDIT_MESSAGE = '[-2019] Insufficient tokens available: the account ha
 const USED_UP_MESSAGE = '[-9002] Token use limit reached: the token has no use left';
 const RETRY_MESSAGE = 'a retry of a request that used the token: not another use';
 const TOO_MANY_STREAMS_MESSAGE = '[-9004] Too many simultaneous streams: the stream limit is reached';
+const TOO_MANY_DEVICES_MESSAGE = '[-9007] Too many devices: the device limit is reached';
 
 /** How long a request that used a token may be retried without being another use. */
 export const USE_RETRY_WINDOW_SECONDS = 120;
@@ -65,7 +78,7 @@ const REDEEM_BATCH_LIMITED =
 const REDEEM_BATCH_USAGE =
   'SELECT openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
   `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}), ` +
-  '$5::text, make_interval(secs => $6::int)) AS verdicts';
+  '$5::text, make_interval(secs => $6::int), $7::text) AS verdicts';
 const RENEW_STREAM = 'SELECT openplay_stream_renew($1::text, $2::bytea, make_interval(secs => $3::int)) AS live';
 const RELEASE_STREAM = 'DELETE FROM token_streams WHERE scope = $1 AND session_id = $2';
 
@@ -96,8 +109,9 @@ export class RedemptionLedger {
     event: AuditEventInput,
     use?: TokenUseLimit,
     stream?: StreamAdmission,
+    device?: DeviceAdmission,
   ): Promise<RedemptionVerdict> {
-    return this.commits.submit({ accountNumber, event, use, stream });
+    return this.commits.submit({ accountNumber, event, use, stream, device });
   }
 
   /**
@@ -119,7 +133,7 @@ export class RedemptionLedger {
   }
 
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
-    if (batch.some((redemption) => redemption.stream)) return this.commitUsage(batch);
+    if (batch.some((redemption) => redemption.stream || redemption.device)) return this.commitUsage(batch);
     if (batch.some((redemption) => redemption.use)) return this.commitLimited(batch);
     // The account the credit is charged to is the token's, whatever the row says.
     const events = batch.map(({ accountNumber, event }) => ({ ...event, accountNumber }));
@@ -150,7 +164,7 @@ export class RedemptionLedger {
   }
 
   private async commitUsage(batch: Redemption[]): Promise<RedemptionVerdict[]> {
-    const rows = batch.map(({ accountNumber, event, use, stream }) => ({
+    const rows = batch.map(({ accountNumber, event, use, stream, device }) => ({
       ...event,
       accountNumber,
       useLimit: use?.limit ?? null,
@@ -158,8 +172,11 @@ export class RedemptionLedger {
       tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
       maxStreams: stream?.maxStreams ?? null,
       stopOldest: stream?.stopOldest ?? false,
-      streamScope: stream?.scope ?? null,
+      streamScope: stream?.scope ?? device?.scope ?? null,
       sessionId: stream?.sessionId.toString('hex') ?? null,
+      maxDevices: device?.maxDevices ?? null,
+      deviceWindow: device?.windowSeconds ?? null,
+      deviceId: device?.deviceId.toString('hex') ?? null,
     }));
     // One server's batches share its setting; the longest window of the batch is the kindest to its streams.
     const liveSeconds = Math.max(...batch.map(({ stream }) => stream?.liveSeconds ?? 0));
@@ -170,6 +187,7 @@ export class RedemptionLedger {
       RETRY_MESSAGE,
       TOO_MANY_STREAMS_MESSAGE,
       liveSeconds,
+      TOO_MANY_DEVICES_MESSAGE,
     ]);
     const verdicts = result[0]?.verdicts ?? [];
     return batch.map((_, i) => verdicts[i] ?? 'no-credit');
