@@ -22,6 +22,11 @@ const STOPPED = {
   message: '[-9005] Stream stopped: the stream was stopped by a newer one or its renewals stopped',
 };
 
+interface Refusal {
+  readonly code: number;
+  readonly message: string;
+}
+
 const post = (url: string, body: Uint8Array) => fetch(url, { method: 'POST', body });
 const bytes = async (response: Response): Promise<Buffer> => Buffer.from(await response.arrayBuffer());
 const TOO_MANY_DEVICES = { code: -9007, message: '[-9007] Too many devices: the device limit is reached' };
@@ -63,7 +68,8 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
   const play = async (url: string, device = world.current.devices.L1) => {
     const client = clientChallenge(device);
     const response = await post(url, client.challenge);
-    if (response.status !== 200) return { status: response.status, body: await response.json(), view: null };
+    if (response.status !== 200)
+      return { status: response.status, body: (await response.json()) as Refusal, view: null };
     return { status: 200, body: null, view: inspectLicense(device, client.challenge, await bytes(response)) };
   };
   const renew = async (url: string, view: LicenseView, seconds: number) => {
@@ -71,7 +77,7 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
       url,
       renewalChallenge(view, 'renewal', { secondsSinceStarted: seconds, nonce: seconds }),
     );
-    return { status: response.status, body: response.status === 200 ? null : await response.json() };
+    return { status: response.status, body: response.status === 200 ? null : ((await response.json()) as Refusal) };
   };
   const release = (url: string, view: LicenseView) => post(url, renewalChallenge(view, 'release'));
 
@@ -81,7 +87,7 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     const query = `customerAuthenticator=${auth}&kid=${'1'.repeat(32)}&contentKey=${'2'.repeat(32)}&securityLevel=1&hdcpOutputControl=0&maxStreams=0&errorFormat=json`;
     const response = await fetch(`${stack.tokenGenUrl}/hms/wv/token?${query}`);
     expect(response.status).toBe(400);
-    expect((await response.json()).code).toBe(-9003);
+    expect(((await response.json()) as Refusal).code).toBe(-9003);
   });
 
   it('a limit of 2 refuses the third stream (-9004, 403), then admits it once the first is released', async () => {
@@ -140,7 +146,7 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     const { rows: before } = await stack.pool.query('SELECT credits::int AS c FROM accounts WHERE credits IS NOT NULL');
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => play(t.urls[i % 2])));
     expect(results.filter((r) => r.status === 200)).toHaveLength(2);
-    expect(results.filter((r) => r.status === 403 && r.body.code === -9004)).toHaveLength(10);
+    expect(results.filter((r) => r.status === 403 && r.body?.code === -9004)).toHaveLength(10);
     const { rows: after } = await stack.pool.query('SELECT credits::int AS c FROM accounts WHERE credits IS NOT NULL');
     expect(before[0].c - after[0].c).toBe(2);
   });
@@ -171,6 +177,6 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     const served = new Set(results.flatMap((r, i) => (r.status === 200 ? [i % 3] : [])));
     expect(served.size).toBe(2);
     expect(results.filter((r) => r.status === 200)).toHaveLength(8);
-    expect(results.filter((r) => r.status === 403 && r.body.code === -9007)).toHaveLength(4);
+    expect(results.filter((r) => r.status === 403 && r.body?.code === -9007)).toHaveLength(4);
   });
 });
