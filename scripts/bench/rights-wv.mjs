@@ -15,6 +15,9 @@
 // Each run is followed by the same rounds for a multi-key token (4 keys, AUDIO/SD/HD/UHD1, all delivered to the L1
 // devices: a license with 4 content key containers, docs/api.md §12), reported beside it with its own ratio to the
 // baseline; BENCH_MULTI_KEY=0 skips it.
+// BENCH_MAX_STREAMS=N gives them `maxStreams=N&streamLimitMode=stopOldest` (docs/api.md §13): every license is then
+// a new stream admitted by the stream-counting batch function, which stops the oldest once N are live (so every
+// answer stays a license). Compare its figures with a run without it: the ratio to the baseline is printed.
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,6 +54,7 @@ const MULTI_KEYS = ['AUDIO', 'SD', 'HD', 'UHD1'].map((track, i) => ({
   key: `0${i}`.repeat(16),
   track,
 }));
+const maxStreams = process.env.BENCH_MAX_STREAMS ? Number(process.env.BENCH_MAX_STREAMS) : null;
 
 // The test PKI and client driver: the drm package's testing entry.
 const pki = createRequire(import.meta.url)('@openplay/drm/testing');
@@ -120,7 +124,8 @@ try {
     const response = await fetch(
       `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}${keyParams}` +
         `&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
-        (limited && useLimit !== null ? `&useLimit=${useLimit}` : ''),
+        (limited && useLimit !== null ? `&useLimit=${useLimit}` : '') +
+        (limited && maxStreams !== null ? `&maxStreams=${maxStreams}&streamLimitMode=stopOldest` : ''),
     );
     const body = await response.text();
     if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
@@ -238,7 +243,8 @@ try {
   reportRuns(
     'bench:rights:wv',
     `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback` +
-      (useLimit === null ? '' : `, token useLimit ${useLimit}`),
+      (useLimit === null ? '' : `, token useLimit ${useLimit}`) +
+      (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`),
     { seconds, connections },
     'lic',
     { name: 'rights /hms/wv/rights', figures: runs.subject },

@@ -58,6 +58,15 @@ export class RightsConfig extends CommonConfig {
   @Min(1)
   WIDEVINE_RENEWAL_DELAY?: number;
 
+  /**
+   * Seconds a stream of a stream-limited token (`maxStreams`) stays live past WIDEVINE_RENEWAL_DELAY without a renewal:
+   * then it is dead and frees its slot (without renewals, it is live this long after its license).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  STREAM_GRACE_SECONDS = 30;
+
   /** Comma-separated files of Widevine roots (binary or base64 SignedDrmCertificate) trusted beside Google's. */
   @Transform(toPaths)
   @IsArray()

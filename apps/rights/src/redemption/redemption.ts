@@ -23,6 +23,7 @@ import {
   type MutableAuditEvent,
   newAuditRow,
   RedemptionLedger,
+  streamScope,
 } from '@openplay/database';
 import { accountCache, Metrics, type TtlCache } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../config/config.module';
@@ -41,6 +42,10 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   /** The token's use limit (null: none) and expiry, once it opened. */
   useLimit: number | null;
   tokenExpiresAt: number;
+  /** The token's stream limit, once it opened (null: none): whose streams, how many, and the mode. */
+  streams: { scope: string; max: number; stopOldest: boolean } | null;
+  /** The token's device limit, once it opened (null: none). */
+  devices: { scope: string; max: number; windowSeconds: number } | null;
   recorded: boolean;
 }
 
@@ -57,6 +62,10 @@ export interface Delivery {
    * that no DRM can leave it out and make every request look like a retry of the first.
    */
   readonly request: Buffer;
+  /** Widevine license, renewal and release: the license's session id, the identity of its stream. */
+  readonly sessionId?: Buffer;
+  /** Widevine license: a stable id of the authenticated device (see `widevineDeviceId`). */
+  readonly deviceId?: Buffer;
 }
 
 /** What a refusal's audit row says of the request, as far as the DRM can tell. */
@@ -78,6 +87,8 @@ export interface RefusalFacts {
 export class Redemptions {
   private readonly ring: KeyRing;
   private readonly accountsCache: TtlCache<number, AccountView | null>;
+  /** Seconds without a renewal after which a stream is dead: the renewal delay plus the grace. */
+  private readonly streamLiveSeconds: number;
 
   constructor(
     @Inject(RIGHTS_CONFIG) private readonly config: RightsConfig,
@@ -88,6 +99,7 @@ export class Redemptions {
     @Inject(AccountChangeFeed) accountChanges: AccountChangeFeed,
   ) {
     this.ring = parseKeyRing(config.TOKEN_KEYS);
+    this.streamLiveSeconds = (config.WIDEVINE_RENEWAL_DELAY ?? 0) + config.STREAM_GRACE_SECONDS;
     this.accountsCache = accountCache(config.ACCOUNT_CACHE_TTL_MS, accountChanges);
   }
 
@@ -99,6 +111,8 @@ export class Redemptions {
       tokenExpired: false,
       useLimit: null,
       tokenExpiresAt: 0,
+      streams: null,
+      devices: null,
       recorded: false,
     };
   }
@@ -118,6 +132,18 @@ export class Redemptions {
     attempt.account = claims.account;
     attempt.useLimit = claims.useLimit ?? null;
     attempt.tokenExpiresAt = claims.expiresAt;
+    const maxStreams = claims.maxStreams ?? null;
+    const maxDevices = claims.maxDevices ?? null;
+    const scope = streamScope(claims.tokenId.toString('hex'), claims.account, claims.cookie);
+    attempt.devices = maxDevices === null ? null : { scope, max: maxDevices, windowSeconds: claims.deviceWindow ?? 0 };
+    attempt.streams =
+      maxStreams === null
+        ? null
+        : {
+            scope,
+            max: maxStreams,
+            stopOldest: claims.stopOldestStream === true,
+          };
     Object.assign(attempt.row, {
       accountNumber: claims.account,
       tokenId: claims.tokenId.toString('hex'),
@@ -136,6 +162,15 @@ export class Redemptions {
     row.requestType = delivery.requestType;
     row.device = delivery.device;
     if (attempt.tokenExpired) row.message = RENEWED_AFTER_TOKEN_EXPIRY;
+    const streams = attempt.streams && delivery.sessionId ? attempt.streams : null;
+    if (streams && delivery.requestType === 'renewal') {
+      // The renewal is the stream's heartbeat; a stopped or dead stream gets no more.
+      if (!(await this.ledger.renewStream(streams.scope, delivery.sessionId!, this.streamLiveSeconds))) {
+        throw new ExpressPlayError(-9005, 'the stream was stopped by a newer one or its renewals stopped');
+      }
+    } else if (streams && delivery.requestType === 'release') {
+      await this.ledger.releaseStream(streams.scope, delivery.sessionId!);
+    }
     if (!delivery.consumesCredit) {
       await this.audit.write(row);
       attempt.recorded = true;
@@ -151,13 +186,34 @@ export class Redemptions {
             requestHash: createHash('sha256').update(delivery.request).digest(),
             tokenExpiresAt: attempt.tokenExpiresAt,
           };
-    const verdict = await this.ledger.redeem(attempt.account, row, use);
+    const stream =
+      streams === null
+        ? undefined
+        : {
+            scope: streams.scope,
+            sessionId: delivery.sessionId!,
+            maxStreams: streams.max,
+            stopOldest: streams.stopOldest,
+            liveSeconds: this.streamLiveSeconds,
+          };
+    const device =
+      attempt.devices === null || !delivery.deviceId
+        ? undefined
+        : {
+            scope: attempt.devices.scope,
+            deviceId: delivery.deviceId,
+            maxDevices: attempt.devices.max,
+            windowSeconds: attempt.devices.windowSeconds,
+          };
+    const verdict = await this.ledger.redeem(attempt.account, row, use, stream, device);
     attempt.recorded = true;
     if (verdict === 'granted' || verdict === 'retry') {
       this.metrics.delivered(attempt.drm);
       return;
     }
     if (verdict === 'used-up') throw new ExpressPlayError(-9002, 'the token has no use left');
+    if (verdict === 'too-many-streams') throw new ExpressPlayError(-9004, 'the stream limit is reached');
+    if (verdict === 'too-many-devices') throw new ExpressPlayError(-9007, 'the device limit is reached');
     this.metrics.creditRefused(attempt.drm, 'redemption');
     throw new ExpressPlayError(-2019, 'the account has no credits left');
   }

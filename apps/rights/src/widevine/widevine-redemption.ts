@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { WidevineTokenClaims } from '@openplay/core';
 import {
@@ -50,6 +51,8 @@ export class WidevineRedemption {
         device: outcome.device ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) } : null,
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
+        sessionId: outcome.sessionId,
+        deviceId: outcome.device ? widevineDeviceId(outcome.device) : undefined,
       });
       return { body: outcome.body, headers: LICENSE_HEADERS };
     } catch (error) {
@@ -96,6 +99,16 @@ function auditRequestType(kind: WidevineRequestKind): string;
 function auditRequestType(kind: WidevineRequestKind | null): string | null;
 function auditRequestType(kind: WidevineRequestKind | null): string | null {
   return kind === 'license' ? 'new' : kind;
+}
+
+/**
+ * A stable id of a Widevine device for device limits: SHA-256 of its certificate's system id (4 bytes, big-endian) and
+ * serial number, both authenticated by the certificate chain. The same device keeps it across sessions and tokens.
+ */
+function widevineDeviceId(device: WidevineDevice): Buffer {
+  const systemId = Buffer.alloc(4);
+  systemId.writeUInt32BE(device.systemId >>> 0);
+  return createHash('sha256').update(systemId).update(Buffer.from(device.serialNumber, 'hex')).digest();
 }
 
 /** What the audit row keeps of the device: identity and level, never keys. */

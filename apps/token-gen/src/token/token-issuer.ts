@@ -76,6 +76,10 @@ export class TokenIssuer {
         expiresAt: request.expiresAt,
         cookie: request.cookie,
         useLimit: request.useLimit,
+        maxStreams: request.maxStreams,
+        stopOldestStream: request.stopOldestStream,
+        maxDevices: request.maxDevices,
+        deviceWindow: request.deviceWindow,
         kid: request.kid,
         // A multi-key token's first key is its kid and content key.
         contentKey: keys?.[0].contentKey ?? (await this.contentKey(request.key, account)),

@@ -102,6 +102,12 @@ export const ERROR_CATALOG = {
   // -90xx: usage control, which ExpressPlay does not offer: this project's own range (docs/decisions/0015-use-limited-tokens.md).
   [-9001]: { status: 400, message: 'Invalid use limit', reachable: 'token' },
   [-9002]: { status: 403, message: 'Token use limit reached', reachable: 'rights' },
+  // Concurrent streams (docs/decisions/0018-concurrent-streams.md).
+  [-9003]: { status: 400, message: 'Invalid stream limit', reachable: 'token' },
+  [-9004]: { status: 403, message: 'Too many simultaneous streams', reachable: 'rights' },
+  [-9005]: { status: 403, message: 'Stream stopped', reachable: 'rights' },
+  [-9006]: { status: 400, message: 'Invalid device limit', reachable: 'token' },
+  [-9007]: { status: 403, message: 'Too many devices', reachable: 'rights' },
   // -100xx: multi-key tokens, which ExpressPlay does not offer: this project's own range (docs/decisions/0016-multi-key-tokens.md).
   [-10001]: { status: 400, message: 'Invalid key entry', reachable: 'token' },
   [-10002]: { status: 400, message: 'Single-key and multi-key parameters mixed', reachable: 'token' },

@@ -296,6 +296,10 @@ describe('parseTokenRequest successes', () => {
       cookie: null,
       useLimit: null,
       keys: null,
+      maxStreams: null,
+      stopOldestStream: false,
+      maxDevices: null,
+      deviceWindow: 2_592_000,
     });
   });
 
@@ -330,6 +334,10 @@ describe('parseTokenRequest successes', () => {
       cookie: 'session:1234',
       useLimit: null,
       keys: null,
+      maxStreams: null,
+      stopOldestStream: false,
+      maxDevices: null,
+      deviceWindow: 2_592_000,
     });
   });
 
@@ -534,6 +542,49 @@ describe('useLimit', () => {
   it.each(['', '0', '-1', '1000001', '1.5', 'one', '01x', ' 2'])('refuses useLimit=%p with -9001', (value) => {
     expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&useLimit=${encodeURIComponent(value)}`), NOW)).toThrow(
       expect.objectContaining({ code: -9001 }),
+    );
+  });
+});
+
+describe('maxStreams and streamLimitMode', () => {
+  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+  it.each([
+    ['maxStreams=1', 1, false],
+    ['maxStreams=100&streamLimitMode=deny', 100, false],
+    ['maxStreams=2&streamLimitMode=stopOldest', 2, true],
+  ])('carries %s', (query, max, stopOldest) => {
+    const request = parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW);
+    expect([request.maxStreams, request.stopOldestStream]).toEqual([max, stopOldest]);
+  });
+  it.each([
+    'maxStreams=0',
+    'maxStreams=101',
+    'maxStreams=two',
+    'maxStreams=2&streamLimitMode=newest',
+    'streamLimitMode=deny',
+  ])('refuses %s with -9003', (query) => {
+    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
+      expect.objectContaining({ code: -9003 }),
+    );
+  });
+});
+
+describe('maxDevices and deviceWindow', () => {
+  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+  it('carries them, with a 30-day window by default', () => {
+    const request = parseTokenRequest('wv', paramsOfQuery(`${base}&maxDevices=3&deviceWindow=3600`), NOW);
+    expect([request.maxDevices, request.deviceWindow]).toEqual([3, 3600]);
+    expect(parseTokenRequest('wv', paramsOfQuery(`${base}&maxDevices=1`), NOW).deviceWindow).toBe(2_592_000);
+  });
+  it.each([
+    'maxDevices=0',
+    'maxDevices=101',
+    'maxDevices=1&deviceWindow=59',
+    'maxDevices=1&deviceWindow=31536001',
+    'deviceWindow=60',
+  ])('refuses %s with -9006', (query) => {
+    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
+      expect.objectContaining({ code: -9006 }),
     );
   });
 });

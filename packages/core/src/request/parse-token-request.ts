@@ -1,6 +1,6 @@
 import { parseExpirationTime } from '../expiry/expiration-time';
 import { groupParams, runChecks } from './check';
-import { TOKEN_CHECKS, type TokenFields } from './token-checks';
+import { DEFAULT_DEVICE_WINDOW, TOKEN_CHECKS, type TokenFields } from './token-checks';
 import type { Drm, LicensePolicy, RawParams, TokenRequest } from './types';
 
 /**
@@ -24,6 +24,10 @@ export function parseTokenRequest(drm: Drm, params: RawParams, nowSeconds: numbe
     cookie: fields.cookie ?? null,
     useLimit: fields.useLimit ?? null,
     keys: fields.keys ?? null,
+    maxStreams: fields.maxStreams ?? null,
+    stopOldestStream: fields.stopOldestStream ?? false,
+    maxDevices: fields.maxDevices ?? null,
+    deviceWindow: fields.deviceWindow ?? DEFAULT_DEVICE_WINDOW,
   };
 }
 

@@ -56,6 +56,10 @@ const BAD: Readonly<Record<string, string>> = {
   keyStored: 'zz',
   trackSecurityLevel: 'XX:1',
   trackHdcpOutputControl: 'XX:1',
+  maxStreams: '101',
+  streamLimitMode: 'newest',
+  maxDevices: '0',
+  deviceWindow: '59',
 };
 
 /** Where a megabyte of `1`s fails with a more specific code than the row's invalid code. */

@@ -57,12 +57,24 @@ export interface TokenFields {
   trackSecurityLevels?: TrackSetting<1 | 2 | 3 | 4 | 5>[];
   trackHdcps?: TrackSetting<HdcpLevel>[];
   keys?: RequestKey[];
+  maxStreams?: number;
+  stopOldestStream?: boolean;
+  maxDevices?: number;
+  deviceWindow?: number;
 }
 
 export const MAX_COOKIE_CHARS = 32;
 export const MAX_CONTENT_ID_CHARS = 256;
 /** The most uses a limited token may allow (`useLimit`): large enough for a household, small enough to mean a limit. */
 export const MAX_USE_LIMIT = 1_000_000;
+/** The most simultaneous streams a token may allow (`maxStreams`): a limit, not a count of everyone's screens. */
+export const MAX_STREAMS = 100;
+/** The most distinct devices a token may allow (`maxDevices`). */
+export const MAX_DEVICES = 100;
+/** Bounds and default of `deviceWindow`, seconds: a minute to a year, 30 days by default. */
+export const MIN_DEVICE_WINDOW = 60;
+export const MAX_DEVICE_WINDOW = 31_536_000;
+export const DEFAULT_DEVICE_WINDOW = 2_592_000;
 
 /**
  * Names under which clients ask for device binding (Adobe's recipe says `deviceid`, PlayReady's `deviceId`).
@@ -392,5 +404,52 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
       'limit. Renewals, releases, Widevine service-certificate requests, refusals and a retry of the same request ' +
       'within the retry window are not uses; past the limit the rights server answers -9002 (docs/api.md §11).',
     parse: (value) => integerIn(value, 1, MAX_USE_LIMIT, 'useLimit', -9001),
+  }),
+  param('maxStreams', {
+    name: 'maxStreams',
+    drms: ['wv'],
+    invalid: -9003,
+    description:
+      `Most simultaneous streams, 1–${MAX_STREAMS}: Widevine licenses alive at once for this token, or for the ` +
+      "account's user named by `cookie` when the token has one. A stream lives while its license renews, until it is " +
+      'released; past the limit a new license is refused with -9004 (docs/api.md §13). Absent: no limit.',
+    parse: (value) => integerIn(value, 1, MAX_STREAMS, 'maxStreams', -9003),
+  }),
+  param('stopOldestStream', {
+    name: 'streamLimitMode',
+    drms: ['wv'],
+    invalid: -9003,
+    description:
+      '`deny` (the default): a stream past `maxStreams` is refused with -9004. `stopOldest`: it is granted and the ' +
+      "oldest live stream's next renewal is refused with -9005. Needs `maxStreams`.",
+    parse: (value) =>
+      value === 'stopOldest' || (value === 'deny' ? false : fail(-9003, 'streamLimitMode must be deny or stopOldest')),
+  }),
+  param('maxDevices', {
+    name: 'maxDevices',
+    drms: ['wv'],
+    invalid: -9006,
+    description:
+      `Most distinct devices, 1–${MAX_DEVICES}, that may get a license of this token (or of the account's user named by ` +
+      '`cookie`) within `deviceWindow`; a license for one more is refused with -9007 (docs/api.md §13). Absent: no limit.',
+    parse: (value) => integerIn(value, 1, MAX_DEVICES, 'maxDevices', -9006),
+  }),
+  param('deviceWindow', {
+    name: 'deviceWindow',
+    drms: ['wv'],
+    invalid: -9006,
+    description:
+      `Seconds, ${MIN_DEVICE_WINDOW}–${MAX_DEVICE_WINDOW} (default ${DEFAULT_DEVICE_WINDOW}, 30 days): a device counts ` +
+      'against `maxDevices` until this long after its last license. Needs `maxDevices`.',
+    parse: (value) => integerIn(value, MIN_DEVICE_WINDOW, MAX_DEVICE_WINDOW, 'deviceWindow', -9006),
+  }),
+  cross('device window', ['wv'], (_context, fields) => {
+    if (fields.deviceWindow !== undefined && fields.maxDevices === undefined)
+      fail(-9006, 'deviceWindow needs maxDevices');
+  }),
+  cross('stream limit mode', ['wv'], (_context, fields) => {
+    if (fields.stopOldestStream !== undefined && fields.maxStreams === undefined) {
+      fail(-9003, 'streamLimitMode needs maxStreams');
+    }
   }),
 ];

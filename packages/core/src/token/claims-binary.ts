@@ -1,4 +1,4 @@
-import { MAX_USE_LIMIT } from '../request/token-checks';
+import { MAX_DEVICE_WINDOW, MAX_DEVICES, MAX_STREAMS, MAX_USE_LIMIT, MIN_DEVICE_WINDOW } from '../request/token-checks';
 import {
   MAX_TOKEN_KEYS,
   TRACK_TYPES,
@@ -48,10 +48,14 @@ const X_DRM = 0x03;
 const X_DRM_CODES = { wv: 0, fp: 1, ck: 2 } as const;
 /** Second flags byte: useLimit present (after the cookie). */
 const X_USE_LIMIT = 0x04;
-/** Second flags byte: a key list follows the useLimit (a multi-key token, docs/decisions/0016-multi-key-tokens.md). */
-const X_KEYS = 0x08;
+/** Second flags byte: a stream limit present (after useLimit): uvarint of maxStreams × 2 + 1 when stop-oldest. */
+const X_STREAM_LIMIT = 0x08;
+/** Second flags byte: a device limit present (after the stream limit): uvarint maxDevices, uvarint window seconds. */
+const X_DEVICE_LIMIT = 0x10;
+/** Second flags byte: a key list follows the limits (a multi-key token, docs/decisions/0016-multi-key-tokens.md). */
+const X_KEYS = 0x20;
 /** The flags the second byte defines besides the DRM: one of them must be set, or the byte is not written. */
-const X_FLAGS = X_USE_LIMIT | X_KEYS;
+const X_FLAGS = X_USE_LIMIT | X_STREAM_LIMIT | X_DEVICE_LIMIT | X_KEYS;
 /** Highest HDCP level a key of a key list may require (HDCP_V2_3). */
 const MAX_KEY_HDCP = 5;
 
@@ -107,9 +111,28 @@ export function claimsSize(claims: TokenClaims): number {
       throw new RangeError(`claims: useLimit must be 1-${MAX_USE_LIMIT} or null`);
     size += uvarintSize(useLimit);
   }
+  const maxStreams = claims.maxStreams ?? null;
+  if (maxStreams !== null) {
+    if (claims.drm !== 'wv') throw new TypeError('claims: maxStreams is for Widevine tokens only');
+    if (!isIntIn(maxStreams, 1, MAX_STREAMS))
+      throw new RangeError(`claims: maxStreams must be 1-${MAX_STREAMS} or null`);
+    size += uvarintSize(streamLimitCode(maxStreams, claims.stopOldestStream));
+  } else if (claims.stopOldestStream) {
+    throw new TypeError('claims: stopOldestStream needs maxStreams');
+  }
+  const maxDevices = claims.maxDevices ?? null;
+  if (maxDevices !== null) {
+    if (claims.drm !== 'wv') throw new TypeError('claims: maxDevices is for Widevine tokens only');
+    if (!isIntIn(maxDevices, 1, MAX_DEVICES))
+      throw new RangeError(`claims: maxDevices must be 1-${MAX_DEVICES} or null`);
+    const window = claims.deviceWindow ?? -1;
+    if (!isIntIn(window, MIN_DEVICE_WINDOW, MAX_DEVICE_WINDOW))
+      throw new RangeError('claims: deviceWindow out of range');
+    size += uvarintSize(maxDevices) + uvarintSize(window);
+  }
   const keys = claims.keys ?? null;
   if (keys !== null) size += keyListSize(claims, keys);
-  if (useLimit !== null || keys !== null) size += 1; // the second flags byte
+  if (useLimit !== null || maxStreams !== null || maxDevices !== null || keys !== null) size += 1; // the second flags byte
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -182,6 +205,10 @@ function keyListSize(claims: TokenClaims, keys: readonly TokenKey[]): number {
   return size;
 }
 
+function streamLimitCode(maxStreams: number, stopOldest: boolean | undefined): number {
+  return maxStreams * 2 + (stopOldest ? 1 : 0);
+}
+
 function checkId(value: Buffer | null, name: string): void {
   if (!Buffer.isBuffer(value) || value.length !== ID_BYTES) throw new TypeError(`claims: ${name} must be 16 bytes`);
 }
@@ -238,11 +265,18 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   }
 
   const useLimit = claims.useLimit ?? null;
+  const maxStreams = claims.maxStreams ?? null;
+  const maxDevices = claims.maxDevices ?? null;
   const keys = claims.keys ?? null;
   let at = offset;
-  if (useLimit !== null || keys !== null) {
+  if (useLimit !== null || maxStreams !== null || maxDevices !== null || keys !== null) {
     out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
-    out[at++] = X_DRM_CODES[claims.drm] | (useLimit !== null ? X_USE_LIMIT : 0) | (keys !== null ? X_KEYS : 0);
+    out[at++] =
+      X_DRM_CODES[claims.drm] |
+      (useLimit !== null ? X_USE_LIMIT : 0) |
+      (maxStreams !== null ? X_STREAM_LIMIT : 0) |
+      (maxDevices !== null ? X_DEVICE_LIMIT : 0) |
+      (keys !== null ? X_KEYS : 0);
   } else {
     out[at++] = flags;
   }
@@ -255,6 +289,11 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   at = writeUvarint(out, at, zigzag(claims.expiresAt - claims.issuedAt));
   if (claims.cookie !== null) at = writeString(out, at, claims.cookie);
   if (useLimit !== null) at = writeUvarint(out, at, useLimit);
+  if (maxStreams !== null) at = writeUvarint(out, at, streamLimitCode(maxStreams, claims.stopOldestStream));
+  if (maxDevices !== null) {
+    at = writeUvarint(out, at, maxDevices);
+    at = writeUvarint(out, at, claims.deviceWindow!);
+  }
   if (keys !== null) at = writeKeyList(out, at, keys, claims.drm === 'wv');
 
   if (policy.drm === 'wv') {
@@ -319,6 +358,9 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     const xflags = extended & ~X_DRM;
     if (xflags === 0 || (xflags & ~X_FLAGS) !== 0) throw new CorruptClaims('reserved extended flags');
     if (xflags & X_KEYS && drm === X_DRM_CODES.ck) throw new CorruptClaims('key list on Clear Key');
+    if (extended & (X_STREAM_LIMIT | X_DEVICE_LIMIT) && drm !== X_DRM_CODES.wv) {
+      throw new CorruptClaims('stream or device limit on a non-Widevine token');
+    }
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -341,6 +383,24 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     useLimit = r.uvarint();
     if (useLimit < 1 || useLimit > MAX_USE_LIMIT) throw new CorruptClaims('useLimit out of range');
   }
+  let maxStreams: number | null = null;
+  let stopOldestStream = false;
+  if (extended & X_STREAM_LIMIT) {
+    const code = r.uvarint();
+    maxStreams = Math.floor(code / 2);
+    stopOldestStream = code % 2 === 1;
+    if (maxStreams < 1 || maxStreams > MAX_STREAMS) throw new CorruptClaims('maxStreams out of range');
+  }
+  let maxDevices: number | null = null;
+  let deviceWindow = 0;
+  if (extended & X_DEVICE_LIMIT) {
+    maxDevices = r.uvarint();
+    deviceWindow = r.uvarint();
+    if (maxDevices < 1 || maxDevices > MAX_DEVICES) throw new CorruptClaims('maxDevices out of range');
+    if (deviceWindow < MIN_DEVICE_WINDOW || deviceWindow > MAX_DEVICE_WINDOW) {
+      throw new CorruptClaims('deviceWindow out of range');
+    }
+  }
   let keys: TokenKey[] | null = null;
   if (extended & X_KEYS) {
     if (kid === null) throw new CorruptClaims('key list without kid');
@@ -358,6 +418,8 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     contentKey,
     // Only when set: the claims of a token without a limit are what they were before limits existed.
     ...(useLimit !== null && { useLimit }),
+    ...(maxStreams !== null && { maxStreams, stopOldestStream }),
+    ...(maxDevices !== null && { maxDevices, deviceWindow }),
     ...(keys !== null && { keys }),
   };
   let claims: TokenClaims;

@@ -99,7 +99,7 @@ describe('multi-key tokens', () => {
   it('mark themselves with the extended flags byte and bit 0x08', () => {
     const plaintext = plaintextOf(sealToken(wvClaims(FOUR), RING, NONCE));
     expect(plaintext[0] & 0x81).toBe(0x81);
-    expect(plaintext[1]).toBe(0x08);
+    expect(plaintext[1]).toBe(0x20);
   });
 
   it('leave a token without keys byte for byte what it was (keys null = absent)', () => {

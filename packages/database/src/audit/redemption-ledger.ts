@@ -4,7 +4,7 @@ import { auditRowsJson } from './audit-writer';
 import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
 /** 'retry': a use-limited token's request delivered again within the retry window (no use, no credit). */
-export type RedemptionVerdict = 'granted' | 'retry' | 'no-credit' | 'used-up';
+export type RedemptionVerdict = 'granted' | 'retry' | 'no-credit' | 'used-up' | 'too-many-streams' | 'too-many-devices';
 
 /** What a use-limited token's delivery needs for its count (docs/decisions/0015-use-limited-tokens.md). */
 export interface TokenUseLimit {
@@ -15,16 +15,49 @@ export interface TokenUseLimit {
   readonly tokenExpiresAt: number;
 }
 
+/** What a stream-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+export interface StreamAdmission {
+  /** Whose streams are counted: see {@link streamScope}. */
+  readonly scope: string;
+  /** The license's session id, echoed by its renewals and its release. */
+  readonly sessionId: Buffer;
+  readonly maxStreams: number;
+  /** At the limit, stop the oldest live stream instead of refusing this one. */
+  readonly stopOldest: boolean;
+  /** Seconds without a renewal after which a stream is dead (renewal delay plus grace). */
+  readonly liveSeconds: number;
+}
+
+/** What a device-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+export interface DeviceAdmission {
+  /** Whose devices are counted: the same scope as streams ({@link streamScope}). */
+  readonly scope: string;
+  /** A stable id of the device (a hash of its certificate's system id and serial number). */
+  readonly deviceId: Buffer;
+  readonly maxDevices: number;
+  /** Seconds a device counts after its last license. */
+  readonly windowSeconds: number;
+}
+
+/** The streams of a token, or of an account's user when the token names one by cookie. */
+export function streamScope(tokenIdHex: string, account: number, cookie: string | null): string {
+  return cookie === null ? `t:${tokenIdHex}` : `u:${account}:${cookie}`;
+}
+
 interface Redemption {
   readonly accountNumber: number;
   readonly event: AuditEventInput;
   readonly use?: TokenUseLimit;
+  readonly stream?: StreamAdmission;
+  readonly device?: DeviceAdmission;
 }
 
 /** The same words the rights server answers with, so the row and the response agree. */
 const NO_CREDIT_MESSAGE = '[-2019] Insufficient tokens available: the account has no credits left';
 const USED_UP_MESSAGE = '[-9002] Token use limit reached: the token has no use left';
 const RETRY_MESSAGE = 'a retry of a request that used the token: not another use';
+const TOO_MANY_STREAMS_MESSAGE = '[-9004] Too many simultaneous streams: the stream limit is reached';
+const TOO_MANY_DEVICES_MESSAGE = '[-9007] Too many devices: the device limit is reached';
 
 /** How long a request that used a token may be retried without being another use. */
 export const USE_RETRY_WINDOW_SECONDS = 120;
@@ -45,6 +78,14 @@ const REDEEM_BATCH_LIMITED_CALL =
 // they are.
 const REDEEM_BATCH = `SELECT openplay_usage_add_granted($1::json, ${REDEEM_BATCH_CALL}) AS granted`;
 const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${REDEEM_BATCH_LIMITED_CALL}) AS verdicts`;
+
+/** See the migration `concurrent_streams`: the same as the limited batch, plus stream admissions. */
+const REDEEM_BATCH_USAGE =
+  'SELECT openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
+  `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}), ` +
+  '$5::text, make_interval(secs => $6::int), $7::text) AS verdicts';
+const RENEW_STREAM = 'SELECT openplay_stream_renew($1::text, $2::bytea, make_interval(secs => $3::int)) AS live';
+const RELEASE_STREAM = 'DELETE FROM token_streams WHERE scope = $1 AND session_id = $2';
 
 /**
  * Each delivered license or CKC consumes one credit, in the same transaction as its audit row; a
@@ -68,8 +109,28 @@ export class RedemptionLedger {
    * Resolves once the row is durable: 'granted' or 'retry' (deliver), 'no-credit' (refuse with -2019) or 'used-up'
    * (refuse with -9002; only with `use`).
    */
-  redeem(accountNumber: number, event: AuditEventInput, use?: TokenUseLimit): Promise<RedemptionVerdict> {
-    return this.commits.submit({ accountNumber, event, use });
+  redeem(
+    accountNumber: number,
+    event: AuditEventInput,
+    use?: TokenUseLimit,
+    stream?: StreamAdmission,
+    device?: DeviceAdmission,
+  ): Promise<RedemptionVerdict> {
+    return this.commits.submit({ accountNumber, event, use, stream, device });
+  }
+
+  /**
+   * The heartbeat of a stream-limited license's renewal: true when its stream is live (now seen again), false when
+   * it was stopped by a newer stream or went without renewal for longer than `liveSeconds` (refuse with -9005).
+   */
+  async renewStream(scope: string, sessionId: Buffer, liveSeconds: number): Promise<boolean> {
+    const { rows } = await this.pool.query<{ live: boolean }>(RENEW_STREAM, [scope, sessionId, liveSeconds]);
+    return rows[0]?.live === true;
+  }
+
+  /** A released license frees its stream's slot at once. */
+  async releaseStream(scope: string, sessionId: Buffer): Promise<void> {
+    await this.pool.query(RELEASE_STREAM, [scope, sessionId]);
   }
 
   idle(): Promise<void> {
@@ -77,6 +138,7 @@ export class RedemptionLedger {
   }
 
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
+    if (batch.some((redemption) => redemption.stream || redemption.device)) return this.commitUsage(batch);
     if (batch.some((redemption) => redemption.use)) return this.commitLimited(batch);
     // The account the credit is charged to is the token's, whatever the row says.
     const events = batch.map(({ accountNumber, event }) => ({ ...event, accountNumber }));
@@ -101,6 +163,36 @@ export class RedemptionLedger {
       NO_CREDIT_MESSAGE,
       USED_UP_MESSAGE,
       RETRY_MESSAGE,
+    ]);
+    const verdicts = result[0]?.verdicts ?? [];
+    return batch.map((_, i) => verdicts[i] ?? 'no-credit');
+  }
+
+  private async commitUsage(batch: Redemption[]): Promise<RedemptionVerdict[]> {
+    const rows = batch.map(({ accountNumber, event, use, stream, device }) => ({
+      ...event,
+      accountNumber,
+      useLimit: use?.limit ?? null,
+      requestHash: use?.requestHash.toString('hex') ?? null,
+      tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
+      maxStreams: stream?.maxStreams ?? null,
+      stopOldest: stream?.stopOldest ?? false,
+      streamScope: stream?.scope ?? device?.scope ?? null,
+      sessionId: stream?.sessionId.toString('hex') ?? null,
+      maxDevices: device?.maxDevices ?? null,
+      deviceWindow: device?.windowSeconds ?? null,
+      deviceId: device?.deviceId.toString('hex') ?? null,
+    }));
+    // One server's batches share its setting; the longest window of the batch is the kindest to its streams.
+    const liveSeconds = Math.max(...batch.map(({ stream }) => stream?.liveSeconds ?? 0));
+    const { rows: result } = await this.pool.query<{ verdicts: RedemptionVerdict[] }>(REDEEM_BATCH_USAGE, [
+      auditRowsJson(rows),
+      NO_CREDIT_MESSAGE,
+      USED_UP_MESSAGE,
+      RETRY_MESSAGE,
+      TOO_MANY_STREAMS_MESSAGE,
+      liveSeconds,
+      TOO_MANY_DEVICES_MESSAGE,
     ]);
     const verdicts = result[0]?.verdicts ?? [];
     return batch.map((_, i) => verdicts[i] ?? 'no-credit');

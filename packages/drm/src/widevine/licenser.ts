@@ -349,7 +349,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       hmacSha256(keys.macKeyServer, licenseBytes),
       wrappedSessionKey,
     );
-    return { kind: 'license', body, device };
+    return { kind: 'license', body, device, sessionId };
   }
 
   /**
@@ -457,6 +457,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       kind: 'license',
       body,
       device,
+      sessionId,
       delivered: delivered.map((index) => all[index].kid.toString('hex')),
       withheld,
     };
@@ -612,7 +613,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     }
     const licenseBytes = encode('License', license);
     const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(macKeyServer, licenseBytes));
-    return { kind, body };
+    return { kind, body, sessionId };
   }
 }
 

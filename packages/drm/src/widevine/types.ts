@@ -93,6 +93,11 @@ export interface WidevineOutcome {
   /** A multi-key license: the kids (hex) it carries and the keys it left out. */
   readonly delivered?: readonly string[];
   readonly withheld?: readonly WidevineWithheldKey[];
+  /**
+   * 'license', 'renewal', 'release': the license's session id (16 bytes), written by this server into the license and
+   * echoed (HMAC-verified) by its renewals and release: the identity of a stream.
+   */
+  readonly sessionId?: Buffer;
 }
 
 /** The rights server's view of a Widevine licenser. Refusals throw a `WidevineRefusal` (an ExpressPlayError). */

@@ -1,0 +1,94 @@
+import { createDecipheriv } from 'node:crypto';
+import type { TokenClaims } from './claims';
+import { createKeyRing, openToken, sealedTokenLength, sealToken } from '.';
+
+const KEY = Buffer.alloc(32, 0x42);
+const RING = createKeyRing([{ id: 1, key: KEY }]);
+const NONCE = Buffer.alloc(12, 0x0c);
+const ISSUED = 1767225600;
+
+const WV: TokenClaims = {
+  tokenId: Buffer.alloc(16, 0x11),
+  account: 7,
+  environment: 'test',
+  issuedAt: ISSUED,
+  expiresAt: ISSUED + 60,
+  cookie: 'c',
+  kid: Buffer.alloc(16, 0x22),
+  contentKey: Buffer.alloc(16, 0x33),
+  drm: 'wv',
+  iv: null,
+  policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: 60, contentId: 'x', extensions: [] },
+};
+
+const plaintextOf = (token: string): Buffer => {
+  const bytes = Buffer.from(token, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
+  decipher.setAAD(bytes.subarray(0, 2));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
+};
+
+describe('a stream limit in a token (bit 0x08 of the second flags byte)', () => {
+  it.each([
+    [1, false, 0x08],
+    [2, true, 0x08],
+    [100, false, 0x08],
+  ])('round-trips maxStreams %s (stop oldest: %s) with bit 0x08', (maxStreams, stopOldestStream, bit) => {
+    const claims = { ...WV, maxStreams, stopOldestStream };
+    const token = sealToken(claims, RING, NONCE);
+    expect(openToken(token, RING, ISSUED)).toEqual(claims);
+    expect(plaintextOf(token)[1]).toBe(bit);
+    expect(sealedTokenLength(claims)).toBe(token.length);
+  });
+
+  it('carries a use limit and a stream limit together, the use limit first', () => {
+    const claims = { ...WV, useLimit: 5, maxStreams: 3, stopOldestStream: false };
+    const token = sealToken(claims, RING, NONCE);
+    expect(openToken(token, RING, ISSUED)).toEqual(claims);
+    expect(plaintextOf(token)[1]).toBe(0x04 | 0x08);
+  });
+
+  it('leaves a token without a stream limit byte for byte as before', () => {
+    expect(sealToken({ ...WV, maxStreams: null }, RING, NONCE)).toBe(sealToken(WV, RING, NONCE));
+    expect(openToken(sealToken(WV, RING, NONCE), RING, ISSUED)).not.toHaveProperty('maxStreams');
+  });
+
+  it.each([0, 101, 1.5])('refuses to seal maxStreams %p', (maxStreams) => {
+    expect(() => sealToken({ ...WV, maxStreams }, RING)).toThrow(RangeError);
+  });
+
+  it('refuses to seal a stream limit on a FairPlay or Clear Key token, or stop-oldest without a limit', () => {
+    const ck: TokenClaims = { ...WV, drm: 'ck', kid: WV.kid!, policy: { drm: 'ck', extensions: [] }, maxStreams: 1 };
+    expect(() => sealToken(ck, RING)).toThrow(TypeError);
+    expect(() => sealToken({ ...WV, stopOldestStream: true }, RING)).toThrow(TypeError);
+  });
+});
+
+describe('a device limit in a token (bit 0x10 of the second flags byte)', () => {
+  it('round-trips maxDevices and deviceWindow, alone and with the other limits', () => {
+    const alone = { ...WV, maxDevices: 3, deviceWindow: 3600 };
+    expect(openToken(sealToken(alone, RING, NONCE), RING, ISSUED)).toEqual(alone);
+    expect(plaintextOf(sealToken(alone, RING, NONCE))[1]).toBe(0x10);
+    const all = {
+      ...WV,
+      useLimit: 9,
+      maxStreams: 2,
+      stopOldestStream: true,
+      maxDevices: 100,
+      deviceWindow: 31_536_000,
+    };
+    const token = sealToken(all, RING, NONCE);
+    expect(openToken(token, RING, ISSUED)).toEqual(all);
+    expect(plaintextOf(token)[1]).toBe(0x04 | 0x08 | 0x10);
+    expect(sealedTokenLength(all)).toBe(token.length);
+  });
+  it.each([
+    [0, 3600],
+    [101, 3600],
+    [1, 59],
+    [1, 31_536_001],
+  ])('refuses to seal maxDevices %p with window %p', (maxDevices, deviceWindow) => {
+    expect(() => sealToken({ ...WV, maxDevices, deviceWindow }, RING)).toThrow(RangeError);
+  });
+});
