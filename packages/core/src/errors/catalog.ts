@@ -102,6 +102,10 @@ export const ERROR_CATALOG = {
   // -90xx: usage control, which ExpressPlay does not offer: this project's own range (docs/decisions/0015-use-limited-tokens.md).
   [-9001]: { status: 400, message: 'Invalid use limit', reachable: 'token' },
   [-9002]: { status: 403, message: 'Token use limit reached', reachable: 'rights' },
+  // -110xx: offline (persistent) licenses, which ExpressPlay does not offer: this project's own range
+  // (docs/decisions/0022-offline-licenses.md).
+  [-11001]: { status: 400, message: 'Invalid persistence parameter', reachable: 'token' },
+  [-11002]: { status: 403, message: 'Offline license not allowed by the token', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -40,6 +40,11 @@ const X_DRM = 0x03;
 const X_DRM_CODES = { wv: 0, fp: 1, ck: 2 } as const;
 /** Second flags byte: useLimit present (after the cookie). */
 const X_USE_LIMIT = 0x04;
+/**
+ * Second flags byte: an offline-capable (persistent) token; its duration follows the DRM's policy fields (Widevine
+ * rentalDuration, FairPlay playbackDuration). Widevine and FairPlay only (docs/decisions/0022-offline-licenses.md).
+ */
+const X_OFFLINE = 0x40;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -93,6 +98,8 @@ export function claimsSize(claims: TokenClaims): number {
       throw new RangeError(`claims: useLimit must be 1-${MAX_USE_LIMIT} or null`);
     size += 1 + uvarintSize(useLimit); // the second flags byte and the limit
   }
+  const offline = offlineDuration(claims);
+  if (offline !== null) size += (useLimit === null ? 1 : 0) + uvarintSize(offline);
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -123,6 +130,16 @@ export function claimsSize(claims: TokenClaims): number {
     }
   }
   return size;
+}
+
+/** The duration an offline-capable token carries (validated), or null for a streaming-only token. */
+function offlineDuration(claims: TokenClaims): number | null {
+  const { policy } = claims;
+  if (policy.drm === 'ck' || policy.offline === undefined || policy.offline === null) return null;
+  if (typeof policy.offline !== 'object') throw new TypeError('claims: policy.offline must be an object or null');
+  return policy.drm === 'wv'
+    ? checkUint(policy.offline.rentalDuration, 'offline.rentalDuration')
+    : checkUint(policy.offline.playbackDuration, 'offline.playbackDuration');
 }
 
 function checkId(value: Buffer | null, name: string): void {
@@ -181,10 +198,11 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   }
 
   const useLimit = claims.useLimit ?? null;
+  const offline = offlineDuration(claims);
   let at = offset;
-  if (useLimit !== null) {
+  if (useLimit !== null || offline !== null) {
     out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
-    out[at++] = X_DRM_CODES[claims.drm] | X_USE_LIMIT;
+    out[at++] = X_DRM_CODES[claims.drm] | (useLimit !== null ? X_USE_LIMIT : 0) | (offline !== null ? X_OFFLINE : 0);
   } else {
     out[at++] = flags;
   }
@@ -205,6 +223,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   } else if (policy.drm === 'fp') {
     at = writeUvarint(out, at, policy.rentalDuration);
   }
+  if (offline !== null) at = writeUvarint(out, at, offline);
 
   if (extensions.length > 0) {
     at = writeUvarint(out, at, extensions.length);
@@ -240,8 +259,10 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     extended = r.byte();
     const drm = extended & X_DRM;
     if (drm === X_DRM) throw new CorruptClaims('reserved DRM code');
-    // Only X_USE_LIMIT is defined, and the second byte is written only for it: anything else is not canonical.
-    if (extended !== (drm | X_USE_LIMIT)) throw new CorruptClaims('reserved extended flags');
+    // The second byte is written only for one of its flags, and defines no others: anything else is not canonical.
+    const xflags = extended & ~X_DRM;
+    if (xflags === 0 || (xflags & ~(X_USE_LIMIT | X_OFFLINE)) !== 0) throw new CorruptClaims('reserved extended flags');
+    if (xflags & X_OFFLINE && drm === X_DRM_CODES.ck) throw new CorruptClaims('offline flag on Clear Key');
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -286,7 +307,14 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     let rightsType: FairPlayPolicy['rightsType'] = null;
     if (flags & F_POLICY_A) rightsType = flags & F_POLICY_B ? 'Rental' : 'BuyToOwn';
     else if (flags & F_POLICY_B) throw new CorruptClaims('rights type flag without rights type');
-    const policy: FairPlayPolicy = { drm: 'fp', rentalDuration, rightsType, extensions: readExtensions(r, flags) };
+    const offline = extended & X_OFFLINE ? { playbackDuration: r.uvarint() } : null;
+    const policy: FairPlayPolicy = {
+      drm: 'fp',
+      rentalDuration,
+      rightsType,
+      extensions: readExtensions(r, flags),
+      ...(offline !== null && { offline }),
+    };
     claims = { ...common, drm: 'fp', iv: iv!, policy };
   } else {
     const levels = r.byte();
@@ -295,6 +323,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     if (securityLevel < 1 || securityLevel > 5 || hdcpOutputControl > 2) throw new CorruptClaims('bad levels');
     const licenseDuration = flags & F_POLICY_A ? r.uvarint() : null;
     const contentId = flags & F_POLICY_B ? r.string() : null;
+    const offline = extended & X_OFFLINE ? { rentalDuration: r.uvarint() } : null;
     const policy: WidevinePolicy = {
       drm: 'wv',
       securityLevel: securityLevel as WidevinePolicy['securityLevel'],
@@ -302,6 +331,8 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
       licenseDuration,
       contentId,
       extensions: readExtensions(r, flags),
+      // Only when set: the claims of a streaming-only token are what they were before offline licenses existed.
+      ...(offline !== null && { offline }),
     };
     claims = { ...common, drm: 'wv', iv: null, policy };
   }
