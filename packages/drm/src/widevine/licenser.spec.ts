@@ -228,6 +228,12 @@ describe('offline licenses (persistent tokens)', () => {
     expect(view.license.policy.rental_duration_seconds ?? 0).toBe(0);
   });
 
+  it('refuses a malformed offline grant with -7008', () => {
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const error = refusal(licenser(), session.challenge, grant({ offline: { rentalDuration: -1 } }));
+    expect([error.code, error.message]).toEqual([-7008, expect.stringMatching(/offline.rentalDuration/)]);
+  });
+
   it('answers a STREAMING request of a persistent token with a streaming license, as before', () => {
     const g = offlineGrant();
     const session = clientChallenge(world.devices.L1);

@@ -1,5 +1,5 @@
 import type { WidevinePolicy } from '@openplay/core';
-import { WidevineRefusal } from './errors';
+import { cannotBuild, WidevineRefusal } from './errors';
 import type { Policy } from './proto';
 import type { WidevineDevice } from './types';
 
@@ -24,11 +24,14 @@ export type GrantedLicenseType = typeof LicenseType.STREAMING | typeof LicenseTy
  */
 export function offlinePolicy(streaming: Policy, type: GrantedLicenseType, token: WidevinePolicy): Policy {
   if (type !== LicenseType.OFFLINE) return streaming;
+  const rental = token.offline?.rentalDuration ?? 0;
+  if (!Number.isSafeInteger(rental) || rental < 0)
+    throw cannotBuild('grant offline.rentalDuration must be a non-negative integer');
   return {
     can_play: true,
     can_persist: true,
     can_renew: false,
-    rental_duration_seconds: token.offline?.rentalDuration ?? 0,
+    rental_duration_seconds: rental,
     playback_duration_seconds: streaming.playback_duration_seconds,
     license_duration_seconds: 0,
   };
