@@ -114,6 +114,10 @@ export const ERROR_CATALOG = {
   [-10003]: { status: 400, message: 'Duplicate key ID', reachable: 'token' },
   [-10004]: { status: 400, message: 'Invalid track policy', reachable: 'token' },
   [-10005]: { status: 400, message: 'Asset ID not in token', reachable: 'rights' },
+  // -110xx: offline (persistent) licenses, which ExpressPlay does not offer: this project's own range
+  // (docs/decisions/0022-offline-licenses.md).
+  [-11001]: { status: 400, message: 'Invalid persistence parameter', reachable: 'token' },
+  [-11002]: { status: 403, message: 'Offline license not allowed by the token', reachable: 'rights' },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -447,7 +447,7 @@ describe('parseTokenRequest successes', () => {
       'parameters of the other DRM and of PlayReady',
       {
         iv: 'zz',
-        rentalDuration: 'x',
+        rentalDuration: '60', // read (offline licenses) but, without persistent=true, ignored
         rightsType: 'x',
         fpExtension: 'x',
         analogVideoOPL: 'x',

@@ -35,7 +35,14 @@ function policyOf(drm: Drm, fields: TokenFields): LicensePolicy {
   const extensions = fields.extensions ?? [];
   if (drm === 'ck') return { drm, extensions: [] }; // the ck rows refuse every extension parameter
   if (drm === 'fp') {
-    return { drm, rentalDuration: fields.rentalDuration ?? 0, rightsType: fields.rightsType ?? null, extensions };
+    return {
+      drm,
+      rentalDuration: fields.rentalDuration ?? 0,
+      rightsType: fields.rightsType ?? null,
+      extensions,
+      // Only when set, so that a request without it gives the policy it gave before offline licenses existed.
+      ...(fields.persistent && { offline: { playbackDuration: fields.playbackDuration ?? 0 } }),
+    };
   }
   if (fields.securityLevel === undefined || fields.hdcpOutputControl === undefined) {
     throw new Error('required Widevine parameters were not checked'); // both rows are required for wv
@@ -47,5 +54,6 @@ function policyOf(drm: Drm, fields: TokenFields): LicensePolicy {
     licenseDuration: fields.licenseDuration || null,
     contentId: fields.contentId ?? null,
     extensions,
+    ...(fields.persistent && { offline: { rentalDuration: fields.rentalDuration ?? 0 } }),
   };
 }

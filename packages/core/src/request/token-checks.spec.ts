@@ -38,6 +38,8 @@ const BAD: Readonly<Record<string, string>> = {
   licenseDuration: '2147483648',
   rentalDuration: '-1',
   rightsType: 'Lease',
+  persistent: 'yes',
+  playbackDuration: '2147483648',
   analogVideoOPL: '1000',
   compressedDigitalAudioOPL: '1000',
   compressedDigitalVideoOPL: '1000',

@@ -46,6 +46,8 @@ export interface TokenFields {
   licenseDuration?: number;
   rentalDuration?: number;
   rightsType?: RightsType;
+  persistent?: boolean;
+  playbackDuration?: number;
   extensions?: Extension[];
   extensionType?: string;
   extensionPayload?: Buffer;
@@ -103,6 +105,8 @@ export const CLEAR_KEY_REFUSED_PARAMS = [
   'hdcpOutputControl',
   'licenseDuration',
   'rentalDuration',
+  'persistent',
+  'playbackDuration',
   'wvExtension',
   'fpExtension',
   'extensionType',
@@ -130,6 +134,48 @@ const KEY_ENTRY_DOCS: Record<KeyEntryForm, string> = {
 const RIGHTS_TYPES: readonly RightsType[] = ['BuyToOwn', 'Rental'];
 
 const { param, ignored, repeated, cross } = checksFor<TokenFields>();
+
+/**
+ * Offline (persistent) licenses, docs/decisions/0022-offline-licenses.md: `persistent` allows them; Widevine's
+ * `rentalDuration` counts only with it, FairPlay's `playbackDuration` is refused without it. Checked after `rightsType`.
+ */
+const PERSISTENCE_CHECKS: readonly Check<TokenFields>[] = [
+  param('rentalDuration', {
+    name: 'rentalDuration',
+    drms: ['wv'],
+    invalid: -6007,
+    description:
+      'Offline licenses (with `persistent=true`; ignored without it): seconds an offline license may be kept before ' +
+      "playback starts (Widevine's rental_duration_seconds); absent or 0 = unlimited.",
+    parse: (value) => integerIn(value, 0, MAX_INTEGER, 'rentalDuration', -6007),
+  }),
+  param('persistent', {
+    name: 'persistent',
+    drms: BOTH_DRMS,
+    invalid: -11001,
+    description:
+      '`true` allows an offline (persistent) license: Widevine answers an OFFLINE license request with a persistable ' +
+      'license (without it such a request is refused, -11002); FairPlay sends a persistable key. `false` or absent: ' +
+      'streaming only.',
+    parse: (value) =>
+      value === 'true' ? true : value === 'false' ? false : fail(-11001, 'persistent must be true or false'),
+  }),
+  param('playbackDuration', {
+    name: 'playbackDuration',
+    drms: ['fp'],
+    invalid: -11001,
+    description:
+      'Persistent keys (`persistent=true` only): seconds of playback from the first playback of the persisted key ' +
+      '(offline key TLLV, iOS 11+ clients); absent or 0 = not enforced.',
+    parse: (value) => integerIn(value, 0, MAX_INTEGER, 'playbackDuration', -11001),
+  }),
+  // A Widevine rentalDuration without persistent=true is ignored, as it was before (Widevine tokens had none), once
+  // its syntax is checked.
+  cross('persistence', ['fp'], (_context, fields) => {
+    if (fields.persistent) return;
+    if (fields.playbackDuration !== undefined) fail(-11001, 'playbackDuration needs persistent=true');
+  }),
+];
 
 const refuse = (code: -7002 | -6008) => (): never => fail(code, 'device binding parameters are not accepted');
 const DEVICE_BINDING = 'Device binding: not supported by any DRM here, so refused rather than silently ignored.';
@@ -316,6 +362,7 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
     parse: (value) =>
       RIGHTS_TYPES.find((type) => type === value) ?? fail(-2021, 'rightsType must be BuyToOwn or Rental'),
   }),
+  ...PERSISTENCE_CHECKS,
   ...OPL_PARAMS.map((name) =>
     ignored({
       name,

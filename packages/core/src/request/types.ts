@@ -47,6 +47,24 @@ export interface WidevinePolicy {
   readonly licenseDuration: number | null;
   readonly contentId: string | null;
   readonly extensions: readonly Extension[];
+  /**
+   * `persistent=true`: a CDM that asks for an OFFLINE license gets one (docs/decisions/0022-offline-licenses.md).
+   * Absent or null: streaming licenses only (absent is accepted so that policies written before offline licenses
+   * existed still seal unchanged).
+   */
+  readonly offline?: WidevineOffline | null;
+}
+
+/** What a persistent Widevine token adds to its policy. */
+export interface WidevineOffline {
+  /** Seconds an offline license may be kept before playback starts (rental_duration_seconds); 0 = unlimited. */
+  readonly rentalDuration: number;
+}
+
+/** What a persistent FairPlay token adds to its policy. */
+export interface FairPlayOffline {
+  /** Seconds of playback from the first playback of the persisted key (offline key TLLV); 0 = not enforced. */
+  readonly playbackDuration: number;
 }
 
 export type RightsType = 'BuyToOwn' | 'Rental';
@@ -57,6 +75,11 @@ export interface FairPlayPolicy {
   readonly rentalDuration: number;
   readonly rightsType: RightsType | null;
   readonly extensions: readonly Extension[];
+  /**
+   * `persistent=true`: the CKC allows the client to persist the key, `rentalDuration` being its storage duration
+   * (docs/decisions/0022-offline-licenses.md). Absent or null: a streaming key.
+   */
+  readonly offline?: FairPlayOffline | null;
 }
 
 /**

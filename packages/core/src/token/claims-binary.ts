@@ -54,8 +54,13 @@ const X_STREAM_LIMIT = 0x08;
 const X_DEVICE_LIMIT = 0x10;
 /** Second flags byte: a key list follows the limits (a multi-key token, docs/decisions/0016-multi-key-tokens.md). */
 const X_KEYS = 0x20;
+/**
+ * Second flags byte: an offline-capable (persistent) token; its duration follows the DRM's policy fields (Widevine
+ * rentalDuration, FairPlay playbackDuration). Widevine and FairPlay only (docs/decisions/0022-offline-licenses.md).
+ */
+const X_OFFLINE = 0x40;
 /** The flags the second byte defines besides the DRM: one of them must be set, or the byte is not written. */
-const X_FLAGS = X_USE_LIMIT | X_STREAM_LIMIT | X_DEVICE_LIMIT | X_KEYS;
+const X_FLAGS = X_USE_LIMIT | X_STREAM_LIMIT | X_DEVICE_LIMIT | X_KEYS | X_OFFLINE;
 /** Highest HDCP level a key of a key list may require (HDCP_V2_3). */
 const MAX_KEY_HDCP = 5;
 
@@ -132,7 +137,10 @@ export function claimsSize(claims: TokenClaims): number {
   }
   const keys = claims.keys ?? null;
   if (keys !== null) size += keyListSize(claims, keys);
-  if (useLimit !== null || maxStreams !== null || maxDevices !== null || keys !== null) size += 1; // the second flags byte
+  const offline = offlineDuration(claims);
+  if (offline !== null) size += uvarintSize(offline);
+  const extended = useLimit !== null || maxStreams !== null || maxDevices !== null || keys !== null || offline !== null;
+  if (extended) size += 1; // the second flags byte
 
   if (policy.drm === 'wv') {
     if (!isIntIn(policy.securityLevel, 1, 5)) throw new RangeError('claims: securityLevel must be 1-5');
@@ -209,6 +217,16 @@ function streamLimitCode(maxStreams: number, stopOldest: boolean | undefined): n
   return maxStreams * 2 + (stopOldest ? 1 : 0);
 }
 
+/** The duration an offline-capable token carries (validated), or null for a streaming-only token. */
+function offlineDuration(claims: TokenClaims): number | null {
+  const { policy } = claims;
+  if (policy.drm === 'ck' || policy.offline === undefined || policy.offline === null) return null;
+  if (typeof policy.offline !== 'object') throw new TypeError('claims: policy.offline must be an object or null');
+  return policy.drm === 'wv'
+    ? checkUint(policy.offline.rentalDuration, 'offline.rentalDuration')
+    : checkUint(policy.offline.playbackDuration, 'offline.playbackDuration');
+}
+
 function checkId(value: Buffer | null, name: string): void {
   if (!Buffer.isBuffer(value) || value.length !== ID_BYTES) throw new TypeError(`claims: ${name} must be 16 bytes`);
 }
@@ -268,15 +286,17 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   const maxStreams = claims.maxStreams ?? null;
   const maxDevices = claims.maxDevices ?? null;
   const keys = claims.keys ?? null;
+  const offline = offlineDuration(claims);
   let at = offset;
-  if (useLimit !== null || maxStreams !== null || maxDevices !== null || keys !== null) {
+  if (useLimit !== null || maxStreams !== null || maxDevices !== null || keys !== null || offline !== null) {
     out[at++] = (flags & ~F_EXTENDED) | F_EXTENDED;
     out[at++] =
       X_DRM_CODES[claims.drm] |
       (useLimit !== null ? X_USE_LIMIT : 0) |
       (maxStreams !== null ? X_STREAM_LIMIT : 0) |
       (maxDevices !== null ? X_DEVICE_LIMIT : 0) |
-      (keys !== null ? X_KEYS : 0);
+      (keys !== null ? X_KEYS : 0) |
+      (offline !== null ? X_OFFLINE : 0);
   } else {
     out[at++] = flags;
   }
@@ -303,6 +323,7 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
   } else if (policy.drm === 'fp') {
     at = writeUvarint(out, at, policy.rentalDuration);
   }
+  if (offline !== null) at = writeUvarint(out, at, offline);
 
   if (extensions.length > 0) {
     at = writeUvarint(out, at, extensions.length);
@@ -361,6 +382,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     if (extended & (X_STREAM_LIMIT | X_DEVICE_LIMIT) && drm !== X_DRM_CODES.wv) {
       throw new CorruptClaims('stream or device limit on a non-Widevine token');
     }
+    if (xflags & X_OFFLINE && drm === X_DRM_CODES.ck) throw new CorruptClaims('offline flag on Clear Key');
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -431,7 +453,14 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     let rightsType: FairPlayPolicy['rightsType'] = null;
     if (flags & F_POLICY_A) rightsType = flags & F_POLICY_B ? 'Rental' : 'BuyToOwn';
     else if (flags & F_POLICY_B) throw new CorruptClaims('rights type flag without rights type');
-    const policy: FairPlayPolicy = { drm: 'fp', rentalDuration, rightsType, extensions: readExtensions(r, flags) };
+    const offline = extended & X_OFFLINE ? { playbackDuration: r.uvarint() } : null;
+    const policy: FairPlayPolicy = {
+      drm: 'fp',
+      rentalDuration,
+      rightsType,
+      extensions: readExtensions(r, flags),
+      ...(offline !== null && { offline }),
+    };
     claims = { ...common, drm: 'fp', iv: iv!, policy };
   } else {
     const levels = r.byte();
@@ -440,6 +469,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     if (securityLevel < 1 || securityLevel > 5 || hdcpOutputControl > 2) throw new CorruptClaims('bad levels');
     const licenseDuration = flags & F_POLICY_A ? r.uvarint() : null;
     const contentId = flags & F_POLICY_B ? r.string() : null;
+    const offline = extended & X_OFFLINE ? { rentalDuration: r.uvarint() } : null;
     const policy: WidevinePolicy = {
       drm: 'wv',
       securityLevel: securityLevel as WidevinePolicy['securityLevel'],
@@ -447,6 +477,8 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
       licenseDuration,
       contentId,
       extensions: readExtensions(r, flags),
+      // Only when set: the claims of a streaming-only token are what they were before offline licenses existed.
+      ...(offline !== null && { offline }),
     };
     claims = { ...common, drm: 'wv', iv: null, policy };
   }

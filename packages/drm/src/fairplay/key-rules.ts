@@ -29,11 +29,20 @@ export type FairPlayKeyRules =
 
 /**
  * The rules a token's FairPlay policy stands for:
- * `rentalDuration > 0` → rental of that many seconds, whatever `rightsType` says (a duration is never
+ * a persistent token (`persistent=true`, `policy.offline`) → persistence, `rentalDuration` being the storage
+ * duration and `playbackDuration` the playback duration (docs/decisions/0022-offline-licenses.md);
+ * else `rentalDuration > 0` → rental of that many seconds, whatever `rightsType` says (a duration is never
  * dropped); `rentalDuration` 0 → unlimited, for `BuyToOwn`, `Rental` and no rights type alike (0 means
- * "no rental limit" in the token API). The token API has no lease or persistence parameter; those rules
- * are reachable through `FairPlayGrant.keyRules`.
+ * "no rental limit" in the token API). The token API has no lease parameter; lease rules are reachable through
+ * `FairPlayGrant.keyRules`.
  */
 export function keyRulesFromPolicy(policy: FairPlayPolicy): FairPlayKeyRules {
+  if (policy.offline) {
+    return {
+      type: 'persistence',
+      storageSeconds: policy.rentalDuration,
+      playbackSeconds: policy.offline.playbackDuration,
+    };
+  }
   return policy.rentalDuration > 0 ? { type: 'rental', rentalSeconds: policy.rentalDuration } : { type: 'unlimited' };
 }

@@ -259,6 +259,30 @@ describe('policy → key duration TLLV', () => {
     expect(value.readUInt32BE(0)).toBe(2);
     expect(value.subarray(32)).toEqual(titleId);
   });
+
+  it('a persistent token (policy.offline) is persistence: rentalDuration the storage, playbackDuration the playback', () => {
+    const persistent = { ...policy(2_592_000, 'Rental'), offline: { playbackDuration: 86_400 } };
+    expect(keyRulesFromPolicy(persistent)).toEqual({
+      type: 'persistence',
+      storageSeconds: 2_592_000,
+      playbackSeconds: 86_400,
+    });
+    // An iOS 11+ client (capability bit 1): the offline key TLLV, and no key duration TLLV.
+    const capable = spc({
+      assetId: Buffer.from('movie'),
+      playbackState: PLAYING,
+      extraTllvs: [{ tag: SPC_TAG.capabilities, value: hex('00000000000000000000000000000002') }],
+    });
+    const { ckc, facts } = ksm.createCkcSync(capable, { ...grant, policy: persistent });
+    const tllvs = recover(ksm, capable, ckc).byTag;
+    expect(tllvs.get(CKC_TAG.offlineKey)!.value.subarray(24).toString('hex')).toBe('00278d0000015180');
+    expect(tllvs.has(CKC_TAG.keyDuration)).toBe(false);
+    expect(facts).toMatchObject({ keyRules: 'persistence', durationTllv: 'offline-key' });
+    // An older client: persistence limited to the storage duration (18f06048).
+    expect(duration(spc({ playbackState: PLAYING }), { ...grant, policy: persistent }).value).toBe(
+      '0000000000278d0018f0604886d34a3a',
+    );
+  });
 });
 
 describe('HDCP TLLV', () => {

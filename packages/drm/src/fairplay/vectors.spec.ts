@@ -336,6 +336,19 @@ describe('Apple CKCs with random padding, compared field by field after decrypti
     expect(ck.subarray(0, 16)).toEqual(IV_TWELVE);
   });
 
+  it("FPS-Lease/ckc4 from a persistent token's policy (persistent=true, no durations): the same bytes", () => {
+    const { ours } = compare('FPS-Lease/spc4.bin', 'FPS-Lease/ckc4.bin', {
+      contentKey: CK_3C,
+      iv: IV_TWELVE,
+      policy: { ...policy(), offline: { playbackDuration: 0 } },
+      hdcp: 'type0',
+      extraTllvs: [APPLE_E6D0],
+    });
+    expect(ours.tllvs.find((t) => t.tag === '47acf6a418cd091a')?.value.toString('hex')).toBe(
+      '00000000' + '00000000' + '3df2d9fb' + '00000000',
+    );
+  });
+
   it('DualExpiry: offline key TLLV v1, 30 days storage, 24 hours playback, HDCP type 0', () => {
     const { apple, ours } = compare('DualExpiry/dual_expiry_spc.bin', 'DualExpiry/dual_expiry_ckc.bin', {
       contentKey: CK_3C,

@@ -10,8 +10,11 @@ export const LicenseErrorCode = {
 } as const;
 export type LicenseErrorCode = (typeof LicenseErrorCode)[keyof typeof LicenseErrorCode];
 
-/** -4001: the device could not be authenticated. -7008: no license can be built (the reason is in `details`). */
-export type WidevineRefusalCode = -4001 | -7008;
+/**
+ * -4001: the device could not be authenticated. -7008: no license can be built (the reason is in `details`). -11002: an
+ * offline license the token does not allow.
+ */
+export type WidevineRefusalCode = -4001 | -7008 | -11002;
 
 /**
  * Why the licenser refused a challenge. It is an ExpressPlayError, so the HTTP layer can render the JSON error

@@ -186,6 +186,90 @@ describe('service certificate', () => {
   });
 });
 
+describe('offline licenses (persistent tokens)', () => {
+  const offlineGrant = () => grant({ licenseDuration: 86_400, offline: { rentalDuration: 604_800 } });
+  // Renewals configured: an offline license still never says can_renew.
+  const licenser = () => world.licenser({ renewal: { delaySeconds: 60 } });
+
+  it('answers an OFFLINE request of a persistent token: type OFFLINE, can_persist, rental and playback durations', () => {
+    const g = offlineGrant();
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const outcome = license(licenser(), session.challenge, g);
+    // The independent client loads it.
+    expect(session.parse(outcome.body)).toEqual([{ kid: g.kid.toString('hex'), key: g.contentKey.toString('hex') }]);
+    const view = inspectLicense(world.devices.L1, session.challenge, outcome.body);
+    expect(view.request.content_id.widevine_pssh_data.license_type).toBe(LicenseType.OFFLINE);
+    expect(view.license.id.type).toBe(LicenseType.OFFLINE);
+    expect(view.license.policy).toEqual({
+      can_play: true,
+      can_persist: true,
+      can_renew: false,
+      rental_duration_seconds: 604_800,
+      playback_duration_seconds: 86_400,
+      license_duration_seconds: 0,
+    });
+    // Key control: 'kctl', no duration, nonce 0 and Nonce_Enable clear (unlimited offline: Replay 0 + Nonce 0).
+    const kcb = view.contentKeys[0].keyControl;
+    expect(kcb.toString('latin1', 0, 4)).toBe('kctl');
+    expect(kcb.readUInt32BE(4)).toBe(0);
+    expect(kcb.readUInt32BE(8)).toBe(0);
+    expect(kcb.readUInt32BE(12)).toBe(0);
+    expect(view.request.key_control_nonce).toBeGreaterThan(0);
+  });
+
+  it('keeps HDCP and the secure data path in the offline key control block', () => {
+    const g = grant({ securityLevel: 5, hdcpOutputControl: 2, offline: { rentalDuration: 0 } });
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const view = inspectLicense(world.devices.L1, session.challenge, license(licenser(), session.challenge, g).body);
+    const kcb = view.contentKeys[0].keyControl;
+    expect(kcb.toString('latin1', 0, 4)).toBe('kc09');
+    expect(kcb.readUInt32BE(8)).toBe(0);
+    expect(kcb.readUInt32BE(12).toString(16)).toBe('c0000414'); // observe data path + HDCP, HDCP v2, secure path, required
+    expect(view.license.policy.rental_duration_seconds ?? 0).toBe(0);
+  });
+
+  it('refuses a malformed offline grant with -7008', () => {
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const error = refusal(licenser(), session.challenge, grant({ offline: { rentalDuration: -1 } }));
+    expect([error.code, error.message]).toEqual([-7008, expect.stringMatching(/offline.rentalDuration/)]);
+  });
+
+  it('answers a STREAMING request of a persistent token with a streaming license, as before', () => {
+    const g = offlineGrant();
+    const session = clientChallenge(world.devices.L1);
+    const view = inspectLicense(world.devices.L1, session.challenge, license(licenser(), session.challenge, g).body);
+    expect(view.license.id.type).toBe(LicenseType.STREAMING);
+    expect(view.license.policy).toMatchObject({ can_persist: false, can_renew: true });
+    expect(view.license.policy.rental_duration_seconds).toBeUndefined();
+    expect(view.contentKeys[0].keyControl.readUInt32BE(8)).toBe(view.request.key_control_nonce);
+  });
+
+  it('refuses an OFFLINE request under a token without persistence: -11002, after the device is authenticated', () => {
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const error = refusal(licenser(), session.challenge, grant());
+    expect(error.code).toBe(-11002);
+    expect(error.status).toBe(403);
+    expect(error.errorResponse).toBeUndefined();
+    expect(error.device).toEqual({ systemId: SYSTEM_ID.L1, level: 'L1' });
+    const revoked = clientChallenge(world.devices.REVOKED, { licenseType: LicenseType.OFFLINE });
+    expect(refusal(licenser(), revoked.challenge, grant()).code).toBe(-4001);
+  });
+
+  it("answers the release of an offline license, usage report included, with the license's id and version + 1", () => {
+    const g = offlineGrant();
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const view = inspectLicense(world.devices.L1, session.challenge, license(licenser(), session.challenge, g).body);
+    const release = renewalChallenge(view, 'release', { sessionUsageTableEntry: randomBytes(64) });
+    const outcome = license(licenser(), release, g);
+    expect(outcome.kind).toBe('release');
+    const answer = inspectRenewal(view, outcome.body, g.contentKey);
+    expect(answer.license.id).toMatchObject({ type: LicenseType.OFFLINE, version: 1 });
+    expect(answer.license.id.session_id).toEqual(view.license.id.session_id);
+    expect(answer.license.policy).toEqual({ can_play: false, can_persist: false, can_renew: false });
+    expect(answer.keyControls).toHaveLength(0);
+  });
+});
+
 describe('renewal and release (stateless, HMAC with the issued client MAC key)', () => {
   const renewing = () => world.licenser({ renewal: { delaySeconds: 60, retryIntervalSeconds: 10 } });
 

@@ -26,6 +26,7 @@ import { pooledRandomBytes } from '../random';
 import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
 import { keyControlBlock, type KeyControlOptions } from './key-control';
+import { LicenseType, licenseNonce, offlinePolicy, offlineRefusal, type GrantedLicenseType } from './offline';
 import { MessageType, RequestType } from './request-kind';
 import {
   decode,
@@ -50,7 +51,6 @@ import type {
 } from './types';
 
 const KeyType = { SIGNING: 1, CONTENT: 2, KEY_CONTROL: 3 } as const;
-const LicenseType = { STREAMING: 1, OFFLINE: 2, AUTOMATIC: 3 } as const;
 const DRM_DEVICE_CERTIFICATE = 1;
 const WIDEVINE_SYSTEM_ID = Buffer.from('edef8ba979d64acea3c827dcd51d21ed', 'hex');
 /** FourCCs a license may name in `protection_scheme` (from the PSSH): 'cenc', 'cbc1', 'cens', 'cbcs'. */
@@ -64,6 +64,8 @@ const UNKNOWN_DEVICE_POLICIES = new Set(['reject', 'L1', 'L2', 'L3']);
 interface ContentRequest {
   readonly requestId: Buffer | undefined;
   readonly protectionScheme: number | undefined;
+  /** OFFLINE when the CDM asks for an offline license; STREAMING for STREAMING, AUTOMATIC or none. */
+  readonly licenseType: GrantedLicenseType;
 }
 
 /** The licenser the rights server uses: pure node:crypto, no per-license state. */
@@ -272,6 +274,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
         device: { systemId, level: decision.level },
       });
     }
+    if (content.licenseType === LicenseType.OFFLINE && !grant.policy.offline) {
+      throw offlineRefusal({ systemId, level: decision.level });
+    }
     const device: WidevineDevice = {
       systemId,
       level: decision.level,
@@ -307,7 +312,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       // The key control duration counts from the license's load, not from playback: licenseDuration is a playback
       // window (the policy's playback_duration), so the key itself is not time-limited.
       durationSeconds: 0,
-      nonce: nonceOf(request),
+      nonce: licenseNonce(content.licenseType, nonceOf(request)),
       hdcp: grant.policy.hdcpOutputControl,
       securityLevel,
     });
@@ -316,14 +321,14 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       request_id: content.requestId,
       session_id: sessionId,
       purchase_id: grant.tokenId.length ? grant.tokenId.subarray(0, MAX_PURCHASE_ID_BYTES) : undefined,
-      type: LicenseType.STREAMING,
+      type: content.licenseType,
       version: 0,
     };
     const signingKey = aesCbcEncrypt(keys.encKey, signingIv, macKeys, true);
     const contentKey = aesCbcEncrypt(keys.encKey, contentIv, grant.contentKey, true);
     const license: License = {
       id,
-      policy: this.licensePolicy(grant),
+      policy: offlinePolicy(this.licensePolicy(grant), content.licenseType, grant.policy),
       key: [
         { iv: signingIv, key: signingKey, type: KeyType.SIGNING },
         {
@@ -404,7 +409,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     const wrappedSessionKey = oaepEncrypt(chain.device.encryptionKey, sessionKey);
     const keys = deriveServerKeys(sessionKey, msg);
     const macKeys = this.licenseMacKeys(sessionId, grant.kid);
-    const nonce = nonceOf(request);
+    const nonce = licenseNonce(content.licenseType, nonceOf(request));
     const containers: KeyContainer[] = [
       { iv: signingIv, key: aesCbcEncrypt(keys.encKey, signingIv, macKeys, true), type: KeyType.SIGNING },
     ];
@@ -438,10 +443,10 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
         request_id: content.requestId,
         session_id: sessionId,
         purchase_id: grant.tokenId.length ? grant.tokenId.subarray(0, MAX_PURCHASE_ID_BYTES) : undefined,
-        type: LicenseType.STREAMING,
+        type: content.licenseType,
         version: 0,
       },
-      policy: this.licensePolicy(grant),
+      policy: offlinePolicy(this.licensePolicy(grant), content.licenseType, grant.policy),
       key: containers,
       license_start_time: now,
       protection_scheme: content.protectionScheme,
@@ -698,8 +703,11 @@ function contentRequest(content: ContentIdentification | undefined): ContentRequ
   } else {
     throw cannotBuild('license request names no content (content_id)');
   }
-  if (licenseType === LicenseType.OFFLINE) throw cannotBuild('offline (persistent) licenses are not granted');
-  return { requestId, protectionScheme: pssh ? protectionScheme(pssh) : undefined };
+  return {
+    requestId,
+    protectionScheme: pssh ? protectionScheme(pssh) : undefined,
+    licenseType: licenseType === LicenseType.OFFLINE ? LicenseType.OFFLINE : LicenseType.STREAMING,
+  };
 }
 
 /** `protection_scheme` of the Widevine PSSH data (raw WidevinePsshData or inside 'pssh' boxes), if it names one. */

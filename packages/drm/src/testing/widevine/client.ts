@@ -153,7 +153,14 @@ export function inspectLicense(device: TestDevice, challenge: Buffer, response: 
 export function renewalChallenge(
   view: LicenseView,
   kind: 'renewal' | 'release',
-  options: { nonce?: number; secondsSinceStarted?: number; licenseId?: Record<string, any>; macClient?: Buffer } = {},
+  options: {
+    nonce?: number;
+    secondsSinceStarted?: number;
+    licenseId?: Record<string, any>;
+    macClient?: Buffer;
+    /** An offline release's usage report (OEMCrypto usage table entry), opaque to the server. */
+    sessionUsageTableEntry?: Buffer;
+  } = {},
 ): Buffer {
   const msg = pb('LicenseRequest', {
     content_id: {
@@ -161,6 +168,7 @@ export function renewalChallenge(
         license_id: options.licenseId ?? view.license.id,
         seconds_since_started: options.secondsSinceStarted ?? 0,
         seconds_since_last_played: 0,
+        ...(options.sessionUsageTableEntry && { session_usage_table_entry: options.sessionUsageTableEntry }),
       },
     },
     type: kind === 'renewal' ? 2 : 3,

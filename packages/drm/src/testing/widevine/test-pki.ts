@@ -62,7 +62,7 @@ message LicenseIdentification {
 message LicenseRequest {
   message ContentIdentification {
     message WidevinePsshData { repeated bytes pssh_data = 1; optional int32 license_type = 2; optional bytes request_id = 3; }
-    message ExistingLicense { optional LicenseIdentification license_id = 1; optional int64 seconds_since_started = 2; optional int64 seconds_since_last_played = 3; }
+    message ExistingLicense { optional LicenseIdentification license_id = 1; optional int64 seconds_since_started = 2; optional int64 seconds_since_last_played = 3; optional bytes session_usage_table_entry = 4; }
     optional WidevinePsshData widevine_pssh_data = 1;
     optional ExistingLicense existing_license = 3;
   }
