@@ -71,6 +71,15 @@ describe('RedemptionLedger with stream-limited licenses (real Postgres)', () => 
     expect((await new AccountRepository(db.prisma).findByNumber(number))?.credits).toBe(97n);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM token_streams WHERE scope = $1', [scope]);
     expect(rows).toEqual([{ n: 3 }]);
+    // The usage roll-up counts the batch as its rows were written: 3 licenses, 27 refusals under -9004.
+    const usage = await db.pool.query(
+      'SELECT metric, sum(count)::int AS n FROM usage_hourly WHERE account_number = $1 GROUP BY 1 ORDER BY 1',
+      [number],
+    );
+    expect(usage.rows).toEqual([
+      { metric: 'licenses', n: 3 },
+      { metric: 'refusal:-9004', n: 27 },
+    ]);
   });
 
   it('frees a slot on release and when renewals stop; a dead stream is not revived by a late renewal', async () => {

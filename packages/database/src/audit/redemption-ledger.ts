@@ -81,9 +81,9 @@ const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${RED
 
 /** See the migration `concurrent_streams`: the same as the limited batch, plus stream admissions. */
 const REDEEM_BATCH_USAGE =
-  'SELECT openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
+  'SELECT openplay_usage_add_verdicts($1::json, openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
   `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}), ` +
-  '$5::text, make_interval(secs => $6::int), $7::text) AS verdicts';
+  '$5::text, make_interval(secs => $6::int), $7::text)) AS verdicts';
 const RENEW_STREAM = 'SELECT openplay_stream_renew($1::text, $2::bytea, make_interval(secs => $3::int)) AS live';
 const RELEASE_STREAM = 'DELETE FROM token_streams WHERE scope = $1 AND session_id = $2';
 
