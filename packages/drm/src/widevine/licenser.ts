@@ -347,13 +347,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       license_start_time: now,
       protection_scheme: content.protectionScheme,
     };
-    const licenseBytes = encode('License', license);
-    const body = encodeSignedMessage(
-      MessageType.LICENSE,
-      licenseBytes,
-      hmacSha256(keys.macKeyServer, licenseBytes),
-      wrappedSessionKey,
-    );
+    const body = signedLicense(license, keys.macKeyServer, wrappedSessionKey);
     return { kind: 'license', body, device, sessionId };
   }
 
@@ -451,13 +445,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       license_start_time: now,
       protection_scheme: content.protectionScheme,
     };
-    const licenseBytes = encode('License', license);
-    const body = encodeSignedMessage(
-      MessageType.LICENSE,
-      licenseBytes,
-      hmacSha256(keys.macKeyServer, licenseBytes),
-      wrappedSessionKey,
-    );
+    const body = signedLicense(license, keys.macKeyServer, wrappedSessionKey);
     return {
       kind: 'license',
       body,
@@ -616,8 +604,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
         license_start_time: this.now(),
       };
     }
-    const licenseBytes = encode('License', license);
-    const body = encodeSignedMessage(MessageType.LICENSE, licenseBytes, hmacSha256(macKeyServer, licenseBytes));
+    const body = signedLicense(license, macKeyServer);
     return { kind, body, sessionId };
   }
 }
@@ -739,4 +726,18 @@ function widevinePsshPayload(data: Buffer): Buffer | undefined {
     return box.subarray(cursor + 4, cursor + 4 + length);
   }
   return undefined;
+}
+
+/**
+ * A license as the CDM loads it: the License bytes and their HMAC under the server MAC key, with the wrapped session
+ * key for a new license (a renewal or release answer is signed with the keys the CDM already holds).
+ */
+function signedLicense(license: License, macKeyServer: Buffer, wrappedSessionKey?: Buffer): Buffer {
+  const licenseBytes = encode('License', license);
+  return encodeSignedMessage(
+    MessageType.LICENSE,
+    licenseBytes,
+    hmacSha256(macKeyServer, licenseBytes),
+    wrappedSessionKey,
+  );
 }
