@@ -132,21 +132,20 @@ export class Redemptions {
     attempt.account = claims.account;
     attempt.useLimit = claims.useLimit ?? null;
     attempt.tokenExpiresAt = claims.expiresAt;
+    const tokenId = claims.tokenId.toString('hex');
     const maxStreams = claims.maxStreams ?? null;
     const maxDevices = claims.maxDevices ?? null;
-    const scope = streamScope(claims.tokenId.toString('hex'), claims.account, claims.cookie);
-    attempt.devices = maxDevices === null ? null : { scope, max: maxDevices, windowSeconds: claims.deviceWindow ?? 0 };
-    attempt.streams =
-      maxStreams === null
-        ? null
-        : {
-            scope,
-            max: maxStreams,
-            stopOldest: claims.stopOldestStream === true,
-          };
+    // Tokens without stream or device limits (nearly all) build no scope.
+    if (maxStreams !== null || maxDevices !== null) {
+      const scope = streamScope(tokenId, claims.account, claims.cookie);
+      if (maxDevices !== null) attempt.devices = { scope, max: maxDevices, windowSeconds: claims.deviceWindow ?? 0 };
+      if (maxStreams !== null) {
+        attempt.streams = { scope, max: maxStreams, stopOldest: claims.stopOldestStream === true };
+      }
+    }
     Object.assign(attempt.row, {
       accountNumber: claims.account,
-      tokenId: claims.tokenId.toString('hex'),
+      tokenId,
       kid: claims.kid?.toString('hex') ?? null,
       cookie: claims.cookie,
     });

@@ -52,7 +52,8 @@ export class WidevineRedemption {
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
         sessionId: outcome.sessionId,
-        deviceId: outcome.device ? widevineDeviceId(outcome.device) : undefined,
+        // Hashed only for a token with a device limit: the only reader of the id.
+        deviceId: outcome.device && attempt.devices ? widevineDeviceId(outcome.device) : undefined,
       });
       return { body: outcome.body, headers: LICENSE_HEADERS };
     } catch (error) {
