@@ -151,13 +151,7 @@ export class RedemptionLedger {
   }
 
   private async commitLimited(batch: Redemption[]): Promise<RedemptionVerdict[]> {
-    const rows = batch.map(({ accountNumber, event, use }) => ({
-      ...event,
-      accountNumber,
-      useLimit: use?.limit ?? null,
-      requestHash: use?.requestHash.toString('hex') ?? null,
-      tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
-    }));
+    const rows = batch.map(limitedRow);
     const { rows: result } = await this.pool.query<{ verdicts: RedemptionVerdict[] }>(REDEEM_BATCH_LIMITED, [
       auditRowsJson(rows),
       NO_CREDIT_MESSAGE,
@@ -169,19 +163,15 @@ export class RedemptionLedger {
   }
 
   private async commitUsage(batch: Redemption[]): Promise<RedemptionVerdict[]> {
-    const rows = batch.map(({ accountNumber, event, use, stream, device }) => ({
-      ...event,
-      accountNumber,
-      useLimit: use?.limit ?? null,
-      requestHash: use?.requestHash.toString('hex') ?? null,
-      tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
-      maxStreams: stream?.maxStreams ?? null,
-      stopOldest: stream?.stopOldest ?? false,
-      streamScope: stream?.scope ?? device?.scope ?? null,
-      sessionId: stream?.sessionId.toString('hex') ?? null,
-      maxDevices: device?.maxDevices ?? null,
-      deviceWindow: device?.windowSeconds ?? null,
-      deviceId: device?.deviceId.toString('hex') ?? null,
+    const rows = batch.map((redemption) => ({
+      ...limitedRow(redemption),
+      maxStreams: redemption.stream?.maxStreams ?? null,
+      stopOldest: redemption.stream?.stopOldest ?? false,
+      streamScope: redemption.stream?.scope ?? redemption.device?.scope ?? null,
+      sessionId: redemption.stream?.sessionId.toString('hex') ?? null,
+      maxDevices: redemption.device?.maxDevices ?? null,
+      deviceWindow: redemption.device?.windowSeconds ?? null,
+      deviceId: redemption.device?.deviceId.toString('hex') ?? null,
     }));
     // One server's batches share its setting; the longest window of the batch is the kindest to its streams.
     const liveSeconds = Math.max(...batch.map(({ stream }) => stream?.liveSeconds ?? 0));
@@ -197,4 +187,15 @@ export class RedemptionLedger {
     const verdicts = result[0]?.verdicts ?? [];
     return batch.map((_, i) => verdicts[i] ?? 'no-credit');
   }
+}
+
+/** A redemption's audit row with its use-limit fields (null without a limit), as both limited batch functions read them. */
+function limitedRow({ accountNumber, event, use }: Redemption) {
+  return {
+    ...event,
+    accountNumber,
+    useLimit: use?.limit ?? null,
+    requestHash: use?.requestHash.toString('hex') ?? null,
+    tokenExpiresAt: use ? new Date(use.tokenExpiresAt * 1000) : null,
+  };
 }
