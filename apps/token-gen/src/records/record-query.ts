@@ -1,4 +1,4 @@
-import { fitsSafeText, MAX_COOKIE_CHARS, type RawParams, readDateTime } from '@openplay/core';
+import { fitsSafeText, MAX_COOKIE_CHARS, type RawParams, readRangeTime } from '@openplay/core';
 import { ApiHttpError } from '@openplay/nest-kit';
 
 /**
@@ -95,9 +95,7 @@ function parseRange(from: string | undefined, to: string | undefined): TimeRange
 }
 
 function parseTime(name: string, value: string): Date {
-  const read = readDateTime(value);
-  if (typeof read === 'string') {
-    throw new ApiHttpError(400, `${name} must be an RFC 3339 date-time with its offset, such as 2026-11-23T12:00:00Z`);
-  }
-  return new Date(read.epochMilliseconds);
+  const time = readRangeTime(name, value);
+  if (typeof time === 'string') throw new ApiHttpError(400, time);
+  return time;
 }

@@ -57,3 +57,14 @@ function daysInMonth(year: number, month: number): number {
   end.setUTCFullYear(year, month, 0);
   return end.getUTCDate();
 }
+
+/**
+ * One end (`from` or `to`) of a query's time range: the time, or the reason it is refused, for each API to answer in
+ * its own error shape (record retrieval, usage).
+ */
+export function readRangeTime(name: string, value: string): Date | string {
+  const read = readDateTime(value);
+  if (typeof read === 'string')
+    return `${name} must be an RFC 3339 date-time with its offset, such as 2026-11-23T12:00:00Z`;
+  return new Date(read.epochMilliseconds);
+}

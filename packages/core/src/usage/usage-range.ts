@@ -1,4 +1,4 @@
-import { readDateTime } from '../time/date-time';
+import { readRangeTime } from '../time/date-time';
 
 /** The longest range one usage query covers: a quarter, at most 92 × 24 hours × 3 DRMs of counters per account. */
 export const USAGE_MAX_DAYS = 92;
@@ -23,9 +23,10 @@ export function readUsageRange(
   to: string | undefined,
   now = new Date(),
 ): UsageRange | string {
-  const end = to === undefined ? now : readTime('to', to);
+  const end = to === undefined ? now : readRangeTime('to', to);
   if (typeof end === 'string') return end;
-  const start = from === undefined ? new Date(end.getTime() - USAGE_DEFAULT_HOURS * HOUR_MS) : readTime('from', from);
+  const start =
+    from === undefined ? new Date(end.getTime() - USAGE_DEFAULT_HOURS * HOUR_MS) : readRangeTime('from', from);
   if (typeof start === 'string') return start;
   if (start >= end) return 'from must be before to';
   if (end.getTime() - start.getTime() > USAGE_MAX_DAYS * 24 * HOUR_MS)
@@ -36,11 +37,4 @@ export function readUsageRange(
 /** The start of the hour (UTC) a time falls in: the roll-up's keys. */
 export function hourOf(time: Date): Date {
   return new Date(Math.floor(time.getTime() / HOUR_MS) * HOUR_MS);
-}
-
-function readTime(name: string, value: string): Date | string {
-  const read = readDateTime(value);
-  if (typeof read === 'string')
-    return `${name} must be an RFC 3339 date-time with its offset, such as 2026-11-23T12:00:00Z`;
-  return new Date(read.epochMilliseconds);
 }
