@@ -1,0 +1,123 @@
+// bench:ledger — the database's CPU per redemption in the redemption ledger's batch statement (docs/performance.md).
+// No HTTP, no server: RedemptionLedger (packages/database dist) over a pg pool on a scratch database, fed batches of
+// BENCH_LEDGER_BATCHES sizes (default 1,4,16: the group commit's batch under load is whatever arrived during the
+// previous flush, a few rows on the development machine). Baseline in the same run: the same JSON rows written by one
+// plain INSERT into audit_events (what any durable audit log pays: the rows, their indexes, the commit). Rounds
+// alternate; per batch size the median of the rounds' database CPU per row and the ratio ledger/baseline.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { root, scratchDatabase } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const pg = require('pg');
+const { RedemptionLedger } = require(path.join(root, 'packages/database/dist/index.js'));
+
+const SIZES = (process.env.BENCH_LEDGER_BATCHES || '1,4,16').split(',').map(Number);
+const ROWS = Number(process.env.BENCH_LEDGER_ROWS || 4000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+
+const BASELINE_INSERT = `INSERT INTO audit_events
+  (kind, drm, environment, account_number, token_id, kid, cookie, result_code, message, client_address, user_agent,
+   request_type, device)
+SELECT kind, drm, environment, "accountNumber", "tokenId", kid, cookie, "resultCode", message, "clientAddress",
+       "userAgent", "requestType", device
+FROM json_to_recordset($1::json) AS r(kind "AuditKind", drm "Drm", environment "Environment", "accountNumber" int,
+     "tokenId" text, kid text, cookie text, "resultCode" int, message text, "clientAddress" text, "userAgent" text,
+     "requestType" text, device jsonb)`;
+
+// A Widevine license's row as the rights server writes it.
+let serial = 0;
+const row = () => {
+  const i = serial++;
+  return {
+    kind: 'redemption',
+    drm: 'wv',
+    environment: 'test',
+    accountNumber: 1,
+    tokenId: (i % 5000).toString(16).padStart(32, '0'),
+    kid: 'b366360da82e9c6e0b0984002a362cf2',
+    cookie: `user${i % 997}`,
+    resultCode: 0,
+    message: null,
+    clientAddress: '127.0.0.1',
+    userAgent: 'bench',
+    requestType: 'new',
+    device: {
+      systemId: 4445,
+      securityLevel: 'L1',
+      known: true,
+      privacyMode: false,
+      serialNumber: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      company: 'Google',
+      model: 'bench',
+    },
+  };
+};
+
+/**
+ * CPU seconds used so far by the backends of the scratch database (not the whole server: other work on this shared
+ * machine uses other databases of the same server). A backend does its own commit's WAL flush, so the commit is in.
+ */
+async function backendCpu() {
+  const { rows } = await pool.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  let seconds = 0;
+  for (const { pid } of rows) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    seconds += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return seconds;
+}
+
+/** Database CPU µs per row for `ROWS` rows written `size` at a time, one batch after the other. */
+async function measure(size, writeBatch) {
+  const batches = Math.ceil(ROWS / size);
+  for (let i = 0; i < 20; i++) await writeBatch(size); // plans cached, pages warm
+  const before = await backendCpu();
+  const started = performance.now();
+  for (let i = 0; i < batches; i++) await writeBatch(size);
+  const seconds = (await backendCpu()) - before;
+  return { cpu: (seconds * 1e6) / (batches * size), wall: ((performance.now() - started) * 1000) / (batches * size) };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const db = await scratchDatabase('ledger');
+const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+try {
+  await pool.query("INSERT INTO accounts (number, name, credits, updated_at) VALUES (1, 'bench', 1000000000, now())");
+  const ledger = new RedemptionLedger(pool);
+  const viaLedger = async (size) => {
+    const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row())));
+    if (verdicts.some((verdict) => verdict !== 'granted')) throw new Error(`a redemption was refused: ${verdicts}`);
+  };
+  const plainInsert = (size) => pool.query(BASELINE_INSERT, [JSON.stringify(Array.from({ length: size }, row))]);
+
+  console.log(
+    `bench:ledger: ${ROWS} rows per run, ${ROUNDS} alternating rounds, CPU of the scratch database's backends`,
+  );
+  for (const size of SIZES) {
+    const subject = [];
+    const baseline = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? ['subject', 'baseline'] : ['baseline', 'subject'];
+      for (const which of order) {
+        if (which === 'subject') subject.push(await measure(size, viaLedger));
+        else baseline.push(await measure(size, plainInsert));
+      }
+    }
+    const s = median(subject.map((r) => r.cpu));
+    const b = median(baseline.map((r) => r.cpu));
+    const ratios = subject.map((r, i) => r.cpu / baseline[i].cpu);
+    console.log(
+      `batch ${String(size).padStart(3)}: ledger ${s.toFixed(0)} µs/row (wall ${median(subject.map((r) => r.wall)).toFixed(0)})   ` +
+        `plain INSERT ${b.toFixed(0)} µs/row (wall ${median(baseline.map((r) => r.wall)).toFixed(0)})   ` +
+        `ledger/INSERT ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')})`,
+    );
+  }
+} finally {
+  await pool.end();
+  await db.drop();
+}
