@@ -237,7 +237,7 @@ function cpuSecondsIn(stat) {
  * the server's for the same cores, so a redemption's cost is the sum of both. Processes that start or exit during a
  * run (an autovacuum worker) are left out: their time cannot be split at the run's edges.
  */
-export function databaseCpu() {
+function databaseCpu() {
   const byPid = new Map();
   try {
     for (const entry of readdirSync('/proc')) {
@@ -257,7 +257,7 @@ export function databaseCpu() {
 }
 
 /** The database CPU seconds between two databaseCpu() samples, over the processes present in both. */
-export function databaseCpuBetween(before, after) {
+function databaseCpuBetween(before, after) {
   if (!before || !after) return null;
   let total = 0;
   for (const [pid, seconds] of after) if (before.has(pid)) total += seconds - before.get(pid);
