@@ -143,4 +143,43 @@ describe('usage roll-up (real Postgres)', () => {
     );
     expect(await usage.counters({ ...range, drm: 'ck', accountNumber: a.number })).toEqual([]);
   });
+
+  it('sums every account from the index alone once vacuum has run (migration usage_hourly_covering_index)', async () => {
+    const { number } = await account(null);
+    const writer = new AuditWriter(db.pool);
+    await Promise.all([0, 1, 2].map((minute) => writer.write(row(number, { at: at(minute) }))));
+    await db.pool.query('VACUUM (ANALYZE) usage_hourly');
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A test's few counters would be read by a sequential scan; the plan a large table gets is the one asked for.
+      await client.query('SET LOCAL enable_seqscan = off');
+      await client.query('SET LOCAL enable_bitmapscan = off');
+      const { rows } = await client.query(
+        `EXPLAIN (ANALYZE, FORMAT JSON) SELECT hour, drm, metric, sum(count) FROM usage_hourly
+         WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2, 3`,
+        [HOUR, new Date(HOUR.getTime() + 3_600_000)],
+      );
+      await client.query('ROLLBACK');
+      const scans: Array<Record<string, unknown>> = [];
+      const walk = (node: Record<string, any>) => {
+        if (/Scan/.test(node['Node Type'])) scans.push(node);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(rows[0]['QUERY PLAN'][0].Plan);
+      expect(scans).toEqual([
+        expect.objectContaining({
+          'Node Type': 'Index Only Scan',
+          'Index Name': 'usage_hourly_hour_drm_metric_count_idx',
+          'Heap Fetches': 0,
+        }),
+      ]);
+    } finally {
+      client.release();
+    }
+    const { rows: options } = await db.pool.query("SELECT reloptions FROM pg_class WHERE relname = 'usage_hourly'");
+    expect(options[0].reloptions).toEqual(
+      expect.arrayContaining(['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=20000']),
+    );
+  });
 });
