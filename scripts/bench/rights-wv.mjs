@@ -18,6 +18,9 @@
 // BENCH_MAX_STREAMS=N gives them `maxStreams=N&streamLimitMode=stopOldest` (docs/api.md §13): every license is then
 // a new stream admitted by the stream-counting batch function, which stops the oldest once N are live (so every
 // answer stays a license). Compare its figures with a run without it: the ratio to the baseline is printed.
+// BENCH_MAX_DEVICES=N gives them `maxDevices=N` (docs/api.md §13; the default 30-day window): every license then goes
+// through the device-limit admission of the same batch function, for the user its cookie names. The pool's challenges
+// come from DEVICE_COUNT devices, so N must be at least that for every answer to be a license (else -9007).
 // Needs the apps built first: npx turbo run build.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,6 +58,11 @@ const MULTI_KEYS = ['AUDIO', 'SD', 'HD', 'UHD1'].map((track, i) => ({
   track,
 }));
 const maxStreams = process.env.BENCH_MAX_STREAMS ? Number(process.env.BENCH_MAX_STREAMS) : null;
+const maxDevices = process.env.BENCH_MAX_DEVICES ? Number(process.env.BENCH_MAX_DEVICES) : null;
+if (maxDevices !== null && !(Number.isInteger(maxDevices) && maxDevices >= DEVICE_COUNT && maxDevices <= 100))
+  throw new Error(
+    `BENCH_MAX_DEVICES must be ${DEVICE_COUNT}–100: the pool's challenges come from ${DEVICE_COUNT} devices`,
+  );
 
 // The test PKI and client driver: the drm package's testing entry.
 const pki = createRequire(import.meta.url)('@openplay/drm/testing');
@@ -125,7 +133,8 @@ try {
       `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}${keyParams}` +
         `&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
         (limited && useLimit !== null ? `&useLimit=${useLimit}` : '') +
-        (limited && maxStreams !== null ? `&maxStreams=${maxStreams}&streamLimitMode=stopOldest` : ''),
+        (limited && maxStreams !== null ? `&maxStreams=${maxStreams}&streamLimitMode=stopOldest` : '') +
+        (limited && maxDevices !== null ? `&maxDevices=${maxDevices}` : ''),
     );
     const body = await response.text();
     if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
@@ -244,7 +253,8 @@ try {
     'bench:rights:wv',
     `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback` +
       (useLimit === null ? '' : `, token useLimit ${useLimit}`) +
-      (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`),
+      (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`) +
+      (maxDevices === null ? '' : `, token maxDevices ${maxDevices}`),
     { seconds, connections },
     'lic',
     { name: 'rights /hms/wv/rights', figures: runs.subject },

@@ -116,8 +116,10 @@ describe('rights: a Widevine license outlives its token (renewals after expiry; 
         message: '[-7008] Failed to generate Widevine license: the license duration has elapsed; renewal refused',
       },
     });
-    // A release grants nothing and is not a renewal: refused as before.
-    expect((await error(await post(url, renewalChallenge(view, 'release')))).body.code).toBe(-4010);
+    // A release outlives the token too (decision 0022): an acknowledgement that grants nothing.
+    const release = await post(url, renewalChallenge(view, 'release'));
+    expect(release.status).toBe(200);
+    expect(inspectRenewal(view, await bytes(release), claims.contentKey).license.policy.can_play).toBe(false);
 
     const { rows } = await stack.pool.query('SELECT credits::int AS credits FROM accounts WHERE number = $1', [
       own.number,
@@ -133,6 +135,7 @@ describe('rights: a Widevine license outlives its token (renewals after expiry; 
         result_code: -7008,
         message: `[-7008] Failed to generate Widevine license: the license duration has elapsed; renewal refused (${EXPIRED_NOTE})`,
       },
+      { request_type: 'release', result_code: 0, message: 'token expired; release of a license it bought' },
     ]);
   });
 

@@ -5,10 +5,10 @@ import {
   type Drm,
   ExpressPlayError,
   type KeyRing,
+  afterExpiryNote,
   openGenuineToken,
   outlivesToken,
   parseKeyRing,
-  RENEWED_AFTER_TOKEN_EXPIRY,
   TOKEN_EXPIRED,
   type TokenClaims,
   type TokenClaimsOf,
@@ -37,7 +37,7 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   readonly row: MutableAuditEvent;
   /** The token's account, once the token opened: the one a credit is charged to. */
   account: number | null;
-  /** The token had expired and was admitted for a request that outlives it (a Widevine renewal). */
+  /** The token had expired and was admitted for a request that outlives it (a Widevine renewal or release). */
   tokenExpired: boolean;
   /** The token's use limit (null: none) and expiry, once it opened. */
   useLimit: number | null;
@@ -121,7 +121,7 @@ export class Redemptions {
    * Opens the token and checks that its account may be served; the row learns the account, token, kid and cookie.
    * `requestType` (what the request asks for, read without trusting it) is asked only of a genuine token that has
    * expired: core's `outlivesToken` decides whether the request may go on (a Widevine renewal, then governed by its
-   * license's policy: `attempt.tokenExpired`), else -4010 `token expired` as for any expired token.
+   * license's policy, or a release: `attempt.tokenExpired`), else -4010 `token expired` as for any expired token.
    */
   async admit<D extends Drm>(
     attempt: RedemptionAttempt<D>,
@@ -160,7 +160,7 @@ export class Redemptions {
     const { row } = attempt;
     row.requestType = delivery.requestType;
     row.device = delivery.device;
-    if (attempt.tokenExpired) row.message = RENEWED_AFTER_TOKEN_EXPIRY;
+    if (attempt.tokenExpired) row.message = afterExpiryNote(delivery.requestType);
     const streams = attempt.streams && delivery.sessionId ? attempt.streams : null;
     if (streams && delivery.requestType === 'renewal') {
       // The renewal is the stream's heartbeat; a stopped or dead stream gets no more.
@@ -226,7 +226,8 @@ export class Redemptions {
     row.requestType ??= facts.requestType();
     row.resultCode = error instanceof ExpressPlayError ? error.code : 500;
     row.message = error instanceof ExpressPlayError ? error.message : 'internal error';
-    if (attempt.tokenExpired) row.message += ` (${RENEWED_AFTER_TOKEN_EXPIRY})`;
+    const note = attempt.tokenExpired ? afterExpiryNote(row.requestType) : null;
+    if (note) row.message += ` (${note})`;
     await this.audit.write(row);
     attempt.recorded = true;
   }

@@ -168,22 +168,58 @@ describe('WidevineRedemption', () => {
       ]);
     });
 
-    it('refuses everything else with -4010 token expired, before the licenser', async () => {
-      for (const challenge of [NEW_LICENSE_REQUEST, RELEASE_REQUEST, SERVICE_CERTIFICATE_REQUEST, Buffer.from('x')]) {
-        await expect(redeem(expired(), challenge)).rejects.toThrow('[-4010] Invalid token: token expired');
-      }
-      expect(licenser.handle).not.toHaveBeenCalled();
-      expect(ports.written.map((row) => [row.resultCode, row.requestType, row.accountNumber])).toEqual([
-        [-4010, 'new', null],
-        [-4010, 'release', null],
-        [-4010, 'service-certificate', null],
-        [-4010, null, null],
+    it('admits a release, telling the licenser the token expired; free, and the row says so', async () => {
+      licenser.handle.mockResolvedValue({
+        kind: 'release',
+        body: Buffer.from('released'),
+        sessionId: Buffer.alloc(16),
+      });
+      expect((await redeem(expired(), RELEASE_REQUEST)).body).toEqual(Buffer.from('released'));
+      expect(licenser.handle.mock.calls[0][1]).toMatchObject({ tokenExpired: true, issuedAt: now - 7200 });
+      expect(ports.redeemed).toEqual([]);
+      expect(ports.written).toEqual([
+        expect.objectContaining({
+          resultCode: 0,
+          requestType: 'release',
+          accountNumber: ACCOUNT,
+          message: 'token expired; release of a license it bought',
+        }),
       ]);
     });
 
-    it('refuses a renewal of a disabled account (-2031)', async () => {
+    it("says so in a refused release's row too", async () => {
+      licenser.handle.mockRejectedValue(
+        new ExpressPlayError(-4010, 'token expired, and its license is past the release window'),
+      );
+      await expect(redeem(expired(), RELEASE_REQUEST)).rejects.toMatchObject({ code: -4010 });
+      expect(ports.written).toEqual([
+        expect.objectContaining({
+          resultCode: -4010,
+          requestType: 'release',
+          message:
+            '[-4010] Invalid token: token expired, and its license is past the release window (token expired; release of a license it bought)',
+        }),
+      ]);
+    });
+
+    it('refuses everything else with -4010 token expired, before the licenser', async () => {
+      for (const challenge of [NEW_LICENSE_REQUEST, SERVICE_CERTIFICATE_REQUEST, Buffer.from('x')]) {
+        await expect(redeem(expired(), challenge)).rejects.toThrow('[-4010] Invalid token: token expired');
+      }
+      expect(licenser.handle).not.toHaveBeenCalled();
+      expect(ports.written.map((row) => [row.resultCode, row.requestType, row.accountNumber, row.message])).toEqual([
+        [-4010, 'new', null, '[-4010] Invalid token: token expired'],
+        [-4010, 'service-certificate', null, '[-4010] Invalid token: token expired'],
+        [-4010, null, null, '[-4010] Invalid token: token expired'],
+      ]);
+    });
+
+    it.each([
+      ['renewal', RENEWAL_REQUEST],
+      ['release', RELEASE_REQUEST],
+    ])('refuses a %s of a disabled account (-2031)', async (_kind, challenge) => {
       ports.accounts.set(ACCOUNT, account({ status: 'disabled' }));
-      await expect(redeem(expired(), RENEWAL_REQUEST)).rejects.toMatchObject({ code: -2031 });
+      await expect(redeem(expired(), challenge)).rejects.toMatchObject({ code: -2031 });
       expect(licenser.handle).not.toHaveBeenCalled();
     });
 

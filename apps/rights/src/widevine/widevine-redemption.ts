@@ -41,7 +41,7 @@ export class WidevineRedemption {
   async redeem(request: WidevineRedemptionRequest): Promise<RedemptionResult> {
     const attempt = this.redemptions.begin('wv', request.caller);
     try {
-      // The challenge is classified only when the token has expired: a renewal may outlive it.
+      // The challenge is classified only when the token has expired: a renewal or release may outlive it.
       const claims = await this.redemptions.admit(attempt, request.token, () =>
         auditRequestType(classifyWidevineRequest(request.challenge)),
       );

@@ -88,8 +88,8 @@ export interface OpenedToken {
 /**
  * Opens a genuine token whether or not it has expired: forged, corrupt and unknown-key tokens are refused exactly
  * as by {@link openToken} (-4010), an expired one comes back with `expired: true` instead of TOKEN_EXPIRED. Only
- * for the requests that `outlivesToken` says a token's expiry does not end (a Widevine renewal); everything else
- * opens tokens with openToken, so that an expired token stays refused by default.
+ * for the requests that `outlivesToken` says a token's expiry does not end (a Widevine renewal or release);
+ * everything else opens tokens with openToken, so that an expired token stays refused by default.
  */
 export function openGenuineToken(token: string, ring: KeyRing, nowSeconds: number): OpenedToken {
   const claims = openClaims(token, ring);

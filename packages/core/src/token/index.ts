@@ -27,8 +27,17 @@ export { MAX_TIMESTAMP } from './claims-binary';
 export { useTokenAead, tokenAead, nodeCryptoTokenAead, type TokenAead } from './aead';
 export {
   outlivesToken,
+  afterExpiryNote,
   assertIssuedWhileValid,
   LICENSE_CLOCK_SKEW_SECONDS,
   TOKEN_EXPIRED_NOT_ISSUER,
   RENEWED_AFTER_TOKEN_EXPIRY,
 } from './renewal-after-expiry';
+export {
+  releaseDeadline,
+  assertReleasable,
+  RELEASE_MAX_AGE_SECONDS,
+  RELEASE_GRACE_SECONDS,
+  TOKEN_EXPIRED_RELEASE_TOO_LATE,
+  RELEASED_AFTER_TOKEN_EXPIRY,
+} from './release-after-expiry';

@@ -1,12 +1,15 @@
 import { ExpressPlayError } from '../errors';
 import type { TokenClaims } from './claims';
 import {
+  afterExpiryNote,
   assertIssuedWhileValid,
   createKeyRing,
   LICENSE_CLOCK_SKEW_SECONDS,
   openGenuineToken,
   openToken,
   outlivesToken,
+  RELEASED_AFTER_TOKEN_EXPIRY,
+  RENEWED_AFTER_TOKEN_EXPIRY,
   sealToken,
   TOKEN_EXPIRED,
   TOKEN_EXPIRED_NOT_ISSUER,
@@ -82,13 +85,25 @@ describe('openGenuineToken', () => {
 });
 
 describe('outlivesToken', () => {
-  it('lets only a Widevine renewal outlive its token', () => {
+  it('lets only a Widevine renewal or release outlive its token', () => {
     expect(outlivesToken('wv', 'renewal')).toBe(true);
-    for (const type of ['new', 'license', 'release', 'service-certificate', null]) {
+    expect(outlivesToken('wv', 'release')).toBe(true);
+    for (const type of ['new', 'license', 'service-certificate', null]) {
       expect(outlivesToken('wv', type)).toBe(false);
     }
-    expect(outlivesToken('fp', 'renewal')).toBe(false);
-    expect(outlivesToken('fp', 'ckc')).toBe(false);
+    for (const type of ['renewal', 'release', 'ckc', 'new']) {
+      expect(outlivesToken('fp', type)).toBe(false);
+      expect(outlivesToken('ck', type)).toBe(false);
+    }
+  });
+});
+
+describe('afterExpiryNote', () => {
+  it('names what a request admitted under an expired token was, and nothing else', () => {
+    expect(afterExpiryNote('renewal')).toBe(RENEWED_AFTER_TOKEN_EXPIRY);
+    expect(afterExpiryNote('release')).toBe(RELEASED_AFTER_TOKEN_EXPIRY);
+    expect(afterExpiryNote('new')).toBeNull();
+    expect(afterExpiryNote(null)).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 import { ExpressPlayError } from '../errors';
 import type { Drm } from '../request/types';
 import type { TokenClaims } from './claims';
+import { RELEASED_AFTER_TOKEN_EXPIRY } from './release-after-expiry';
 
 /**
  * How long before its token's issue time a license may have been issued: the token's time is token-gen's clock, the
@@ -15,13 +16,23 @@ export const TOKEN_EXPIRED_NOT_ISSUER = 'token expired, and the license was not 
 export const RENEWED_AFTER_TOKEN_EXPIRY = 'token expired; renewal governed by the license policy';
 
 /**
- * Whether a genuine token still admits a request after its expiry: only a Widevine renewal does. A token's expiry
- * ends the issuance of licenses, not the playback a license already issued allows; that license's own policy (its
- * playback duration) decides its renewals. A new license, a release, the service certificate request and every
- * FairPlay request still need a token that has not expired.
+ * Whether a genuine token still admits a request after its expiry: a Widevine renewal or release does. A token's
+ * expiry ends the issuance of licenses, not the playback a license already issued allows (its renewals, governed by its
+ * own policy, decision 0012), nor the deletion of a download (its release, answered within `releaseDeadline`, decision
+ * 0022). A new license, the service certificate request and every FairPlay and Clear Key request still need a token
+ * that has not expired.
  */
 export function outlivesToken(drm: Drm, requestType: string | null): boolean {
-  return drm === 'wv' && requestType === 'renewal';
+  return drm === 'wv' && (requestType === 'renewal' || requestType === 'release');
+}
+
+/** What the audit row of a request admitted under an expired token says of it (null: no such request). */
+export function afterExpiryNote(requestType: string | null): string | null {
+  return requestType === 'renewal'
+    ? RENEWED_AFTER_TOKEN_EXPIRY
+    : requestType === 'release'
+      ? RELEASED_AFTER_TOKEN_EXPIRY
+      : null;
 }
 
 /**

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ExpressPlayError, LICENSE_CLOCK_SKEW_SECONDS, TOKEN_EXPIRED, TOKEN_EXPIRED_NOT_ISSUER } from '@openplay/core';
+import {
+  ExpressPlayError,
+  LICENSE_CLOCK_SKEW_SECONDS,
+  RELEASE_GRACE_SECONDS,
+  RELEASE_MAX_AGE_SECONDS,
+  TOKEN_EXPIRED,
+  TOKEN_EXPIRED_NOT_ISSUER,
+  TOKEN_EXPIRED_RELEASE_TOO_LATE,
+} from '@openplay/core';
 import {
   clientChallenge,
   decodeErrorResponse,
@@ -439,14 +447,107 @@ describe('renewal under an expired token (grant.tokenExpired)', () => {
     expect(refusal(at(ISSUED + 100), forged, expired).code).toBe(-4001);
   });
 
-  it('serves nothing else: a new license, a release, the service certificate request are -4010 token expired', () => {
-    const { view, expired } = bought(3600);
+  it('serves nothing else: a new license and the service certificate request are -4010 token expired', () => {
     const licenser = at(ISSUED + 100);
-    expect(tokenRefusal(() => licenser.handle(clientChallenge(world.devices.L1).challenge, expired))).toBe(
-      TOKEN_EXPIRED,
+    const { expired } = bought(3600);
+    const offline = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE }).challenge;
+    for (const challenge of [clientChallenge(world.devices.L1).challenge, offline, Buffer.from([8, 4])]) {
+      const persistent = { ...expired, policy: { ...expired.policy, offline: { rentalDuration: 0 } } };
+      expect(tokenRefusal(() => licenser.handle(challenge, expired))).toBe(TOKEN_EXPIRED);
+      expect(tokenRefusal(() => licenser.handle(challenge, persistent))).toBe(TOKEN_EXPIRED);
+    }
+  });
+});
+
+describe('release under an expired token (grant.tokenExpired)', () => {
+  const ISSUED = 1_800_000_000;
+  const DAY = 86_400;
+  const at = (now: number) => world.licenser({ now: () => now });
+  /** An offline license bought 10 s after the token's issue (token valid 60 s), and its release. */
+  function download(rentalDuration: number, licenseDuration: number | null) {
+    const g = grant({ licenseDuration, offline: { rentalDuration } }, { issuedAt: ISSUED, expiresAt: ISSUED + 60 });
+    const session = clientChallenge(world.devices.L1, { licenseType: LicenseType.OFFLINE });
+    const outcome = license(at(ISSUED + 10), session.challenge, g);
+    expect(session.parse(outcome.body)).toEqual([{ kid: g.kid.toString('hex'), key: g.contentKey.toString('hex') }]);
+    const view = inspectLicense(world.devices.L1, session.challenge, outcome.body);
+    expect(view.license.id.type).toBe(LicenseType.OFFLINE);
+    const release = renewalChallenge(view, 'release', { sessionUsageTableEntry: randomBytes(48) });
+    return { g, view, release, expired: { ...g, tokenExpired: true } };
+  }
+  function tokenRefusal(fn: () => unknown): string | undefined {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ExpressPlayError);
+      expect(error).not.toBeInstanceOf(WidevineRefusal);
+      expect((error as ExpressPlayError).code).toBe(-4010);
+      return (error as ExpressPlayError).details;
+    }
+    throw new Error('expected a -4010 error');
+  }
+
+  it("answers an offline license's release for its rental and playback durations and the grace after them", () => {
+    const { g, view, release, expired } = download(7 * DAY, DAY);
+    // The license's end: its issue (ISSUED + 10) plus 7 days of rental and 1 of playback.
+    const last = ISSUED + 10 + 8 * DAY + RELEASE_GRACE_SECONDS;
+    for (const now of [ISSUED + 61, ISSUED + 8 * DAY, last]) {
+      const outcome = license(at(now), release, expired);
+      expect(outcome.kind).toBe('release');
+      expect(outcome.sessionId).toEqual(view.license.id.session_id);
+      const answer = inspectRenewal(view, outcome.body, g.contentKey);
+      expect(answer.license.id).toMatchObject({ type: LicenseType.OFFLINE, version: 1 });
+      expect(answer.license.policy).toEqual({ can_play: false, can_persist: false, can_renew: false });
+      expect(answer.license.license_start_time).toBe(now);
+      expect(answer.keyControls).toHaveLength(0);
+    }
+    expect(tokenRefusal(() => at(last + 1).handle(release, expired))).toBe(TOKEN_EXPIRED_RELEASE_TOO_LATE);
+  });
+
+  it('answers the release of a license that may play indefinitely for the maximum age, no longer', () => {
+    for (const [rental, playback] of [
+      [0, DAY],
+      [7 * DAY, 0],
+      [0, null],
+    ] as const) {
+      const { release, expired } = download(rental, playback);
+      expect(license(at(ISSUED + 10 + RELEASE_MAX_AGE_SECONDS), release, expired).kind).toBe('release');
+      expect(tokenRefusal(() => at(ISSUED + 11 + RELEASE_MAX_AGE_SECONDS).handle(release, expired))).toBe(
+        TOKEN_EXPIRED_RELEASE_TOO_LATE,
+      );
+    }
+  });
+
+  it("answers a streaming license's release too (an acknowledgement), for the maximum age under a streaming token", () => {
+    const g = grant({ licenseDuration: 600 }, { issuedAt: ISSUED, expiresAt: ISSUED + 60 });
+    const session = clientChallenge(world.devices.L1);
+    const view = inspectLicense(
+      world.devices.L1,
+      session.challenge,
+      license(at(ISSUED + 10), session.challenge, g).body,
     );
-    expect(tokenRefusal(() => licenser.handle(renewalChallenge(view, 'release'), expired))).toBe(TOKEN_EXPIRED);
-    expect(tokenRefusal(() => licenser.handle(Buffer.from([8, 4]), expired))).toBe(TOKEN_EXPIRED);
+    const expired = { ...g, tokenExpired: true };
+    const release = renewalChallenge(view, 'release');
+    const answer = inspectRenewal(view, license(at(ISSUED + 30 * DAY), release, expired).body, g.contentKey);
+    expect(answer.license.id).toMatchObject({ type: LicenseType.STREAMING, version: 1 });
+    expect(answer.license.policy.can_play).toBe(false);
+    expect(tokenRefusal(() => at(ISSUED + 11 + RELEASE_MAX_AGE_SECONDS).handle(release, expired))).toBe(
+      TOKEN_EXPIRED_RELEASE_TOO_LATE,
+    );
+  });
+
+  it('refuses a forged release (-4001), one of a license the token did not buy (-4010), a relabelled one late', () => {
+    const { g, view, expired } = download(7 * DAY, DAY);
+    const forged = renewalChallenge(view, 'release', { macClient: randomBytes(32) });
+    expect(refusal(at(ISSUED + 100), forged, expired).code).toBe(-4001);
+    // The id's type is the CDM's word: calling the download a streaming license does not stretch its window.
+    const relabelled = renewalChallenge(view, 'release', { licenseId: { ...view.license.id, type: 1 } });
+    const last = ISSUED + 10 + 8 * DAY + RELEASE_GRACE_SECONDS;
+    expect(license(at(last), relabelled, expired).kind).toBe('release');
+    expect(tokenRefusal(() => at(last + 1).handle(relabelled, expired))).toBe(TOKEN_EXPIRED_RELEASE_TOO_LATE);
+    const older = { ...g, tokenExpired: true, issuedAt: ISSUED - 1000, expiresAt: ISSUED - 500 };
+    expect(tokenRefusal(() => at(ISSUED + 100).handle(renewalChallenge(view, 'release'), older))).toBe(
+      TOKEN_EXPIRED_NOT_ISSUER,
+    );
   });
 });
 

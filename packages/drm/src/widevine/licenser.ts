@@ -1,6 +1,12 @@
 import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
 import { hmac } from '@openplay/cipher';
-import { assertIssuedWhileValid, ExpressPlayError, TOKEN_EXPIRED } from '@openplay/core';
+import {
+  assertIssuedWhileValid,
+  assertReleasable,
+  ExpressPlayError,
+  outlivesToken,
+  TOKEN_EXPIRED,
+} from '@openplay/core';
 import {
   CertificateError,
   DrmCertificateVerifier,
@@ -205,9 +211,9 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     }
     checkGrant(grant);
     const type = request.type ?? RequestType.NEW;
-    // An expired token renews the licenses it bought and serves nothing else; the rights server admits it for a
-    // renewal only, and this says so again where the request is actually decoded.
-    if (grant.tokenExpired && type !== RequestType.RENEWAL) throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
+    // An expired token renews and releases the licenses it bought and serves nothing else; the rights server admits it
+    // for those only (core's outlivesToken), and this says so again where the request is actually decoded.
+    if (grant.tokenExpired && !outlivesToken('wv', requestKind(type))) throw new ExpressPlayError(-4010, TOKEN_EXPIRED);
     switch (type) {
       case RequestType.NEW:
         return this.newLicense(signed, msg, request, grant);
@@ -552,7 +558,15 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     // The license's start: the issue time this server wrote into the session id, authenticated by the HMAC above
     // (the request's own license_start_time is the client's word, and is not read).
     const issuedAt = Number(sessionId.readBigUInt64BE(0));
-    if (grant.tokenExpired) assertIssuedWhileValid(grant, issuedAt);
+    if (grant.tokenExpired) {
+      assertIssuedWhileValid(grant, issuedAt);
+      // A download's release comes when the user deletes it, possibly long after: answered for the license's life
+      // and a grace after it. The durations are the token's, not the license id's type, which the CDM writes.
+      if (kind === 'release') {
+        const rental = grant.policy.offline?.rentalDuration ?? 0;
+        assertReleasable(issuedAt, rental, grant.policy.licenseDuration ?? 0, this.now());
+      }
+    }
     const id: LicenseIdentification = { ...licenseId, version: (licenseId.version ?? 0) + 1 };
 
     let license: License;
@@ -610,6 +624,17 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
 }
 
 // -------------------------------------------------------------------------------------------------- helpers
+
+/** A LicenseRequest type as core's rules name it. */
+function requestKind(type: number): 'new' | 'renewal' | 'release' | null {
+  return type === RequestType.NEW
+    ? 'new'
+    : type === RequestType.RENEWAL
+      ? 'renewal'
+      : type === RequestType.RELEASE
+        ? 'release'
+        : null;
+}
 
 function checkGrant(grant: WidevineGrant): void {
   const problem =

@@ -53,9 +53,10 @@ export interface WidevineGrant {
   /** Unix seconds: the token's expiry. The rights server enforces it; the license does not carry it. */
   readonly expiresAt: number;
   /**
-   * True when the token has expired: the rights server admits such a token for a renewal only (core's
-   * `outlivesToken`), and the licenser then renews only a license issued while the token was valid (core's
-   * `assertIssuedWhileValid`, -4010), under that license's policy; any other request is -4010 `token expired`.
+   * True when the token has expired: the rights server admits such a token for a renewal or a release only (core's
+   * `outlivesToken`), and the licenser then answers only for a license issued while the token was valid (core's
+   * `assertIssuedWhileValid`, -4010): a renewal under that license's policy, a release until core's
+   * `releaseDeadline` (-4010 after it); any other request is -4010 `token expired`.
    */
   readonly tokenExpired?: boolean;
   /**
