@@ -175,6 +175,34 @@ describe('FairPlay concurrent-stream and device limits over HTTP (real Postgres,
     expect(before - (await credits())).toBe(2);
   });
 
+  it('a multi-key token: the keys of one title on one device are one stream', async () => {
+    const [kidA, kidB] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const url = await tokenUrl(
+      stack,
+      'fp',
+      new URLSearchParams([
+        ['customerAuthenticator', auth],
+        ['key', `${kidA},${key.toString('hex')}`],
+        ['key', `${kidB},${key.toString('hex')}`],
+        ['iv', randomBytes(16).toString('hex')],
+        ['rentalDuration', String(RENTAL)],
+        ['maxStreams', '1'],
+      ]).toString(),
+    );
+    const [device, other] = [randomBytes(20), randomBytes(20)];
+    const spc = (hu: Buffer, kid: string) =>
+      encodeSpc({
+        certificate: DEV_CERTIFICATE,
+        dask: DEV_DASK,
+        hu,
+        assetId: Buffer.from(kid),
+        playbackState: { creationDate: Math.floor(Date.now() / 1000), state: 0xf4dee5a2 },
+      });
+    expect((await play(url, spc(device, kidA))).status).toBe(200);
+    expect((await play(url, spc(device, kidB))).status).toBe(200);
+    expect(await play(url, spc(other, kidA))).toEqual({ status: 403, body: TOO_MANY });
+  });
+
   it('a device limit of 2 serves the same devices again and refuses a third (-9007)', async () => {
     const url = await token({ maxDevices: '2', deviceWindow: '3600' });
     expect((await play(url, SPC.one)).status).toBe(200);
