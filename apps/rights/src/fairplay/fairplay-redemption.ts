@@ -97,11 +97,12 @@ function fairPlayDeviceId(facts: CkcFacts): Buffer {
 /**
  * The identity of a FairPlay stream: the same device playing the same content. The content is a multi-key token's id
  * (its keys are one title's tracks, each asked for with its own SPC and asset id), else the SPC's asset id (so that a
- * player that takes a new token for the same asset continues its stream). SHA-256 of HU (20 bytes), which of the two it is, and that.
+ * player that takes a new token for the same asset continues its stream). SHA-256 of HU (20 bytes), a byte saying
+ * which of the two the content is, and the content.
  */
 function fairPlayStreamId(facts: CkcFacts, claims: FairPlayTokenClaims): Buffer {
   const content = claims.keys ? claims.tokenId : Buffer.from(facts.assetId, 'hex');
-  const kind = Buffer.from(claims.keys ? 't' : 'a'); // a token id and an asset id never hash alike
+  const kind = Buffer.from(claims.keys ? 't' : 'a');
   return createHash('sha256').update(Buffer.from(facts.deviceId, 'hex')).update(kind).update(content).digest();
 }
 
