@@ -426,7 +426,7 @@ export const FAIRPLAY_VECTOR = Object.freeze({
  * FairPlay tokens of `account` for the vector's key and IV, sealed here under the development TOKEN_KEYS as token-gen
  * would issue them (rentalDuration 0, no rightsType, an hour's validity); returns cookie → token.
  */
-export async function fairPlayTokenSealer(account) {
+export async function fairPlayTokenSealer(account, limits = {}) {
   const core = await import(path.join(root, 'packages/core/dist/index.js'));
   const { DEV_TOKEN_KEYS } = await import(path.join(root, 'packages/nest-kit/dist/index.js'));
   const { randomBytes } = await import('node:crypto');
@@ -446,6 +446,7 @@ export async function fairPlayTokenSealer(account) {
         contentKey: FAIRPLAY_VECTOR.contentKey,
         iv: FAIRPLAY_VECTOR.iv,
         policy: { drm: 'fp', rentalDuration: 0, rightsType: null, extensions: [] },
+        ...limits,
       },
       ring,
     );

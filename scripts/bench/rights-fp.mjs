@@ -6,6 +6,9 @@
 // for the token's key before measuring.
 // BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (default 32) and BENCH_ROUNDS (default 5 alternating rounds of
 // baseline and rights) bound the runs; BENCH_INSTRUCTIONS=1 counts instructions under callgrind instead (harness.mjs).
+// BENCH_MAX_STREAMS=N seals the bench token with `maxStreams=N&streamLimitMode=stopOldest` (docs/api.md §13): every
+// CKC then goes through the stream admission, and since every request is the same device and asset, each one after
+// the first extends that one stream (the path of every lease renewal).
 // Needs the apps built first:
 // npx turbo run build.
 import { constants, createDecipheriv, createPrivateKey, privateDecrypt } from 'node:crypto';
@@ -78,7 +81,11 @@ try {
   const { account } = await benchAccount(db.url, { widevine: false, fairplay: true });
 
   // What token-gen issues for contentKey/iv/cookie (rentalDuration 0, no rightsType), sealed under the dev key ring.
-  const token = await fairPlayTokenSealer(account.number);
+  const maxStreams = process.env.BENCH_MAX_STREAMS ? Number(process.env.BENCH_MAX_STREAMS) : null;
+  const token = await fairPlayTokenSealer(
+    account.number,
+    maxStreams === null ? {} : { maxStreams, stopOldestStream: true },
+  );
   const rightsUrl = (cookie) => `http://127.0.0.1:${RIGHTS_PORT}/hms/fp/rights/?ExpressPlayToken=${token(cookie)}`;
   const benchUrl = rightsUrl('bench');
   const warmUrl = rightsUrl('warm-up');
@@ -131,7 +138,8 @@ try {
 
   reportRuns(
     'bench:rights:fp',
-    `Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback`,
+    `Apple's FPS/spc1 (RSA-1024 development key), pool ${databasePool}, loopback` +
+      (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`),
     { seconds, connections },
     'CKC',
     { name: 'rights /hms/fp/rights', figures: runs.subject },

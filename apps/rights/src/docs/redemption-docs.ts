@@ -10,6 +10,10 @@ const ERROR_SCHEMA = {
 const REFUSALS: Readonly<Record<number, string>> = {
   400: "A refused request: the spec's code (-2019 no credits left, -6004, -7008 …).",
   401: '-4010 invalid token, -2031 account disabled, -4001 device not authenticated.',
+  403:
+    "A genuine token's usage rules refuse the request: -9002 use limit reached, -9004 too many simultaneous streams, " +
+    '-9005 stream stopped (a renewal or FairPlay lease renewal), -9007 too many devices, -11002 offline license not ' +
+    'allowed (docs/api.md §11, §13, §14).',
   408: 'Head or body slower than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS (code 408); the connection closes.',
   413: 'Body over MAX_BODY_BYTES (code 413).',
   414: 'Request line (a token in the URL) over HTTP_MAX_HEADER_BYTES (code 414); the connection closes.',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { ExpressPlayError } from '@openplay/core';
 import type { CkcResult, FairPlayGrant, FairPlayKsm } from '@openplay/drm';
@@ -93,5 +94,48 @@ describe('FairPlayRedemption', () => {
     await expect(redeem(tokenFor('fp'), undefined, SPC)).rejects.toMatchObject({ code: -4001 });
     expect(ports.written.map((row) => row.resultCode)).toEqual([-6004, -4001]);
     expect(ports.redeemed).toEqual([]);
+  });
+
+  describe('a token with stream and device limits', () => {
+    const HU = Buffer.alloc(20, 0xd3);
+    const LIMITED = { ...FACTS, deviceId: HU.toString('hex'), assetId: Buffer.from('one').toString('hex') };
+    const sha256 = (...parts: Buffer[]) => parts.reduce((h, part) => h.update(part), createHash('sha256')).digest();
+    const limited = () => tokenFor('fp', { maxStreams: 2, stopOldestStream: true, maxDevices: 3, deviceWindow: 600 });
+
+    it('hands the ledger the stream (device and asset), the lease it lives by and the device (its HU)', async () => {
+      ksm.createCkc.mockResolvedValue({
+        ckc: CKC,
+        facts: { ...LIMITED, playbackState: 'playing', keyType: 'rental', leaseSeconds: 0, rentalSeconds: 120 },
+      } as unknown as CkcResult);
+      await redeem(limited(), undefined, SPC);
+      expect(ports.admissions).toEqual([
+        {
+          stream: expect.objectContaining({
+            sessionId: sha256(HU, Buffer.from('a'), Buffer.from('one')),
+            maxStreams: 2,
+            stopOldest: true,
+            // The rental the CKC states, plus the default grace of 30 s.
+            leaseSeconds: 150,
+            renewal: true,
+          }),
+          device: expect.objectContaining({ deviceId: sha256(HU), maxDevices: 3, windowSeconds: 600 }),
+        },
+      ]);
+    });
+
+    it('answers a stopped stream’s lease renewal with -9005', async () => {
+      ksm.createCkc.mockResolvedValue({ ckc: CKC, facts: LIMITED } as unknown as CkcResult);
+      ports.verdict = 'stream-stopped';
+      await expect(redeem(limited(), undefined, SPC)).rejects.toEqual(
+        new ExpressPlayError(-9005, 'the stream was stopped by a newer one or its lease ran out'),
+      );
+      // Without playback state the CKC is a new stream's, and without a key duration it lives the grace alone.
+      expect(ports.admissions[0].stream).toMatchObject({ renewal: false, leaseSeconds: 30 });
+    });
+
+    it('a token without limits hands the ledger no stream and no device', async () => {
+      await redeem(tokenFor('fp'), undefined, SPC);
+      expect(ports.admissions).toEqual([{}]);
+    });
   });
 });

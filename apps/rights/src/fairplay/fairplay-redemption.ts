@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { describeAssetId, ExpressPlayError, keyForAssetId, type FairPlayTokenClaims } from '@openplay/core';
+import {
+  continuesFairPlayPlayback,
+  describeAssetId,
+  ExpressPlayError,
+  keyForAssetId,
+  type FairPlayTokenClaims,
+} from '@openplay/core';
 import type { CkcFacts, FairPlayAssetKey, FairPlayKsm } from '@openplay/drm';
 import { FAIRPLAY_KSM } from '../drm/drm.module';
 import { type Caller, Redemptions } from '../redemption/redemption';
@@ -50,6 +57,12 @@ export class FairPlayRedemption {
         device: { ...deviceFacts(facts), ...(chosen !== undefined && { deliveredKid: chosen }) },
         consumesCredit: true,
         request: spc,
+        // Tokens without stream or device limits (nearly all) hash nothing.
+        ...(attempt.streams && {
+          sessionId: fairPlayStreamId(facts, claims),
+          lease: { ckc: facts, renewal: continuesFairPlayPlayback(facts.playbackState) },
+        }),
+        ...(attempt.devices && { deviceId: fairPlayDeviceId(facts) }),
       });
       return ckcResult(wire, ckc);
     } catch (error) {
@@ -69,6 +82,28 @@ function assetKey(claims: FairPlayTokenClaims, assetId: Buffer): FairPlayAssetKe
     throw new ExpressPlayError(-10005, `the SPC's asset id ${describeAssetId(assetId)} names no key of the token`);
   }
   return { kid: key.kid, contentKey: key.contentKey, iv: key.iv };
+}
+
+/**
+ * A stable id of a FairPlay device for device limits: SHA-256 of the SPC's HU, FairPlay's anonymised per-app device
+ * id, which only the device (or the AV adapter it streams to) can put in an SPC that authenticates: it travels in
+ * [SK..R1], encrypted under the DASk, and a CKC made for another device's [SK..R1] is of no use without that device's
+ * session key and R1. The same device sends the same HU for every SPC, token and session of the app's certificate.
+ */
+function fairPlayDeviceId(facts: CkcFacts): Buffer {
+  return createHash('sha256').update(Buffer.from(facts.deviceId, 'hex')).digest();
+}
+
+/**
+ * The identity of a FairPlay stream: the same device playing the same content. The content is a multi-key token's id
+ * (its keys are one title's tracks, each asked for with its own SPC and asset id), else the SPC's asset id (so that a
+ * player that takes a new token for the same asset continues its stream). SHA-256 of HU (20 bytes), a byte saying
+ * which of the two the content is, and the content.
+ */
+function fairPlayStreamId(facts: CkcFacts, claims: FairPlayTokenClaims): Buffer {
+  const content = claims.keys ? claims.tokenId : Buffer.from(facts.assetId, 'hex');
+  const kind = Buffer.from(claims.keys ? 't' : 'a');
+  return createHash('sha256').update(Buffer.from(facts.deviceId, 'hex')).update(kind).update(content).digest();
 }
 
 /** What the audit row keeps of the SPC: device, OS, streaming, HDCP and the key rules applied; never keys. */

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   assertAccountServes,
+  type CkcKeyDuration,
   type Drm,
   ExpressPlayError,
+  fairPlayStreamSeconds,
   type KeyRing,
   afterExpiryNote,
   openGenuineToken,
@@ -22,6 +24,7 @@ import {
   isDatabaseUnavailable,
   type MutableAuditEvent,
   newAuditRow,
+  FAIRPLAY_STREAM_STOPPED,
   RedemptionLedger,
   streamScope,
 } from '@openplay/database';
@@ -62,10 +65,19 @@ export interface Delivery {
    * that no DRM can leave it out and make every request look like a retry of the first.
    */
   readonly request: Buffer;
-  /** Widevine license, renewal and release: the license's session id, the identity of its stream. */
+  /**
+   * The identity of the request's stream. Widevine license, renewal and release: the license's session id. FairPlay
+   * CKC: a hash of the device and the content (see `fairPlayStreamId`).
+   */
   readonly sessionId?: Buffer;
-  /** Widevine license: a stable id of the authenticated device (see `widevineDeviceId`). */
+  /** Widevine license, FairPlay CKC: a stable id of the authenticated device (`widevineDeviceId`, `fairPlayDeviceId`). */
   readonly deviceId?: Buffer;
+  /**
+   * FairPlay CKC: the key duration it states (its stream lives that long, plus the grace: core's
+   * `fairPlayStreamSeconds`), and whether the SPC continues a playback (a lease renewal, served only while its stream
+   * is live: core's `continuesFairPlayPlayback`).
+   */
+  readonly lease?: { readonly ckc: CkcKeyDuration; readonly renewal: boolean };
 }
 
 /** What a refusal's audit row says of the request, as far as the DRM can tell. */
@@ -194,6 +206,10 @@ export class Redemptions {
             maxStreams: streams.max,
             stopOldest: streams.stopOldest,
             liveSeconds: this.streamLiveSeconds,
+            ...(delivery.lease && {
+              leaseSeconds: fairPlayStreamSeconds(delivery.lease.ckc, this.config.STREAM_GRACE_SECONDS),
+              renewal: delivery.lease.renewal,
+            }),
           };
     const device =
       attempt.devices === null || !delivery.deviceId
@@ -213,6 +229,7 @@ export class Redemptions {
     if (verdict === 'used-up') throw new ExpressPlayError(-9002, 'the token has no use left');
     if (verdict === 'too-many-streams') throw new ExpressPlayError(-9004, 'the stream limit is reached');
     if (verdict === 'too-many-devices') throw new ExpressPlayError(-9007, 'the device limit is reached');
+    if (verdict === 'stream-stopped') throw new ExpressPlayError(-9005, FAIRPLAY_STREAM_STOPPED);
     this.metrics.creditRefused(attempt.drm, 'redemption');
     throw new ExpressPlayError(-2019, 'the account has no credits left');
   }

@@ -29,6 +29,9 @@ export interface ClientSecrets {
   readonly sk: Buffer;
   readonly r1: Buffer;
   readonly antiReplayKey: Buffer;
+  /** The device's anonymised id (in [SK..R1]) and the SPC's asset id: what a FairPlay stream is known by. */
+  readonly hu: Buffer;
+  readonly assetId: Buffer;
 }
 
 /** Opens a v1 SPC made for the development certificate: RSA-OAEP-SHA1, AES-CBC payload, [SK..R1] under the DASk. */
@@ -43,7 +46,13 @@ export function clientSecretsOf(spc: Buffer): ClientSecrets {
   const sessionKeyR1 = tllvs.get(SPC_TAG.sessionKeyR1)!;
   const plain = aes128('cbc', DEV_DASK, sessionKeyR1.subarray(0, 16), sessionKeyR1.subarray(16, 112));
   const r1 = plain.subarray(36, 80);
-  return { sk: plain.subarray(0, 16), r1, antiReplayKey: deriveAntiReplayKey(r1, tllvs.get(SPC_TAG.antiReplaySeed)!) };
+  return {
+    sk: plain.subarray(0, 16),
+    r1,
+    antiReplayKey: deriveAntiReplayKey(r1, tllvs.get(SPC_TAG.antiReplaySeed)!),
+    hu: plain.subarray(16, 36),
+    assetId: tllvs.get(SPC_TAG.assetId)!,
+  };
 }
 
 export interface ReadCkc {

@@ -546,14 +546,20 @@ describe('useLimit', () => {
   });
 });
 
-describe('maxStreams and streamLimitMode', () => {
-  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+// The same limits on Widevine and FairPlay tokens (docs/api.md §13).
+const LIMITED_BASES = {
+  wv: `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`,
+  fp: `contentKey=${CONTENT_KEY}&iv=${CONTENT_KEY}`,
+} as const;
+
+describe.each(['wv', 'fp'] as const)('maxStreams and streamLimitMode (%s)', (drm) => {
+  const base = LIMITED_BASES[drm];
   it.each([
     ['maxStreams=1', 1, false],
     ['maxStreams=100&streamLimitMode=deny', 100, false],
     ['maxStreams=2&streamLimitMode=stopOldest', 2, true],
   ])('carries %s', (query, max, stopOldest) => {
-    const request = parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW);
+    const request = parseTokenRequest(drm, paramsOfQuery(`${base}&${query}`), NOW);
     expect([request.maxStreams, request.stopOldestStream]).toEqual([max, stopOldest]);
   });
   it.each([
@@ -563,18 +569,18 @@ describe('maxStreams and streamLimitMode', () => {
     'maxStreams=2&streamLimitMode=newest',
     'streamLimitMode=deny',
   ])('refuses %s with -9003', (query) => {
-    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
+    expect(() => parseTokenRequest(drm, paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
       expect.objectContaining({ code: -9003 }),
     );
   });
 });
 
-describe('maxDevices and deviceWindow', () => {
-  const base = `kid=${KID}&contentKey=${CONTENT_KEY}&securityLevel=1&hdcpOutputControl=0`;
+describe.each(['wv', 'fp'] as const)('maxDevices and deviceWindow (%s)', (drm) => {
+  const base = LIMITED_BASES[drm];
   it('carries them, with a 30-day window by default', () => {
-    const request = parseTokenRequest('wv', paramsOfQuery(`${base}&maxDevices=3&deviceWindow=3600`), NOW);
+    const request = parseTokenRequest(drm, paramsOfQuery(`${base}&maxDevices=3&deviceWindow=3600`), NOW);
     expect([request.maxDevices, request.deviceWindow]).toEqual([3, 3600]);
-    expect(parseTokenRequest('wv', paramsOfQuery(`${base}&maxDevices=1`), NOW).deviceWindow).toBe(2_592_000);
+    expect(parseTokenRequest(drm, paramsOfQuery(`${base}&maxDevices=1`), NOW).deviceWindow).toBe(2_592_000);
   });
   it.each([
     'maxDevices=0',
@@ -583,7 +589,7 @@ describe('maxDevices and deviceWindow', () => {
     'maxDevices=1&deviceWindow=31536001',
     'deviceWindow=60',
   ])('refuses %s with -9006', (query) => {
-    expect(() => parseTokenRequest('wv', paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
+    expect(() => parseTokenRequest(drm, paramsOfQuery(`${base}&${query}`), NOW)).toThrow(
       expect.objectContaining({ code: -9006 }),
     );
   });

@@ -454,47 +454,50 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
   }),
   param('maxStreams', {
     name: 'maxStreams',
-    drms: ['wv'],
+    drms: BOTH_DRMS,
     invalid: -9003,
     description:
-      `Most simultaneous streams, 1–${MAX_STREAMS}: Widevine licenses alive at once for this token, or for the ` +
-      "account's user named by `cookie` when the token has one. A stream lives while its license renews, until it is " +
-      'released; past the limit a new license is refused with -9004 (docs/api.md §13). Absent: no limit.',
+      `Most simultaneous streams, 1–${MAX_STREAMS}: Widevine licenses or FairPlay CKCs alive at once for this token, ` +
+      "or for the account's user named by `cookie` when the token has one. A Widevine stream lives while its license " +
+      "renews, until it is released; a FairPlay stream until its CKC's lease (or rental) ends, each lease renewal " +
+      'from the same device extending it; past the limit a new one is refused with -9004 (docs/api.md §13). Absent: ' +
+      'no limit.',
     parse: (value) => integerIn(value, 1, MAX_STREAMS, 'maxStreams', -9003),
   }),
   param('stopOldestStream', {
     name: 'streamLimitMode',
-    drms: ['wv'],
+    drms: BOTH_DRMS,
     invalid: -9003,
     description:
       '`deny` (the default): a stream past `maxStreams` is refused with -9004. `stopOldest`: it is granted and the ' +
-      "oldest live stream's next renewal is refused with -9005. Needs `maxStreams`.",
+      "oldest live stream's next renewal (FairPlay: lease renewal) is refused with -9005. Needs `maxStreams`.",
     parse: (value) =>
       value === 'stopOldest' || (value === 'deny' ? false : fail(-9003, 'streamLimitMode must be deny or stopOldest')),
   }),
   param('maxDevices', {
     name: 'maxDevices',
-    drms: ['wv'],
+    drms: BOTH_DRMS,
     invalid: -9006,
     description:
-      `Most distinct devices, 1–${MAX_DEVICES}, that may get a license of this token (or of the account's user named by ` +
-      '`cookie`) within `deviceWindow`; a license for one more is refused with -9007 (docs/api.md §13). Absent: no limit.',
+      `Most distinct devices, 1–${MAX_DEVICES}, that may get a license or CKC of this token (or of the account's user ` +
+      'named by `cookie`) within `deviceWindow`; one for one more is refused with -9007 (docs/api.md §13). Absent: no ' +
+      'limit.',
     parse: (value) => integerIn(value, 1, MAX_DEVICES, 'maxDevices', -9006),
   }),
   param('deviceWindow', {
     name: 'deviceWindow',
-    drms: ['wv'],
+    drms: BOTH_DRMS,
     invalid: -9006,
     description:
       `Seconds, ${MIN_DEVICE_WINDOW}–${MAX_DEVICE_WINDOW} (default ${DEFAULT_DEVICE_WINDOW}, 30 days): a device counts ` +
       'against `maxDevices` until this long after its last license. Needs `maxDevices`.',
     parse: (value) => integerIn(value, MIN_DEVICE_WINDOW, MAX_DEVICE_WINDOW, 'deviceWindow', -9006),
   }),
-  cross('device window', ['wv'], (_context, fields) => {
+  cross('device window', BOTH_DRMS, (_context, fields) => {
     if (fields.deviceWindow !== undefined && fields.maxDevices === undefined)
       fail(-9006, 'deviceWindow needs maxDevices');
   }),
-  cross('stream limit mode', ['wv'], (_context, fields) => {
+  cross('stream limit mode', BOTH_DRMS, (_context, fields) => {
     if (fields.stopOldestStream !== undefined && fields.maxStreams === undefined) {
       fail(-9003, 'streamLimitMode needs maxStreams');
     }

@@ -145,11 +145,11 @@ export interface TokenRequest {
    * Never empty.
    */
   readonly keys: readonly RequestKey[] | null;
-  /** Widevine: most simultaneous streams; null = no limit. */
+  /** Widevine and FairPlay: most simultaneous streams; null = no limit. */
   readonly maxStreams: number | null;
   /** With maxStreams: stop the oldest stream rather than refuse the new one. */
   readonly stopOldestStream: boolean;
-  /** Widevine: most distinct devices within deviceWindow seconds; null = no limit. */
+  /** Widevine and FairPlay: most distinct devices within deviceWindow seconds; null = no limit. */
   readonly maxDevices: number | null;
   readonly deviceWindow: number;
 }

@@ -118,7 +118,7 @@ export function claimsSize(claims: TokenClaims): number {
   }
   const maxStreams = claims.maxStreams ?? null;
   if (maxStreams !== null) {
-    if (claims.drm !== 'wv') throw new TypeError('claims: maxStreams is for Widevine tokens only');
+    if (claims.drm === 'ck') throw new TypeError('claims: maxStreams is for Widevine and FairPlay tokens only');
     if (!isIntIn(maxStreams, 1, MAX_STREAMS))
       throw new RangeError(`claims: maxStreams must be 1-${MAX_STREAMS} or null`);
     size += uvarintSize(streamLimitCode(maxStreams, claims.stopOldestStream));
@@ -127,7 +127,7 @@ export function claimsSize(claims: TokenClaims): number {
   }
   const maxDevices = claims.maxDevices ?? null;
   if (maxDevices !== null) {
-    if (claims.drm !== 'wv') throw new TypeError('claims: maxDevices is for Widevine tokens only');
+    if (claims.drm === 'ck') throw new TypeError('claims: maxDevices is for Widevine and FairPlay tokens only');
     if (!isIntIn(maxDevices, 1, MAX_DEVICES))
       throw new RangeError(`claims: maxDevices must be 1-${MAX_DEVICES} or null`);
     const window = claims.deviceWindow ?? -1;
@@ -379,8 +379,8 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     const xflags = extended & ~X_DRM;
     if (xflags === 0 || (xflags & ~X_FLAGS) !== 0) throw new CorruptClaims('reserved extended flags');
     if (xflags & X_KEYS && drm === X_DRM_CODES.ck) throw new CorruptClaims('key list on Clear Key');
-    if (extended & (X_STREAM_LIMIT | X_DEVICE_LIMIT) && drm !== X_DRM_CODES.wv) {
-      throw new CorruptClaims('stream or device limit on a non-Widevine token');
+    if (extended & (X_STREAM_LIMIT | X_DEVICE_LIMIT) && drm === X_DRM_CODES.ck) {
+      throw new CorruptClaims('stream or device limit on a Clear Key token');
     }
     if (xflags & X_OFFLINE && drm === X_DRM_CODES.ck) throw new CorruptClaims('offline flag on Clear Key');
     fairPlay = drm === X_DRM_CODES.fp;

@@ -51,13 +51,13 @@ interface CommonClaims {
    */
   readonly keys?: readonly TokenKey[] | null;
   /**
-   * Widevine only: most streams (live licenses) at once for the token, or for its account's user when it has a cookie
+   * Widevine and FairPlay: most streams (live licenses or CKC leases) at once for the token, or for its account's user when it has a cookie
    * (1–MAX_STREAMS); null or absent = no limit (docs/decisions/0018-concurrent-streams.md).
    */
   readonly maxStreams?: number | null;
   /** With maxStreams: a new stream past the limit stops the oldest one instead of being refused. */
   readonly stopOldestStream?: boolean;
-  /** Widevine only: most distinct devices (1–MAX_DEVICES) of the token or its cookie's user within deviceWindow. */
+  /** Widevine and FairPlay: most distinct devices (1–MAX_DEVICES) of the token or its cookie's user within deviceWindow. */
   readonly maxDevices?: number | null;
   /** Seconds: a device counts while it got a license within this window (with maxDevices). */
   readonly deviceWindow?: number;

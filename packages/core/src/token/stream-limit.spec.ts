@@ -1,4 +1,4 @@
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { TokenClaims } from './claims';
 import { createKeyRing, openToken, sealedTokenLength, sealToken } from '.';
 
@@ -21,12 +21,29 @@ const WV: TokenClaims = {
   policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: 60, contentId: 'x', extensions: [] },
 };
 
+const FP: TokenClaims = {
+  ...WV,
+  drm: 'fp',
+  kid: null,
+  iv: Buffer.alloc(16, 0x44),
+  policy: { drm: 'fp', rentalDuration: 120, rightsType: null, extensions: [] },
+};
+
 const plaintextOf = (token: string): Buffer => {
   const bytes = Buffer.from(token, 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
   decipher.setAAD(bytes.subarray(0, 2));
   decipher.setAuthTag(bytes.subarray(bytes.length - 16));
   return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
+};
+
+/** The token of `plain` sealed under the same header and nonce as `token` (to test what the decoder accepts). */
+const resealed = (token: string, plain: Buffer): string => {
+  const bytes = Buffer.from(token, 'base64url');
+  const cipher = createCipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
+  cipher.setAAD(bytes.subarray(0, 2));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([bytes.subarray(0, 14), body, cipher.getAuthTag()]).toString('base64url');
 };
 
 describe('a stream limit in a token (bit 0x08 of the second flags byte)', () => {
@@ -58,10 +75,40 @@ describe('a stream limit in a token (bit 0x08 of the second flags byte)', () => 
     expect(() => sealToken({ ...WV, maxStreams }, RING)).toThrow(RangeError);
   });
 
-  it('refuses to seal a stream limit on a FairPlay or Clear Key token, or stop-oldest without a limit', () => {
+  it('refuses to seal a stream or device limit on a Clear Key token, or stop-oldest without a limit', () => {
     const ck: TokenClaims = { ...WV, drm: 'ck', kid: WV.kid!, policy: { drm: 'ck', extensions: [] }, maxStreams: 1 };
     expect(() => sealToken(ck, RING)).toThrow(TypeError);
+    expect(() => sealToken({ ...ck, maxStreams: null, maxDevices: 1, deviceWindow: 60 }, RING)).toThrow(TypeError);
     expect(() => sealToken({ ...WV, stopOldestStream: true }, RING)).toThrow(TypeError);
+  });
+
+  it('refuses to open a Clear Key token that carries a stream limit (the bit is Widevine and FairPlay only)', () => {
+    const fp = sealToken({ ...FP, maxStreams: 2, stopOldestStream: false }, RING, NONCE);
+    const plain = plaintextOf(fp);
+    // Rewrite the DRM code of the second flags byte (bits 0-1: 1 FairPlay) to Clear Key (2) and seal it again.
+    expect(plain[1] & 0x03).toBe(1);
+    plain[1] = (plain[1] & ~0x03) | 2;
+    expect(() => openToken(resealed(fp, plain), RING, ISSUED)).toThrow();
+  });
+});
+
+describe('stream and device limits in a FairPlay token (the same bits 0x08 and 0x10)', () => {
+  it.each([
+    [{ maxStreams: 2, stopOldestStream: false }, 0x08],
+    [{ maxStreams: 100, stopOldestStream: true }, 0x08],
+    [{ maxDevices: 3, deviceWindow: 3600 }, 0x10],
+    [{ useLimit: 5, maxStreams: 1, stopOldestStream: true, maxDevices: 2, deviceWindow: 60 }, 0x04 | 0x08 | 0x10],
+  ])('round-trips %p with the extended flags %p', (limits, bits) => {
+    const claims = { ...FP, ...limits };
+    const token = sealToken(claims, RING, NONCE);
+    expect(openToken(token, RING, ISSUED)).toEqual(claims);
+    // Bits 0-1 name FairPlay (1); the limit bits are Widevine's.
+    expect(plaintextOf(token)[1]).toBe(bits | 1);
+    expect(sealedTokenLength(claims)).toBe(token.length);
+  });
+
+  it('leaves a FairPlay token without limits byte for byte as before', () => {
+    expect(sealToken({ ...FP, maxStreams: null, maxDevices: null }, RING, NONCE)).toBe(sealToken(FP, RING, NONCE));
   });
 });
 

@@ -1,2 +1,3 @@
 export * from './usage-range';
 export * from './usage-report';
+export * from './fairplay-streams';

@@ -3,8 +3,12 @@ import type { AuditEventInput } from './audit-event';
 import { auditRowsJson } from './audit-writer';
 import { GroupCommit, type GroupCommitOptions } from './group-commit';
 
-/** 'retry': a use-limited token's request delivered again within the retry window (no use, no credit). */
-export type RedemptionVerdict = 'granted' | 'retry' | 'no-credit' | 'used-up' | 'too-many-streams' | 'too-many-devices';
+/**
+ * 'retry': a use-limited token's request delivered again within the retry window (no use, no credit).
+ * 'stream-stopped': a FairPlay lease renewal of a stream that is not live (stopped by a newer one, or its lease ran out).
+ */
+export type RedemptionVerdict =
+  'granted' | 'retry' | 'no-credit' | 'used-up' | 'too-many-streams' | 'too-many-devices' | 'stream-stopped';
 
 /** What a use-limited token's delivery needs for its count (docs/decisions/0015-use-limited-tokens.md). */
 export interface TokenUseLimit {
@@ -15,24 +19,34 @@ export interface TokenUseLimit {
   readonly tokenExpiresAt: number;
 }
 
-/** What a stream-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+/** What a stream-limited license or CKC needs for its admission (docs/decisions/0018-concurrent-streams.md). */
 export interface StreamAdmission {
   /** Whose streams are counted: see {@link streamScope}. */
   readonly scope: string;
-  /** The license's session id, echoed by its renewals and its release. */
+  /**
+   * Widevine: the license's session id, echoed by its renewals and its release. FairPlay: the stream's identity (a
+   * hash of the device and the content), the same for every CKC of the stream.
+   */
   readonly sessionId: Buffer;
   readonly maxStreams: number;
   /** At the limit, stop the oldest live stream instead of refusing this one. */
   readonly stopOldest: boolean;
-  /** Seconds without a renewal after which a stream is dead (renewal delay plus grace). */
+  /** Seconds without a renewal after which a Widevine stream is dead (renewal delay plus grace). */
   readonly liveSeconds: number;
+  /**
+   * FairPlay: seconds the stream lives from this CKC (its lease plus grace). A CKC of a live stream extends it and
+   * takes no slot. Absent: a Widevine stream, live while it renews.
+   */
+  readonly leaseSeconds?: number;
+  /** FairPlay: the SPC says playback is under way (a lease renewal): refused ('stream-stopped') unless it is live. */
+  readonly renewal?: boolean;
 }
 
-/** What a device-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+/** What a device-limited license or CKC needs for its admission (docs/decisions/0018-concurrent-streams.md). */
 export interface DeviceAdmission {
   /** Whose devices are counted: the same scope as streams ({@link streamScope}). */
   readonly scope: string;
-  /** A stable id of the device (a hash of its certificate's system id and serial number). */
+  /** A stable id of the device (Widevine: a hash of its certificate's system id and serial number; FairPlay: of HU). */
   readonly deviceId: Buffer;
   readonly maxDevices: number;
   /** Seconds a device counts after its last license. */
@@ -58,6 +72,9 @@ const USED_UP_MESSAGE = '[-9002] Token use limit reached: the token has no use l
 const RETRY_MESSAGE = 'a retry of a request that used the token: not another use';
 const TOO_MANY_STREAMS_MESSAGE = '[-9004] Too many simultaneous streams: the stream limit is reached';
 const TOO_MANY_DEVICES_MESSAGE = '[-9007] Too many devices: the device limit is reached';
+/** The rights server's FairPlay words for -9005 (a refused lease renewal). */
+export const FAIRPLAY_STREAM_STOPPED = 'the stream was stopped by a newer one or its lease ran out';
+const STREAM_STOPPED_MESSAGE = `[-9005] Stream stopped: ${FAIRPLAY_STREAM_STOPPED}`;
 
 /** How long a request that used a token may be retried without being another use. */
 export const USE_RETRY_WINDOW_SECONDS = 120;
@@ -79,11 +96,14 @@ const REDEEM_BATCH_LIMITED_CALL =
 const REDEEM_BATCH = `SELECT openplay_usage_add_granted($1::json, ${REDEEM_BATCH_CALL}) AS granted`;
 const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${REDEEM_BATCH_LIMITED_CALL}) AS verdicts`;
 
-/** See the migration `concurrent_streams`: the same as the limited batch, plus stream admissions. */
+/**
+ * See the migrations `concurrent_streams` (the same as the limited batch, plus stream and device admissions) and
+ * `fairplay_streams` (FairPlay streams, which live by their lease, and the -9005 message).
+ */
 const REDEEM_BATCH_USAGE =
   'SELECT openplay_usage_add_verdicts($1::json, openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
   `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}), ` +
-  '$5::text, make_interval(secs => $6::int), $7::text)) AS verdicts';
+  '$5::text, make_interval(secs => $6::int), $7::text, $8::text)) AS verdicts';
 const RENEW_STREAM = 'SELECT openplay_stream_renew($1::text, $2::bytea, make_interval(secs => $3::int)) AS live';
 const RELEASE_STREAM = 'DELETE FROM token_streams WHERE scope = $1 AND session_id = $2';
 
@@ -172,6 +192,8 @@ export class RedemptionLedger {
       maxDevices: redemption.device?.maxDevices ?? null,
       deviceWindow: redemption.device?.windowSeconds ?? null,
       deviceId: redemption.device?.deviceId.toString('hex') ?? null,
+      streamLease: redemption.stream?.leaseSeconds ?? null,
+      streamRenewal: redemption.stream?.renewal ?? false,
     }));
     // One server's batches share its setting; the longest window of the batch is the kindest to its streams.
     const liveSeconds = Math.max(...batch.map(({ stream }) => stream?.liveSeconds ?? 0));
@@ -183,6 +205,7 @@ export class RedemptionLedger {
       TOO_MANY_STREAMS_MESSAGE,
       liveSeconds,
       TOO_MANY_DEVICES_MESSAGE,
+      STREAM_STOPPED_MESSAGE,
     ]);
     const verdicts = result[0]?.verdicts ?? [];
     return batch.map((_, i) => verdicts[i] ?? 'no-credit');

@@ -6,8 +6,11 @@ import {
   type AccountView,
   type AuditEventInput,
   AuditWriter,
+  type DeviceAdmission,
   RedemptionLedger,
   type RedemptionVerdict,
+  type StreamAdmission,
+  type TokenUseLimit,
 } from '@openplay/database';
 import { DEV_TOKEN_KEYS, Metrics } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../../config/config.module';
@@ -23,6 +26,8 @@ export class FakePorts {
   readonly written: AuditEventInput[] = [];
   /** Rows handed to the ledger (a credit each), with the account charged. */
   readonly redeemed: Array<{ account: number; row: AuditEventInput }> = [];
+  /** The stream and device admissions handed to the ledger with those rows (none for a token without limits). */
+  readonly admissions: Array<{ stream?: StreamAdmission; device?: DeviceAdmission }> = [];
   verdict: RedemptionVerdict | Error = 'granted';
   writeFailure: Error | null = null;
 
@@ -46,9 +51,16 @@ export class FakePorts {
       {
         provide: RedemptionLedger,
         useValue: {
-          redeem: async (account: number, row: AuditEventInput) => {
+          redeem: async (
+            account: number,
+            row: AuditEventInput,
+            _use?: TokenUseLimit,
+            stream?: StreamAdmission,
+            device?: DeviceAdmission,
+          ) => {
             if (this.verdict instanceof Error) throw this.verdict;
             this.redeemed.push({ account, row: { ...row } });
+            this.admissions.push({ ...(stream && { stream }), ...(device && { device }) });
             return this.verdict;
           },
         },
