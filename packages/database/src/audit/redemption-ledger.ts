@@ -15,15 +15,23 @@ export interface TokenUseLimit {
   readonly tokenExpiresAt: number;
 }
 
-/** What a stream-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+/**
+ * What a stream-limited Widevine license needs for its admission (docs/decisions/0018-concurrent-streams.md): the
+ * token's own limit, the account's (docs/decisions/0023-account-stream-limits.md), or both; it must fit each.
+ */
 export interface StreamAdmission {
-  /** Whose streams are counted: see {@link streamScope}. */
+  /** Whose streams the token's limit counts: see {@link streamScope}. */
   readonly scope: string;
   /** The license's session id, echoed by its renewals and its release. */
   readonly sessionId: Buffer;
-  readonly maxStreams: number;
-  /** At the limit, stop the oldest live stream instead of refusing this one. */
+  /** The token's limit (null: none of its own). */
+  readonly maxStreams: number | null;
+  /** At the token's limit, stop the oldest live stream of the scope instead of refusing this one. */
   readonly stopOldest: boolean;
+  /** The account's limit on its live streams, all tokens and users (absent or null: none). */
+  readonly accountMaxStreams?: number | null;
+  /** At the account's limit, stop the account's oldest live stream instead of refusing this one. */
+  readonly accountStopOldest?: boolean;
   /** Seconds without a renewal after which a stream is dead (renewal delay plus grace). */
   readonly liveSeconds: number;
 }
@@ -79,7 +87,10 @@ const REDEEM_BATCH_LIMITED_CALL =
 const REDEEM_BATCH = `SELECT openplay_usage_add_granted($1::json, ${REDEEM_BATCH_CALL}) AS granted`;
 const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${REDEEM_BATCH_LIMITED_CALL}) AS verdicts`;
 
-/** See the migration `concurrent_streams`: the same as the limited batch, plus stream admissions. */
+/**
+ * See the migrations `concurrent_streams` (the same as the limited batch, plus stream and device admissions) and
+ * `account_stream_limits` (plus the account-wide stream limit).
+ */
 const REDEEM_BATCH_USAGE =
   'SELECT openplay_usage_add_verdicts($1::json, openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
   `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}), ` +
@@ -167,6 +178,8 @@ export class RedemptionLedger {
       ...limitedRow(redemption),
       maxStreams: redemption.stream?.maxStreams ?? null,
       stopOldest: redemption.stream?.stopOldest ?? false,
+      accountMaxStreams: redemption.stream?.accountMaxStreams ?? null,
+      accountStopOldest: redemption.stream?.accountStopOldest ?? false,
       streamScope: redemption.stream?.scope ?? redemption.device?.scope ?? null,
       sessionId: redemption.stream?.sessionId.toString('hex') ?? null,
       maxDevices: redemption.device?.maxDevices ?? null,
