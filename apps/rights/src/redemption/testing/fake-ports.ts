@@ -6,8 +6,11 @@ import {
   type AccountView,
   type AuditEventInput,
   AuditWriter,
+  type DeviceAdmission,
   RedemptionLedger,
   type RedemptionVerdict,
+  type StreamAdmission,
+  type TokenUseLimit,
 } from '@openplay/database';
 import { DEV_TOKEN_KEYS, Metrics } from '@openplay/nest-kit';
 import { RIGHTS_CONFIG } from '../../config/config.module';
@@ -23,6 +26,13 @@ export class FakePorts {
   readonly written: AuditEventInput[] = [];
   /** Rows handed to the ledger (a credit each), with the account charged. */
   readonly redeemed: Array<{ account: number; row: AuditEventInput }> = [];
+  /** The limits each ledger call carried (none for nearly every redemption: the ledger's old statement). */
+  readonly admissions: Array<{ stream?: StreamAdmission; device?: DeviceAdmission }> = [];
+  /** Stream heartbeats and releases asked of the ledger: [scope, session id hex]. */
+  readonly renewed: Array<[string, string]> = [];
+  readonly released: Array<[string, string]> = [];
+  /** What a stream heartbeat answers (false: the stream was stopped, -9005). */
+  streamLive = true;
   verdict: RedemptionVerdict | Error = 'granted';
   writeFailure: Error | null = null;
 
@@ -46,10 +56,24 @@ export class FakePorts {
       {
         provide: RedemptionLedger,
         useValue: {
-          redeem: async (account: number, row: AuditEventInput) => {
+          redeem: async (
+            account: number,
+            row: AuditEventInput,
+            _use?: TokenUseLimit,
+            stream?: StreamAdmission,
+            device?: DeviceAdmission,
+          ) => {
             if (this.verdict instanceof Error) throw this.verdict;
             this.redeemed.push({ account, row: { ...row } });
+            this.admissions.push({ stream, device });
             return this.verdict;
+          },
+          renewStream: async (scope: string, sessionId: Buffer) => {
+            this.renewed.push([scope, sessionId.toString('hex')]);
+            return this.streamLive;
+          },
+          releaseStream: async (scope: string, sessionId: Buffer) => {
+            this.released.push([scope, sessionId.toString('hex')]);
           },
         },
       },
@@ -68,6 +92,10 @@ export function account(changes: Partial<AccountView> = {}): AccountView {
     fairplayAuthorized: true,
     fairplayEnabled: true,
     clearKeyEnabled: true,
+    maxStreams: null,
+    streamLimitMode: null,
+    maxDevices: null,
+    deviceWindow: null,
     ...changes,
   };
 }
