@@ -79,6 +79,10 @@ describe('admin API /admin (real app, real Postgres)', () => {
       fairplayAuthorized: false,
       fairplayEnabled: false,
       clearKeyEnabled: true,
+      maxStreams: null,
+      streamLimitMode: null,
+      maxDevices: null,
+      deviceWindow: null,
     });
     const shown = await ok(await call('GET', `/admin/accounts/${number}`));
     expect(shown.authenticators).toEqual([
@@ -137,6 +141,79 @@ describe('admin API /admin (real app, real Postgres)', () => {
     expect((await error(await token(authenticators.test)))[1].code).toBe(-2031);
     expect((await ok(await call('POST', `/admin/accounts/${number}/enable`))).status).toBe('active');
     expect((await token(authenticators.test)).status).toBe(200);
+  });
+
+  it("sets and clears the account's stream and device limits, refusing bad values with 400 naming the field", async () => {
+    const limits = (body: unknown) => call('PATCH', `/admin/accounts/${number}/limits`, body);
+    const shown = await ok(await call('GET', `/admin/accounts/${number}`));
+    expect(shown).toMatchObject({ maxStreams: null, streamLimitMode: null, maxDevices: null, deviceWindow: null });
+    expect(await ok(await limits({ maxStreams: 2 }))).toMatchObject({
+      number,
+      maxStreams: 2,
+      streamLimitMode: 'deny',
+      maxDevices: null,
+      deviceWindow: null,
+    });
+    expect(await ok(await limits({ maxDevices: '3', deviceWindow: '600' }))).toMatchObject({
+      maxStreams: 2,
+      streamLimitMode: 'deny',
+      maxDevices: 3,
+      deviceWindow: 600,
+    });
+    expect(await ok(await limits({ maxStreams: 100000, streamLimitMode: 'stopOldest', maxDevices: 1 }))).toMatchObject({
+      maxStreams: 100000,
+      streamLimitMode: 'stopOldest',
+      maxDevices: 1,
+      deviceWindow: 2592000,
+    });
+    // A form, as curl -d sends it: "none" clears.
+    const form = await ok(
+      await call('PATCH', `/admin/accounts/${number}/limits`, 'maxStreams=none', ADMIN_API_KEY, {
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+    );
+    expect(form).toMatchObject({ maxStreams: null, streamLimitMode: null, maxDevices: 1 });
+    expect(await ok(await limits({ maxDevices: null }))).toMatchObject({ maxDevices: null, deviceWindow: null });
+    expect((await ok(await call('GET', '/admin/accounts'))).find((a: Json) => a.number === number)).toMatchObject({
+      maxStreams: null,
+      maxDevices: null,
+    });
+
+    const streams = '[400] maxStreams must be a whole number (1 to 100000), or null / "none" to clear it';
+    const devices = '[400] maxDevices must be a whole number (1 to 100), or null / "none" to clear it';
+    for (const [body, message] of [
+      [{}, '[400] give at least one of maxStreams, maxDevices'],
+      [{ maxStreams: 0 }, streams],
+      [{ maxStreams: 100001 }, streams],
+      [{ maxStreams: 1.5 }, streams],
+      [{ maxStreams: '1e3' }, streams],
+      [{ maxStreams: -1 }, streams],
+      [{ maxStreams: true }, streams],
+      [{ maxStreams: 'unlimited' }, streams],
+      [{ maxStreams: 2, streamLimitMode: 'kick' }, '[400] streamLimitMode must be deny or stopOldest'],
+      [{ streamLimitMode: 'deny', maxDevices: 1 }, '[400] give maxStreams (a number) with streamLimitMode'],
+      [{ maxStreams: null, streamLimitMode: 'deny' }, '[400] give maxStreams (a number) with streamLimitMode'],
+      [{ maxDevices: 0 }, devices],
+      [{ maxDevices: 101 }, devices],
+      [{ maxDevices: 2, deviceWindow: 59 }, '[400] deviceWindow must be a whole number of seconds, 60 to 31536000'],
+      [
+        { maxDevices: 2, deviceWindow: 31536001 },
+        '[400] deviceWindow must be a whole number of seconds, 60 to 31536000',
+      ],
+      [{ deviceWindow: 600, maxStreams: 1 }, '[400] give maxDevices (a number) with deviceWindow'],
+      [{ maxStreams: 1, maxUsers: 3 }, '[400] unknown field "maxUsers"'],
+    ] as const) {
+      expect([body, await error(await limits(body))]).toEqual([body, [400, { code: 400, message }]]);
+    }
+    // Nothing refused was stored.
+    expect(await ok(await call('GET', `/admin/accounts/${number}`))).toMatchObject({
+      maxStreams: null,
+      maxDevices: null,
+    });
+    expect(await error(await call('PATCH', '/admin/accounts/1/limits', { maxStreams: 1 }))).toEqual([
+      404,
+      { code: 404, message: '[404] no account 1' },
+    ]);
   });
 
   it('adds and revokes authenticators', async () => {
@@ -424,6 +501,7 @@ describe('admin API /admin (real app, real Postgres)', () => {
         'GET /admin/accounts/{number}',
         'GET /admin/logs',
         'GET /admin/usage',
+        'PATCH /admin/accounts/{number}/limits',
         'PATCH /admin/accounts/{number}/options',
         'POST /admin/accounts',
         'POST /admin/accounts/{number}/authenticators',
@@ -474,6 +552,13 @@ describe('admin API /admin (real app, real Postgres)', () => {
       ['id', 'path', 2147483647],
     ]);
     expect(document.components.schemas.SetOptionsDto.properties).not.toHaveProperty('changes');
+    const limitsDto = document.components.schemas.SetLimitsDto;
+    expect(Object.keys(limitsDto.properties)).toEqual(['maxStreams', 'streamLimitMode', 'maxDevices', 'deviceWindow']);
+    expect(limitsDto.properties.maxStreams.oneOf[0]).toEqual({ type: 'integer', minimum: 1, maximum: 100000 });
+    expect(limitsDto.properties.streamLimitMode.enum).toEqual(['deny', 'stopOldest']);
+    expect(Object.keys(document.components.schemas.AccountJson.properties)).toEqual(
+      expect.arrayContaining(['maxStreams', 'streamLimitMode', 'maxDevices', 'deviceWindow']),
+    );
   });
 
   it.each([

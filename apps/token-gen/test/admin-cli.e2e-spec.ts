@@ -144,6 +144,38 @@ describe('admin CLI (runAdmin against a test database)', () => {
     await expect(admin('logs', '--account', 'abc')).rejects.toThrow('give the account number');
   });
 
+  it("account limits: sets and clears the account's stream and device limits, refusing bad values by flag", async () => {
+    expect(
+      await json('account', 'limits', String(number), '--max-streams', '3', '--stream-limit-mode', 'stopOldest'),
+    ).toMatchObject({ number, maxStreams: 3, streamLimitMode: 'stopOldest', maxDevices: null });
+    const text = await admin('account', 'limits', String(number), '--max-devices', '2', '--device-window', '3600');
+    expect(text.out).toContain('streams 3 (stopOldest), devices per user 2 within 3600s');
+    expect(await json('account', 'limits', String(number), '--max-streams', 'none')).toMatchObject({
+      maxStreams: null,
+      streamLimitMode: null,
+      maxDevices: 2,
+      deviceWindow: 3600,
+    });
+    const message = async (...argv: string[]) =>
+      ((await admin(...argv).catch((error: unknown) => error)) as AdminError).message;
+    expect(await message('account', 'limits', String(number))).toBe(
+      'give at least one of --max-streams, --max-devices',
+    );
+    expect(await message('account', 'limits', String(number), '--max-streams', '0')).toBe(
+      '--max-streams must be a whole number (1 to 100000), or null / "none" to clear it',
+    );
+    expect(await message('account', 'limits', String(number), '--stream-limit-mode', 'deny')).toBe(
+      'give --max-streams (a number) with --stream-limit-mode',
+    );
+    expect(await message('account', 'limits', String(number), '--max-devices', '1', '--device-window', '10')).toBe(
+      '--device-window must be a whole number of seconds, 60 to 31536000',
+    );
+    expect(await json('account', 'limits', String(number), '--max-devices', 'none')).toMatchObject({
+      maxDevices: null,
+      deviceWindow: null,
+    });
+  });
+
   it("reads its arguments with the admin API's DTOs: the same refusals, naming the flags", async () => {
     const refusal = (...argv: string[]) =>
       expect(admin(...argv)).rejects.toMatchObject({ kind: 'invalid', message: expect.any(String) });

@@ -10,3 +10,4 @@ export * from './auth/account-rules';
 export * from './auth/account-limits';
 export * from './keystore';
 export * from './usage';
+export * from './auth/usage-limits';

@@ -1,7 +1,7 @@
 export { PrismaClient, Prisma } from './generated/client';
 /** The pool class (nest-kit's DatabaseModule provides it under this token), for apps that do not depend on pg. */
 export { Pool } from 'pg';
-export { AccountStatus, AuditKind, Drm, Environment } from './generated/enums';
+export { AccountStatus, AuditKind, Drm, Environment, StreamLimitMode } from './generated/enums';
 export * from './client';
 export * from './database-unavailable';
 export * from './accounts/account';

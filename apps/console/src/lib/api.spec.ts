@@ -61,6 +61,18 @@ describe('ConsoleApi', () => {
     });
   });
 
+  it('sends account limits as typed: blank clears ("none"), the mode and window only with their limit', async () => {
+    const fetch = fakeFetch(200, {});
+    const api = new ConsoleApi(credentialFrom(ADMIN_KEY)!, fetch.fn);
+    await api.setLimits(7, { maxStreams: ' 4 ', streamLimitMode: 'stopOldest', maxDevices: '', deviceWindow: '600' });
+    expect(fetch.calls[0]).toMatchObject({
+      url: '/admin/accounts/7/limits',
+      init: { method: 'PATCH', body: '{"maxStreams":"4","streamLimitMode":"stopOldest","maxDevices":"none"}' },
+    });
+    await api.setLimits(7, { maxStreams: '', streamLimitMode: 'deny', maxDevices: '2', deviceWindow: '600' });
+    expect(fetch.calls[1].init.body).toBe('{"maxStreams":"none","maxDevices":"2","deviceWindow":"600"}');
+  });
+
   it("turns an error answer into ApiError with the service's code and message", async () => {
     const refused = fakeFetch(401, { code: -2018, message: '[-2018] Invalid authenticator' });
     const error = await new ConsoleApi(credentialFrom(AUTHENTICATOR)!, refused.fn).keyCount().catch((e) => e);

@@ -53,6 +53,20 @@ export interface Account {
   fairplayAuthorized: boolean;
   fairplayEnabled: boolean;
   clearKeyEnabled: boolean;
+  /** Account-wide limits (docs/api.md §13.1); null: none. */
+  maxStreams: number | null;
+  streamLimitMode: 'deny' | 'stopOldest' | null;
+  maxDevices: number | null;
+  deviceWindow: number | null;
+}
+
+/** Limits as an operator types them: blank text clears a limit; the admin API checks the rest (400 naming the field). */
+export interface LimitsInput {
+  maxStreams: string;
+  streamLimitMode: 'deny' | 'stopOldest';
+  maxDevices: string;
+  /** Blank: the default window (30 days). */
+  deviceWindow: string;
 }
 
 export interface Authenticator {
@@ -187,6 +201,20 @@ export class ConsoleApi {
 
   async setSwitch(number: number, name: Switch, on: boolean): Promise<Account> {
     return (await this.call<Account>('PATCH', `/admin/accounts/${number}/options`, {}, { [name]: on })).body;
+  }
+
+  /** Sets both limits as typed: each one blank is cleared ("none"), else sent with its mode or window. */
+  async setLimits(number: number, input: LimitsInput): Promise<Account> {
+    const streams = input.maxStreams.trim();
+    const devices = input.maxDevices.trim();
+    const window = input.deviceWindow.trim();
+    const body = {
+      maxStreams: streams || 'none',
+      ...(streams && { streamLimitMode: input.streamLimitMode }),
+      maxDevices: devices || 'none',
+      ...(devices && window && { deviceWindow: window }),
+    };
+    return (await this.call<Account>('PATCH', `/admin/accounts/${number}/limits`, {}, body)).body;
   }
 
   async setEnabled(number: number, enabled: boolean): Promise<Account> {

@@ -12,8 +12,10 @@ import {
   outlivesToken,
   parseKeyRing,
   TOKEN_EXPIRED,
+  type StreamLimits,
   type TokenClaims,
   type TokenClaimsOf,
+  usageLimitsOf,
 } from '@openplay/core';
 import {
   AccountChangeFeed,
@@ -45,9 +47,12 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   /** The token's use limit (null: none) and expiry, once it opened. */
   useLimit: number | null;
   tokenExpiresAt: number;
-  /** The token's stream limit, once it opened (null: none): whose streams, how many, and the mode. */
-  streams: { scope: string; max: number; stopOldest: boolean } | null;
-  /** The token's device limit, once it opened (null: none). */
+  /**
+   * The stream limits of a Widevine license, once the token and its account are known (null: none; core's
+   * `usageLimitsOf`): the token's own on its scope, the account's on all its streams, or both.
+   */
+  streams: (StreamLimits & { scope: string }) | null;
+  /** The device limit (the token's, or its account's default for a user), once known (null: none). */
   devices: { scope: string; max: number; windowSeconds: number } | null;
   recorded: boolean;
 }
@@ -70,6 +75,11 @@ export interface Delivery {
    * CKC: a hash of the device and the content (see `fairPlayStreamId`).
    */
   readonly sessionId?: Buffer;
+  /**
+   * Widevine renewal and release: the license's stream was counted when it was delivered (its session id says so,
+   * under the HMAC), whatever the account's limit is now: its renewal is then a heartbeat, its release frees a slot.
+   */
+  readonly countedStream?: boolean;
   /** Widevine license, FairPlay CKC: a stable id of the authenticated device (`widevineDeviceId`, `fairPlayDeviceId`). */
   readonly deviceId?: Buffer;
   /**
@@ -145,16 +155,6 @@ export class Redemptions {
     attempt.useLimit = claims.useLimit ?? null;
     attempt.tokenExpiresAt = claims.expiresAt;
     const tokenId = claims.tokenId.toString('hex');
-    const maxStreams = claims.maxStreams ?? null;
-    const maxDevices = claims.maxDevices ?? null;
-    // Tokens without stream or device limits (nearly all) build no scope.
-    if (maxStreams !== null || maxDevices !== null) {
-      const scope = streamScope(tokenId, claims.account, claims.cookie);
-      if (maxDevices !== null) attempt.devices = { scope, max: maxDevices, windowSeconds: claims.deviceWindow ?? 0 };
-      if (maxStreams !== null) {
-        attempt.streams = { scope, max: maxStreams, stopOldest: claims.stopOldestStream === true };
-      }
-    }
     Object.assign(attempt.row, {
       accountNumber: claims.account,
       tokenId,
@@ -164,6 +164,14 @@ export class Redemptions {
     const account = await this.accountsCache.get(claims.account, (n: number) => this.accounts.findByNumber(n));
     if (!account) throw new ExpressPlayError(-4010, 'the token names an account that no longer exists');
     assertAccountServes(account, attempt.drm, false);
+    // Decided now, from the account as cached now: an admin's change applies without reissuing tokens.
+    const limits = usageLimitsOf(claims, account);
+    // Redemptions without stream or device limits (nearly all) build no scope.
+    if (limits.streams || limits.devices) {
+      const scope = streamScope(tokenId, claims.account, claims.cookie);
+      if (limits.streams) attempt.streams = { ...limits.streams, scope };
+      if (limits.devices) attempt.devices = { ...limits.devices, scope };
+    }
     return claims;
   }
 
@@ -174,13 +182,15 @@ export class Redemptions {
     row.device = delivery.device;
     if (attempt.tokenExpired) row.message = afterExpiryNote(delivery.requestType);
     const streams = attempt.streams && delivery.sessionId ? attempt.streams : null;
-    if (streams && delivery.requestType === 'renewal') {
+    // A license counted by its token's own limit, or (its session id says so) by a limit when it was delivered.
+    const counted = delivery.sessionId && (delivery.countedStream || streams?.max != null) ? delivery.sessionId : null;
+    if (counted && delivery.requestType === 'renewal') {
       // The renewal is the stream's heartbeat; a stopped or dead stream gets no more.
-      if (!(await this.ledger.renewStream(streams.scope, delivery.sessionId!, this.streamLiveSeconds))) {
+      if (!(await this.ledger.renewStream(this.scopeOf(attempt), counted, this.streamLiveSeconds))) {
         throw new ExpressPlayError(-9005, 'the stream was stopped by a newer one or its renewals stopped');
       }
-    } else if (streams && delivery.requestType === 'release') {
-      await this.ledger.releaseStream(streams.scope, delivery.sessionId!);
+    } else if (counted && delivery.requestType === 'release') {
+      await this.ledger.releaseStream(this.scopeOf(attempt), counted);
     }
     if (!delivery.consumesCredit) {
       await this.audit.write(row);
@@ -205,6 +215,8 @@ export class Redemptions {
             sessionId: delivery.sessionId!,
             maxStreams: streams.max,
             stopOldest: streams.stopOldest,
+            accountMaxStreams: streams.accountMax,
+            accountStopOldest: streams.accountStopOldest,
             liveSeconds: this.streamLiveSeconds,
             ...(delivery.lease && {
               leaseSeconds: fairPlayStreamSeconds(delivery.lease.ckc, this.config.STREAM_GRACE_SECONDS),
@@ -247,6 +259,13 @@ export class Redemptions {
     if (note) row.message += ` (${note})`;
     await this.audit.write(row);
     attempt.recorded = true;
+  }
+
+  /** The scope of the admitted token's streams: see `streamScope`. */
+  private scopeOf(attempt: RedemptionAttempt): string {
+    if (attempt.streams) return attempt.streams.scope;
+    if (attempt.account === null || attempt.row.tokenId === null) throw new Error('a stream needs an admitted token');
+    return streamScope(attempt.row.tokenId, attempt.account, attempt.row.cookie);
   }
 
   private open<D extends Drm>(

@@ -89,6 +89,59 @@ describe('WidevineRedemption', () => {
     },
   );
 
+  describe("the account's limits (docs/decisions/0023-account-stream-limits.md)", () => {
+    const SESSION = Buffer.alloc(16, 0x05);
+    /** A session id the licenser marked as a counted stream (top bit of its issue time). */
+    const COUNTED = Buffer.concat([Buffer.from([0x80]), Buffer.alloc(15, 0x05)]);
+    const SCOPE = `u:${ACCOUNT}:unit-cookie`;
+
+    it('without settings and token limits, the ledger gets no limit (its old statement) and the grant counts nothing', async () => {
+      licenser.handle.mockResolvedValue({ kind: 'license', body: Buffer.alloc(1), device: DEVICE, sessionId: SESSION });
+      await redeem(tokenFor('wv'));
+      expect(ports.admissions).toEqual([{ stream: undefined, device: undefined }]);
+      expect(licenser.handle.mock.calls[0][1].countedStream).toBe(false);
+    });
+
+    it("counts a license against the account's stream limit and the user's default device limit, as cached now", async () => {
+      ports.accounts.set(
+        ACCOUNT,
+        account({ maxStreams: 2, streamLimitMode: 'stopOldest', maxDevices: 3, deviceWindow: 600 }),
+      );
+      licenser.handle.mockResolvedValue({ kind: 'license', body: Buffer.alloc(1), device: DEVICE, sessionId: COUNTED });
+      await redeem(tokenFor('wv'));
+      expect(licenser.handle.mock.calls[0][1].countedStream).toBe(true);
+      expect(ports.admissions).toEqual([
+        {
+          stream: expect.objectContaining({
+            scope: SCOPE,
+            sessionId: COUNTED,
+            maxStreams: null,
+            stopOldest: false,
+            accountMaxStreams: 2,
+            accountStopOldest: true,
+          }),
+          device: expect.objectContaining({ scope: SCOPE, maxDevices: 3, windowSeconds: 600 }),
+        },
+      ]);
+    });
+
+    it('renews a counted stream as a heartbeat even after the limit is cleared; an uncounted one is left alone', async () => {
+      licenser.handle.mockResolvedValue({ kind: 'renewal', body: Buffer.alloc(1), sessionId: COUNTED });
+      await redeem(tokenFor('wv'), RENEWAL_REQUEST);
+      expect(ports.renewed).toEqual([[SCOPE, COUNTED.toString('hex')]]);
+      ports.streamLive = false;
+      await expect(redeem(tokenFor('wv'), RENEWAL_REQUEST)).rejects.toMatchObject({ code: -9005 });
+      // Delivered before the account had a limit: not counted, so its renewal is no heartbeat even with one now.
+      ports.accounts.set(ACCOUNT, account({ maxStreams: 2, streamLimitMode: 'deny' }));
+      licenser.handle.mockResolvedValue({ kind: 'renewal', body: Buffer.alloc(1), sessionId: SESSION });
+      await redeem(tokenFor('wv'), RENEWAL_REQUEST);
+      expect(ports.renewed).toHaveLength(2);
+      licenser.handle.mockResolvedValue({ kind: 'release', body: Buffer.alloc(1), sessionId: COUNTED });
+      await redeem(tokenFor('wv'), RELEASE_REQUEST);
+      expect(ports.released).toEqual([[SCOPE, COUNTED.toString('hex')]]);
+    });
+  });
+
   it('answers a device refusal to the CDM as its ERROR_RESPONSE, with the code in headers and the device in the row', async () => {
     const refusal = new WidevineRefusal(-4001, 'device system id 7 is revoked\n', {
       licenseError: 2,

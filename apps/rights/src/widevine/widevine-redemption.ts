@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { WidevineTokenClaims } from '@openplay/core';
 import {
   classifyWidevineRequest,
+  isCountedStreamSession,
   type WidevineDevice,
   type WidevineGrant,
   type WidevineLicenser,
@@ -45,13 +46,15 @@ export class WidevineRedemption {
       const claims = await this.redemptions.admit(attempt, request.token, () =>
         auditRequestType(classifyWidevineRequest(request.challenge)),
       );
-      const outcome = await this.licenser.handle(request.challenge, grantOf(claims, attempt.tokenExpired));
+      const grant = { ...grantOf(claims, attempt.tokenExpired), countedStream: attempt.streams !== null };
+      const outcome = await this.licenser.handle(request.challenge, grant);
       await this.redemptions.deliver(attempt, {
         requestType: auditRequestType(outcome.kind),
         device: outcome.device ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) } : null,
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
         sessionId: outcome.sessionId,
+        countedStream: outcome.sessionId !== undefined && isCountedStreamSession(outcome.sessionId),
         // Hashed only for a token with a device limit: the only reader of the id.
         deviceId: outcome.device && attempt.devices ? widevineDeviceId(outcome.device) : undefined,
       });

@@ -129,6 +129,30 @@ describe('the web console in Chromium (token-gen /console/, rights, Postgres, lo
       fairplayEnabled: false,
     });
 
+    // Account-wide limits (docs/api.md §13.1): set, a refusal shown as the API words it, then cleared.
+    const setLimits = async () => {
+      const answered = page.waitForResponse((r) => r.url().endsWith(`/admin/accounts/${account}/limits`));
+      await page.getByRole('button', { name: 'Set limits' }).click();
+      return (await answered).status();
+    };
+    await page.locator('input[name=max-streams]').fill('3');
+    await page.locator('select[name=stream-limit-mode]').selectOption('stopOldest');
+    await page.locator('input[name=max-devices]').fill('2');
+    expect(await setLimits()).toBe(200);
+    expect(await admin('GET', `/accounts/${account}`)).toMatchObject({
+      maxStreams: 3,
+      streamLimitMode: 'stopOldest',
+      maxDevices: 2,
+      deviceWindow: 2592000,
+    });
+    await page.locator('input[name=max-streams]').fill('lots');
+    expect(await setLimits()).toBe(400);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/maxStreams must be a whole number/);
+    await page.locator('input[name=max-streams]').fill('');
+    await page.locator('input[name=max-devices]').fill('');
+    expect(await setLimits()).toBe(200);
+    expect(await admin('GET', `/accounts/${account}`)).toMatchObject({ maxStreams: null, maxDevices: null });
+
     await page.locator('select[name=environment]').selectOption('test');
     await page.locator('input[name=label]').fill('rotation-2');
     await page.getByRole('button', { name: 'Add authenticator' }).click();

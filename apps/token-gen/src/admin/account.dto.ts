@@ -1,7 +1,24 @@
-import { ApiHideProperty } from '@nestjs/swagger';
-import { MAX_ACCOUNT_NAME_CHARS } from '@openplay/core';
-import { ArrayNotEmpty, type ValidationArguments } from 'class-validator';
-import { AccountNumber, Absent, Credits, named, Switch, Text } from './admin-fields';
+import { ApiHideProperty, ApiProperty } from '@nestjs/swagger';
+import {
+  DEFAULT_DEVICE_WINDOW,
+  MAX_ACCOUNT_NAME_CHARS,
+  MAX_ACCOUNT_STREAMS,
+  MAX_DEVICE_WINDOW,
+  MAX_DEVICES,
+  MIN_DEVICE_WINDOW,
+} from '@openplay/core';
+import { ArrayNotEmpty, IsIn, type ValidationArguments } from 'class-validator';
+import {
+  AccountNumber,
+  Absent,
+  ClearableLimit,
+  Credits,
+  named,
+  Switch,
+  Text,
+  WholeNumber,
+  WithLimit,
+} from './admin-fields';
 
 // The admin API's account bodies and path (the CLI fills the same classes from its arguments).
 
@@ -75,5 +92,52 @@ export class SetOptionsDto {
     return (['widevineEnabled', 'fairplayAuthorized', 'fairplayEnabled', 'clearKeyEnabled', 'name'] as const).filter(
       (field) => this[field] !== undefined,
     );
+  }
+}
+
+export const STREAM_LIMIT_MODES = ['deny', 'stopOldest'] as const;
+
+/**
+ * `PATCH /admin/accounts/{number}/limits` (docs/decisions/0023-account-stream-limits.md): each limit given is set with
+ * its mode or window (their defaults when absent), or cleared with null; a limit not given stays as it is.
+ */
+export class SetLimitsDto {
+  @Absent()
+  @ClearableLimit(1, MAX_ACCOUNT_STREAMS, "live Widevine streams at once across all the account's tokens and users")
+  maxStreams?: number | null;
+
+  @Absent()
+  @WithLimit('maxStreams')
+  @IsIn(STREAM_LIMIT_MODES, { message: (args) => `${named(args)} must be deny or stopOldest` })
+  @ApiProperty({
+    enum: STREAM_LIMIT_MODES,
+    required: false,
+    description:
+      'with a number in maxStreams: deny (the default) refuses a new stream at the limit (-9004), stopOldest stops the oldest',
+  })
+  streamLimitMode?: (typeof STREAM_LIMIT_MODES)[number];
+
+  @Absent()
+  @ClearableLimit(1, MAX_DEVICES, 'devices per user (cookie) of tokens that carry no device limit of their own')
+  maxDevices?: number | null;
+
+  @Absent()
+  @WithLimit('maxDevices')
+  @WholeNumber(
+    MIN_DEVICE_WINDOW,
+    MAX_DEVICE_WINDOW,
+    `{deviceWindow} must be a whole number of seconds, ${MIN_DEVICE_WINDOW} to ${MAX_DEVICE_WINDOW}`,
+    {
+      required: false,
+      description: `with a number in maxDevices: seconds a device counts after its last license (default ${DEFAULT_DEVICE_WINDOW}, 30 days)`,
+    },
+  )
+  deviceWindow?: number;
+
+  /** The limits given: a call that changes nothing is refused. */
+  @ApiHideProperty()
+  @ArrayNotEmpty({ message: 'give at least one of {maxStreams}, {maxDevices}' })
+  get changes(): string[] {
+    return (['maxStreams', 'maxDevices'] as const).filter((field) => this[field] !== undefined);
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { adminRecordView } from '../records/record-view';
-import { AccountPathDto, CreateAccountDto, SetCreditsDto, SetOptionsDto } from './account.dto';
+import { AccountPathDto, CreateAccountDto, SetCreditsDto, SetLimitsDto, SetOptionsDto } from './account.dto';
 import { AdminCommands } from './admin-commands';
 import { AdminApiGuard } from './admin-api.guard';
 import { AdminInputPipe } from './admin-input';
@@ -128,6 +128,22 @@ export class AdminApiController {
         clearKeyEnabled,
         name,
       }),
+    );
+  }
+
+  @Patch('accounts/:number/limits')
+  @ApiOperation({
+    summary:
+      "Set or clear (null) an account's stream limit across all its tokens and users, and its users' default device limit",
+  })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiResponse(ONE_ACCOUNT)
+  @ApiResponse(BAD_INPUT)
+  @ApiResponse(NO_ACCOUNT)
+  async setLimits(@Param(INPUT) path: AccountPathDto, @Body(INPUT) body: SetLimitsDto) {
+    const { maxStreams, streamLimitMode, maxDevices, deviceWindow } = body;
+    return plainAccount(
+      await this.admin.setLimits(path.number, { maxStreams, streamLimitMode, maxDevices, deviceWindow }),
     );
   }
 

@@ -1,11 +1,13 @@
 import {
   ApiError,
+  DEFAULT_DEVICE_WINDOW,
   formatAuthenticator,
   hashAuthenticatorSecret,
   newAuthenticatorSecret,
   readUsageRange,
 } from '@openplay/core';
 import type {
+  AccountLimits,
   AccountRepository,
   AccountView,
   AuditQuery,
@@ -86,6 +88,31 @@ export class AdminCommands {
     },
   ) {
     return this.required(this.accounts.update(number, options), number);
+  }
+
+  /**
+   * Sets or clears (null) the account's stream limit with its mode (default deny) and its default device limit with
+   * its window (default 30 days); a limit not given (undefined) stays. Rights servers apply the change at once.
+   */
+  setLimits(
+    number: number,
+    limits: {
+      maxStreams?: number | null;
+      streamLimitMode?: 'deny' | 'stopOldest';
+      maxDevices?: number | null;
+      deviceWindow?: number;
+    },
+  ): Promise<AccountView> {
+    const changes: { -readonly [K in keyof AccountLimits]?: AccountLimits[K] } = {};
+    if (limits.maxStreams !== undefined) {
+      changes.maxStreams = limits.maxStreams;
+      changes.streamLimitMode = limits.maxStreams === null ? null : (limits.streamLimitMode ?? 'deny');
+    }
+    if (limits.maxDevices !== undefined) {
+      changes.maxDevices = limits.maxDevices;
+      changes.deviceWindow = limits.maxDevices === null ? null : (limits.deviceWindow ?? DEFAULT_DEVICE_WINDOW);
+    }
+    return this.required(this.accounts.update(number, changes), number);
   }
 
   setStatus(number: number, status: 'active' | 'disabled'): Promise<AccountView> {

@@ -109,6 +109,51 @@ export function Credits(required: boolean): PropertyDecorator {
   );
 }
 
+/**
+ * A limit an operator sets or clears: a whole number from `min` to `max` (JSON number or digits), or null / "none"
+ * to clear it. `what` says what the number counts, for the message and the document.
+ */
+export function ClearableLimit(min: number, max: number, what: string): PropertyDecorator {
+  const refusal = `must be a whole number (${min} to ${max}), or null / "none" to clear it`;
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      value === null || value === 'none' ? null : digitsToNumber({ value }),
+    ),
+    ValidateBy(
+      {
+        name: 'clearableLimit',
+        validator: {
+          validate: (value) => value === null || (Number.isSafeInteger(value) && value >= min && value <= max),
+        },
+      },
+      { message: (args) => `${named(args)} ${refusal}` },
+    ),
+    ApiProperty({
+      oneOf: [
+        { type: 'integer', minimum: min, maximum: max },
+        { type: 'string', pattern: '^[0-9]{1,20}$' },
+        { type: 'string', enum: ['none'] },
+      ],
+      nullable: true,
+      required: false,
+      description: `${what}: ${min} to ${max}; null or "none" clears it`,
+    }),
+  );
+}
+
+/** The field is refused unless `field` is given as a number in the same call: it belongs to that limit. */
+export function WithLimit(field: string): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'withLimit',
+      validator: {
+        validate: (_value, args) => typeof (args?.object as Record<string, unknown>)[field] === 'number',
+      },
+    },
+    { message: (args) => `give {${field}} (a number) with ${named(args)}` },
+  );
+}
+
 interface TextOptions {
   readonly maxChars: number;
   readonly minChars?: number;

@@ -53,6 +53,26 @@ export class AccountJson {
 
   @ApiProperty()
   clearKeyEnabled!: boolean;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: "most live Widevine streams across all the account's tokens and users (null: no account-wide limit)",
+  })
+  maxStreams!: number | null;
+
+  @ApiProperty({ enum: ['deny', 'stopOldest'], nullable: true, description: 'set with maxStreams' })
+  streamLimitMode!: 'deny' | 'stopOldest' | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'devices per user (cookie) of tokens without a device limit of their own (null: none)',
+  })
+  maxDevices!: number | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'seconds; set with maxDevices' })
+  deviceWindow!: number | null;
 }
 
 export class AuthenticatorJson {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateTokenGenConfig } from '../config/token-gen.config';
 import { adminRecordView } from '../records/record-view';
-import { AccountPathDto, CreateAccountDto, SetCreditsDto, SetOptionsDto } from './account.dto';
+import { AccountPathDto, CreateAccountDto, SetCreditsDto, SetLimitsDto, SetOptionsDto } from './account.dto';
 import { AdminCommands, AdminError } from './admin-commands';
 import { parseAdminInput } from './admin-input';
 import { plainAccount as plain } from './admin-responses';
@@ -32,6 +32,7 @@ Commands:
   account show       show one account and its authenticators (never their secrets)
   account credits    set an account's credit balance
   account options    switch Widevine, FairPlay and Clear Key for an account
+  account limits     set or clear an account's stream limit and its users' default device limit
   account disable    refuse every token request and redemption of an account (-2031)
   account enable     accept them again
   authenticator add      add an authenticator (for rotation); its secret is shown once
@@ -62,6 +63,16 @@ Creates an account with a six-digit public number and one authenticator per envi
   --fairplay-authorized  FairPlay authorized for this account (off: -6006)
   --fairplay             FairPlay enabled (off: -6009)
   --clear-key            Clear Key enabled (off: -8001)`,
+  'account limits': `Usage: account limits NUMBER [--max-streams N|none] [--stream-limit-mode deny|stopOldest] [--max-devices N|none] [--device-window S] [--json]
+
+Account-wide limits, applied by the rights servers at once (no token needs reissuing); a limit not given stays.
+  --max-streams N|none         live Widevine streams at once across all the account's tokens and users
+                               (1 to 100000; none clears it); a license must also fit its token's own limit
+  --stream-limit-mode MODE     with --max-streams N: deny (default; -9004 at the limit) or stopOldest
+  --max-devices N|none         devices per user (cookie) for tokens without a device limit of their own
+                               (1 to 100; none clears it; -9007 past it)
+  --device-window S            with --max-devices N: seconds a device counts after its last license
+                               (60 to 31536000, default 2592000: 30 days)`,
   'account disable':
     'Usage: account disable NUMBER [--json]\n\nEvery token request and redemption of the account is refused with -2031.',
   'account enable': 'Usage: account enable NUMBER [--json]\n\nThe account is active again.',
@@ -108,6 +119,10 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
       widevine: { type: 'string' },
       'fairplay-authorized': { type: 'string' },
       fairplay: { type: 'string' },
+      'max-streams': { type: 'string' },
+      'stream-limit-mode': { type: 'string' },
+      'max-devices': { type: 'string' },
+      'device-window': { type: 'string' },
       environment: { type: 'string' },
       label: { type: 'string' },
       cookie: { type: 'string' },
@@ -159,6 +174,10 @@ const FLAGS = {
   fairplayAuthorized: '--fairplay-authorized',
   fairplayEnabled: '--fairplay',
   clearKeyEnabled: '--clear-key',
+  maxStreams: '--max-streams',
+  streamLimitMode: '--stream-limit-mode',
+  maxDevices: '--max-devices',
+  deviceWindow: '--device-window',
   environment: '--environment',
   label: '--label',
   cookie: '--cookie',
@@ -241,6 +260,17 @@ async function dispatch(
         clearKeyEnabled,
         name,
       });
+      return out.print(plain(account), () => describe(account));
+    }
+    case 'account limits': {
+      const n = number();
+      const { maxStreams, streamLimitMode, maxDevices, deviceWindow } = input(SetLimitsDto, {
+        maxStreams: values['max-streams'],
+        streamLimitMode: values['stream-limit-mode'],
+        maxDevices: values['max-devices'],
+        deviceWindow: values['device-window'],
+      });
+      const account = await admin.setLimits(n, { maxStreams, streamLimitMode, maxDevices, deviceWindow });
       return out.print(plain(account), () => describe(account));
     }
     case 'account disable':
@@ -337,7 +367,9 @@ function describe(a: AccountView): string {
   return (
     `account ${a.number} "${a.name}" ${a.status}, credits ${a.credits ?? 'unlimited'}, ` +
     `widevine ${a.widevineEnabled ? 'on' : 'off'}, fairplay ${a.fairplayAuthorized ? (a.fairplayEnabled ? 'on' : 'off') : 'not authorized'}, ` +
-    `clear key ${a.clearKeyEnabled ? 'on' : 'off'}`
+    `clear key ${a.clearKeyEnabled ? 'on' : 'off'}` +
+    (a.maxStreams === null ? '' : `, streams ${a.maxStreams} (${a.streamLimitMode ?? 'deny'})`) +
+    (a.maxDevices === null ? '' : `, devices per user ${a.maxDevices} within ${a.deviceWindow}s`)
   );
 }
 

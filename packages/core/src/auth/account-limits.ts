@@ -17,3 +17,9 @@ export const MAX_ACCOUNT_NAME_CHARS = 200;
 
 /** Characters (code points) of an authenticator's label. */
 export const MAX_AUTHENTICATOR_LABEL_CHARS = 100;
+
+/**
+ * Most live Widevine streams an account-wide limit may allow (docs/decisions/0023-account-stream-limits.md): every
+ * admission to the account counts its live streams, so the bound keeps that count a bounded index range.
+ */
+export const MAX_ACCOUNT_STREAMS = 100_000;

@@ -8,6 +8,10 @@ export {
   OPL_PARAMS,
   MAX_COOKIE_CHARS,
   MAX_CONTENT_ID_CHARS,
+  MAX_DEVICES,
+  MIN_DEVICE_WINDOW,
+  MAX_DEVICE_WINDOW,
+  DEFAULT_DEVICE_WINDOW,
 } from './token-checks';
 export type { TokenFields } from './token-checks';
 export { ALL_DRMS } from './check';

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { PrismaClient } from '../generated/client';
 import type { Environment } from '../generated/enums';
-import type { AccountCredentials, AccountView, AuthenticatorView } from './account';
+import type { AccountCredentials, AccountLimits, AccountView, AuthenticatorView } from './account';
 
 export interface NewAccount {
   readonly name: string;
@@ -32,6 +32,10 @@ const accountSelect = {
   fairplayAuthorized: true,
   fairplayEnabled: true,
   clearKeyEnabled: true,
+  maxStreams: true,
+  streamLimitMode: true,
+  maxDevices: true,
+  deviceWindow: true,
 } as const;
 
 /** Public account numbers: six digits like ExpressPlay's, random so that they reveal no customer count. */
@@ -95,7 +99,10 @@ export class AccountRepository {
   }
 
   /** null clears the limit (unlimited). */
-  update(number: number, changes: AccountOptions & { credits?: bigint | null }): Promise<AccountView | null> {
+  update(
+    number: number,
+    changes: AccountOptions & Partial<AccountLimits> & { credits?: bigint | null },
+  ): Promise<AccountView | null> {
     return this.prisma.account
       .update({ where: { number }, data: changes, select: accountSelect })
       .catch((error: unknown) => {

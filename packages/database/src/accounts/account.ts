@@ -1,4 +1,4 @@
-import type { AccountStatus, Environment } from '../generated/enums';
+import type { AccountStatus, Environment, StreamLimitMode } from '../generated/enums';
 
 export interface AccountView {
   readonly id: number;
@@ -11,7 +11,18 @@ export interface AccountView {
   readonly fairplayAuthorized: boolean;
   readonly fairplayEnabled: boolean;
   readonly clearKeyEnabled: boolean;
+  /** Account-wide limits (docs/decisions/0023-account-stream-limits.md); null: none. */
+  readonly maxStreams: number | null;
+  /** Set with `maxStreams` only. */
+  readonly streamLimitMode: StreamLimitMode | null;
+  /** The device limit of tokens with a cookie and no device limit of their own. */
+  readonly maxDevices: number | null;
+  /** Seconds; set with `maxDevices` only. */
+  readonly deviceWindow: number | null;
 }
+
+/** An account's limits as the admin sets them: each pair is set or cleared (null) together. */
+export type AccountLimits = Pick<AccountView, 'maxStreams' | 'streamLimitMode' | 'maxDevices' | 'deviceWindow'>;
 
 export interface AuthenticatorView {
   readonly id: number;

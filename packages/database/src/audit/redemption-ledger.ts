@@ -19,18 +19,26 @@ export interface TokenUseLimit {
   readonly tokenExpiresAt: number;
 }
 
-/** What a stream-limited license or CKC needs for its admission (docs/decisions/0018-concurrent-streams.md). */
+/**
+ * What a stream-limited license or CKC needs for its admission (docs/decisions/0018-concurrent-streams.md): the
+ * token's own limit, the account's (docs/decisions/0023-account-stream-limits.md), or both; it must fit each.
+ */
 export interface StreamAdmission {
-  /** Whose streams are counted: see {@link streamScope}. */
+  /** Whose streams the token's limit counts: see {@link streamScope}. */
   readonly scope: string;
   /**
    * Widevine: the license's session id, echoed by its renewals and its release. FairPlay: the stream's identity (a
    * hash of the device and the content), the same for every CKC of the stream.
    */
   readonly sessionId: Buffer;
-  readonly maxStreams: number;
-  /** At the limit, stop the oldest live stream instead of refusing this one. */
+  /** The token's limit (null: none of its own). */
+  readonly maxStreams: number | null;
+  /** At the token's limit, stop the oldest live stream of the scope instead of refusing this one. */
   readonly stopOldest: boolean;
+  /** The account's limit on its live streams, all tokens and users (absent or null: none). */
+  readonly accountMaxStreams?: number | null;
+  /** At the account's limit, stop the account's oldest live stream instead of refusing this one. */
+  readonly accountStopOldest?: boolean;
   /** Seconds without a renewal after which a Widevine stream is dead (renewal delay plus grace). */
   readonly liveSeconds: number;
   /**
@@ -98,7 +106,8 @@ const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${RED
 
 /**
  * See the migrations `concurrent_streams` (the same as the limited batch, plus stream and device admissions) and
- * `fairplay_streams` (FairPlay streams, which live by their lease, and the -9005 message).
+ * `fairplay_streams` (FairPlay streams, which live by their lease, and the -9005 message) and
+ * `account_stream_limits` (plus the account-wide stream limit).
  */
 const REDEEM_BATCH_USAGE =
   'SELECT openplay_usage_add_verdicts($1::json, openplay_redeem_batch_usage($1::json, $2::text, $3::text, $4::text, ' +
@@ -187,6 +196,8 @@ export class RedemptionLedger {
       ...limitedRow(redemption),
       maxStreams: redemption.stream?.maxStreams ?? null,
       stopOldest: redemption.stream?.stopOldest ?? false,
+      accountMaxStreams: redemption.stream?.accountMaxStreams ?? null,
+      accountStopOldest: redemption.stream?.accountStopOldest ?? false,
       streamScope: redemption.stream?.scope ?? redemption.device?.scope ?? null,
       sessionId: redemption.stream?.sessionId.toString('hex') ?? null,
       maxDevices: redemption.device?.maxDevices ?? null,

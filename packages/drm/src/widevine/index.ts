@@ -1,6 +1,6 @@
 export * from './types';
 export { WidevineRefusal, LicenseErrorCode, errorResponse, type WidevineRefusalCode } from './errors';
-export { createSoftwareWidevineLicenser, SoftwareWidevineLicenser } from './licenser';
+export { createSoftwareWidevineLicenser, isCountedStreamSession, SoftwareWidevineLicenser } from './licenser';
 export {
   loadWidevineConfig,
   parseDevicesJson,

@@ -19,7 +19,7 @@ import {
 } from '../testing/widevine/client';
 import { createDevice, createModel, dcsl, pb, pssSign, unpb } from '../testing/widevine/test-pki';
 import { createWorld, grant, SYSTEM_ID, type World } from '../testing/widevine/world';
-import { WidevineRefusal, type WidevineLicenser, type WidevineOutcome } from '.';
+import { isCountedStreamSession, WidevineRefusal, type WidevineLicenser, type WidevineOutcome } from '.';
 
 let world: World;
 beforeAll(async () => {
@@ -307,6 +307,19 @@ describe('renewal and release (stateless, HMAC with the issued client MAC key)',
     const kcb = renewal.keyControls[0];
     expect(kcb.readUInt32BE(4)).toBe(500);
     expect(kcb.readUInt32BE(8)).toBe(424242);
+  });
+
+  it('marks the session id of a counted stream, under the HMAC, without moving the start time', () => {
+    const counted = { ...grant({ licenseDuration: 600 }), countedStream: true };
+    const view = issue(renewing(), counted);
+    expect(isCountedStreamSession(view.license.id.session_id)).toBe(true);
+    const outcome = license(renewing(), renewalChallenge(view, 'renewal', { secondsSinceStarted: 10 }), counted);
+    expect(isCountedStreamSession(outcome.sessionId!)).toBe(true);
+    expect(inspectRenewal(view, outcome.body, counted.contentKey).license.license_start_time).toBe(
+      view.license.license_start_time,
+    );
+    const plain = issue(renewing(), grant({ licenseDuration: 600 }));
+    expect(isCountedStreamSession(plain.license.id.session_id)).toBe(false);
   });
 
   it('renews a licenseDuration of 0 (unlimited) with an unlimited key control', () => {

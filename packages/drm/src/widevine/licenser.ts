@@ -89,8 +89,8 @@ export function createSoftwareWidevineLicenser(config: WidevineLicenserConfig): 
  *
  * Renewal without state: every license's SIGNING key carries MAC keys
  * `HMAC-SHA512(renewalSecret, "openplay/widevine/license-mac-keys/v1\0" ‖ session_id ‖ kid)` (first 32 bytes for
- * server → client, last 32 for client → server). `License.id.session_id` is `issued-at (uint64 BE, unix s) ‖ 8 random
- * bytes`; the CDM echoes the id in renewals, so the server recomputes the keys from the echoed session id and the
+ * server → client, last 32 for client → server). `License.id.session_id` is `issued-at (uint64 BE, unix s; its top
+ * bit marks a counted stream, see isCountedStreamSession) ‖ 8 random bytes`; the CDM echoes the id in renewals, so the server recomputes the keys from the echoed session id and the
  * grant's kid. A forged session id or another kid yields other keys and the renewal's HMAC fails.
  *
  * Construction parses and checks every configured root, the service certificate and its key once; throws an Error
@@ -308,7 +308,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     const contentIv = random.subarray(32, 48);
     const keyControlIv = random.subarray(48, 64);
     const sessionId = Buffer.alloc(16);
-    sessionId.writeBigUInt64BE(BigInt(Math.max(0, now)), 0);
+    sessionId.writeBigUInt64BE(sessionStart(now, grant.countedStream), 0);
     random.copy(sessionId, 8, 64, 72);
 
     const wrappedSessionKey = oaepEncrypt(chain.device.encryptionKey, sessionKey);
@@ -402,7 +402,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     const sessionKey = random.subarray(0, 16);
     const signingIv = random.subarray(16, 32);
     const sessionId = Buffer.alloc(16);
-    sessionId.writeBigUInt64BE(BigInt(Math.max(0, now)), 0);
+    sessionId.writeBigUInt64BE(sessionStart(now, grant.countedStream), 0);
     sessionId.writeUInt32BE(maskOf(delivered), 8);
     random.copy(sessionId, 12, 32, 36);
 
@@ -557,7 +557,7 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
     }
     // The license's start: the issue time this server wrote into the session id, authenticated by the HMAC above
     // (the request's own license_start_time is the client's word, and is not read).
-    const issuedAt = Number(sessionId.readBigUInt64BE(0));
+    const issuedAt = Number(sessionId.readBigUInt64BE(0) & ISSUED_AT_MASK);
     if (grant.tokenExpired) {
       assertIssuedWhileValid(grant, issuedAt);
       // A download's release comes when the user deletes it, possibly long after: answered for the license's life
@@ -634,6 +634,23 @@ function requestKind(type: number): 'new' | 'renewal' | 'release' | null {
       : type === RequestType.RELEASE
         ? 'release'
         : null;
+}
+
+/** The top bit of a session id's issue time: the license's stream is counted (docs/decisions/0023). */
+const COUNTED_STREAM_BIT = 1n << 63n;
+const ISSUED_AT_MASK = COUNTED_STREAM_BIT - 1n;
+
+function sessionStart(now: number, countedStream: boolean | undefined): bigint {
+  return BigInt(Math.max(0, now)) | (countedStream ? COUNTED_STREAM_BIT : 0n);
+}
+
+/**
+ * True when a session id this licenser wrote (and a renewal's or release's HMAC then authenticated) belongs to a
+ * license whose stream was counted against a stream limit (`WidevineGrant.countedStream`). Licenses from before the
+ * mark existed read false.
+ */
+export function isCountedStreamSession(sessionId: Buffer): boolean {
+  return sessionId.length === 16 && (sessionId[0] & 0x80) !== 0;
 }
 
 function checkGrant(grant: WidevineGrant): void {

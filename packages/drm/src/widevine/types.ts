@@ -60,6 +60,12 @@ export interface WidevineGrant {
    */
   readonly tokenExpired?: boolean;
   /**
+   * The license's stream is counted against a stream limit (the token's or its account's): its session id says so
+   * (see `isCountedStreamSession`), under the renewal HMAC, so that its renewals and release keep the count whatever
+   * the account's setting is by then.
+   */
+  readonly countedStream?: boolean;
+  /**
    * A multi-key grant's keys, 1–32 (the first one is `kid` and `contentKey`). The license carries one content key
    * container per key the device's level allows, each with its track, level and HDCP; a key whose level the device
    * does not meet is left out (`WidevineOutcome.withheld`). None deliverable: -7008. Absent: the single key above,

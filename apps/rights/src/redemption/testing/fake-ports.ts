@@ -26,8 +26,13 @@ export class FakePorts {
   readonly written: AuditEventInput[] = [];
   /** Rows handed to the ledger (a credit each), with the account charged. */
   readonly redeemed: Array<{ account: number; row: AuditEventInput }> = [];
-  /** The stream and device admissions handed to the ledger with those rows (none for a token without limits). */
+  /** The limits each ledger call carried (none for nearly every redemption: the ledger's old statement). */
   readonly admissions: Array<{ stream?: StreamAdmission; device?: DeviceAdmission }> = [];
+  /** Stream heartbeats and releases asked of the ledger: [scope, session id hex]. */
+  readonly renewed: Array<[string, string]> = [];
+  readonly released: Array<[string, string]> = [];
+  /** What a stream heartbeat answers (false: the stream was stopped, -9005). */
+  streamLive = true;
   verdict: RedemptionVerdict | Error = 'granted';
   writeFailure: Error | null = null;
 
@@ -63,6 +68,13 @@ export class FakePorts {
             this.admissions.push({ ...(stream && { stream }), ...(device && { device }) });
             return this.verdict;
           },
+          renewStream: async (scope: string, sessionId: Buffer) => {
+            this.renewed.push([scope, sessionId.toString('hex')]);
+            return this.streamLive;
+          },
+          releaseStream: async (scope: string, sessionId: Buffer) => {
+            this.released.push([scope, sessionId.toString('hex')]);
+          },
         },
       },
     ];
@@ -80,6 +92,10 @@ export function account(changes: Partial<AccountView> = {}): AccountView {
     fairplayAuthorized: true,
     fairplayEnabled: true,
     clearKeyEnabled: true,
+    maxStreams: null,
+    streamLimitMode: null,
+    maxDevices: null,
+    deviceWindow: null,
     ...changes,
   };
 }
