@@ -33,6 +33,9 @@ export function rightsHttpOptions(config: RightsConfig): HttpAppOptions {
     bodyTypes: [
       { type: 'application/x-www-form-urlencoded', as: 'string' },
       { type: 'application/json', as: 'string' },
+      // Named although `*` takes it too: Fastify caches the parser it finds for a named type, but looks for the
+      // catch-all anew on every request (parsing the Content-Type header each time), and CDMs send this type.
+      { type: 'application/octet-stream', as: 'buffer' },
       { type: '*', as: 'buffer' },
     ],
     formatOf: rightsErrorFormat,

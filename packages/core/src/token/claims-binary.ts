@@ -444,10 +444,13 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
     ...(maxDevices !== null && { maxDevices, deviceWindow }),
     ...(keys !== null && { keys }),
   };
+  // The DRM's fields are assigned onto `common`, not spread with it into a new object: V8 took that spread through
+  // its slow path, which cost about 20 µs and most of the garbage of a token's opening (a Widevine token read 1.5
+  // µs instead of 26 in a loop on the loaded development machine).
   let claims: TokenClaims;
   if (clearKey) {
     const policy: ClearKeyPolicy = { drm: 'ck', extensions: [] };
-    claims = { ...common, drm: 'ck', kid: kid!, iv: null, policy };
+    claims = Object.assign(common, { drm: 'ck' as const, kid: kid!, iv: null, policy });
   } else if (fairPlay) {
     const rentalDuration = r.uvarint();
     let rightsType: FairPlayPolicy['rightsType'] = null;
@@ -461,7 +464,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
       extensions: readExtensions(r, flags),
       ...(offline !== null && { offline }),
     };
-    claims = { ...common, drm: 'fp', iv: iv!, policy };
+    claims = Object.assign(common, { drm: 'fp' as const, iv: iv!, policy });
   } else {
     const levels = r.byte();
     const securityLevel = levels & 0x07;
@@ -480,7 +483,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
       // Only when set: the claims of a streaming-only token are what they were before offline licenses existed.
       ...(offline !== null && { offline }),
     };
-    claims = { ...common, drm: 'wv', iv: null, policy };
+    claims = Object.assign(common, { drm: 'wv' as const, iv: null, policy });
   }
   if (r.at !== end) throw new CorruptClaims('trailing bytes');
   return claims;
