@@ -4,6 +4,7 @@
 // previous flush, a few rows on the development machine). Baseline in the same run: the same JSON rows written by one
 // plain INSERT into audit_events (what any durable audit log pays: the rows, their indexes, the commit). Rounds
 // alternate; per batch size the median of the rounds' database CPU per row and the ratio ledger/baseline.
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,8 @@ const { RedemptionLedger } = require(path.join(root, 'packages/database/dist/ind
 const SIZES = (process.env.BENCH_LEDGER_BATCHES || '1,4,16').split(',').map(Number);
 const ROWS = Number(process.env.BENCH_LEDGER_ROWS || 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+// A use limit on every redemption (its own request each): the use-limited batch function instead of the plain one.
+const USE_LIMIT = process.env.BENCH_LEDGER_USE_LIMIT ? Number(process.env.BENCH_LEDGER_USE_LIMIT) : null;
 
 const BASELINE_INSERT = `INSERT INTO audit_events
   (kind, drm, environment, account_number, token_id, kid, cookie, result_code, message, client_address, user_agent,
@@ -85,18 +88,24 @@ async function measure(size, writeBatch) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const db = await scratchDatabase('ledger');
-const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+// Connections kept for the whole run: a backend that exits takes its CPU time out of the sums.
+const pool = new pg.Pool({ connectionString: db.url, max: 2, idleTimeoutMillis: 0 });
 try {
   await pool.query("INSERT INTO accounts (number, name, credits, updated_at) VALUES (1, 'bench', 1000000000, now())");
   const ledger = new RedemptionLedger(pool);
   const viaLedger = async (size) => {
-    const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row())));
+    const use = () =>
+      USE_LIMIT === null
+        ? undefined
+        : { limit: USE_LIMIT, requestHash: randomBytes(32), tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600 };
+    const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row(), use())));
     if (verdicts.some((verdict) => verdict !== 'granted')) throw new Error(`a redemption was refused: ${verdicts}`);
   };
   const plainInsert = (size) => pool.query(BASELINE_INSERT, [JSON.stringify(Array.from({ length: size }, row))]);
 
   console.log(
-    `bench:ledger: ${ROWS} rows per run, ${ROUNDS} alternating rounds, CPU of the scratch database's backends`,
+    `bench:ledger: ${ROWS} rows per run, ${ROUNDS} alternating rounds, CPU of the scratch database's backends` +
+      (USE_LIMIT === null ? '' : `, every redemption use-limited (${USE_LIMIT})`),
   );
   for (const size of SIZES) {
     const subject = [];
