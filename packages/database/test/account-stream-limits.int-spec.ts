@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger, type StreamAdmission, streamScope } from '../src/audit/redemption-ledger';
-import { useDatabase } from './support';
+import { createAccount, useDatabase } from './support';
 
 // The account-wide stream limit (docs/decisions/0023-account-stream-limits.md), decided by openplay_redeem_batch_usage
 // under the account's row lock: streams of every token and user of the account count against one limit.
@@ -43,15 +43,7 @@ const tokenId = () => randomBytes(16).toString('hex');
 
 describe('RedemptionLedger with account-wide stream limits (real Postgres)', () => {
   const db = useDatabase();
-  const account = (credits: bigint | null) =>
-    new AccountRepository(db.prisma).create({
-      name: 'A',
-      credits,
-      widevineEnabled: true,
-      fairplayAuthorized: true,
-      fairplayEnabled: true,
-      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
-    });
+  const account = (credits: bigint | null) => createAccount(db.prisma, credits, 'A');
   const accountStreams = async (number: number) =>
     (
       await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM token_streams WHERE account_number = $1', [

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger, type StreamAdmission, streamScope } from '../src/audit/redemption-ledger';
-import { useDatabase } from './support';
+import { createAccount, useDatabase } from './support';
 
 const row = (accountNumber: number, tokenId: string, drm: 'wv' | 'fp' = 'fp'): AuditEventInput => ({
   kind: 'redemption',
@@ -38,15 +38,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RedemptionLedger with stream-limited FairPlay CKCs (real Postgres, migration fairplay_streams)', () => {
   const db = useDatabase();
-  const account = (credits: bigint | null) =>
-    new AccountRepository(db.prisma).create({
-      name: 'F',
-      credits,
-      widevineEnabled: true,
-      fairplayAuthorized: true,
-      fairplayEnabled: true,
-      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
-    });
+  const account = (credits: bigint | null) => createAccount(db.prisma, credits, 'F');
   const leases = async (scope: string) =>
     (
       await db.pool.query<{ session: string; lease: boolean }>(

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger } from '../src/audit/redemption-ledger';
-import { useDatabase } from './support';
+import { createAccount, useDatabase } from './support';
 
 const redemption = (accountNumber: number, i: number): AuditEventInput => ({
   kind: 'redemption',
@@ -21,15 +20,7 @@ const redemption = (accountNumber: number, i: number): AuditEventInput => ({
 
 describe('RedemptionLedger (real Postgres)', () => {
   const db = useDatabase();
-  const account = (credits: bigint | null) =>
-    new AccountRepository(db.prisma).create({
-      name: 'L',
-      credits,
-      widevineEnabled: true,
-      fairplayAuthorized: true,
-      fairplayEnabled: true,
-      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
-    });
+  const account = (credits: bigint | null) => createAccount(db.prisma, credits, 'L');
 
   it('grants exactly M of N concurrent redemptions against M credits, with N rows and no lost decrement', async () => {
     const { number } = await account(7n);

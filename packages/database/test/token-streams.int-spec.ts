@@ -7,7 +7,7 @@ import {
   type StreamAdmission,
   streamScope,
 } from '../src/audit/redemption-ledger';
-import { useDatabase } from './support';
+import { createAccount, resultCodes, useDatabase } from './support';
 
 const row = (accountNumber: number, tokenId: string): AuditEventInput => ({
   kind: 'redemption',
@@ -35,22 +35,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RedemptionLedger with stream-limited licenses (real Postgres)', () => {
   const db = useDatabase();
-  const account = (credits: bigint | null) =>
-    new AccountRepository(db.prisma).create({
-      name: 'S',
-      credits,
-      widevineEnabled: true,
-      fairplayAuthorized: true,
-      fairplayEnabled: true,
-      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
-    });
-  const codes = async (tokenId: string) =>
-    (
-      await db.pool.query<{ result_code: number; n: number }>(
-        'SELECT result_code, count(*)::int AS n FROM audit_events WHERE token_id = $1 GROUP BY 1 ORDER BY 1',
-        [tokenId],
-      )
-    ).rows;
+  const account = (credits: bigint | null) => createAccount(db.prisma, credits, 'S');
+  const codes = (tokenId: string) => resultCodes(db.pool, tokenId);
 
   it('admits exactly 3 of 30 concurrent streams from two ledgers, the rest -9004 and no credit spent', async () => {
     const { number } = await account(100n);

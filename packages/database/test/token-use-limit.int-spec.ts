@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger, type TokenUseLimit } from '../src/audit/redemption-ledger';
-import { useDatabase } from './support';
+import { createAccount, resultCodes, useDatabase } from './support';
 
 const row = (accountNumber: number, tokenId: string): AuditEventInput => ({
   kind: 'redemption',
@@ -29,22 +29,8 @@ const use = (limit: number, request: string, tokenExpiresAt = inAnHour()): Token
 
 describe('RedemptionLedger with use-limited tokens (real Postgres)', () => {
   const db = useDatabase();
-  const account = (credits: bigint | null) =>
-    new AccountRepository(db.prisma).create({
-      name: 'U',
-      credits,
-      widevineEnabled: true,
-      fairplayAuthorized: true,
-      fairplayEnabled: true,
-      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
-    });
-  const codes = async (tokenId: string) =>
-    (
-      await db.pool.query<{ result_code: number; n: number }>(
-        'SELECT result_code, count(*)::int AS n FROM audit_events WHERE token_id = $1 GROUP BY 1 ORDER BY 1',
-        [tokenId],
-      )
-    ).rows;
+  const account = (credits: bigint | null) => createAccount(db.prisma, credits, 'U');
+  const codes = (tokenId: string) => resultCodes(db.pool, tokenId);
 
   it('grants a one-time token once among 30 concurrent requests from two ledgers, the rest -9002', async () => {
     const { number } = await account(100n);

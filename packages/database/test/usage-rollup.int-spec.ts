@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AccountRepository } from '../src/accounts/account-repository';
 import type { AuditEventInput } from '../src/audit/audit-event';
 import { AuditWriter } from '../src/audit/audit-writer';
 import { RedemptionLedger } from '../src/audit/redemption-ledger';
 import { UsageQuery } from '../src/audit/usage-query';
-import { useDatabase } from './support';
+import { createAccount, useDatabase } from './support';
 
 const HOUR = new Date('2026-12-05T09:00:00.000Z');
 const at = (minute: number) => new Date(HOUR.getTime() + minute * 60_000);
@@ -38,15 +37,7 @@ SELECT metric, count(*)::int AS n FROM (
 
 describe('usage roll-up (real Postgres)', () => {
   const db = useDatabase();
-  const account = (credits: bigint | null) =>
-    new AccountRepository(db.prisma).create({
-      name: 'Usage',
-      credits,
-      widevineEnabled: true,
-      fairplayAuthorized: true,
-      fairplayEnabled: true,
-      authenticatorHashes: { test: randomBytes(32), production: randomBytes(32) },
-    });
+  const account = (credits: bigint | null) => createAccount(db.prisma, credits, 'Usage');
   const rolledUp = async (accountNumber: number) => {
     const { rows } = await db.pool.query<{ metric: string; n: number }>(
       'SELECT metric, sum(count)::int AS n FROM usage_hourly WHERE account_number = $1 GROUP BY metric ORDER BY metric',
