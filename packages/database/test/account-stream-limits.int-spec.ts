@@ -1,26 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
-import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger, type StreamAdmission, streamScope } from '../src/audit/redemption-ledger';
-import { createAccount, useDatabase } from './support';
+import { createAccount, redemptionRow, useDatabase } from './support';
 
 // The account-wide stream limit (docs/decisions/0023-account-stream-limits.md), decided by openplay_redeem_batch_usage
 // under the account's row lock: streams of every token and user of the account count against one limit.
 
-const row = (accountNumber: number, tokenId: string): AuditEventInput => ({
-  kind: 'redemption',
-  drm: 'wv',
-  environment: 'test',
-  accountNumber,
-  tokenId,
-  kid: null,
-  cookie: null,
-  resultCode: 0,
-  message: null,
-  clientAddress: null,
-  userAgent: null,
-  requestType: 'new',
-});
+const row = (accountNumber: number, tokenId: string) => redemptionRow(accountNumber, tokenId);
 
 interface Limits {
   readonly token?: number;

@@ -1,23 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
-import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger, type StreamAdmission, streamScope } from '../src/audit/redemption-ledger';
-import { createAccount, useDatabase } from './support';
+import { createAccount, redemptionRow, useDatabase } from './support';
 
-const row = (accountNumber: number, tokenId: string, drm: 'wv' | 'fp' = 'fp'): AuditEventInput => ({
-  kind: 'redemption',
-  drm,
-  environment: 'test',
-  accountNumber,
-  tokenId,
-  kid: null,
-  cookie: null,
-  resultCode: 0,
-  message: null,
-  clientAddress: null,
-  userAgent: null,
-  requestType: drm === 'fp' ? 'ckc' : 'new',
-});
+const row = (accountNumber: number, tokenId: string, drm: 'wv' | 'fp' = 'fp') =>
+  redemptionRow(accountNumber, tokenId, { drm, requestType: drm === 'fp' ? 'ckc' : 'new' });
 
 /** A FairPlay stream: its identity is fixed by device and content, its life by the CKC's lease. */
 const fairPlay = (

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { cloneTestDatabase, type TestDatabase } from '../testing';
 import { createPool, createPrismaClient } from '../src/client';
 import type { PrismaClient } from '../src/generated/client';
+import type { AuditEventInput } from '../src/audit/audit-event';
 import { AccountRepository } from '../src/accounts/account-repository';
 
 /** A migrated database of its own for one test file, with a pool and a Prisma client on it. */
@@ -50,4 +51,27 @@ export async function resultCodes(pool: Pool, tokenId: string): Promise<Array<{ 
     [tokenId],
   );
   return rows;
+}
+
+/** A Widevine license's redemption row of `tokenId`, with `fields` in place of the defaults. */
+export function redemptionRow(
+  accountNumber: number,
+  tokenId: string,
+  fields: Partial<AuditEventInput> = {},
+): AuditEventInput {
+  return {
+    kind: 'redemption',
+    drm: 'wv',
+    environment: 'test',
+    accountNumber,
+    tokenId,
+    kid: null,
+    cookie: null,
+    resultCode: 0,
+    message: null,
+    clientAddress: null,
+    userAgent: null,
+    requestType: 'new',
+    ...fields,
+  };
 }

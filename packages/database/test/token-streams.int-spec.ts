@@ -1,28 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
-import type { AuditEventInput } from '../src/audit/audit-event';
 import {
   type DeviceAdmission,
   RedemptionLedger,
   type StreamAdmission,
   streamScope,
 } from '../src/audit/redemption-ledger';
-import { createAccount, resultCodes, useDatabase } from './support';
+import { createAccount, redemptionRow, resultCodes, useDatabase } from './support';
 
-const row = (accountNumber: number, tokenId: string): AuditEventInput => ({
-  kind: 'redemption',
-  drm: 'wv',
-  environment: 'test',
-  accountNumber,
-  tokenId,
-  kid: null,
-  cookie: null,
-  resultCode: 0,
-  message: null,
-  clientAddress: null,
-  userAgent: null,
-  requestType: 'new',
-});
+const row = (accountNumber: number, tokenId: string) => redemptionRow(accountNumber, tokenId);
 
 const stream = (scope: string, maxStreams: number, stopOldest = false, liveSeconds = 60): StreamAdmission => ({
   scope,

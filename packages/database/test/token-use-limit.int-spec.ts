@@ -1,23 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AccountRepository } from '../src/accounts/account-repository';
-import type { AuditEventInput } from '../src/audit/audit-event';
 import { RedemptionLedger, type TokenUseLimit } from '../src/audit/redemption-ledger';
-import { createAccount, resultCodes, useDatabase } from './support';
+import { createAccount, redemptionRow, resultCodes, useDatabase } from './support';
 
-const row = (accountNumber: number, tokenId: string): AuditEventInput => ({
-  kind: 'redemption',
-  drm: 'wv',
-  environment: 'test',
-  accountNumber,
-  tokenId,
-  kid: null,
-  cookie: 'limit',
-  resultCode: 0,
-  message: null,
-  clientAddress: null,
-  userAgent: null,
-  requestType: 'new',
-});
+const row = (accountNumber: number, tokenId: string) => redemptionRow(accountNumber, tokenId, { cookie: 'limit' });
 
 const hash = (text: string) => createHash('sha256').update(text).digest();
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
