@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createCryptoImplementation } from '../src/drm/drm.module';
 import { createRightsApp } from '../src/main';
-import { tokenUrl, useStack } from './support/stack';
+import { useStack, widevineTokenUrl } from './support/stack';
 import {
   clientChallenge,
   inspectLicense,
@@ -71,15 +70,7 @@ describe('account-wide stream and device limits over HTTP, two rights instances 
   };
   /** A Widevine token without limits of its own; urls[0] is the first rights instance, urls[1] the second. */
   const token = async (auth: string, extra: Record<string, string> = {}) => {
-    const query = new URLSearchParams({
-      customerAuthenticator: auth,
-      kid: randomBytes(16).toString('hex'),
-      contentKey: randomBytes(16).toString('hex'),
-      securityLevel: '1',
-      hdcpOutputControl: '0',
-      ...extra,
-    });
-    const url = await tokenUrl(stack, 'wv', query.toString());
+    const url = await widevineTokenUrl(stack, auth, extra);
     return [url, url.replace(stack.rightsUrl, secondUrl)];
   };
   const play = async (url: string, device = world.current.devices.L1) => {

@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createCryptoImplementation } from '../src/drm/drm.module';
 import { createRightsApp } from '../src/main';
-import { tokenUrl, useStack } from './support/stack';
+import { useStack, widevineTokenUrl } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
@@ -53,15 +52,7 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
 
   /** A token with a stream limit; urls[0] is the first instance, urls[1] the second. */
   const token = async (extra: Record<string, string>) => {
-    const query = new URLSearchParams({
-      customerAuthenticator: auth,
-      kid: randomBytes(16).toString('hex'),
-      contentKey: randomBytes(16).toString('hex'),
-      securityLevel: '1',
-      hdcpOutputControl: '0',
-      ...extra,
-    });
-    const url = await tokenUrl(stack, 'wv', query.toString());
+    const url = await widevineTokenUrl(stack, auth, extra);
     return { urls: [url, url.replace(stack.rightsUrl, secondUrl)], claims: claimsOf(url) };
   };
   /** Asks for a license as a new CDM session: its view (for renewals) when granted, else the refusal. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createKeyRing, sealToken, type TokenClaims } from '@openplay/core';
 import { LicenseType } from 'widevine';
-import { tokenUrl, useStack } from './support/stack';
+import { useStack, widevineTokenUrl } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
@@ -51,16 +51,7 @@ describe('rights: the release of an offline Widevine license after its token exp
   };
   /** A short-lived token, and the license of `licenseType` the independent client bought with it at once. */
   const bought = async (auth: string, licenseType: number, extra: Record<string, string> = {}) => {
-    const query = new URLSearchParams({
-      customerAuthenticator: auth,
-      kid: randomBytes(16).toString('hex'),
-      contentKey: randomBytes(16).toString('hex'),
-      securityLevel: '1',
-      hdcpOutputControl: '0',
-      expirationTime: `+${TOKEN_LIFETIME}`,
-      ...extra,
-    });
-    const url = await tokenUrl(stack, 'wv', query.toString());
+    const url = await widevineTokenUrl(stack, auth, { expirationTime: `+${TOKEN_LIFETIME}`, ...extra });
     const claims = claimsOf(url);
     const device = world.current.devices.L1;
     const client = clientChallenge(device, { licenseType });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { tokenUrl, useStack, type Stack } from './support/stack';
+import { useStack, widevineTokenUrl, type Stack } from './support/stack';
 import { clientChallenge, useWidevineWorld, type DeviceName } from './support/widevine';
 
 // Usage by device security level over real HTTP: Widevine licenses delivered by rights to devices of the independent
@@ -11,15 +11,8 @@ type Json = any;
 const ADMIN_KEY = 'usage-levels-admin-key-0123456789';
 const UA = 'openplay-e2e-usage-levels/1.0';
 
-async function wvToken(stack: Stack, auth: string, securityLevel: number): Promise<string> {
-  const query = new URLSearchParams({
-    customerAuthenticator: auth,
-    kid: randomBytes(16).toString('hex'),
-    contentKey: randomBytes(16).toString('hex'),
-    securityLevel: String(securityLevel),
-    hdcpOutputControl: '0',
-  });
-  return tokenUrl(stack, 'wv', query.toString());
+function wvToken(stack: Stack, auth: string, securityLevel: number): Promise<string> {
+  return widevineTokenUrl(stack, auth, { securityLevel: String(securityLevel) });
 }
 
 async function ckToken(stack: Stack, auth: string): Promise<{ url: string; kid: string }> {

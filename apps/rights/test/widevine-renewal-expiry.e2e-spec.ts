@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createKeyRing, parseKeyRing, sealToken, type TokenClaims } from '@openplay/core';
 import { DEV_TOKEN_KEYS } from '@openplay/nest-kit';
-import { tokenUrl, useStack } from './support/stack';
+import { useStack, widevineTokenUrl } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
@@ -47,17 +47,11 @@ describe('rights: a Widevine license outlives its token (renewals after expiry; 
   };
   /** A short-lived token from token-gen, and the license the independent client bought with it at once. */
   const bought = async (auth: string, options: { licenseDuration?: number; cookie?: string } = {}) => {
-    const query = new URLSearchParams({
-      customerAuthenticator: auth,
-      kid: randomBytes(16).toString('hex'),
-      contentKey: randomBytes(16).toString('hex'),
-      securityLevel: '1',
-      hdcpOutputControl: '0',
+    const url = await widevineTokenUrl(stack, auth, {
       expirationTime: `+${TOKEN_LIFETIME}`,
       ...(options.licenseDuration !== undefined ? { licenseDuration: String(options.licenseDuration) } : {}),
       ...(options.cookie !== undefined ? { cookie: options.cookie } : {}),
     });
-    const url = await tokenUrl(stack, 'wv', query.toString());
     const claims = claimsOf(url);
     const device = world.current.devices.L1;
     const client = clientChallenge(device);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccountRepository, createPool, createPrismaClient, type PrismaClient } from '@openplay/database';
 import { cloneTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@openplay/database/testing';
@@ -82,6 +83,19 @@ export async function tokenUrl(stack: Stack, drm: 'wv' | 'fp', query: string): P
   const body = await response.text();
   if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
   return body;
+}
+
+/** A Widevine token URL for a new random kid and content key, level 1, HDCP 0, plus (or instead) `extra`'s parameters. */
+export function widevineTokenUrl(stack: Stack, auth: string, extra: Record<string, string> = {}): Promise<string> {
+  const query = new URLSearchParams({
+    customerAuthenticator: auth,
+    kid: randomBytes(16).toString('hex'),
+    contentKey: randomBytes(16).toString('hex'),
+    securityLevel: '1',
+    hdcpOutputControl: '0',
+    ...extra,
+  });
+  return tokenUrl(stack, 'wv', query.toString());
 }
 
 export async function auditRows(pool: Pool, kind = 'redemption'): Promise<Array<Record<string, any>>> {
