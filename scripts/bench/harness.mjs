@@ -216,7 +216,8 @@ export function reportRuns(bench, setting, { seconds, connections }, unit, subje
 }
 
 let clockTicks;
-function cpuSecondsOf(pid) {
+/** CPU seconds (user + system) a process has used so far; null when it is gone or /proc is missing. */
+export function cpuSecondsOf(pid) {
   try {
     return cpuSecondsIn(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {

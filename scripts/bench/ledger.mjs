@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
-import { root, scratchDatabase } from './harness.mjs';
+import { cpuSecondsOf, root, scratchDatabase } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');
@@ -67,9 +66,10 @@ async function backendCpu() {
   const { rows } = await pool.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
   let seconds = 0;
   for (const { pid } of rows) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    seconds += (Number(fields[11]) + Number(fields[12])) / 100;
+    const used = cpuSecondsOf(pid);
+    if (used === null)
+      throw new Error(`no CPU time for backend ${pid}: /proc is needed, with the database on this machine`);
+    seconds += used;
   }
   return seconds;
 }
