@@ -157,6 +157,23 @@ describe('FairPlay concurrent-stream and device limits over HTTP (real Postgres,
     expect(await play(url, renewalOf(SPC.one))).toEqual({ status: 403, body: STOPPED });
   });
 
+  it('a use-limited token’s retried SPC renews its stream’s lease: the lease renewal after the first lease is served', async () => {
+    // rentalDuration=1: the first CKC's stream lives 1 s + the 2 s grace; the retry, 2 s later, states it afresh.
+    const url = await token({ maxStreams: '1', useLimit: '3', rentalDuration: '1' });
+    expect((await play(url, SPC.one)).status).toBe(200);
+    await sleep(2000);
+    expect((await play(url, SPC.one)).status).toBe(200);
+    await sleep(1500);
+    expect((await play(url, renewalOf(SPC.one))).status).toBe(200);
+    expect(await play(url, SPC.second)).toEqual({ status: 403, body: TOO_MANY });
+    const { rows } = await stack.pool.query(
+      `SELECT uses FROM token_uses WHERE token_id = (
+         SELECT token_id FROM audit_events WHERE kind = 'redemption' AND result_code = 0 ORDER BY id DESC LIMIT 1)`,
+    );
+    // The SPC and its lease renewal: two uses; the retry is none.
+    expect(rows).toEqual([{ uses: 2 }]);
+  });
+
   it('admits exactly 2 of 12 concurrent new streams (12 devices), spending 2 credits', async () => {
     const url = await token({ maxStreams: '2' });
     const credits = async () =>

@@ -142,6 +142,34 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     expect(before[0].c - after[0].c).toBe(2);
   });
 
+  it('a use-limited token’s retried challenge gets the stream: the retried license renews, the first does not', async () => {
+    const t = await token({ maxStreams: '1', useLimit: '1' });
+    const client = clientChallenge(world.current.devices.L1);
+    const answers = [];
+    // The same challenge twice, on both instances: a client whose first answer was lost retries it.
+    for (const url of t.urls) {
+      const response = await post(url, client.challenge);
+      expect(response.status).toBe(200);
+      answers.push(inspectLicense(world.current.devices.L1, client.challenge, await bytes(response)));
+    }
+    const [first, retried] = answers;
+    expect(retried.license.id.session_id).not.toEqual(first.license.id.session_id);
+    expect(await renew(t.urls[0], retried, 1)).toEqual({ status: 200, body: null });
+    expect(await renew(t.urls[1], retried, 2)).toEqual({ status: 200, body: null });
+    expect(await renew(t.urls[0], first, 1)).toEqual({ status: 403, body: STOPPED });
+    const { rows } = await stack.pool.query(
+      "SELECT request_type, result_code FROM audit_events WHERE token_id = $1 AND kind = 'redemption' ORDER BY id",
+      [t.claims.tokenId.toString('hex')],
+    );
+    expect(rows.map((r) => `${r.request_type} ${r.result_code}`)).toEqual([
+      'new 0',
+      'new 0',
+      'renewal 0',
+      'renewal 0',
+      'renewal -9005',
+    ]);
+  });
+
   it('with a cookie the limit is per user: two tokens of the same user share it', async () => {
     const first = await token({ maxStreams: '1', cookie: 'user-42' });
     const other = await token({ maxStreams: '1', cookie: 'user-42' });
