@@ -1,26 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { FairPlayConstants } from '@openplay/drm';
-import { encodeSpc, FAIRPLAY_FIXTURES_DIR } from '@openplay/drm/testing';
+import { encodeSpc } from '@openplay/drm/testing';
 import { clientSecretsOf, CREDENTIALS_JSON, DEV_CERTIFICATE, DEV_DASK, readCkc } from './support/fairplay-client';
+import { APPLE_STREAM_SPCS as SPC, leaseRenewalOf as renewalOf } from './support/fairplay-streams';
 import { tokenUrl, useStack } from './support/stack';
 
 // FairPlay streams and devices under stream and device limits (docs/api.md §13), over real HTTP with real
-// PostgreSQL and Apple's development credentials. Apple's own SPC vectors come from three devices (three HUs) with a
-// media playback state: FPS-Lease/spc1 and spc2 (one device, asset "one", 38 s apart), FPS-Lease/spc4 (a second
-// device) and DualExpiry/dual_expiry_spc (a third). A lease renewal is an SPC whose playback state says "playing":
-// Apple's vectors have none, so it is encoded here for the device that renews (its HU) under the same credentials.
+// PostgreSQL and Apple's development credentials and SPC vectors (three devices; see support/fairplay-streams).
 
-const { CKC_TAG, KEY_TYPE, PLAYBACK_STATE } = FairPlayConstants;
-const apple = (name: string) => readFileSync(join(FAIRPLAY_FIXTURES_DIR, name));
-const SPC = {
-  one: apple('FPS-Lease/spc1.bin'),
-  oneAgain: apple('FPS-Lease/spc2.bin'),
-  second: apple('FPS-Lease/spc4.bin'),
-  third: apple('DualExpiry/dual_expiry_spc.bin'),
-};
-const PLAYING = Number(Object.entries(PLAYBACK_STATE).find(([, state]) => state === 'playing')![0]);
+const { CKC_TAG, KEY_TYPE } = FairPlayConstants;
 /** A CKC's key duration lives that long; the grace is added to it. */
 const GRACE = 2;
 const RENTAL = 120;
@@ -31,19 +19,6 @@ const STOPPED = {
   message: '[-9005] Stream stopped: the stream was stopped by a newer one or its lease ran out',
 };
 const TOO_MANY_DEVICES = { code: -9007, message: '[-9007] Too many devices: the device limit is reached' };
-
-/** The lease renewal of the playback `spc` started: same device (HU) and asset, playback state "playing". */
-function renewalOf(spc: Buffer): Buffer {
-  const { hu, assetId } = clientSecretsOf(spc);
-  return encodeSpc({
-    certificate: DEV_CERTIFICATE,
-    dask: DEV_DASK,
-    hu,
-    assetId,
-    protocolVersionsSupported: [1, 2],
-    playbackState: { creationDate: Math.floor(Date.now() / 1000), state: PLAYING, sessionId: 42n },
-  });
-}
 
 const post = (url: string, body: Buffer) =>
   fetch(url, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/octet-stream' } });
