@@ -48,8 +48,8 @@ export interface RedemptionAttempt<D extends Drm = Drm> {
   useLimit: number | null;
   tokenExpiresAt: number;
   /**
-   * The stream limits of a Widevine license, once the token and its account are known (null: none; core's
-   * `usageLimitsOf`): the token's own on its scope, the account's on all its streams, or both.
+   * The stream limits of a Widevine license or FairPlay CKC, once the token and its account are known (null: none;
+   * core's `usageLimitsOf`): the token's own on its scope, the account's on all its streams, or both.
    */
   streams: (StreamLimits & { scope: string }) | null;
   /** The device limit (the token's, or its account's default for a user), once known (null: none). */

@@ -103,7 +103,11 @@ export const STREAM_LIMIT_MODES = ['deny', 'stopOldest'] as const;
  */
 export class SetLimitsDto {
   @Absent()
-  @ClearableLimit(1, MAX_ACCOUNT_STREAMS, "live Widevine streams at once across all the account's tokens and users")
+  @ClearableLimit(
+    1,
+    MAX_ACCOUNT_STREAMS,
+    "live streams at once, Widevine and FairPlay together, across all the account's tokens and users",
+  )
   maxStreams?: number | null;
 
   @Absent()

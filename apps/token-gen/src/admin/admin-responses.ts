@@ -57,7 +57,8 @@ export class AccountJson {
   @ApiProperty({
     type: 'integer',
     nullable: true,
-    description: "most live Widevine streams across all the account's tokens and users (null: no account-wide limit)",
+    description:
+      "most live streams, Widevine and FairPlay together, across all the account's tokens and users (null: no account-wide limit)",
   })
   maxStreams!: number | null;
 

@@ -66,12 +66,13 @@ Creates an account with a six-digit public number and one authenticator per envi
   'account limits': `Usage: account limits NUMBER [--max-streams N|none] [--stream-limit-mode deny|stopOldest] [--max-devices N|none] [--device-window S] [--json]
 
 Account-wide limits, applied by the rights servers at once (no token needs reissuing); a limit not given stays.
-  --max-streams N|none         live Widevine streams at once across all the account's tokens and users
-                               (1 to 100000; none clears it); a license must also fit its token's own limit
+  --max-streams N|none         live streams at once, Widevine and FairPlay together, across all the
+                               account's tokens and users (1 to 100000; none clears it); a license or CKC
+                               must also fit its token's own limit
   --stream-limit-mode MODE     with --max-streams N: deny (default; -9004 at the limit) or stopOldest
   --max-devices N|none         devices per user (cookie) for tokens without a device limit of their own
                                (1 to 100; none clears it; -9007 past it)
-  --device-window S            with --max-devices N: seconds a device counts after its last license
+  --device-window S            with --max-devices N: seconds a device counts after its last license or CKC
                                (60 to 31536000, default 2592000: 30 days)`,
   'account disable':
     'Usage: account disable NUMBER [--json]\n\nEvery token request and redemption of the account is refused with -2031.',

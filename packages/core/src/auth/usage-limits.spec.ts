@@ -45,22 +45,24 @@ describe('usageLimitsOf', () => {
     expect(usageLimitsOf(own, account).devices).toEqual({ max: 2, windowSeconds: 60 });
   });
 
-  it("applies a FairPlay token's own limits, not the account's; leaves Clear Key alone", () => {
-    const account = { maxStreams: 1, streamLimitMode: 'deny' as const, maxDevices: 1, deviceWindow: 60 };
-    expect(usageLimitsOf({ ...wv, drm: 'fp', cookie: 'u' }, account)).toEqual({ streams: null, devices: null });
-    const fp = {
-      ...wv,
-      drm: 'fp' as const,
-      cookie: 'u',
-      maxStreams: 2,
-      stopOldestStream: true,
-      maxDevices: 3,
-      deviceWindow: 600,
-    };
+  it("applies the account's limits to FairPlay CKCs as to Widevine licenses, with the token's own", () => {
+    const account = { maxStreams: 3, streamLimitMode: 'stopOldest' as const, maxDevices: 1, deviceWindow: 60 };
+    const fp = { ...wv, drm: 'fp' as const };
     expect(usageLimitsOf(fp, account)).toEqual({
-      streams: { max: 2, stopOldest: true, accountMax: null, accountStopOldest: false },
+      streams: { max: null, stopOldest: false, accountMax: 3, accountStopOldest: true },
+      devices: null,
+    });
+    expect(usageLimitsOf({ ...fp, cookie: 'u' }, account).devices).toEqual({ max: 1, windowSeconds: 60 });
+    const own = { ...fp, cookie: 'u', maxStreams: 2, stopOldestStream: false, maxDevices: 3, deviceWindow: 600 };
+    expect(usageLimitsOf(own, { ...account, streamLimitMode: 'deny' })).toEqual({
+      streams: { max: 2, stopOldest: false, accountMax: 3, accountStopOldest: false },
       devices: { max: 3, windowSeconds: 600 },
     });
+    expect(usageLimitsOf(fp, noSettings)).toEqual({ streams: null, devices: null });
+  });
+
+  it('leaves Clear Key alone, whatever the account says', () => {
+    const account = { maxStreams: 1, streamLimitMode: 'deny' as const, maxDevices: 1, deviceWindow: 60 };
     expect(usageLimitsOf({ ...wv, drm: 'ck', cookie: 'u' }, account)).toEqual({ streams: null, devices: null });
   });
 });
