@@ -25,6 +25,11 @@ export interface WidevineGrantKey {
   readonly securityLevel: WidevinePolicy['securityLevel'];
   /** 0–5: the HDCP the key requires (OutputProtection.HDCP). */
   readonly hdcpOutputControl: HdcpLevel;
+  /**
+   * The most pixels (width × height) the key may decrypt video for: one video_resolution_constraint of 0 to this many
+   * pixels, under the key's HDCP. Null or absent: no constraint (the CDM applies none).
+   */
+  readonly maxResolutionPixels?: number | null;
 }
 
 /** A key of a multi-key grant that the license leaves out, and why; no key bytes. */
