@@ -77,14 +77,17 @@ export class WidevineRedemption {
  * track and levels (the license carries every key the device may have, whatever key ids the PSSH names).
  */
 function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGrant {
-  const keys = claims.keys?.map(({ kid, contentKey, track, securityLevel, hdcpOutputControl }) => ({
-    kid,
-    contentKey,
-    track,
-    // The codec guarantees both levels on a Widevine token's keys.
-    securityLevel: securityLevel ?? claims.policy.securityLevel,
-    hdcpOutputControl: hdcpOutputControl ?? claims.policy.hdcpOutputControl,
-  }));
+  const keys = claims.keys?.map(
+    ({ kid, contentKey, track, securityLevel, hdcpOutputControl, maxResolutionPixels }) => ({
+      kid,
+      contentKey,
+      track,
+      // The codec guarantees both levels on a Widevine token's keys.
+      securityLevel: securityLevel ?? claims.policy.securityLevel,
+      hdcpOutputControl: hdcpOutputControl ?? claims.policy.hdcpOutputControl,
+      maxResolutionPixels: maxResolutionPixels ?? null,
+    }),
+  );
   return {
     ...(keys && { keys }),
     // Widevine tokens always carry a kid (token-gen requires it).
