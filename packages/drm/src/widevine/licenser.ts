@@ -33,6 +33,7 @@ import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
 import { keyControlBlock, type KeyControlOptions } from './key-control';
 import { LicenseType, licenseNonce, offlinePolicy, offlineRefusal, type GrantedLicenseType } from './offline';
+import { readUsageReport } from './usage-report';
 import { MessageType, RequestType } from './request-kind';
 import {
   decode,
@@ -629,7 +630,12 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       };
     }
     const body = signedLicense(license, macKeyServer);
-    return { kind, body, sessionId };
+    // The CDM's usage report of the released license, when it sends one: playback facts for the record.
+    const entry = kind === 'release' ? existing?.session_usage_table_entry : undefined;
+    const usageReport = entry?.length
+      ? readUsageReport(entry, macKeyClient, licenseId.provider_session_token)
+      : undefined;
+    return { kind, body, sessionId, ...(usageReport && { usageReport }) };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { HdcpLevel, TrackType, WidevinePolicy } from '@openplay/core';
+import type { WidevineUsageReport } from './usage-report';
 
 export type WidevineDeviceLevel = 'L1' | 'L2' | 'L3';
 export type WidevineDeviceStatus = 'valid' | 'revoked';
@@ -110,6 +111,8 @@ export interface WidevineOutcome {
    * echoed (HMAC-verified) by its renewals and release: the identity of a stream.
    */
   readonly sessionId?: Buffer;
+  /** 'release' with a `session_usage_table_entry`: what that usage report says (see `readUsageReport`). */
+  readonly usageReport?: WidevineUsageReport;
 }
 
 /** The rights server's view of a Widevine licenser. Refusals throw a `WidevineRefusal` (an ExpressPlayError). */
