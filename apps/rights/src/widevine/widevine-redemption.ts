@@ -50,7 +50,11 @@ export class WidevineRedemption {
       const outcome = await this.licenser.handle(request.challenge, grant);
       await this.redemptions.deliver(attempt, {
         requestType: auditRequestType(outcome.kind),
-        device: outcome.device ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) } : null,
+        device: outcome.device
+          ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) }
+          : outcome.usageReport
+            ? { usageReport: outcome.usageReport }
+            : null,
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
         sessionId: outcome.sessionId,
