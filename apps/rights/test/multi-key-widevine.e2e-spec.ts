@@ -111,6 +111,62 @@ describe('rights: multi-key Widevine tokens (real apps, real Postgres, the widev
     expect(row.device).toMatchObject({ securityLevel: 'L1', withheldKeys: [] });
   });
 
+  it('caps the HD key at trackMaxResolution with one video_resolution_constraint, and no other key', async () => {
+    const keys: Key[] = ['AUDIO', 'SD', 'HD'].map((track) => ({
+      kid: randomBytes(16).toString('hex'),
+      key: randomBytes(16).toString('hex'),
+      track,
+    }));
+    const query = new URLSearchParams([
+      ['customerAuthenticator', auth],
+      ...keys.map(({ kid, key, track }): [string, string] => ['key', `${kid},${key},${track}`]),
+      ['securityLevel', '1'],
+      ['hdcpOutputControl', '0'],
+      ['trackHdcpOutputControl', 'HD:2'],
+      ['trackMaxResolution', 'HD:1920x1080'],
+    ]);
+    const url = await tokenUrl(stack, 'wv', query.toString());
+    expect(claimsOf(url).keys?.map((key) => key.maxResolutionPixels)).toEqual([undefined, undefined, 2_073_600]);
+    const client = clientChallenge(world.current.devices.L1);
+    const response = await post(url, client.challenge);
+    expect(response.status).toBe(200);
+    const body = await bytes(response);
+    // The widevine client authenticates the license and recovers all three keys; the constraint field is read with the
+    // test-side schema, which the client does not expose.
+    expect(client.parse(body)).toEqual(keys.map(({ kid, key }) => ({ kid, key })));
+    const view = inspectLicense(world.current.devices.L1, client.challenge, body);
+    expect(view.contentKeys.map((c) => [c.container.track_label, c.container.video_resolution_constraints])).toEqual([
+      ['AUDIO', undefined],
+      ['SD', undefined],
+      ['HD', [{ min_resolution_pixels: 0, max_resolution_pixels: 1920 * 1080, required_protection: { hdcp: 2 } }]],
+    ]);
+  });
+
+  it('refuses malformed resolution caps at token-gen with -10006 and -10004', async () => {
+    const base = `${stack.tokenGenUrl}/hms/wv/token?customerAuthenticator=${encodeURIComponent(auth)}&errorFormat=json&securityLevel=1&hdcpOutputControl=0`;
+    const key = `${randomBytes(16).toString('hex')},${randomBytes(16).toString('hex')},HD`;
+    const cases: Array<[string, number]> = [
+      [`&key=${key}&trackMaxResolution=HD:1920`, -10006],
+      [`&key=${key}&trackMaxResolution=HD:0x1080`, -10006],
+      [`&key=${key}&trackMaxResolution=SD:1280x720`, -10004],
+      [`&key=${key}&trackMaxResolution=AUDIO:1x1`, -10004],
+    ];
+    for (const [params, code] of cases) {
+      const response = await fetch(base + params);
+      const error = (await response.json()) as { code: number; message: string };
+      expect([response.status, error.code]).toEqual([400, code]);
+      if (code === -10006) expect(error.message).toMatch(/^\[-10006\] Invalid maximum resolution: trackMaxResolution/);
+    }
+  });
+
+  it("lists trackMaxResolution and -10006 in token-gen's OpenAPI document, for Widevine", async () => {
+    const document = (await (await fetch(`${stack.tokenGenUrl}/docs/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    const wv = JSON.stringify(document.paths['/hms/wv/token']);
+    for (const word of ['trackMaxResolution', 'HD:1920x1080', '-10006']) expect(wv).toContain(word);
+  });
+
   it('refuses a device that meets no key with -7008, and records it', async () => {
     const kid = randomBytes(16).toString('hex');
     const query = new URLSearchParams([

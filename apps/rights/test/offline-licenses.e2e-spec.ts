@@ -10,6 +10,7 @@ import {
   inspectLicense,
   inspectRenewal,
   renewalChallenge,
+  usageTableEntry,
   useWidevineWorld,
 } from './support/widevine';
 
@@ -106,9 +107,12 @@ describe('rights: offline Widevine licenses (persistent tokens, the independent 
     expect(view.signingKeys).toBeDefined();
     expect(await creditsOf(stack, account.number)).toBe(0);
 
-    // The CDM's release of the offline license, with its usage report: answered, signed with the license's keys,
-    // and free (the account has no credit left).
-    const release = await post(url, renewalChallenge(view, 'release', { sessionUsageTableEntry: randomBytes(48) }));
+    // The CDM's release of the offline license, with its usage report (OEMCrypto's PST report, which the widevine
+    // client cannot write: built from its layout, signed with the license's client MAC key): answered, signed with the
+    // license's keys, and free (the account has no credit left).
+    const report = { status: 3, sinceLicenseReceived: 7200n, sinceFirstDecrypt: 5400n, sinceLastDecrypt: 60n };
+    const entry = usageTableEntry(report, view.signingKeys!.macClient);
+    const release = await post(url, renewalChallenge(view, 'release', { sessionUsageTableEntry: entry }));
     expect(release.status).toBe(200);
     const released = inspectRenewal(view, await bytes(release), Buffer.from(contentKey, 'hex'));
     expect(released.license.id).toMatchObject({
@@ -122,6 +126,26 @@ describe('rights: offline Widevine licenses (persistent tokens, the independent 
       ['new', 0],
       ['release', 0],
     ]);
+    // The release's row keeps what the verified report says of playback; no key material (the report has none).
+    const { rows } = await stack.pool.query(
+      "SELECT device FROM audit_events WHERE kind = 'redemption' AND request_type = 'release' AND token_id = $1",
+      [claims.tokenId.toString('hex')],
+    );
+    expect(rows[0].device).toEqual({
+      usageReport: {
+        verified: true,
+        status: 'inactive-used',
+        clockSecurityLevel: 'secure-clock',
+        secondsSinceLicenseReceived: 7200,
+        secondsSinceFirstDecrypt: 5400,
+        secondsSinceLastDecrypt: 60,
+        pstMatches: true,
+      },
+    });
+    const recorded = JSON.stringify(rows[0]);
+    for (const secret of [contentKey, view.signingKeys!.macClient.toString('hex'), entry.toString('hex')]) {
+      expect(recorded).not.toContain(secret);
+    }
     expect(await creditsOf(stack, account.number)).toBe(0);
   });
 

@@ -50,7 +50,11 @@ export class WidevineRedemption {
       const outcome = await this.licenser.handle(request.challenge, grant);
       await this.redemptions.deliver(attempt, {
         requestType: auditRequestType(outcome.kind),
-        device: outcome.device ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) } : null,
+        device: outcome.device
+          ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) }
+          : outcome.usageReport
+            ? { usageReport: outcome.usageReport }
+            : null,
         consumesCredit: outcome.kind === 'license',
         request: request.challenge,
         sessionId: outcome.sessionId,
@@ -77,14 +81,17 @@ export class WidevineRedemption {
  * track and levels (the license carries every key the device may have, whatever key ids the PSSH names).
  */
 function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGrant {
-  const keys = claims.keys?.map(({ kid, contentKey, track, securityLevel, hdcpOutputControl }) => ({
-    kid,
-    contentKey,
-    track,
-    // The codec guarantees both levels on a Widevine token's keys.
-    securityLevel: securityLevel ?? claims.policy.securityLevel,
-    hdcpOutputControl: hdcpOutputControl ?? claims.policy.hdcpOutputControl,
-  }));
+  const keys = claims.keys?.map(
+    ({ kid, contentKey, track, securityLevel, hdcpOutputControl, maxResolutionPixels }) => ({
+      kid,
+      contentKey,
+      track,
+      // The codec guarantees both levels on a Widevine token's keys.
+      securityLevel: securityLevel ?? claims.policy.securityLevel,
+      hdcpOutputControl: hdcpOutputControl ?? claims.policy.hdcpOutputControl,
+      maxResolutionPixels: maxResolutionPixels ?? null,
+    }),
+  );
   return {
     ...(keys && { keys }),
     // Widevine tokens always carry a kid (token-gen requires it).

@@ -31,6 +31,7 @@ export {
   inspectRenewal,
   psshBox,
   renewalChallenge,
+  usageTableEntry,
   type ClientSession,
   type LicenseView,
   pb,

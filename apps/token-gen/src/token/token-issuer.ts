@@ -124,13 +124,15 @@ export class TokenIssuer {
     if (request.keys === null) return null;
     const keys: TokenKey[] = [];
     for (const key of request.keys) {
-      const { kid, track, securityLevel, hdcpOutputControl, iv } = key;
+      const { kid, track, securityLevel, hdcpOutputControl, maxResolutionPixels, iv } = key;
       keys.push({
         kid,
         contentKey: await this.contentKey(key.key, account, true),
         track,
         securityLevel,
         hdcpOutputControl,
+        // Only when capped, as core's request has it: uncapped tokens keep their bytes.
+        ...(maxResolutionPixels != null && { maxResolutionPixels }),
         iv,
       });
     }

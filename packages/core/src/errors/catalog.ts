@@ -114,6 +114,7 @@ export const ERROR_CATALOG = {
   [-10003]: { status: 400, message: 'Duplicate key ID', reachable: 'token' },
   [-10004]: { status: 400, message: 'Invalid track policy', reachable: 'token' },
   [-10005]: { status: 400, message: 'Asset ID not in token', reachable: 'rights' },
+  [-10006]: { status: 400, message: 'Invalid maximum resolution', reachable: 'token' },
   // -110xx: offline (persistent) licenses, which ExpressPlay does not offer: this project's own range
   // (docs/decisions/0022-offline-licenses.md).
   [-11001]: { status: 400, message: 'Invalid persistence parameter', reachable: 'token' },

@@ -30,6 +30,26 @@ describe('multi-key token requests', () => {
     ]);
   });
 
+  it('caps the keys of a track at trackMaxResolution, in pixels; other keys carry no cap at all', () => {
+    const request = parse('wv', {
+      ...single,
+      key: [`${KID},${CONTENT_KEY},AUDIO`, `${K2},${OTHER_KEY},SD`, `${K3},${CONTENT_KEY},HD`, `${K4},${OTHER_KEY},HD`],
+      securityLevel: '1',
+      hdcpOutputControl: '0',
+      trackMaxResolution: ['HD:1920x1080', 'SD:0720x576'],
+    });
+    expect(request.keys?.map((key) => key.maxResolutionPixels)).toEqual([
+      undefined,
+      720 * 576,
+      1920 * 1080,
+      1920 * 1080,
+    ]);
+    expect(request.keys?.[0]).not.toHaveProperty('maxResolutionPixels');
+    expect(
+      parse('wv', { ...single, key: `${K2},${OTHER_KEY},UHD2`, trackMaxResolution: 'UHD2:16384x16384' }).keys?.[0],
+    ).toMatchObject({ maxResolutionPixels: 16384 * 16384 });
+  });
+
   it('resolves keyEk now and leaves keyStored to the app, both under kek', () => {
     const request = parse('wv', { ...single, kek: KEK, keyEk: `${KID},${EK},HD`, keyStored: `^movie,SD` });
     expect(request.keys?.map((key) => key.key.kind)).toEqual(['wrapped', 'stored']);
@@ -116,6 +136,36 @@ describe('multi-key token requests', () => {
       /twice for track HD/,
     ],
     ['a track policy without entries', 'wv', { trackSecurityLevel: 'HD:1' }, -10004, /none is given/],
+    ...(
+      [
+        ['HD:1920', -10006, /<width>x<height>, each 1 to 16384/],
+        ['HD:1920X1080', -10006, /for HD must be <width>x<height>/],
+        ['HD:0x1080', -10006, /for HD/],
+        ['HD:16385x1', -10006, /for HD/],
+        ['HD:1920x1080x2', -10006, /for HD/],
+        ['HD:-1920x1080', -10006, /for HD/],
+        ['HD 1920x1080', -10004, /trackMaxResolution must be <track>:<value>/],
+        ['4K:3840x2160', -10004, /trackMaxResolution must be <track>:<value>/],
+        ['AUDIO:1x1', -10004, /cannot cap AUDIO/],
+        ['SD:720x576', -10004, /trackMaxResolution: no key has track SD/],
+        [['HD:1x1', 'HD:2x2'], -10004, /trackMaxResolution is given twice for track HD/],
+      ] as const
+    ).map(([value, code, details]): [string, 'wv', Record<string, string | string[] | null>, number, RegExp] => [
+      `trackMaxResolution=${String(value)}`,
+      'wv',
+      { ...single, key: `${K2},${OTHER_KEY},HD`, trackMaxResolution: value as string | string[] },
+      code,
+      details,
+    ]),
+    ['a resolution cap without entries', 'wv', { trackMaxResolution: 'HD:1x1' }, -10004, /none is given/],
+    [
+      'a resolution cap on FairPlay',
+      'fp',
+      { ...single, key: `${K2},${OTHER_KEY}`, trackMaxResolution: 'HD:1x1' },
+      -10004,
+      /trackMaxResolution is Widevine only/,
+    ],
+    ['a resolution cap on Clear Key', 'ck', { trackMaxResolution: 'HD:1x1' }, -8002, /trackMaxResolution/],
     [
       'a track policy on FairPlay',
       'fp',

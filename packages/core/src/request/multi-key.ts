@@ -2,6 +2,7 @@ import { unwrapContentKey } from '../keys/content-key';
 import { ExpressPlayError } from '../errors';
 import { parseKid } from './parse-kid';
 import {
+  MAX_RESOLUTION_SIDE,
   MAX_TOKEN_KEYS,
   TRACK_TYPES,
   type Drm,
@@ -114,6 +115,36 @@ export function parseTrackHdcp(value: string): TrackSetting<HdcpLevel> {
   );
 }
 
+/** A `trackMaxResolution` value's size, in pixels on each side. */
+export interface Resolution {
+  readonly width: number;
+  readonly height: number;
+}
+
+const RESOLUTION = /^([0-9]{1,5})x([0-9]{1,5})$/;
+
+/**
+ * `trackMaxResolution=HD:1920x1080`: the most pixels the track's keys may decrypt video for. -10004 for the shape or
+ * the track (AUDIO included: an audio key has no resolution, and the CDM would judge it by the video's), -10006 for
+ * the size (`<width>x<height>`, each 1–MAX_RESOLUTION_SIDE).
+ */
+export function parseTrackMaxResolution(value: string): TrackSetting<Resolution> {
+  const setting = parseTrackSetting(value, 'trackMaxResolution', (text, track) => {
+    const match = RESOLUTION.exec(text);
+    const width = match ? Number(match[1]) : 0;
+    const height = match ? Number(match[2]) : 0;
+    if (width < 1 || width > MAX_RESOLUTION_SIDE || height < 1 || height > MAX_RESOLUTION_SIDE) {
+      fail(
+        -10006,
+        `trackMaxResolution for ${track} must be <width>x<height>, each 1 to ${MAX_RESOLUTION_SIDE} (e.g. HD:1920x1080)`,
+      );
+    }
+    return { width, height };
+  });
+  if (setting.track === 'AUDIO') fail(-10004, 'trackMaxResolution cannot cap AUDIO: an audio key has no resolution');
+  return setting;
+}
+
 /** What a multi-key request resolved so far: the keys' sources, in entry order. */
 export interface ResolvedEntry {
   readonly entry: KeyEntry;
@@ -162,8 +193,8 @@ export function resolveKeyEntries(
 }
 
 /**
- * Each key's policy: Widevine keys get their track's levels, else the token's; FairPlay keys their IV, else the
- * request's. A track policy without entries, or for a track no key has, is -10004 (a typo would otherwise go unseen).
+ * Each key's policy: Widevine keys get their track's levels, else the token's, and their track's resolution cap, else
+ * none; FairPlay keys their IV, else the request's. A track policy without entries, or for a track no key has, is -10004 (a typo would otherwise go unseen).
  */
 export function keysWithPolicies(
   drm: Drm,
@@ -174,12 +205,14 @@ export function keysWithPolicies(
     readonly iv?: Buffer;
     readonly trackSecurityLevels?: readonly TrackSetting<WidevinePolicy['securityLevel']>[];
     readonly trackHdcps?: readonly TrackSetting<HdcpLevel>[];
+    readonly trackMaxResolutions?: readonly TrackSetting<Resolution>[];
   },
 ): RequestKey[] | undefined {
   const levels = byTrack(fields.trackSecurityLevels ?? [], 'trackSecurityLevel');
   const hdcps = byTrack(fields.trackHdcps ?? [], 'trackHdcpOutputControl');
+  const caps = byTrack(fields.trackMaxResolutions ?? [], 'trackMaxResolution');
   if (resolved === undefined) {
-    if (levels.size > 0 || hdcps.size > 0) {
+    if (levels.size > 0 || hdcps.size > 0 || caps.size > 0) {
       fail(-10004, 'track policies apply to the keys of key, keyEk or keyStored entries; none is given');
     }
     return undefined;
@@ -188,6 +221,7 @@ export function keysWithPolicies(
   for (const [name, settings] of [
     ['trackSecurityLevel', levels],
     ['trackHdcpOutputControl', hdcps],
+    ['trackMaxResolution', caps],
   ] as const) {
     for (const track of settings.keys()) if (!tracks.has(track)) fail(-10004, `${name}: no key has track ${track}`);
   }
@@ -203,12 +237,15 @@ export function keysWithPolicies(
       };
     }
     const track = entry.track;
+    const cap = track && caps.get(track);
     return {
       kid: entry.kid,
       key,
       track,
       securityLevel: (track && levels.get(track)) ?? fields.securityLevel!,
       hdcpOutputControl: (track && hdcps.get(track)) ?? fields.hdcpOutputControl!,
+      // Only when capped: the keys of a request without caps are what they were before caps existed.
+      ...(cap && { maxResolutionPixels: cap.width * cap.height }),
       iv: null,
     };
   });

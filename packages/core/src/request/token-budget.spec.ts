@@ -21,12 +21,13 @@ function claimsOf(request: TokenRequest): TokenClaims {
     contentKey: Buffer.alloc(16, 2),
     iv: request.iv,
     policy: request.policy,
-    keys: request.keys?.map(({ kid, track, securityLevel, hdcpOutputControl, iv }) => ({
+    keys: request.keys?.map(({ kid, track, securityLevel, hdcpOutputControl, maxResolutionPixels, iv }) => ({
       kid,
       contentKey: Buffer.alloc(16, 2),
       track,
       securityLevel,
       hdcpOutputControl,
+      maxResolutionPixels,
       iv,
     })),
   } as TokenClaims;
@@ -76,12 +77,18 @@ describe('a multi-key request at every limit', () => {
         cookie: widest(MAX_COOKIE_CHARS),
         [name]: mostExtensions(),
         ...(drm === 'wv'
-          ? { contentId: widest(MAX_CONTENT_ID_CHARS), licenseDuration: '2147483647', trackHdcpOutputControl: 'UHD2:5' }
+          ? {
+              contentId: widest(MAX_CONTENT_ID_CHARS),
+              licenseDuration: '2147483647',
+              trackHdcpOutputControl: 'UHD2:5',
+              trackMaxResolution: 'UHD2:16384x16384',
+            }
           : { rentalDuration: '2147483647', rightsType: 'Rental' }),
       }),
       NOW,
     );
     expect(request.keys).toHaveLength(32);
+    if (drm === 'wv') expect(request.keys?.[31].maxResolutionPixels).toBe(16384 * 16384);
     expect(sealedTokenLength(claimsOf(request))).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
   });
 });

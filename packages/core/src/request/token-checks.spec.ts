@@ -58,6 +58,7 @@ const BAD: Readonly<Record<string, string>> = {
   keyStored: 'zz',
   trackSecurityLevel: 'XX:1',
   trackHdcpOutputControl: 'XX:1',
+  trackMaxResolution: 'XX:1x1',
   maxStreams: '101',
   streamLimitMode: 'newest',
   maxDevices: '0',

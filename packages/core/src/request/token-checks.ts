@@ -13,15 +13,18 @@ import {
   keysWithPolicies,
   parseKeyEntry,
   parseTrackHdcp,
+  parseTrackMaxResolution,
   parseTrackSecurityLevel,
   resolveKeyEntries,
   type KeyEntry,
   type KeyEntryForm,
+  type Resolution,
   type ResolvedEntry,
   type TrackSetting,
 } from './multi-key';
 import { MAX_KID_NAME_LENGTH, parseKid } from './parse-kid';
 import {
+  MAX_RESOLUTION_SIDE,
   MAX_TOKEN_KEYS,
   TRACK_TYPES,
   type Extension,
@@ -58,6 +61,7 @@ export interface TokenFields {
   resolvedEntries?: ResolvedEntry[];
   trackSecurityLevels?: TrackSetting<1 | 2 | 3 | 4 | 5>[];
   trackHdcps?: TrackSetting<HdcpLevel>[];
+  trackMaxResolutions?: TrackSetting<Resolution>[];
   keys?: RequestKey[];
   maxStreams?: number;
   stopOldestStream?: boolean;
@@ -116,6 +120,7 @@ export const CLEAR_KEY_REFUSED_PARAMS = [
   'keyStored',
   'trackSecurityLevel',
   'trackHdcpOutputControl',
+  'trackMaxResolution',
 ] as const;
 
 const KEY_ENTRY_DOCS: Record<KeyEntryForm, string> = {
@@ -326,7 +331,18 @@ export const TOKEN_CHECKS: readonly Check<TokenFields>[] = [
       '2 HDCP_V2, 3 HDCP_V2_1, 4 HDCP_V2_2, 5 HDCP_V2_3. Repeatable, once per track. Keys without one get `hdcpOutputControl`.',
     parse: parseTrackHdcp,
   }),
-  ...(['trackSecurityLevel', 'trackHdcpOutputControl'] as const).map((name) =>
+  repeated('trackMaxResolutions', TRACK_TYPES.length - 1, {
+    name: 'trackMaxResolution',
+    drms: ['wv'],
+    invalid: -10004,
+    alsoInvalid: [-10006],
+    description:
+      'Largest video the keys of one track of a multi-key token may decrypt: `<track>:<width>x<height>`, e.g. ' +
+      `\`HD:1920x1080\`, each side 1–${MAX_RESOLUTION_SIDE}; not AUDIO. The license caps the key at width × height ` +
+      'pixels (a CDM stops using it for larger video). Repeatable, once per track. Keys without one: no cap.',
+    parse: parseTrackMaxResolution,
+  }),
+  ...(['trackSecurityLevel', 'trackHdcpOutputControl', 'trackMaxResolution'] as const).map((name) =>
     ignored({
       name,
       drms: ['fp'],

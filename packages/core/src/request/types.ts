@@ -105,6 +105,9 @@ export type TrackType = (typeof TRACK_TYPES)[number];
  */
 export type HdcpLevel = 0 | 1 | 2 | 3 | 4 | 5;
 
+/** Largest width or height `trackMaxResolution` takes: 16K video, so a cap fits the license's uint32 pixel count. */
+export const MAX_RESOLUTION_SIDE = 16384;
+
 /** The most keys one token carries (`key`, `keyEk` and `keyStored` together). */
 export const MAX_TOKEN_KEYS = 32;
 
@@ -120,6 +123,11 @@ export interface RequestKey {
   /** Widevine: the key's own levels (its track's policy, else the token's). FairPlay: null. */
   readonly securityLevel: WidevinePolicy['securityLevel'] | null;
   readonly hdcpOutputControl: HdcpLevel | null;
+  /**
+   * Widevine: the most pixels (width × height) the key may decrypt video for, from its track's `trackMaxResolution`;
+   * null or absent: no cap. FairPlay: absent.
+   */
+  readonly maxResolutionPixels?: number | null;
   /** FairPlay: the key's IV (its own, else the request's `iv`). Widevine: null. */
   readonly iv: Buffer | null;
 }

@@ -1,5 +1,6 @@
 import { MAX_DEVICE_WINDOW, MAX_DEVICES, MAX_STREAMS, MAX_USE_LIMIT, MIN_DEVICE_WINDOW } from '../request/token-checks';
 import {
+  MAX_RESOLUTION_SIDE,
   MAX_TOKEN_KEYS,
   TRACK_TYPES,
   type ClearKeyPolicy,
@@ -59,10 +60,17 @@ const X_KEYS = 0x20;
  * rentalDuration, FairPlay playbackDuration). Widevine and FairPlay only (docs/decisions/0022-offline-licenses.md).
  */
 const X_OFFLINE = 0x40;
+/**
+ * Second flags byte: per-key resolution caps follow the key list, one uvarint of pixels per key (0 = no cap). Only with
+ * X_KEYS on Widevine, and only when a key has a cap (docs/decisions/0016-multi-key-tokens.md, amendment).
+ */
+const X_RESOLUTION_CAPS = 0x80;
 /** The flags the second byte defines besides the DRM: one of them must be set, or the byte is not written. */
-const X_FLAGS = X_USE_LIMIT | X_STREAM_LIMIT | X_DEVICE_LIMIT | X_KEYS | X_OFFLINE;
+const X_FLAGS = X_USE_LIMIT | X_STREAM_LIMIT | X_DEVICE_LIMIT | X_KEYS | X_OFFLINE | X_RESOLUTION_CAPS;
 /** Highest HDCP level a key of a key list may require (HDCP_V2_3). */
 const MAX_KEY_HDCP = 5;
+/** Largest resolution cap, in pixels: MAX_RESOLUTION_SIDE², within the license's uint32. */
+const MAX_RESOLUTION_PIXELS = MAX_RESOLUTION_SIDE * MAX_RESOLUTION_SIDE;
 
 const EXTENSION_TYPE_BYTES = 4;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -196,11 +204,17 @@ function keyListSize(claims: TokenClaims, keys: readonly TokenKey[]): number {
       if (key.track !== null && !TRACK_TYPES.includes(key.track)) throw new TypeError('claims: unknown key track');
       if (key.iv !== null) throw new TypeError('claims: a Widevine key has no iv');
       size += 2;
+      const cap = key.maxResolutionPixels ?? null;
+      if (cap !== null && !isIntIn(cap, 1, MAX_RESOLUTION_PIXELS)) {
+        throw new RangeError(`claims: a key maxResolutionPixels must be 1-${MAX_RESOLUTION_PIXELS} or null`);
+      }
     } else {
       checkId(key.iv, `keys[${index}].iv`);
       if (key.track !== null || key.securityLevel !== null || key.hdcpOutputControl !== null) {
         throw new TypeError('claims: a FairPlay key has no track or levels');
       }
+      if ((key.maxResolutionPixels ?? null) !== null)
+        throw new TypeError('claims: a FairPlay key has no resolution cap');
       if (index > 0) size += ID_BYTES;
     }
   });
@@ -210,7 +224,13 @@ function keyListSize(claims: TokenClaims, keys: readonly TokenKey[]): number {
     throw new TypeError('claims: the first key must be the kid and contentKey');
   }
   if (claims.drm === 'fp' && !first.iv!.equals(claims.iv)) throw new TypeError('claims: the first key must be the iv');
+  if (hasResolutionCaps(keys)) for (const key of keys) size += uvarintSize(key.maxResolutionPixels ?? 0);
   return size;
+}
+
+/** Whether a key list carries its caps (X_RESOLUTION_CAPS): only when one of its keys has one. */
+function hasResolutionCaps(keys: readonly TokenKey[] | null): boolean {
+  return keys !== null && keys.some((key) => (key.maxResolutionPixels ?? null) !== null);
 }
 
 function streamLimitCode(maxStreams: number, stopOldest: boolean | undefined): number {
@@ -296,7 +316,8 @@ export function writeClaims(claims: TokenClaims, out: Buffer, offset: number): n
       (maxStreams !== null ? X_STREAM_LIMIT : 0) |
       (maxDevices !== null ? X_DEVICE_LIMIT : 0) |
       (keys !== null ? X_KEYS : 0) |
-      (offline !== null ? X_OFFLINE : 0);
+      (offline !== null ? X_OFFLINE : 0) |
+      (hasResolutionCaps(keys) ? X_RESOLUTION_CAPS : 0);
   } else {
     out[at++] = flags;
   }
@@ -349,6 +370,7 @@ function writeKeyList(out: Buffer, at: number, keys: readonly TokenKey[], widevi
       out[at++] = key.track === null ? 0 : TRACK_TYPES.indexOf(key.track) + 1;
     }
   });
+  if (hasResolutionCaps(keys)) for (const key of keys) at = writeUvarint(out, at, key.maxResolutionPixels ?? 0);
   return at;
 }
 
@@ -383,6 +405,9 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
       throw new CorruptClaims('stream or device limit on a Clear Key token');
     }
     if (xflags & X_OFFLINE && drm === X_DRM_CODES.ck) throw new CorruptClaims('offline flag on Clear Key');
+    if (xflags & X_RESOLUTION_CAPS && (drm !== X_DRM_CODES.wv || !(xflags & X_KEYS))) {
+      throw new CorruptClaims('resolution caps without a Widevine key list');
+    }
     fairPlay = drm === X_DRM_CODES.fp;
     clearKey = drm === X_DRM_CODES.ck;
   }
@@ -427,6 +452,7 @@ export function readClaims(bytes: Buffer, start: number, end: number): TokenClai
   if (extended & X_KEYS) {
     if (kid === null) throw new CorruptClaims('key list without kid');
     keys = readKeyList(r, { kid, contentKey, iv }, !fairPlay);
+    if (extended & X_RESOLUTION_CAPS) readResolutionCaps(r, keys);
   }
 
   const common = {
@@ -527,6 +553,20 @@ function readKeyList(
     }
   }
   return keys;
+}
+
+/** Sets each key's cap (a uvarint of pixels, 0 = none) on `keys`; at least one must be capped (canonical). */
+function readResolutionCaps(r: Reader, keys: TokenKey[]): void {
+  let capped = false;
+  for (let i = 0; i < keys.length; i++) {
+    const pixels = r.uvarint();
+    if (pixels > MAX_RESOLUTION_PIXELS) throw new CorruptClaims('resolution cap out of range');
+    if (pixels === 0) continue;
+    // Only capped keys get the field: an uncapped key reads as it did before caps existed.
+    keys[i] = { ...keys[i], maxResolutionPixels: pixels };
+    capped = true;
+  }
+  if (!capped) throw new CorruptClaims('resolution caps flag without a cap');
 }
 
 function readExtensions(r: Reader, flags: number): Extension[] {

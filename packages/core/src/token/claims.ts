@@ -23,6 +23,11 @@ export interface TokenKey {
   readonly securityLevel: WidevinePolicy['securityLevel'] | null;
   /** Widevine: the HDCP this key requires of the output; null on FairPlay. */
   readonly hdcpOutputControl: HdcpLevel | null;
+  /**
+   * Widevine: the most pixels (width × height) the key may decrypt video for (the license's
+   * video_resolution_constraints); null or absent = no cap. Never on FairPlay.
+   */
+  readonly maxResolutionPixels?: number | null;
   /** FairPlay: 16 bytes; null on Widevine. */
   readonly iv: Buffer | null;
 }

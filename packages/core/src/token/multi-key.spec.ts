@@ -166,12 +166,13 @@ describe('multi-key tokens', () => {
     });
   });
 
-  it('round-trip any Widevine key list (property)', () => {
+  it('round-trip any Widevine key list, with or without resolution caps (property)', () => {
     const key = fc.record({
       track: fc.constantFrom<TrackType | null>(null, ...TRACK_TYPES),
       level: fc.constantFrom<1 | 2 | 3 | 4 | 5>(1, 2, 3, 4, 5),
       hdcp: fc.constantFrom<HdcpLevel>(0, 1, 2, 3, 4, 5),
       contentKey: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      cap: fc.option(fc.integer({ min: 1, max: 16384 * 16384 })),
     });
     fc.assert(
       fc.property(
@@ -181,6 +182,7 @@ describe('multi-key tokens', () => {
           const keys = specs.map((spec, i) => ({
             ...wvKey(i + 1, spec.track, spec.level, spec.hdcp),
             contentKey: Buffer.from(spec.contentKey),
+            ...(spec.cap !== null && { maxResolutionPixels: spec.cap }),
           }));
           const claims = wvClaims(keys, useLimit);
           const opened = openToken(sealToken(claims, RING), RING, ISSUED);

@@ -13,3 +13,4 @@ export { classifyWidevineRequest, type WidevineRequestKind } from './request-kin
 export { GOOGLE_WIDEVINE_ROOT_CERTIFICATE, CertificateType, parseTrustedRoot, type TrustedRoot } from './certificates';
 export { parseDeviceStatusList, levelAllows, type DeviceStatusList } from './devices';
 export { keyControlBlock, KeyControlBit, type KeyControlOptions } from './key-control';
+export { readUsageReport, type WidevineUsageReport } from './usage-report';

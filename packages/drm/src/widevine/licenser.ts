@@ -33,6 +33,7 @@ import { DevicePolicy, levelAllows, parseDeviceStatusList } from './devices';
 import { cannotBuild, LicenseErrorCode, WidevineRefusal } from './errors';
 import { keyControlBlock, type KeyControlOptions } from './key-control';
 import { LicenseType, licenseNonce, offlinePolicy, offlineRefusal, type GrantedLicenseType } from './offline';
+import { readUsageReport } from './usage-report';
 import { MessageType, RequestType } from './request-kind';
 import {
   decode,
@@ -435,6 +436,16 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
           key_control_block: aesCbcEncrypt(key.contentKey, keyControlIv, keyControl, false),
           iv: keyControlIv,
         },
+        // A cap is one range from 0 pixels: the CDM marks the key output-not-allowed for video no range contains.
+        ...(key.maxResolutionPixels != null && {
+          video_resolution_constraints: [
+            {
+              min_resolution_pixels: 0,
+              max_resolution_pixels: key.maxResolutionPixels,
+              required_protection: { hdcp: key.hdcpOutputControl },
+            },
+          ],
+        }),
         ...(key.track !== null && { track_label: key.track }),
       });
     });
@@ -619,7 +630,12 @@ export class SoftwareWidevineLicenser implements WidevineLicenser {
       };
     }
     const body = signedLicense(license, macKeyServer);
-    return { kind, body, sessionId };
+    // The CDM's usage report of the released license, when it sends one: playback facts for the record.
+    const entry = kind === 'release' ? existing?.session_usage_table_entry : undefined;
+    const usageReport = entry?.length
+      ? readUsageReport(entry, macKeyClient, licenseId.provider_session_token)
+      : undefined;
+    return { kind, body, sessionId, ...(usageReport && { usageReport }) };
   }
 }
 
@@ -690,6 +706,10 @@ function grantKeysProblem({ keys, kid }: WidevineGrant): string | null {
       return 'grant key content key must be 16 bytes';
     if (![1, 2, 3, 4, 5].includes(key.securityLevel)) return 'grant key securityLevel must be 1..5';
     if (![0, 1, 2, 3, 4, 5].includes(key.hdcpOutputControl)) return 'grant key hdcpOutputControl must be 0..5';
+    const cap = key.maxResolutionPixels;
+    // The license field is a uint32.
+    if (cap != null && !(Number.isSafeInteger(cap) && cap >= 1 && cap <= 0xffffffff))
+      return 'grant key maxResolutionPixels must be null or 1..4294967295';
   }
   return null;
 }

@@ -55,6 +55,28 @@ describe('multi-key Widevine licenses', () => {
     expect(uhd.readUInt32BE(12) & (1 << 4)).not.toBe(0);
   });
 
+  it('cap a key at its resolution with one constraint under its HDCP, and leave the other keys without any', () => {
+    const keys = FOUR();
+    keys[2] = { ...keys[2], maxResolutionPixels: 1920 * 1080 };
+    keys[1] = { ...keys[1], maxResolutionPixels: null };
+    const session = clientChallenge(world.devices.L1);
+    const outcome = world.licenser().handle(session.challenge, multiGrant(keys));
+    expect(session.parse(outcome.body)).toEqual(pairs(keys));
+    const view = inspectLicense(world.devices.L1, session.challenge, outcome.body);
+    expect(view.contentKeys.map((c) => [c.container.track_label, c.container.video_resolution_constraints])).toEqual([
+      ['AUDIO', undefined],
+      ['SD', undefined],
+      ['HD', [{ min_resolution_pixels: 0, max_resolution_pixels: 2_073_600, required_protection: { hdcp: 1 } }]],
+      ['UHD1', undefined],
+    ]);
+    // On the wire, once in the whole response: field 10 (0x52), 10 bytes: min 0 written (08 00), max 2073600
+    // (10 80 c8 7e), required_protection { hdcp 1 } (1a 02 08 01).
+    const constraint = Buffer.from('520a08001080c87e1a020801', 'hex');
+    expect(outcome.body.indexOf(constraint)).toBeGreaterThan(0);
+    expect(outcome.body.indexOf(constraint, outcome.body.indexOf(constraint) + 1)).toBe(-1);
+    expect(outcome.body.includes(Buffer.from([0x52, 0x0a, 0x08, 0x00]))).toBe(true);
+  });
+
   it('give an L3 device only the keys of levels 1 and 2, and say which were left out and why', () => {
     const keys = FOUR();
     const session = clientChallenge(world.devices.L3);
@@ -112,6 +134,13 @@ describe('multi-key Widevine licenses', () => {
       expect(block.readUInt32BE(4)).toBe(500);
       expect(block.readUInt32BE(8)).toBe(7);
     });
+  });
+
+  it.each([0, 2 ** 32, 1.5])('refuse a grant key capped at %p pixels (a caller bug)', (cap) => {
+    const keys = FOUR();
+    keys[2] = { ...keys[2], maxResolutionPixels: cap };
+    const session = clientChallenge(world.devices.L1);
+    expect(() => world.licenser().handle(session.challenge, multiGrant(keys))).toThrow(/maxResolutionPixels/);
   });
 
   it('refuse a grant whose keys do not start with its kid (a caller bug, -7008)', () => {

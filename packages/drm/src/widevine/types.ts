@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { HdcpLevel, TrackType, WidevinePolicy } from '@openplay/core';
+import type { WidevineUsageReport } from './usage-report';
 
 export type WidevineDeviceLevel = 'L1' | 'L2' | 'L3';
 export type WidevineDeviceStatus = 'valid' | 'revoked';
@@ -25,6 +26,11 @@ export interface WidevineGrantKey {
   readonly securityLevel: WidevinePolicy['securityLevel'];
   /** 0–5: the HDCP the key requires (OutputProtection.HDCP). */
   readonly hdcpOutputControl: HdcpLevel;
+  /**
+   * The most pixels (width × height) the key may decrypt video for: one video_resolution_constraint of 0 to this many
+   * pixels, under the key's HDCP. Null or absent: no constraint (the CDM applies none).
+   */
+  readonly maxResolutionPixels?: number | null;
 }
 
 /** A key of a multi-key grant that the license leaves out, and why; no key bytes. */
@@ -105,6 +111,8 @@ export interface WidevineOutcome {
    * echoed (HMAC-verified) by its renewals and release: the identity of a stream.
    */
   readonly sessionId?: Buffer;
+  /** 'release' with a `session_usage_table_entry`: what that usage report says (see `readUsageReport`). */
+  readonly usageReport?: WidevineUsageReport;
 }
 
 /** The rights server's view of a Widevine licenser. Refusals throw a `WidevineRefusal` (an ExpressPlayError). */

@@ -149,6 +149,34 @@ export function inspectLicense(device: TestDevice, challenge: Buffer, response: 
   return { type: signed.type, license, contentKeys, signingKeys, request };
 }
 
+/** The facts of a test usage report (OEMCrypto's PST report); times in seconds before now. */
+export interface TestUsageReport {
+  status: number;
+  clockSecurityLevel?: number;
+  sinceLicenseReceived: bigint;
+  sinceFirstDecrypt: bigint;
+  sinceLastDecrypt: bigint;
+  pst?: Buffer;
+}
+
+/**
+ * A usage report as OEMCrypto writes one into a release (the `widevine` client cannot): HMAC-SHA1 (20) under the
+ * license's client MAC key over status (1), clock security level (1), PST length (1), padding (1), seconds since the
+ * license was received, since the first and since the last decrypt (signed 64-bit big-endian each), then the PST.
+ */
+export function usageTableEntry(report: TestUsageReport, macClient: Buffer): Buffer {
+  const pst = report.pst ?? Buffer.alloc(0);
+  const body = Buffer.alloc(28 + pst.length);
+  body[0] = report.status;
+  body[1] = report.clockSecurityLevel ?? 2;
+  body[2] = pst.length;
+  body.writeBigInt64BE(report.sinceLicenseReceived, 4);
+  body.writeBigInt64BE(report.sinceFirstDecrypt, 12);
+  body.writeBigInt64BE(report.sinceLastDecrypt, 20);
+  pst.copy(body, 28);
+  return Buffer.concat([createHmac('sha1', macClient).update(body).digest(), body]);
+}
+
 /** A RENEWAL or RELEASE request for `license`, HMAC-signed with the issued mac_key_client. */
 export function renewalChallenge(
   view: LicenseView,

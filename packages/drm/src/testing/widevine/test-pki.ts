@@ -83,8 +83,13 @@ message License {
   message KeyContainer {
     message KeyControl { optional bytes key_control_block = 1; optional bytes iv = 2; }
     message OutputProtection { optional int32 hdcp = 1; }
+    message VideoResolutionConstraint {
+      optional uint32 min_resolution_pixels = 1; optional uint32 max_resolution_pixels = 2;
+      optional OutputProtection required_protection = 3;
+    }
     optional bytes id = 1; optional bytes iv = 2; optional bytes key = 3; optional int32 type = 4; optional int32 level = 5;
     optional OutputProtection required_protection = 6; optional KeyControl key_control = 8;
+    repeated VideoResolutionConstraint video_resolution_constraints = 10;
     optional string track_label = 12;
   }
   optional LicenseIdentification id = 1;
