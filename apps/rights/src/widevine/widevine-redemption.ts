@@ -46,12 +46,14 @@ export class WidevineRedemption {
       const claims = await this.redemptions.admit(attempt, request.token, () =>
         auditRequestType(classifyWidevineRequest(request.challenge)),
       );
-      const grant = { ...grantOf(claims, attempt.tokenExpired), countedStream: attempt.streams !== null };
-      const outcome = await this.licenser.handle(request.challenge, grant);
+      const outcome = await this.licenser.handle(
+        request.challenge,
+        grantOf(claims, attempt.tokenExpired, attempt.streams !== null),
+      );
       await this.redemptions.deliver(attempt, {
         requestType: auditRequestType(outcome.kind),
         device: outcome.device
-          ? { ...deviceFacts(outcome.device), ...keyFacts(outcome) }
+          ? deviceFacts(outcome.device, outcome)
           : outcome.usageReport
             ? { usageReport: outcome.usageReport }
             : null,
@@ -80,7 +82,7 @@ export class WidevineRedemption {
  * What the licenser may deliver: the token's key under its kid, with its policy; a multi-key token's keys, each with its
  * track and levels (the license carries every key the device may have, whatever key ids the PSSH names).
  */
-function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGrant {
+function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean, countedStream: boolean): WidevineGrant {
   const keys = claims.keys?.map(
     ({ kid, contentKey, track, securityLevel, hdcpOutputControl, maxResolutionPixels }) => ({
       kid,
@@ -92,8 +94,9 @@ function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGr
       maxResolutionPixels: maxResolutionPixels ?? null,
     }),
   );
+  // One object of one shape (keys undefined for a single key), not a spread into a copy: built once per license.
   return {
-    ...(keys && { keys }),
+    keys,
     // Widevine tokens always carry a kid (token-gen requires it).
     kid: claims.kid ?? Buffer.alloc(16),
     contentKey: claims.contentKey,
@@ -102,6 +105,7 @@ function grantOf(claims: WidevineTokenClaims, tokenExpired: boolean): WidevineGr
     issuedAt: claims.issuedAt,
     expiresAt: claims.expiresAt,
     tokenExpired,
+    countedStream,
   };
 }
 
@@ -122,9 +126,12 @@ function widevineDeviceId(device: WidevineDevice): Buffer {
   return createHash('sha256').update(systemId).update(Buffer.from(device.serialNumber, 'hex')).digest();
 }
 
-/** What the audit row keeps of the device: identity and level, never keys. */
-function deviceFacts(device: Partial<WidevineDevice>): Record<string, unknown> {
-  return {
+/**
+ * What the audit row keeps of the device: identity and level, never keys. A multi-key license's row also says which
+ * kids it carries and which it left out, and why (kids only, never keys).
+ */
+function deviceFacts(device: Partial<WidevineDevice>, outcome?: WidevineOutcome): Record<string, unknown> {
+  const facts: Record<string, unknown> = {
     systemId: device.systemId,
     securityLevel: device.level,
     known: device.known,
@@ -133,12 +140,11 @@ function deviceFacts(device: Partial<WidevineDevice>): Record<string, unknown> {
     company: device.clientInfo?.company_name,
     model: device.clientInfo?.model_name,
   };
-}
-
-/** A multi-key license's row says which kids it carries and which it left out, and why (kids only, never keys). */
-function keyFacts(outcome: WidevineOutcome): Record<string, unknown> {
-  if (!outcome.delivered) return {};
-  return { deliveredKids: outcome.delivered, withheldKeys: outcome.withheld ?? [] };
+  if (outcome?.delivered) {
+    facts.deliveredKids = outcome.delivered;
+    facts.withheldKeys = outcome.withheld ?? [];
+  }
+  return facts;
 }
 
 /**
