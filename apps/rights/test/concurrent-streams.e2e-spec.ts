@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { createCryptoImplementation } from '../src/drm/drm.module';
 import { createRightsApp } from '../src/main';
-import { useStack, widevineTokenUrl } from './support/stack';
+import { redemptionResults, useStack, widevineTokenUrl } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
@@ -91,11 +91,8 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     expect((await release(t.urls[1], a.view!)).status).toBe(200);
     expect((await play(t.urls[0])).status).toBe(200);
     expect((await play(t.urls[1])).status).toBe(403);
-    const { rows } = await stack.pool.query(
-      "SELECT request_type, result_code FROM audit_events WHERE token_id = $1 AND kind = 'redemption' ORDER BY id",
-      [t.claims.tokenId.toString('hex')],
-    );
-    expect(rows.map((r) => `${r.request_type} ${r.result_code}`)).toEqual([
+    const results = await redemptionResults(stack.pool, t.claims.tokenId);
+    expect(results.map(([type, code]) => `${type} ${code}`)).toEqual([
       'new 0',
       'new 0',
       'new -9004',
@@ -157,11 +154,8 @@ describe('Widevine concurrent-stream limits over HTTP, two rights instances on o
     expect(await renew(t.urls[0], retried, 1)).toEqual({ status: 200, body: null });
     expect(await renew(t.urls[1], retried, 2)).toEqual({ status: 200, body: null });
     expect(await renew(t.urls[0], first, 1)).toEqual({ status: 403, body: STOPPED });
-    const { rows } = await stack.pool.query(
-      "SELECT request_type, result_code FROM audit_events WHERE token_id = $1 AND kind = 'redemption' ORDER BY id",
-      [t.claims.tokenId.toString('hex')],
-    );
-    expect(rows.map((r) => `${r.request_type} ${r.result_code}`)).toEqual([
+    const results = await redemptionResults(stack.pool, t.claims.tokenId);
+    expect(results.map(([type, code]) => `${type} ${code}`)).toEqual([
       'new 0',
       'new 0',
       'renewal 0',

@@ -34,14 +34,10 @@ describe('rights: multi-key Widevine tokens (real apps, real Postgres, the widev
 
   /** AUDIO and SD at level 1, HD at level 3 with HDCP 1, UHD1 at level 5 with HDCP 2.2 (4). */
   async function fourKeyToken() {
-    const keys: Key[] = ['AUDIO', 'SD', 'HD', 'UHD1'].map((track) => ({
-      kid: randomBytes(16).toString('hex'),
-      key: randomBytes(16).toString('hex'),
-      track,
-    }));
+    const keys = randomKeys(['AUDIO', 'SD', 'HD', 'UHD1']);
     const query = new URLSearchParams([
       ['customerAuthenticator', auth],
-      ...keys.map(({ kid, key, track }): [string, string] => ['key', `${kid},${key},${track}`]),
+      ...keyEntries(keys),
       ['securityLevel', '1'],
       ['hdcpOutputControl', '0'],
       ['trackSecurityLevel', 'HD:3'],
@@ -112,14 +108,10 @@ describe('rights: multi-key Widevine tokens (real apps, real Postgres, the widev
   });
 
   it('caps the HD key at trackMaxResolution with one video_resolution_constraint, and no other key', async () => {
-    const keys: Key[] = ['AUDIO', 'SD', 'HD'].map((track) => ({
-      kid: randomBytes(16).toString('hex'),
-      key: randomBytes(16).toString('hex'),
-      track,
-    }));
+    const keys = randomKeys(['AUDIO', 'SD', 'HD']);
     const query = new URLSearchParams([
       ['customerAuthenticator', auth],
-      ...keys.map(({ kid, key, track }): [string, string] => ['key', `${kid},${key},${track}`]),
+      ...keyEntries(keys),
       ['securityLevel', '1'],
       ['hdcpOutputControl', '0'],
       ['trackHdcpOutputControl', 'HD:2'],
@@ -203,3 +195,17 @@ describe('rights: multi-key Widevine tokens (real apps, real Postgres, the widev
     }
   });
 });
+
+/** A random kid and content key per track. */
+function randomKeys(tracks: readonly string[]): Key[] {
+  return tracks.map((track) => ({
+    kid: randomBytes(16).toString('hex'),
+    key: randomBytes(16).toString('hex'),
+    track,
+  }));
+}
+
+/** The token request's `key=<kid>,<contentKey>,<track>` entries. */
+function keyEntries(keys: readonly Key[]): Array<[string, string]> {
+  return keys.map(({ kid, key, track }) => ['key', `${kid},${key},${track}`]);
+}

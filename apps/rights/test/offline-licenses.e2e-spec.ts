@@ -3,7 +3,7 @@ import { FairPlayConstants } from '@openplay/drm';
 import { encodeSpc } from '@openplay/drm/testing';
 import { LicenseType } from 'widevine';
 import { clientSecretsOf, CREDENTIALS_JSON, DEV_CERTIFICATE, DEV_DASK, readCkc } from './support/fairplay-client';
-import { type Stack, tokenUrl, useStack } from './support/stack';
+import { redemptionResults, type Stack, tokenUrl, useStack } from './support/stack';
 import {
   claimsOf,
   clientChallenge,
@@ -36,14 +36,6 @@ async function newAccount(stack: Stack, credits: number) {
 async function creditsOf(stack: Stack, account: number): Promise<number> {
   const { rows } = await stack.pool.query('SELECT credits::int AS credits FROM accounts WHERE number = $1', [account]);
   return rows[0].credits;
-}
-
-async function rowsOf(stack: Stack, tokenId: Buffer): Promise<Array<[string, number]>> {
-  const { rows } = await stack.pool.query(
-    "SELECT request_type, result_code FROM audit_events WHERE kind = 'redemption' AND token_id = $1 ORDER BY id",
-    [tokenId.toString('hex')],
-  );
-  return rows.map((row) => [row.request_type, row.result_code]);
 }
 
 /** Key control block fields (big-endian): verification ‖ duration ‖ nonce ‖ control bits. */
@@ -122,7 +114,7 @@ describe('rights: offline Widevine licenses (persistent tokens, the independent 
     });
     expect(released.license.policy).toEqual({ can_play: false, can_persist: false, can_renew: false });
     expect(released.keyControls).toEqual([]);
-    expect(await rowsOf(stack, claims.tokenId)).toEqual([
+    expect(await redemptionResults(stack.pool, claims.tokenId)).toEqual([
       ['new', 0],
       ['release', 0],
     ]);
@@ -171,7 +163,7 @@ describe('rights: offline Widevine licenses (persistent tokens, the independent 
       message:
         '[-11002] Offline license not allowed by the token: the CDM asked for an offline license; the token does not allow persistence',
     });
-    expect(await rowsOf(stack, claimsOf(url).tokenId)).toEqual([['new', -11002]]);
+    expect(await redemptionResults(stack.pool, claimsOf(url).tokenId)).toEqual([['new', -11002]]);
     expect(await creditsOf(stack, account.number)).toBe(1);
   });
 

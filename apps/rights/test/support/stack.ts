@@ -103,6 +103,15 @@ export async function auditRows(pool: Pool, kind = 'redemption'): Promise<Array<
   return rows;
 }
 
+/** A token's redemption rows as [request type, result code], oldest first. */
+export async function redemptionResults(pool: Pool, tokenId: Buffer): Promise<Array<[string, number]>> {
+  const { rows } = await pool.query(
+    "SELECT request_type, result_code FROM audit_events WHERE kind = 'redemption' AND token_id = $1 ORDER BY id",
+    [tokenId.toString('hex')],
+  );
+  return rows.map((row) => [row.request_type, row.result_code]);
+}
+
 /** A pino destination that keeps each JSON line, parsed, as the app writes it. */
 function logSink(into: Array<Record<string, unknown>>): Writable {
   return new Writable({
