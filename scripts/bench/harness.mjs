@@ -61,8 +61,13 @@ export async function query(url, text, values) {
  */
 export const countingInstructions = process.env.BENCH_INSTRUCTIONS === '1';
 
-/** Starts `node file` with env and waits for `GET /health` on the port; under callgrind with `instructions` (measureRuns counts them). */
-export async function startServer(file, env, port, { instructions = false } = {}) {
+/**
+ * Starts `node file` with env, the server's port setting (`portVariable`) at 0, and waits for `GET /health` on the
+ * port it reports (report-listening.cjs); under callgrind with `instructions` (measureRuns counts them). The kernel
+ * picks the port when the server binds, so two benchmarks on one machine never share one; the server gets `port` and
+ * `origin` (http://127.0.0.1:<port>).
+ */
+export async function startServer(file, env, { portVariable = 'PORT', instructions = false } = {}) {
   // BENCH_PROFILE=<dir> writes a CPU profile of each server (node --cpu-prof) for finding what dominates.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // BENCH_CALLGRIND_ARGS: more callgrind options, say `--cache-sim=yes` (cache misses per request; see the README).
@@ -71,6 +76,9 @@ export async function startServer(file, env, port, { instructions = false } = {}
   // BENCH_NODE_FLAGS: node options for every server of the run alike (V8 heap flags such as --min-semi-space-size or
   // --initial-old-space-size, which NODE_OPTIONS refuses), so that a ratio still compares servers on the same runtime.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const reportDir = mkdtempSync(path.join(tmpdir(), 'openplay-bench-listen-'));
+  const reportFile = path.join(reportDir, 'listening.jsonl');
+  const nodeArgs = [...nodeFlags, '--require', path.join(root, 'scripts/bench/report-listening.cjs'), file];
   const command = callgrindDir
     ? [
         'valgrind',
@@ -80,46 +88,82 @@ export async function startServer(file, env, port, { instructions = false } = {}
           ...callgrindArgs,
           `--callgrind-out-file=${callgrindDir}/callgrind.%p`,
           process.execPath,
-          ...nodeFlags,
-          file,
+          ...nodeArgs,
         ],
       ]
-    : [process.execPath, [...profile, ...nodeFlags, file]];
+    : [process.execPath, [...profile, ...nodeArgs]];
   const child = spawn(command[0], command[1], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, [portVariable]: '0', BENCH_LISTEN_REPORT: reportFile },
     stdio: ['ignore', 'ignore', callgrindDir ? 'ignore' : 'inherit'],
   });
+  const name = path.basename(file);
+  // Kept until the server stops: a cluster worker that starts later reports its port there too.
+  const cleanUp = () => rmSync(reportDir, { recursive: true, force: true });
   // Under valgrind a server starts some fifty times slower.
   const deadline = Date.now() + (callgrindDir ? 300_000 : 30_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) {
-        return {
-          /** CPU seconds (user + system, all threads) the server has used so far; null where /proc is missing. */
-          cpuSeconds: () => cpuSecondsOf(child.pid),
-          callgrind: callgrindDir ? { pid: child.pid, dir: callgrindDir } : null,
-          stop: () =>
-            new Promise((resolve) => {
-              child.once('exit', () => {
-                // BENCH_KEEP_CALLGRIND=1 keeps the dumps, for callgrind_annotate (see the README).
-                if (callgrindDir && process.env.BENCH_KEEP_CALLGRIND === '1')
-                  process.stdout.write(`callgrind dumps of ${path.basename(file)}: ${callgrindDir}\n`);
-                else if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
-                resolve();
-              });
-              child.kill('SIGTERM');
-            }),
-        };
+  let port = null;
+  let answered = false;
+  try {
+    while (!answered && Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}`);
+      port ??= reportedPort(reportFile, name);
+      if (port !== null) {
+        try {
+          answered = (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+        } catch {
+          // listening, not yet answering
+        }
       }
-    } catch {
-      // not yet listening
+      if (!answered) await new Promise((resolve) => setTimeout(resolve, callgrindDir ? 1000 : 100));
     }
-    await new Promise((resolve) => setTimeout(resolve, callgrindDir ? 1000 : 100));
+    if (!answered) throw new Error(`${name} did not answer ${port === null ? 'on any port' : `on port ${port}`}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
+    cleanUp();
+    throw error;
   }
-  child.kill('SIGKILL');
-  throw new Error(`${path.basename(file)} did not answer on port ${port}`);
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    /** CPU seconds (user + system, all threads) the server has used so far; null where /proc is missing. */
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    callgrind: callgrindDir ? { pid: child.pid, dir: callgrindDir } : null,
+    stop: () =>
+      new Promise((resolve) => {
+        const exited = () => {
+          cleanUp();
+          // BENCH_KEEP_CALLGRIND=1 keeps the dumps, for callgrind_annotate (see the README).
+          if (callgrindDir && process.env.BENCH_KEEP_CALLGRIND === '1')
+            process.stdout.write(`callgrind dumps of ${name}: ${callgrindDir}\n`);
+          else if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return exited();
+        child.once('exit', exited);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * The port the server's processes reported listening on (a cluster's primary and workers report the same one), or
+ * null before any has. More than one port means a server that listens twice: which one to load would be a guess.
+ */
+function reportedPort(file, name) {
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  // Only whole lines: a line is appended in one write, but the read may come between two.
+  const lines = text.split('\n').slice(0, -1);
+  const ports = new Set(lines.map((line) => JSON.parse(line).port));
+  if (ports.size > 1) throw new Error(`${name} listens on more than one port (${[...ports].join(', ')})`);
+  return ports.size === 1 ? [...ports][0] : null;
 }
 
 /**
@@ -461,16 +505,15 @@ export const benchWorkers = () =>
     .map((n) => Number(n));
 
 /**
- * Each WORKERS setting in turn: `start(workers, port)` brings the server up, `measure(port)` loads it; prints
+ * Each WORKERS setting in turn: `start(workers)` brings the server up (startServer), `measure(server)` loads it; prints
  * throughput and throughput per worker (each worker uses at most one core), a line per setting.
  */
 export async function compareWorkers(title, settings, start, measure) {
   const lines = [];
-  for (const [i, workers] of settings.entries()) {
-    const port = 18190 + i;
-    const server = await start(workers, port);
+  for (const workers of settings) {
+    const server = await start(workers);
     try {
-      const result = await measure(port);
+      const result = await measure(server);
       lines.push(
         `WORKERS=${workers}: ${result.perSecond.toFixed(0)}/s, ${(result.perSecond / workers).toFixed(0)}/s per ` +
           `worker (core), p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`,

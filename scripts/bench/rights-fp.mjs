@@ -31,8 +31,6 @@ import {
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 32);
 const databasePool = '10';
-const RIGHTS_PORT = 18096;
-const BASELINE_PORT = 18097;
 
 const { credentials, privateKeyFile, spc, contentKey, iv } = FAIRPLAY_VECTOR;
 
@@ -86,36 +84,31 @@ try {
     account.number,
     maxStreams === null ? {} : { maxStreams, stopOldestStream: true },
   );
-  const rightsUrl = (cookie) => `http://127.0.0.1:${RIGHTS_PORT}/hms/fp/rights/?ExpressPlayToken=${token(cookie)}`;
-  const benchUrl = rightsUrl('bench');
-  const warmUrl = rightsUrl('warm-up');
   const request = { method: 'POST', body: spc, headers: { 'content-type': 'application/octet-stream' }, connections };
 
   // Both servers stay up; an idle one costs nothing, and the rounds alternate between them.
   const baseline = await startServer(
     path.join(root, 'scripts/bench/baseline-fp-oaep.mjs'),
-    { PORT: String(BASELINE_PORT), BASELINE_PRIVATE_KEY: privateKeyFile },
-    BASELINE_PORT,
-    {
-      instructions: countingInstructions,
-    },
+    { BASELINE_PRIVATE_KEY: privateKeyFile },
+    { instructions: countingInstructions },
   );
   servers.push(baseline);
   const rights = await startServer(
     path.join(root, 'apps/rights/dist/main.js'),
     {
       DATABASE_URL: db.url,
-      RIGHTS_PORT: String(RIGHTS_PORT),
       RIGHTS_HOST: '127.0.0.1',
       ENVIRONMENT: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: databasePool,
       FAIRPLAY_CREDENTIALS: credentials,
     },
-    RIGHTS_PORT,
-    { instructions: countingInstructions },
+    { portVariable: 'RIGHTS_PORT', instructions: countingInstructions },
   );
   servers.push(rights);
+  const rightsUrl = (cookie) => `${rights.origin}/hms/fp/rights/?ExpressPlayToken=${token(cookie)}`;
+  const benchUrl = rightsUrl('bench');
+  const warmUrl = rightsUrl('warm-up');
   // One CKC decrypted as the client would, before measuring (warm-up token): the answers are real CKCs.
   const probe = await fetch(warmUrl, {
     method: 'POST',
@@ -126,7 +119,7 @@ try {
   checkCkc(Buffer.from(await probe.arrayBuffer()));
 
   const runs = await measureRuns(
-    { server: baseline, options: { ...request, url: `http://127.0.0.1:${BASELINE_PORT}/ckc` } },
+    { server: baseline, options: { ...request, url: `${baseline.origin}/ckc` } },
     { server: rights, options: { ...request, url: benchUrl }, warmUpUrl: warmUrl },
     seconds,
   );

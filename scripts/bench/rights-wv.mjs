@@ -108,19 +108,18 @@ const servers = [];
 try {
   const { authenticators } = await benchAccount(db.url);
 
-  // --- tokens from token-gen (one for the measured run, one for the warm-up, whose rows are not counted)
-  const rightsBase = 'http://127.0.0.1:18092';
+  // --- tokens from token-gen (one for the measured run, one for the warm-up, whose rows are not counted); their URLs
+  // name rights without a port, which the kernel gives rights when it starts (onRights below).
   const tokenGen = await startServer(
     path.join(root, 'apps/token-gen/dist/main.js'),
     {
       DATABASE_URL: db.url,
-      TOKEN_GEN_PORT: '18090',
       TOKEN_GEN_HOST: '127.0.0.1',
       ENVIRONMENT: 'test',
       LOG_LEVEL: 'warn',
-      RIGHTS_PUBLIC_URL: rightsBase,
+      RIGHTS_PUBLIC_URL: 'http://127.0.0.1',
     },
-    18090,
+    { portVariable: 'TOKEN_GEN_PORT' },
   );
   servers.push(tokenGen);
   const contentKey = '000102030405060708090a0b0c0d0e0f';
@@ -130,7 +129,7 @@ try {
       ? MULTI_KEYS.map((k) => `&key=${k.kid},${k.key},${k.track}`).join('') + '&trackSecurityLevel=HD:2'
       : `&kid=${kid}&contentKey=${contentKey}`;
     const response = await fetch(
-      `http://127.0.0.1:18090/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}${keyParams}` +
+      `${tokenGen.origin}/hms/wv/token?customerAuthenticator=${encodeURIComponent(authenticators.test)}${keyParams}` +
         `&securityLevel=1&hdcpOutputControl=0&cookie=${cookie}&expirationTime=%2B3600&errorFormat=json` +
         (limited && useLimit !== null ? `&useLimit=${useLimit}` : '') +
         (limited && maxStreams !== null ? `&maxStreams=${maxStreams}&streamLimitMode=stopOldest` : '') +
@@ -140,26 +139,24 @@ try {
     if (response.status !== 200) throw new Error(`token-gen answered ${response.status}: ${body}`);
     return new URL(body);
   };
-  const benchUrl = await token('bench', true);
-  const warmUrl = await token('warm-up', true);
-  const diagnoseUrl = await token('diagnose');
-  const multiUrl = await token('bench-mk', true, true);
-  const multiWarmUrl = await token('warm-up-mk', true, true);
+  const benchToken = await token('bench', true);
+  const warmToken = await token('warm-up', true);
+  const diagnoseToken = await token('diagnose');
+  const multiToken = await token('bench-mk', true, true);
+  const multiWarmToken = await token('warm-up-mk', true, true);
   await tokenGen.stop();
   servers.pop();
 
   // --- baseline and rights: both stay up (an idle one costs nothing), and the rounds alternate between them
   const baseline = await startServer(
     path.join(root, 'scripts/bench/baseline-wv-license.mjs'),
-    { PORT: '18093', BASELINE_DEVICE_KEYS: path.join(dir, 'device-keys.json') },
-    18093,
+    { BASELINE_DEVICE_KEYS: path.join(dir, 'device-keys.json') },
     { instructions: countingInstructions },
   );
   servers.push(baseline);
 
-  const rightsEnv = (port, workers = 1) => ({
+  const rightsEnv = (workers = 1) => ({
     DATABASE_URL: db.url,
-    RIGHTS_PORT: String(port),
     WORKERS: String(workers),
     RIGHTS_HOST: '127.0.0.1',
     ENVIRONMENT: 'test',
@@ -175,10 +172,19 @@ try {
         }
       : {}),
   });
-  const rights = await startServer(path.join(root, 'apps/rights/dist/main.js'), rightsEnv(18092), 18092, {
+  const rights = await startServer(path.join(root, 'apps/rights/dist/main.js'), rightsEnv(), {
+    portVariable: 'RIGHTS_PORT',
     instructions: countingInstructions,
   });
   servers.push(rights);
+  /** A token URL from token-gen, on a given rights server. */
+  const onRights = (url, server = rights) => new URL(`${url.pathname}${url.search}`, server.origin);
+  const benchUrl = onRights(benchToken);
+  const warmUrl = onRights(warmToken);
+  const diagnoseUrl = onRights(diagnoseToken);
+  const multiUrl = onRights(multiToken);
+  const multiWarmUrl = onRights(multiWarmToken);
+  const baselineUrl = `${baseline.origin}/license`;
   // One license checked end to end by the client before measuring (warm-up token): the answers are real licenses.
   const probe = pool[0].session;
   const answer = await fetch(warmUrl, { method: 'POST', body: probe.challenge });
@@ -186,7 +192,7 @@ try {
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey)
     throw new Error('the probe license does not carry the token key');
   const runs = await measureRuns(
-    { server: baseline, options: { url: 'http://127.0.0.1:18093/license', requests, connections } },
+    { server: baseline, options: { url: baselineUrl, requests, connections } },
     { server: rights, options: { url: benchUrl.href, requests, connections }, warmUpUrl: warmUrl.href },
     seconds,
   );
@@ -197,7 +203,7 @@ try {
     if (JSON.stringify(multiRecovered) !== JSON.stringify(MULTI_KEYS.map((k) => ({ kid: k.kid, key: k.key }))))
       throw new Error('the multi-key probe license does not carry the four token keys');
     multiRuns = await measureRuns(
-      { server: baseline, options: { url: 'http://127.0.0.1:18093/license', requests, connections } },
+      { server: baseline, options: { url: baselineUrl, requests, connections } },
       { server: rights, options: { url: multiUrl.href, requests, connections }, warmUpUrl: multiWarmUrl.href },
       seconds,
     );
@@ -240,12 +246,10 @@ try {
     await compareWorkers(
       'bench:rights:wv /hms/wv/rights',
       workerSettings,
-      (workers, port) => startServer(path.join(root, 'apps/rights/dist/main.js'), rightsEnv(port, workers), port),
-      async (port) => {
-        const url = new URL(benchUrl.href);
-        url.port = String(port);
-        return figures(await warmAndMeasure({ url: url.href, requests, connections }, seconds));
-      },
+      (workers) =>
+        startServer(path.join(root, 'apps/rights/dist/main.js'), rightsEnv(workers), { portVariable: 'RIGHTS_PORT' }),
+      async (server) =>
+        figures(await warmAndMeasure({ url: onRights(benchToken, server).href, requests, connections }, seconds)),
     );
   }
 

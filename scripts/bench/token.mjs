@@ -34,45 +34,32 @@ try {
     '&securityLevel=1&hdcpOutputControl=0&cookie=bench&expirationTime=%2B3600';
 
   // Both servers stay up (an idle one costs nothing), and the rounds alternate between them.
-  const baseline = await startServer(
-    path.join(root, 'scripts/bench/baseline-insert.mjs'),
-    { DATABASE_URL: db.url, PORT: '18091', DATABASE_POOL_SIZE: poolSize },
-    18091,
-  );
+  const baseline = await startServer(path.join(root, 'scripts/bench/baseline-insert.mjs'), {
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: poolSize,
+  });
   servers.push(baseline);
   const tokenGen = await startServer(
     path.join(root, 'apps/token-gen/dist/main.js'),
     {
       DATABASE_URL: db.url,
-      TOKEN_GEN_PORT: '18090',
       TOKEN_GEN_HOST: '127.0.0.1',
       ENVIRONMENT: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: poolSize,
     },
-    18090,
+    { portVariable: 'TOKEN_GEN_PORT' },
   );
   servers.push(tokenGen);
+  const insertUrl = `${baseline.origin}/insert`;
+  const benchUrl = `${tokenGen.origin}${tokenPath}`;
+  const warmUpUrl = `${tokenGen.origin}${tokenPath.replace('cookie=bench', 'cookie=warm-up')}`;
   // The warm-ups' timed stops drop answers in flight; their rows carry another cookie and are not counted.
-  await prime(
-    { url: 'http://127.0.0.1:18091/insert', connections },
-    { url: `http://127.0.0.1:18090${tokenPath.replace('cookie=bench', 'cookie=warm-up')}`, connections },
-  );
+  await prime({ url: insertUrl, connections }, { url: warmUpUrl, connections });
   const runs = await alternate(
     benchRounds(),
-    async () =>
-      figures(
-        await warmAndMeasure({ url: 'http://127.0.0.1:18091/insert', connections }, seconds, undefined, baseline),
-      ),
-    async () =>
-      figures(
-        await warmAndMeasure(
-          { url: `http://127.0.0.1:18090${tokenPath}`, connections },
-          seconds,
-          `http://127.0.0.1:18090${tokenPath.replace('cookie=bench', 'cookie=warm-up')}`,
-          tokenGen,
-        ),
-      ),
+    async () => figures(await warmAndMeasure({ url: insertUrl, connections }, seconds, undefined, baseline)),
+    async () => figures(await warmAndMeasure({ url: benchUrl, connections }, seconds, warmUpUrl, tokenGen)),
   );
   for (const server of servers.splice(0).reverse()) await server.stop();
   const [{ n: rows }] = await query(
@@ -85,22 +72,21 @@ try {
     await compareWorkers(
       'bench:token /hms/wv/token',
       workerSettings,
-      async (workers, port) =>
+      async (workers) =>
         startServer(
           path.join(root, 'apps/token-gen/dist/main.js'),
           {
             DATABASE_URL: db.url,
-            TOKEN_GEN_PORT: String(port),
             TOKEN_GEN_HOST: '127.0.0.1',
             ENVIRONMENT: 'test',
             LOG_LEVEL: 'warn',
             DATABASE_POOL_SIZE: poolSize,
             WORKERS: String(workers),
           },
-          port,
+          { portVariable: 'TOKEN_GEN_PORT' },
         ),
-      async (port) => {
-        const url = `http://127.0.0.1:${port}${tokenPath.replace('cookie=bench', 'cookie=workers')}`;
+      async (server) => {
+        const url = `${server.origin}${tokenPath.replace('cookie=bench', 'cookie=workers')}`;
         return figures(await warmAndMeasure({ url, connections }, seconds));
       },
     );

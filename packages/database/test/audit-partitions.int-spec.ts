@@ -35,66 +35,78 @@ const partitionsOf = async (query: (sql: string) => Promise<{ rows: { name: stri
 
 const dayName = (time: Date) => `audit_events_${time.toISOString().slice(0, 10).replace(/-/g, '')}`;
 
+/**
+ * The conversion test's own timeout. It creates a database, runs every migration into it one at a time and drops it,
+ * and PostgreSQL's DROP DATABASE waits for an immediate checkpoint of the whole server's dirty buffers, whatever else
+ * runs on it. That took 4.8 s with the machine's load average at 3 (2 cores), and went past jest's 30 s at 50 and over,
+ * where each process gets a twenty-fifth of a core: 25 × 4.8 s is 120 s, and 180 s leaves room for the checkpoint.
+ */
+const CONVERSION_TIMEOUT_MS = 180_000;
+
 describe('audit_events partitions (real Postgres)', () => {
   const db = useDatabase();
 
-  it('the migration converts an existing table: rows, ids and the id sequence kept, one partition per day', async () => {
-    const name = `audit_conv_${randomBytes(4).toString('hex')}`;
-    const admin = new Client({ connectionString: db.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(db.url);
-    url.pathname = `/${name}`;
-    const client = new Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
-      const dirs = readdirSync(MIGRATIONS, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => d.name)
-        .sort();
-      const partitioning = dirs.findIndex((d) => d.endsWith('_audit_partitions'));
-      for (const dir of dirs.slice(0, partitioning))
-        await client.query(readFileSync(path.join(MIGRATIONS, dir, 'migration.sql'), 'utf8'));
-      // Three days of rows, and one from 2001 (older than the 400 days given partitions: the default one keeps it).
-      await client.query(`
+  it(
+    'the migration converts an existing table: rows, ids and the id sequence kept, one partition per day',
+    async () => {
+      const name = `audit_conv_${randomBytes(4).toString('hex')}`;
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(db.url);
+      url.pathname = `/${name}`;
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const dirs = readdirSync(MIGRATIONS, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name)
+          .sort();
+        const partitioning = dirs.findIndex((d) => d.endsWith('_audit_partitions'));
+        for (const dir of dirs.slice(0, partitioning))
+          await client.query(readFileSync(path.join(MIGRATIONS, dir, 'migration.sql'), 'utf8'));
+        // Three days of rows, and one from 2001 (older than the 400 days given partitions: the default one keeps it).
+        await client.query(`
         INSERT INTO audit_events (at, kind, environment, account_number, cookie, result_code)
         SELECT now() - (g % 3) * interval '1 day', 'issuance', 'test', 7, 'c' || g, 0 FROM generate_series(1, 300) g`);
-      await client.query(
-        "INSERT INTO audit_events (at, kind, environment, result_code) VALUES ('2001-01-01T00:00:00Z', 'redemption', 'test', -4010)",
-      );
-      const before = await client.query('SELECT id, at, cookie FROM audit_events ORDER BY id');
-      await client.query(readFileSync(path.join(MIGRATIONS, dirs[partitioning], 'migration.sql'), 'utf8'));
-      for (const dir of dirs.slice(partitioning + 1))
-        await client.query(readFileSync(path.join(MIGRATIONS, dir, 'migration.sql'), 'utf8'));
+        await client.query(
+          "INSERT INTO audit_events (at, kind, environment, result_code) VALUES ('2001-01-01T00:00:00Z', 'redemption', 'test', -4010)",
+        );
+        const before = await client.query('SELECT id, at, cookie FROM audit_events ORDER BY id');
+        await client.query(readFileSync(path.join(MIGRATIONS, dirs[partitioning], 'migration.sql'), 'utf8'));
+        for (const dir of dirs.slice(partitioning + 1))
+          await client.query(readFileSync(path.join(MIGRATIONS, dir, 'migration.sql'), 'utf8'));
 
-      expect((await client.query('SELECT id, at, cookie FROM audit_events ORDER BY id')).rows).toEqual(before.rows);
-      const partitions = await partitionsOf((sql) => client.query(sql));
-      const today = Date.now();
-      for (let day = -2; day <= 7; day++) expect(partitions).toContain(dayName(new Date(today + day * DAY_MS)));
-      expect(partitions).toContain('audit_events_default');
-      expect((await client.query('SELECT count(*)::int AS n FROM audit_events_default')).rows).toEqual([{ n: 1 }]);
-      const next = await client.query(
-        "INSERT INTO audit_events (kind, environment, result_code) VALUES ('issuance', 'test', 0) RETURNING id",
-      );
-      expect(BigInt(next.rows[0].id)).toBe(BigInt(before.rows[before.rows.length - 1].id) + 1n);
-      const { rows: plan } = await client.query(
-        `EXPLAIN SELECT * FROM audit_events WHERE account_number = 7 AND at >= '${new Date(today - 3_600_000).toISOString()}' AND at < '${new Date(today).toISOString()}' ORDER BY at DESC LIMIT 10`,
-      );
-      // A range is pruned to its day's partition (and the default one) when planned, not every day.
-      const scanned = new Set(
-        plan
-          .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
-          .join('\n')
-          .match(/audit_events_2\d{7}\b/g),
-      );
-      expect(scanned.size).toBeGreaterThanOrEqual(1);
-      expect(scanned.size).toBeLessThanOrEqual(2); // an hour may straddle midnight (UTC)
-    } finally {
-      await client.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    }
-  });
+        expect((await client.query('SELECT id, at, cookie FROM audit_events ORDER BY id')).rows).toEqual(before.rows);
+        const partitions = await partitionsOf((sql) => client.query(sql));
+        const today = Date.now();
+        for (let day = -2; day <= 7; day++) expect(partitions).toContain(dayName(new Date(today + day * DAY_MS)));
+        expect(partitions).toContain('audit_events_default');
+        expect((await client.query('SELECT count(*)::int AS n FROM audit_events_default')).rows).toEqual([{ n: 1 }]);
+        const next = await client.query(
+          "INSERT INTO audit_events (kind, environment, result_code) VALUES ('issuance', 'test', 0) RETURNING id",
+        );
+        expect(BigInt(next.rows[0].id)).toBe(BigInt(before.rows[before.rows.length - 1].id) + 1n);
+        const { rows: plan } = await client.query(
+          `EXPLAIN SELECT * FROM audit_events WHERE account_number = 7 AND at >= '${new Date(today - 3_600_000).toISOString()}' AND at < '${new Date(today).toISOString()}' ORDER BY at DESC LIMIT 10`,
+        );
+        // A range is pruned to its day's partition (and the default one) when planned, not every day.
+        const scanned = new Set(
+          plan
+            .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+            .join('\n')
+            .match(/audit_events_2\d{7}\b/g),
+        );
+        expect(scanned.size).toBeGreaterThanOrEqual(1);
+        expect(scanned.size).toBeLessThanOrEqual(2); // an hour may straddle midnight (UTC)
+      } finally {
+        await client.end();
+        await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    CONVERSION_TIMEOUT_MS,
+  );
 
   it('creates days ahead (two servers at once), moves a day out of the default partition, drops expired days', async () => {
     const partitions = new AuditPartitions(db.pool);

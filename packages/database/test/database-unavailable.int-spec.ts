@@ -149,6 +149,44 @@ describe('a database that is down or not answering (real Postgres behind a TCP p
     expect(rows[0].credits).toBe(4);
   });
 
+  it('a backend the server terminates under a statement (57P01): unavailable, from pg and through Prisma', async () => {
+    // Timeouts far above the test's: the statement must still be running when its backend is terminated.
+    const patient = createPool({ connectionString: db.url, poolSize: 1, statementTimeoutMs: 60_000 });
+    const patientPrisma = createPrismaClient(patient);
+    try {
+      const terminateUnder = async (statement: Promise<unknown>, tag: string) => {
+        const outcome = failure(statement);
+        // The backend is terminated once its statement runs (pg_stat_activity says so), not after a guessed delay.
+        for (;;) {
+          const { rows } = await direct.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()",
+            [`%${tag}%`],
+          );
+          if (rows.length === 1) {
+            await direct.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return (await outcome).error;
+      };
+      const raw = await terminateUnder(patient.query("SELECT pg_sleep(30), 'raw-57P01'"), 'raw-57P01');
+      expect(raw).toHaveProperty('code', '57P01');
+      expect(databaseUnavailableReason(raw)).toBe('57P01 admin_shutdown');
+      const wrapped = await terminateUnder(
+        patientPrisma.$queryRaw`SELECT pg_sleep(30), 'prisma-57P01'`,
+        'prisma-57P01',
+      );
+      expect(wrapped).toHaveProperty('code', 'P2010');
+      expect(databaseUnavailableReason(wrapped)).toBe('57P01 admin_shutdown');
+      // The pool replaces the terminated connection.
+      expect((await patient.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await patientPrisma.$disconnect();
+      await patient.end();
+    }
+  });
+
   it('other failures are not "unavailable": a constraint, a syntax error, a plain error', async () => {
     await prisma.account.create({ data: { number: 111111, name: 'one', credits: 1n } });
     const duplicate = await failure(prisma.account.create({ data: { number: 111111, name: 'two', credits: 1n } }));

@@ -1,13 +1,8 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { TRACK_TYPES, type HdcpLevel, type TrackType } from '../request/types';
 import type { TokenClaims, TokenKey } from './claims';
-import { createKeyRing, MAX_TOKEN_LENGTH, openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
-
-const KEY = Buffer.alloc(32, 0x42);
-const RING = createKeyRing([{ id: 1, key: KEY }]);
-const NONCE = Buffer.alloc(12, 0x0c);
-const ISSUED = 1767225600;
+import { ISSUED, NONCE, plaintextOf, RING, sealRaw } from './testing/sealed-tokens';
+import { MAX_TOKEN_LENGTH, openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
 
 const id = (n: number): Buffer => Buffer.alloc(16, n);
 const wvKey = (n: number, track: TrackType | null, level: 1 | 2 | 3 | 4 | 5, hdcp: HdcpLevel): TokenKey => ({
@@ -63,20 +58,6 @@ function fpClaims(keys: TokenKey[]): TokenClaims {
 
 const FOUR = [wvKey(1, 'AUDIO', 1, 0), wvKey(2, 'SD', 1, 0), wvKey(3, 'HD', 3, 1), wvKey(4, 'UHD1', 5, 5)];
 
-const plaintextOf = (token: string): Buffer => {
-  const bytes = Buffer.from(token, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
-  decipher.setAAD(bytes.subarray(0, 2));
-  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
-};
-const sealRaw = (plaintext: Buffer): string => {
-  const header = Buffer.from([1, 1]);
-  const cipher = createCipheriv('aes-256-gcm', KEY, NONCE, { authTagLength: 16 });
-  cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, NONCE, body, cipher.getAuthTag()]).toString('base64url');
-};
 const expectForged = (token: string) =>
   expect(() => openToken(token, RING, ISSUED)).toThrow(expect.objectContaining({ code: -4010, details: TOKEN_FORGED }));
 

@@ -1,31 +1,10 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { parse, refusal } from '../request/testing/requests';
 import type { TokenClaims } from './claims';
-import { createKeyRing, openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
+import { COMMON_CLAIMS, ISSUED, NONCE, plaintextOf, RING, sealRaw, WV_CLAIMS as WV } from './testing/sealed-tokens';
+import { openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
 
-const KEY = Buffer.alloc(32, 0x42);
-const RING = createKeyRing([{ id: 1, key: KEY }]);
-const NONCE = Buffer.alloc(12, 0x0c);
-const ISSUED = 1767225600;
-
-const common = {
-  tokenId: Buffer.alloc(16, 0x11),
-  account: 7,
-  environment: 'test' as const,
-  issuedAt: ISSUED,
-  expiresAt: ISSUED + 60,
-  cookie: 'c',
-  kid: Buffer.alloc(16, 0x22),
-  contentKey: Buffer.alloc(16, 0x33),
-};
-const WV = {
-  ...common,
-  drm: 'wv',
-  iv: null,
-  policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: 60, contentId: 'x', extensions: [] },
-} as const satisfies TokenClaims;
 const FP = {
-  ...common,
+  ...COMMON_CLAIMS,
   drm: 'fp',
   iv: Buffer.alloc(16, 0x44),
   policy: {
@@ -44,22 +23,6 @@ const fpOffline = (playbackDuration: number): TokenClaims => ({
   ...FP,
   policy: { ...FP.policy, offline: { playbackDuration } },
 });
-
-const plaintextOf = (token: string): Buffer => {
-  const bytes = Buffer.from(token, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
-  decipher.setAAD(bytes.subarray(0, 2));
-  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
-};
-
-const sealRaw = (plaintext: Buffer): string => {
-  const header = Buffer.from([1, 1]);
-  const cipher = createCipheriv('aes-256-gcm', KEY, NONCE, { authTagLength: 16 });
-  cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, NONCE, body, cipher.getAuthTag()]).toString('base64url');
-};
 
 describe('offline (persistent) tokens in the codec', () => {
   it.each([
@@ -111,7 +74,13 @@ describe('offline (persistent) tokens in the codec', () => {
   });
 
   it('refuses as forged the offline flag on Clear Key, and a truncated duration', () => {
-    const ck: TokenClaims = { ...common, drm: 'ck', iv: null, policy: { drm: 'ck', extensions: [] }, useLimit: 1 };
+    const ck: TokenClaims = {
+      ...COMMON_CLAIMS,
+      drm: 'ck',
+      iv: null,
+      policy: { drm: 'ck', extensions: [] },
+      useLimit: 1,
+    };
     const good = plaintextOf(sealToken(ck, RING, NONCE));
     expect(good[1]).toBe(0x06);
     const onClearKey = Buffer.concat([Buffer.from([good[0], 0x06 | 0x40]), good.subarray(2), Buffer.from([0])]);

@@ -1,25 +1,8 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { TokenClaims } from './claims';
-import { createKeyRing, openToken, sealedTokenLength, sealToken } from '.';
+import { ISSUED, NONCE, plaintextOf, resealed, RING, WV_CLAIMS } from './testing/sealed-tokens';
+import { openToken, sealedTokenLength, sealToken } from '.';
 
-const KEY = Buffer.alloc(32, 0x42);
-const RING = createKeyRing([{ id: 1, key: KEY }]);
-const NONCE = Buffer.alloc(12, 0x0c);
-const ISSUED = 1767225600;
-
-const WV: TokenClaims = {
-  tokenId: Buffer.alloc(16, 0x11),
-  account: 7,
-  environment: 'test',
-  issuedAt: ISSUED,
-  expiresAt: ISSUED + 60,
-  cookie: 'c',
-  kid: Buffer.alloc(16, 0x22),
-  contentKey: Buffer.alloc(16, 0x33),
-  drm: 'wv',
-  iv: null,
-  policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: 60, contentId: 'x', extensions: [] },
-};
+const WV: TokenClaims = WV_CLAIMS;
 
 const FP: TokenClaims = {
   ...WV,
@@ -27,23 +10,6 @@ const FP: TokenClaims = {
   kid: null,
   iv: Buffer.alloc(16, 0x44),
   policy: { drm: 'fp', rentalDuration: 120, rightsType: null, extensions: [] },
-};
-
-const plaintextOf = (token: string): Buffer => {
-  const bytes = Buffer.from(token, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
-  decipher.setAAD(bytes.subarray(0, 2));
-  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
-};
-
-/** The token of `plain` sealed under the same header and nonce as `token` (to test what the decoder accepts). */
-const resealed = (token: string, plain: Buffer): string => {
-  const bytes = Buffer.from(token, 'base64url');
-  const cipher = createCipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
-  cipher.setAAD(bytes.subarray(0, 2));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([bytes.subarray(0, 14), body, cipher.getAuthTag()]).toString('base64url');
 };
 
 describe('a stream limit in a token (bit 0x08 of the second flags byte)', () => {

@@ -1,30 +1,10 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { TokenClaims } from './claims';
-import { createKeyRing, openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
+import { COMMON_CLAIMS, ISSUED, NONCE, plaintextOf, RING, sealRaw, WV_CLAIMS } from './testing/sealed-tokens';
+import { openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
 
-const KEY = Buffer.alloc(32, 0x42);
-const RING = createKeyRing([{ id: 1, key: KEY }]);
-const NONCE = Buffer.alloc(12, 0x0c);
-const ISSUED = 1767225600;
-
-const common = {
-  tokenId: Buffer.alloc(16, 0x11),
-  account: 7,
-  environment: 'test' as const,
-  issuedAt: ISSUED,
-  expiresAt: ISSUED + 60,
-  cookie: 'c',
-  kid: Buffer.alloc(16, 0x22),
-  contentKey: Buffer.alloc(16, 0x33),
-};
-const WV: TokenClaims = {
-  ...common,
-  drm: 'wv',
-  iv: null,
-  policy: { drm: 'wv', securityLevel: 1, hdcpOutputControl: 0, licenseDuration: 60, contentId: 'x', extensions: [] },
-};
+const WV: TokenClaims = WV_CLAIMS;
 const FP: TokenClaims = {
-  ...common,
+  ...COMMON_CLAIMS,
   drm: 'fp',
   iv: Buffer.alloc(16, 0x44),
   policy: {
@@ -35,28 +15,11 @@ const FP: TokenClaims = {
   },
 };
 const CK: TokenClaims = {
-  ...common,
+  ...COMMON_CLAIMS,
   drm: 'ck',
   kid: Buffer.alloc(16, 0x22),
   iv: null,
   policy: { drm: 'ck', extensions: [] },
-};
-
-const plaintextOf = (token: string): Buffer => {
-  const bytes = Buffer.from(token, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
-  decipher.setAAD(bytes.subarray(0, 2));
-  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
-};
-
-/** Seals arbitrary claim bytes, as only someone holding the key could. */
-const sealRaw = (plaintext: Buffer): string => {
-  const header = Buffer.from([1, 1]);
-  const cipher = createCipheriv('aes-256-gcm', KEY, NONCE, { authTagLength: 16 });
-  cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, NONCE, body, cipher.getAuthTag()]).toString('base64url');
 };
 
 describe('useLimit in a token', () => {
