@@ -1,13 +1,9 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { TokenClaims, TokenKey } from './claims';
-import { createKeyRing, openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
+import { ISSUED, NONCE, plaintextOf, RING, sealRaw } from './testing/sealed-tokens';
+import { openToken, sealedTokenLength, sealToken, TOKEN_FORGED } from '.';
 
 // Per-key resolution caps of multi-key Widevine tokens (extended flag 0x80, FORMAT.md "Key list").
 
-const KEY = Buffer.alloc(32, 0x24);
-const RING = createKeyRing([{ id: 1, key: KEY }]);
-const NONCE = Buffer.alloc(12, 0x0d);
-const ISSUED = 1767225600;
 const id = (n: number): Buffer => Buffer.alloc(16, n);
 
 const AUDIO: TokenKey = {
@@ -60,20 +56,6 @@ function claimsOf(keys: TokenKey[]): TokenClaims {
   };
 }
 
-const plaintextOf = (token: string): Buffer => {
-  const bytes = Buffer.from(token, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', KEY, bytes.subarray(2, 14), { authTagLength: 16 });
-  decipher.setAAD(bytes.subarray(0, 2));
-  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([decipher.update(bytes.subarray(14, bytes.length - 16)), decipher.final()]);
-};
-const sealRaw = (plaintext: Buffer): string => {
-  const header = Buffer.from([1, 1]);
-  const cipher = createCipheriv('aes-256-gcm', KEY, NONCE, { authTagLength: 16 });
-  cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, NONCE, body, cipher.getAuthTag()]).toString('base64url');
-};
 const expectForged = (token: string) =>
   expect(() => openToken(token, RING, ISSUED)).toThrow(expect.objectContaining({ code: -4010, details: TOKEN_FORGED }));
 
