@@ -126,6 +126,7 @@ const RELEASE_STREAM = 'DELETE FROM token_streams WHERE scope = $1 AND session_i
  */
 export class RedemptionLedger {
   private readonly commits: GroupCommit<Redemption, RedemptionVerdict>;
+  private batchListener: ((size: number) => void) | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -169,7 +170,17 @@ export class RedemptionLedger {
     return this.commits.idle();
   }
 
+  /**
+   * `listener` is told each batch's size as it is sent: how many redemptions share a statement and a commit, which is
+   * what the database's CPU per redemption depends on most (docs/performance.md, "Per-batch and per-row costs of the
+   * ledger"). One listener; a later call replaces it.
+   */
+  onBatch(listener: (size: number) => void): void {
+    this.batchListener = listener;
+  }
+
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
+    this.batchListener?.(batch.length);
     if (batch.some((redemption) => redemption.stream || redemption.device)) return this.commitUsage(batch);
     if (batch.some((redemption) => redemption.use)) return this.commitLimited(batch);
     // The account the credit is charged to is the token's, whatever the row says.
