@@ -19,6 +19,10 @@ const ROWS = Number(process.env.BENCH_LEDGER_ROWS || 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 // A use limit on every redemption (its own request each): the use-limited batch function instead of the plain one.
 const USE_LIMIT = process.env.BENCH_LEDGER_USE_LIMIT ? Number(process.env.BENCH_LEDGER_USE_LIMIT) : null;
+// With a use limit: every redemption of one token, its request one of this many in rotation (as `bench:rights:wv` with
+// BENCH_USE_LIMIT: that many uses, then retries). Unset: a new request each, over 5000 tokens.
+const USE_REQUESTS = process.env.BENCH_LEDGER_USE_REQUESTS ? Number(process.env.BENCH_LEDGER_USE_REQUESTS) : null;
+const requestHashes = Array.from({ length: USE_REQUESTS ?? 0 }, () => randomBytes(32));
 
 const BASELINE_INSERT = `INSERT INTO audit_events
   (kind, drm, environment, account_number, token_id, kid, cookie, result_code, message, client_address, user_agent,
@@ -38,7 +42,7 @@ const row = () => {
     drm: 'wv',
     environment: 'test',
     accountNumber: 1,
-    tokenId: (i % 5000).toString(16).padStart(32, '0'),
+    tokenId: USE_REQUESTS === null ? (i % 5000).toString(16).padStart(32, '0') : 'ab'.repeat(16),
     kid: 'b366360da82e9c6e0b0984002a362cf2',
     cookie: `user${i % 997}`,
     resultCode: 0,
@@ -97,15 +101,21 @@ try {
     const use = () =>
       USE_LIMIT === null
         ? undefined
-        : { limit: USE_LIMIT, requestHash: randomBytes(32), tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600 };
+        : {
+            limit: USE_LIMIT,
+            requestHash: USE_REQUESTS === null ? randomBytes(32) : requestHashes[serial % USE_REQUESTS],
+            tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600,
+          };
     const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row(), use())));
-    if (verdicts.some((verdict) => verdict !== 'granted')) throw new Error(`a redemption was refused: ${verdicts}`);
+    if (verdicts.some((verdict) => verdict !== 'granted' && verdict !== 'retry'))
+      throw new Error(`a redemption was refused: ${verdicts}`);
   };
   const plainInsert = (size) => pool.query(BASELINE_INSERT, [JSON.stringify(Array.from({ length: size }, row))]);
 
   console.log(
     `bench:ledger: ${ROWS} rows per run, ${ROUNDS} alternating rounds, CPU of the scratch database's backends` +
-      (USE_LIMIT === null ? '' : `, every redemption use-limited (${USE_LIMIT})`),
+      (USE_LIMIT === null ? '' : `, every redemption use-limited (${USE_LIMIT})`) +
+      (USE_LIMIT === null || USE_REQUESTS === null ? '' : `, one token, ${USE_REQUESTS} requests in rotation`),
   );
   for (const size of SIZES) {
     const subject = [];

@@ -17,6 +17,7 @@ import {
   PinoNestLogger,
   trustProxyOption,
 } from '@openplay/nest-kit';
+import { RedemptionLedger } from '@openplay/database';
 import type { DestinationStream } from 'pino';
 import { AppModule, rightsErrorFormat } from './app.module';
 import { type RightsConfig, validateRightsConfig } from './config/rights.config';
@@ -65,7 +66,9 @@ export async function createRightsApp(
       bodyParser: false,
     },
   );
-  configureFastifyApp(app, options, app.get(Metrics), logger);
+  const metrics = app.get(Metrics);
+  configureFastifyApp(app, options, metrics, logger);
+  app.get(RedemptionLedger).onBatch((size) => metrics.ledgerBatch(size));
   setUpRightsDocs(app);
   // Browser players POST challenges cross-origin.
   enableCors(app, {

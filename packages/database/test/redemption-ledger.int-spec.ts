@@ -41,6 +41,17 @@ describe('RedemptionLedger (real Postgres)', () => {
     expect((await new AccountRepository(db.prisma).findByNumber(number))?.credits).toBe(0n);
   });
 
+  it('tells its batch listener each batch size, which together hold every redemption', async () => {
+    const { number } = await account(null);
+    const ledger = new RedemptionLedger(db.pool);
+    const sizes: number[] = [];
+    ledger.onBatch((size) => sizes.push(size));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => ledger.redeem(number, redemption(number, 300 + i))));
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(40);
+    // One batch in flight: the first takes what arrived in its tick, the rest wait and share the next ones.
+    expect(sizes.length).toBeLessThan(40);
+  });
+
   it('never limits unlimited accounts', async () => {
     const { number } = await account(null);
     const ledger = new RedemptionLedger(db.pool);

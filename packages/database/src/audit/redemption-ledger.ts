@@ -90,19 +90,19 @@ export const USE_RETRY_WINDOW_SECONDS = 120;
 const EXPIRED_ROW_GRACE_SECONDS = 600;
 
 /**
- * See the migrations `redeem_batch_function` (lock, grant in arrival order, spend, and write every row) and
- * `audit_rows_as_json` (the batch's rows as one JSON array).
+ * See the migrations `cheaper_redemption_batches` (lock the batch's accounts, grant in arrival order, spend, write
+ * every row) and `ledger_batches_counted` (the same with the usage roll-up in it, the rows' JSON read once, and the
+ * accounts to lock passed as an array).
  */
-const REDEEM_BATCH_CALL = 'openplay_redeem_batch_json($1::json, $2::text)';
-/** See the migration `use_limited_tokens`: the same, plus the limited tokens' counts, in one statement. */
-const REDEEM_BATCH_LIMITED_CALL =
-  'openplay_redeem_batch_limited($1::json, $2::text, $3::text, $4::text, ' +
-  `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS}))`;
-// The usage roll-up (migration `usage_hourly`) wraps each call: it adds the rows as written, by the verdicts the
-// inner call returns, and returns them unchanged. Same statement, same transaction; the batch functions stay as
-// they are.
-const REDEEM_BATCH = `SELECT openplay_usage_add_granted($1::json, ${REDEEM_BATCH_CALL}) AS granted`;
-const REDEEM_BATCH_LIMITED = `SELECT openplay_usage_add_verdicts($1::json, ${REDEEM_BATCH_LIMITED_CALL}) AS verdicts`;
+const REDEEM_BATCH = 'SELECT openplay_redeem_batch_counted($1::json, $2::int[], $3::text) AS granted';
+/**
+ * See the migrations `use_limited_tokens` (the same, plus the limited tokens' counts, in one statement) and
+ * `ledger_batches_counted` (the credits and uses spent once per account and token, the rows and the usage roll-up
+ * written after the loop in one statement).
+ */
+const REDEEM_BATCH_LIMITED =
+  'SELECT openplay_redeem_batch_limited_counted($1::json, $2::int[], $3::text, $4::text, $5::text, ' +
+  `make_interval(secs => ${USE_RETRY_WINDOW_SECONDS}), make_interval(secs => ${EXPIRED_ROW_GRACE_SECONDS})) AS verdicts`;
 
 /**
  * See the migrations `concurrent_streams` (the same as the limited batch, plus stream and device admissions) and
@@ -126,6 +126,7 @@ const RELEASE_STREAM = 'DELETE FROM token_streams WHERE scope = $1 AND session_i
  */
 export class RedemptionLedger {
   private readonly commits: GroupCommit<Redemption, RedemptionVerdict>;
+  private batchListener: ((size: number) => void) | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -169,13 +170,24 @@ export class RedemptionLedger {
     return this.commits.idle();
   }
 
+  /**
+   * `listener` is told each batch's size as it is sent: how many redemptions share a statement and a commit, which is
+   * what the database's CPU per redemption depends on most (docs/performance.md, "Per-batch and per-row costs of the
+   * ledger"). One listener; a later call replaces it.
+   */
+  onBatch(listener: (size: number) => void): void {
+    this.batchListener = listener;
+  }
+
   private async commit(batch: Redemption[]): Promise<RedemptionVerdict[]> {
+    this.batchListener?.(batch.length);
     if (batch.some((redemption) => redemption.stream || redemption.device)) return this.commitUsage(batch);
     if (batch.some((redemption) => redemption.use)) return this.commitLimited(batch);
     // The account the credit is charged to is the token's, whatever the row says.
     const events = batch.map(({ accountNumber, event }) => ({ ...event, accountNumber }));
     const { rows } = await this.pool.query<{ granted: boolean[] }>(REDEEM_BATCH, [
       auditRowsJson(events),
+      accountsOf(batch),
       NO_CREDIT_MESSAGE,
     ]);
     const granted = rows[0]?.granted ?? [];
@@ -186,6 +198,7 @@ export class RedemptionLedger {
     const rows = batch.map(limitedRow);
     const { rows: result } = await this.pool.query<{ verdicts: RedemptionVerdict[] }>(REDEEM_BATCH_LIMITED, [
       auditRowsJson(rows),
+      accountsOf(batch),
       NO_CREDIT_MESSAGE,
       USED_UP_MESSAGE,
       RETRY_MESSAGE,
@@ -224,6 +237,14 @@ export class RedemptionLedger {
     const verdicts = result[0]?.verdicts ?? [];
     return batch.map((_, i) => verdicts[i] ?? 'no-credit');
   }
+}
+
+/**
+ * The batch's accounts, which its function locks before deciding (a row of an account not listed makes it raise): an
+ * array parameter instead of a pass over the rows' JSON in the database.
+ */
+function accountsOf(batch: Redemption[]): number[] {
+  return [...new Set(batch.map((redemption) => redemption.accountNumber))];
 }
 
 /** A redemption's audit row with its use-limit fields (null without a limit), as both limited batch functions read them. */

@@ -47,3 +47,17 @@ describe('Metrics.observe', () => {
     expect(after).toContain('http_request_duration_seconds_bucket{le="0.005",route="/hms/fp/rights"} 1');
   });
 });
+
+describe('Metrics.ledgerBatch', () => {
+  it('keeps the redemption ledger batch sizes as a histogram whose sum over count is the mean', async () => {
+    const metrics = new Metrics();
+    for (const size of [1, 3, 3, 17]) metrics.ledgerBatch(size);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE redemption_ledger_batch_size histogram');
+    expect(text).toContain('redemption_ledger_batch_size_bucket{le="1"} 1');
+    expect(text).toContain('redemption_ledger_batch_size_bucket{le="4"} 3');
+    expect(text).toContain('redemption_ledger_batch_size_bucket{le="32"} 4');
+    expect(text).toContain('redemption_ledger_batch_size_sum 24');
+    expect(text).toContain('redemption_ledger_batch_size_count 4');
+  });
+});

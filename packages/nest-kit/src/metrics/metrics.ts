@@ -41,6 +41,12 @@ export class Metrics {
     labelNames: ['drm', 'stage'] as const,
     registers: [this.registry],
   });
+  readonly ledgerBatches = new Histogram({
+    name: 'redemption_ledger_batch_size',
+    help: 'Redemptions per redemption-ledger batch (one statement and one commit each); mean = sum / count',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+    registers: [this.registry],
+  });
 
   // The DRM counters' label sets are fixed: their children are made once, here.
   readonly #issued = {
@@ -115,6 +121,10 @@ export class Metrics {
 
   delivered(drm: Drm): void {
     this.#delivered[drm].inc();
+  }
+
+  ledgerBatch(size: number): void {
+    this.ledgerBatches.observe(size);
   }
 
   creditRefused(drm: Drm, stage: 'issuance' | 'redemption'): void {
