@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmac } from '@openplay/cipher';
 
 /**
  * The usage report a CDM may put in a release (`ExistingLicense.session_usage_table_entry`): OEMCrypto's PST report,
@@ -59,7 +60,7 @@ export function readUsageReport(entry: Buffer, macKeyClient: Buffer, pst: Buffer
   if (entry.length !== HEADER_BYTES + pstLength) {
     return { verified: false, problem: `${entry.length} bytes for a ${pstLength}-byte PST` };
   }
-  const expected = createHmac('sha1', macKeyClient).update(entry.subarray(SIGNATURE_BYTES)).digest();
+  const expected = hmac('sha1', macKeyClient, entry.subarray(SIGNATURE_BYTES));
   if (!timingSafeEqual(expected, entry.subarray(0, SIGNATURE_BYTES))) {
     return { verified: false, problem: "HMAC does not verify with the license's client MAC key" };
   }
