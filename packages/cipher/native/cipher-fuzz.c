@@ -1,5 +1,5 @@
 /*
- * Sanitizer fuzz of cipher-core.c (the code the addon runs), built by src/cipher-fuzz.spec.ts with
+ * Sanitizer fuzz of cipher-core.c and rsa-core.c (the code the addon runs), built by src/cipher-fuzz.spec.ts with
  * -fsanitize=address,undefined against the system's OpenSSL 3:
  *
  *   cipher-fuzz <iterations> <seed>
@@ -7,13 +7,19 @@
  * Each iteration draws an operation and argument lengths (0, partial blocks, wrong key/IV/tag lengths, outputs one
  * byte short) into buffers allocated to exactly that length, so that any read or write past one is an ASan report.
  * Results are checked against OpenSSL's EVP one-shot calls on fresh contexts: same bytes, same tag, a flipped bit
- * refused, misuse refused with nothing written. Prints "cipher-fuzz: <n> iterations ok" and exits 0; any mismatch
- * exits 1, any sanitizer report aborts.
+ * refused, misuse refused with nothing written. RSA calls run on one 2048-bit key made at start, and on fresh imports
+ * of its DER (cut short, extended, altered, or an EC key's instead): every PSS verdict is the one a fresh
+ * EVP_DigestVerify gives, and every OAEP ciphertext opens under the private key. Prints
+ * "cipher-fuzz: <n> iterations ok" and exits 0; any mismatch exits 1, any sanitizer report aborts.
  */
 #include "cipher-core.h"
+#include "rsa-core.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +215,158 @@ static void fuzz_hmac(cipher_state_t *state) {
   free(key.data), free(data.data), free(out.data), free(before.data);
 }
 
+/* Made once: key generation is slow under the sanitizers. */
+static EVP_PKEY *rsa_private;
+static bytes_t rsa_der, ec_der;
+static rsa_public_key_t *rsa_shared;
+
+static bytes_t public_der(EVP_PKEY *pkey) {
+  int length = i2d_PUBKEY(pkey, NULL);
+  CHECK(length > 0);
+  bytes_t der = random_bytes((size_t)length);
+  unsigned char *at = der.data;
+  CHECK(i2d_PUBKEY(pkey, &at) == length);
+  return der;
+}
+
+static void rsa_setup(void) {
+  rsa_private = EVP_RSA_gen(2048);
+  EVP_PKEY *ec = EVP_EC_gen("P-256");
+  CHECK(rsa_private != NULL && ec != NULL);
+  rsa_der = public_der(rsa_private);
+  ec_der = public_der(ec);
+  EVP_PKEY_free(ec);
+  CHECK(rsa_public_key_new(rsa_der, &rsa_shared) == CIPHER_OK && rsa_public_key_bytes(rsa_shared) == 256);
+}
+
+static void rsa_teardown(void) {
+  rsa_public_key_free(rsa_shared);
+  EVP_PKEY_free(rsa_private);
+  free(rsa_der.data), free(ec_der.data);
+}
+
+static const EVP_MD *reference_md(int hash) {
+  return hash == 1 ? EVP_sha1() : hash == 256 ? EVP_sha256() : hash == 384 ? EVP_sha384() : NULL;
+}
+
+static bytes_t sign_pss(const EVP_MD *md, bytes_t data, int salt) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX *pkey_ctx = NULL;
+  bytes_t signature = random_bytes((size_t)EVP_PKEY_get_size(rsa_private));
+  CHECK(EVP_DigestSignInit(ctx, &pkey_ctx, md, NULL, rsa_private) == 1);
+  CHECK(EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PSS_PADDING) == 1);
+  CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_ctx, salt) == 1);
+  CHECK(EVP_DigestSign(ctx, signature.data, &signature.length, data.data, data.length) == 1);
+  EVP_MD_CTX_free(ctx);
+  return signature;
+}
+
+static int reference_verify(const EVP_MD *md, bytes_t data, bytes_t signature) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX *pkey_ctx = NULL;
+  CHECK(EVP_DigestVerifyInit(ctx, &pkey_ctx, md, NULL, rsa_private) == 1);
+  CHECK(EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PSS_PADDING) == 1);
+  CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_ctx, RSA_PSS_SALTLEN_DIGEST) == 1);
+  int verified = EVP_DigestVerify(ctx, signature.data, signature.length, data.data, data.length) == 1;
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  return verified;
+}
+
+static void fuzz_pss(rsa_public_key_t *key) {
+  static const int hashes[] = {1, 256, 384, 0, 512, 5};
+  int hash = hashes[below(8) ? below(3) : 3 + below(3)];
+  const EVP_MD *md = reference_md(hash);
+  bytes_t data = random_bytes(data_length());
+  bytes_t signature;
+  int genuine = 0;
+  if (md && below(4)) {
+    /* The digest's length as salt (what Widevine signs with), or another that must not verify. */
+    genuine = below(6) != 0;
+    signature = sign_pss(md, data, genuine ? EVP_MD_get_size(md) : (int)below(20));
+    if (!below(4)) {
+      size_t flip = below(8 * (signature.length + data.length));
+      unsigned char *target =
+          flip < 8 * signature.length ? signature.data + flip / 8 : data.data + (flip / 8 - signature.length);
+      *target ^= (unsigned char)(1u << (flip % 8));
+      genuine = 0;
+    }
+  } else {
+    signature = random_bytes(length_or_wrong(256));
+  }
+  int valid = -1;
+  int status = rsa_pss_verify(key, hash, data, signature, &valid);
+  if (!md) {
+    CHECK(status == CIPHER_RANGE && valid == 0);
+  } else {
+    CHECK(status == CIPHER_OK);
+    CHECK(valid == reference_verify(md, data, signature));
+    if (genuine) CHECK(valid == 1);
+  }
+  free(data.data), free(signature.data);
+}
+
+static void fuzz_oaep(rsa_public_key_t *key) {
+  bytes_t data = random_bytes(below(4) ? below(215) : below(300));
+  size_t room = below(8) ? 256 + below(3) : below(256);
+  bytes_t out = random_bytes(room);
+  bytes_t before = copy_of(out);
+  size_t written = 1;
+  int status = rsa_oaep_encrypt(key, out, data, &written);
+  if (data.length > 214 || room < 256) {
+    CHECK(status == CIPHER_RANGE && written == 0);
+    CHECK(same(out, before, out.length));
+  } else {
+    CHECK(status == CIPHER_OK && written == 256);
+    CHECK(room == 256 || memcmp(out.data + 256, before.data + 256, room - 256) == 0);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(rsa_private, NULL);
+    unsigned char opened[256];
+    size_t length = sizeof opened;
+    CHECK(ctx && EVP_PKEY_decrypt_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1);
+    CHECK(EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha1()) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha1()) == 1);
+    CHECK(EVP_PKEY_decrypt(ctx, opened, &length, out.data, written) == 1);
+    CHECK(length == data.length && same(data, (bytes_t){opened, length}, length));
+    EVP_PKEY_CTX_free(ctx);
+  }
+  free(data.data), free(out.data), free(before.data);
+}
+
+/* A key imported from the real DER or one cut short, extended, altered or an EC key's; used, then freed. */
+static void fuzz_rsa_import(void) {
+  size_t variant = below(6);
+  size_t length = variant == 1   ? below(rsa_der.length)
+                  : variant == 2 ? rsa_der.length + 1 + below(4)
+                  : variant == 4 ? below(400)
+                                 : rsa_der.length;
+  bytes_t der = variant == 5 ? copy_of(ec_der) : random_bytes(length);
+  /* 0: the DER; 1: cut short; 2: with bytes after it; 3: one bit flipped; 4: random bytes; 5: an EC key's DER. */
+  if (variant <= 3) memcpy(der.data, rsa_der.data, variant == 1 ? length : rsa_der.length);
+  if (variant == 3) der.data[below(der.length)] ^= (unsigned char)(1u << below(8));
+  rsa_public_key_t *key = (rsa_public_key_t *)1;
+  int status = rsa_public_key_new(der, &key);
+  if (variant == 0) {
+    CHECK(status == CIPHER_OK && key != NULL);
+  } else if (variant == 3) {
+    /* A flipped bit in the modulus or exponent can still be an RSA key; anywhere else it cannot. */
+    CHECK((status == CIPHER_OK && key != NULL) || (status == CIPHER_RANGE && key == NULL));
+  } else {
+    CHECK(status == CIPHER_RANGE && key == NULL);
+  }
+  if (key && variant == 0) {
+    below(2) ? fuzz_pss(key) : fuzz_oaep(key);
+  }
+  rsa_public_key_free(key);
+  free(der.data);
+}
+
+static void fuzz_rsa(void) {
+  switch (below(4)) {
+    case 0: fuzz_rsa_import(); break;
+    case 1: fuzz_oaep(rsa_shared); break;
+    default: fuzz_pss(rsa_shared); break;
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: cipher-fuzz <iterations> <seed>\n");
@@ -219,7 +377,13 @@ int main(int argc, char **argv) {
   rng_state = seed;
   cipher_state_t *state = cipher_state_new();
   CHECK(state != NULL);
+  rsa_setup();
   for (iteration = 0; iteration < iterations; iteration++) {
+    /* RSA one call in ten: a signature or decryption under the sanitizers costs as much as a hundred AES calls. */
+    if (below(10) == 0) {
+      fuzz_rsa();
+      continue;
+    }
     switch (below(4)) {
       case 0: fuzz_aes(state); break;
       case 1: fuzz_cbc_mac(state); break;
@@ -228,6 +392,7 @@ int main(int argc, char **argv) {
     }
   }
   cipher_state_free(state);
+  rsa_teardown();
   printf("cipher-fuzz: %llu iterations ok (seed %llu)\n", iterations, seed);
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <limits.h>
 
 #include "cipher-core.h"
+#include "rsa-core.h"
 
 #define MAX_ARGS 7
 
@@ -136,6 +137,89 @@ static napi_value hmac(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Marks this addon's RSA key handles, so that no other external is ever read as one. */
+static const napi_type_tag RSA_KEY_TAG = {0x6f70656e706c6179ULL, 0x7273612d6b657931ULL};
+
+static void free_rsa_key(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  rsa_public_key_free(data);
+}
+
+/* rsaPublicKey(spkiDer): a handle on the RSA public key, freed with it; throws a RangeError when der is not one. */
+static napi_value rsa_public_key(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  bytes_t der;
+  if (!read_args(env, info, 1, argv) || !read_bytes(env, argv[0], &der, "der must be a Buffer")) return NULL;
+  rsa_public_key_t *key = NULL;
+  if (!succeeded(env, rsa_public_key_new(der, &key), "der is not an RSA public key (SubjectPublicKeyInfo DER)",
+                 "RSA public key import failed")) {
+    return NULL;
+  }
+  napi_value handle;
+  if (napi_create_external(env, key, free_rsa_key, NULL, &handle) != napi_ok) {
+    rsa_public_key_free(key);
+    return NULL;
+  }
+  /* On failure the finalizer still frees the key with the handle. */
+  if (napi_type_tag_object(env, handle, &RSA_KEY_TAG) != napi_ok) return NULL;
+  return handle;
+}
+
+static int read_rsa_key(napi_env env, napi_value value, rsa_public_key_t **out) {
+  napi_valuetype type;
+  bool tagged = false;
+  void *data = NULL;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, value, &RSA_KEY_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &data) != napi_ok) {
+    napi_throw_type_error(env, NULL, "key must be a handle from rsaPublicKey");
+    return 0;
+  }
+  *out = data;
+  return 1;
+}
+
+/* rsaPssVerify(key, hash, data, signature): hash 1, 256 or 384; MGF1 over it, salt as long as its digest. */
+static napi_value rsa_pss_verify_js(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  rsa_public_key_t *key;
+  int32_t hash;
+  bytes_t data, signature;
+  if (!read_args(env, info, 4, argv) || !read_rsa_key(env, argv[0], &key) ||
+      !read_int(env, argv[1], &hash, "hash must be 1, 256 or 384") || !read_bytes(env, argv[2], &data, "data must be a Buffer") ||
+      !read_bytes(env, argv[3], &signature, "signature must be a Buffer")) {
+    return NULL;
+  }
+  int valid = 0;
+  if (!succeeded(env, rsa_pss_verify(key, hash, data, signature, &valid), "RSA-PSS needs hash 1, 256 or 384",
+                 "RSA-PSS verification failed")) {
+    return NULL;
+  }
+  napi_value result;
+  napi_get_boolean(env, valid, &result);
+  return result;
+}
+
+/* rsaOaepEncrypt(out, key, data): RSAES-OAEP SHA-1; returns the ciphertext's length (the key's modulus length). */
+static napi_value rsa_oaep_encrypt_js(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  bytes_t out, data;
+  rsa_public_key_t *key;
+  if (!read_args(env, info, 3, argv) || !read_bytes(env, argv[0], &out, "out must be a Buffer") ||
+      !read_rsa_key(env, argv[1], &key) || !read_bytes(env, argv[2], &data, "data must be a Buffer")) {
+    return NULL;
+  }
+  size_t written = 0;
+  if (!succeeded(env, rsa_oaep_encrypt(key, out, data, &written),
+                 "RSA-OAEP needs room for the modulus and data at most 42 bytes shorter than it", "RSA-OAEP encryption failed")) {
+    return NULL;
+  }
+  napi_value result;
+  napi_create_uint32(env, (uint32_t)written, &result);
+  return result;
+}
+
 static void free_state(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -159,7 +243,8 @@ NAPI_MODULE_INIT() {
     return NULL;
   }
   if (!define(env, exports, "aes", aes) || !define(env, exports, "cbcMac", cbc_mac) || !define(env, exports, "gcm", gcm) ||
-      !define(env, exports, "hmac", hmac)) {
+      !define(env, exports, "hmac", hmac) || !define(env, exports, "rsaPublicKey", rsa_public_key) ||
+      !define(env, exports, "rsaPssVerify", rsa_pss_verify_js) || !define(env, exports, "rsaOaepEncrypt", rsa_oaep_encrypt_js)) {
     return NULL;
   }
   return exports;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /*
- * Builds native/cipher-fuzz.c with cipher-core.c (the code the addon runs) under AddressSanitizer and
+ * Builds native/cipher-fuzz.c with cipher-core.c and rsa-core.c (the code the addon runs) under AddressSanitizer and
  * UndefinedBehaviorSanitizer against the system's OpenSSL 3, and runs a bounded number of random inputs. It needs
  * gcc and the OpenSSL headers (Debian: gcc libssl-dev; .ci/run installs them): without them this fails, it does not
  * skip.
@@ -34,7 +34,7 @@ function run(
   };
 }
 
-describe('cipher-core.c under AddressSanitizer and UBSan', () => {
+describe('cipher-core.c and rsa-core.c under AddressSanitizer and UBSan', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'cipher-fuzz-'));
@@ -52,7 +52,7 @@ describe('cipher-core.c under AddressSanitizer and UBSan', () => {
 
   it(`runs ${ITERATIONS} random inputs with no sanitizer report and every result as OpenSSL's EVP computes it`, () => {
     const binary = path.join(dir, 'cipher-fuzz');
-    const sources = [path.join(NATIVE, 'cipher-core.c'), path.join(NATIVE, 'cipher-fuzz.c')];
+    const sources = ['cipher-core.c', 'rsa-core.c', 'cipher-fuzz.c'].map((file) => path.join(NATIVE, file));
     const compiled = run('gcc', [
       '-std=c11',
       '-O1',

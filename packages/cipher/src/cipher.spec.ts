@@ -1,4 +1,13 @@
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  createHmac,
+  generateKeyPairSync,
+  privateDecrypt,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import {
@@ -12,8 +21,11 @@ import {
   loadNativeCipher,
   nodeCipher,
   parseNativeSetting,
+  rsaOaepSha1Encrypt,
+  rsaPssVerify,
   selectCipherBackend,
   type NativeCipher,
+  type RsaHash,
 } from './index';
 import { ADDON_PATH } from './native-addon';
 
@@ -270,5 +282,130 @@ describe('misuse is an exception, never a crash or a stray write', () => {
   ];
   it.each(cases)('%s', (_name, call) => {
     expect(call).toThrow(/./);
+  });
+});
+
+/** The name of what `call` throws: the addon's errors come from Node's realm, not Jest's, so instanceof cannot tell. */
+function thrown(call: () => unknown): string {
+  try {
+    call();
+  } catch (error) {
+    return (error as Error).name;
+  }
+  return 'nothing thrown';
+}
+
+describe('RSA under a device key: the addon decides as node:crypto does', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  const backends: Array<[string, NativeCipher]> = [
+    ['the addon', native],
+    ['node:crypto', nodeCipher],
+  ];
+  const HASH_BITS = { sha1: 1, sha256: 256, sha384: 384 } as const;
+  const pss = (hash: RsaHash, data: Buffer, saltLength: number, key: KeyObject = privateKey) =>
+    sign(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength });
+  const digestBytes = (hash: RsaHash) => ({ sha1: 20, sha256: 32, sha384: 48 })[hash];
+  const openOaep = (ciphertext: Buffer) =>
+    privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ciphertext);
+
+  it.each(backends)('%s: PSS accepts the genuine signature and nothing else', (_name, impl) => {
+    const key = impl.rsaPublicKey(der);
+    fc.assert(
+      fc.property(
+        fc.constantFrom<RsaHash>('sha1', 'sha256', 'sha384'),
+        fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)),
+        fc.nat(),
+        (hash, data, flip) => {
+          const signature = pss(hash, data, digestBytes(hash));
+          expect(impl.rsaPssVerify(key, HASH_BITS[hash], data, signature)).toBe(true);
+          const altered = Buffer.from(signature);
+          altered[(flip >>> 3) % altered.length] ^= 1 << (flip & 7);
+          expect(impl.rsaPssVerify(key, HASH_BITS[hash], data, altered)).toBe(false);
+          const otherHash = hash === 'sha1' ? 256 : 1;
+          expect(impl.rsaPssVerify(key, otherHash, data, signature)).toBe(false);
+          expect(impl.rsaPssVerify(key, HASH_BITS[hash], Buffer.concat([data, Buffer.of(0)]), signature)).toBe(false);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each(backends)(
+    '%s: PSS refuses another salt length, another key, and signatures of the wrong size',
+    (_n, impl) => {
+      const key = impl.rsaPublicKey(der);
+      const data = Buffer.from('a Widevine license request');
+      expect(impl.rsaPssVerify(key, 256, data, pss('sha256', data, 0))).toBe(false);
+      expect(impl.rsaPssVerify(key, 256, data, pss('sha256', data, 20))).toBe(false);
+      expect(impl.rsaPssVerify(key, 256, data, pss('sha256', data, 32, other))).toBe(false);
+      const genuine = pss('sha256', data, 32);
+      expect(impl.rsaPssVerify(key, 256, data, genuine.subarray(1))).toBe(false);
+      expect(impl.rsaPssVerify(key, 256, data, Buffer.concat([genuine, Buffer.of(0)]))).toBe(false);
+      expect(impl.rsaPssVerify(key, 256, data, Buffer.alloc(0))).toBe(false);
+      expect(impl.rsaPssVerify(key, 256, data, Buffer.alloc(256, 0xff))).toBe(false);
+    },
+  );
+
+  it.each(backends)('%s: OAEP-SHA-1 ciphertexts open under the private key, fresh each time', (_name, impl) => {
+    const key = impl.rsaPublicKey(der);
+    for (const length of [0, 1, 16, 32, 214]) {
+      const data = randomBytes(length);
+      const out = Buffer.alloc(260, 0xa5);
+      expect(impl.rsaOaepEncrypt(out, key, data)).toBe(256);
+      expect(out.subarray(256).equals(Buffer.alloc(4, 0xa5))).toBe(true);
+      expect(openOaep(out.subarray(0, 256)).equals(data)).toBe(true);
+      const again = Buffer.alloc(256);
+      impl.rsaOaepEncrypt(again, key, data);
+      expect(again.equals(out.subarray(0, 256))).toBe(false);
+    }
+  });
+
+  it.each(backends)('%s: misuse is a RangeError or TypeError, and nothing is written', (_name, impl) => {
+    const key = impl.rsaPublicKey(der);
+    const ecDer = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+    expect(thrown(() => impl.rsaPublicKey(ecDer))).toBe('RangeError');
+    expect(thrown(() => impl.rsaPublicKey(der.subarray(0, der.length - 1)))).toBe('RangeError');
+    expect(thrown(() => impl.rsaPublicKey(Buffer.alloc(0)))).toBe('RangeError');
+    expect(thrown(() => impl.rsaPublicKey(randomBytes(300)))).toBe('RangeError');
+    expect(thrown(() => impl.rsaPssVerify(key, 512 as 1, Buffer.alloc(1), Buffer.alloc(256)))).toBe('RangeError');
+    const out = Buffer.alloc(256, 0xa5);
+    expect(thrown(() => impl.rsaOaepEncrypt(out, key, Buffer.alloc(215)))).toBe('RangeError');
+    expect(thrown(() => impl.rsaOaepEncrypt(out.subarray(0, 255), key, Buffer.alloc(16)))).toBe('RangeError');
+    expect(out.equals(Buffer.alloc(256, 0xa5))).toBe(true);
+  });
+
+  it('the addon takes only its own key handles', () => {
+    const notHandles: unknown[] = [der, {}, null, 'key', publicKey, nodeCipher.rsaPublicKey(der)];
+    for (const handle of notHandles) {
+      expect(thrown(() => native.rsaPssVerify(handle as never, 256, Buffer.alloc(1), Buffer.alloc(256)))).toBe(
+        'TypeError',
+      );
+      expect(thrown(() => native.rsaOaepEncrypt(Buffer.alloc(256), handle as never, Buffer.alloc(1)))).toBe(
+        'TypeError',
+      );
+    }
+    expect(thrown(() => (native.rsaPublicKey as (d: unknown) => unknown)('der'))).toBe('TypeError');
+  });
+
+  it('the API takes KeyObjects, public or private, on either backend and answers the same', () => {
+    const data = randomBytes(100);
+    const signature = pss('sha384', data, 48);
+    try {
+      for (const setting of ['required', 'off'] as const) {
+        selectCipherBackend(setting);
+        for (const key of [publicKey, privateKey]) {
+          expect(rsaPssVerify(key, 'sha384', data, signature)).toBe(true);
+          expect(rsaPssVerify(key, 'sha256', data, signature)).toBe(false);
+          // Twice: the second call runs on the contexts the first made.
+          expect(rsaPssVerify(key, 'sha384', data, signature)).toBe(true);
+          expect(openOaep(rsaOaepSha1Encrypt(key, data)).equals(data)).toBe(true);
+          expect(openOaep(rsaOaepSha1Encrypt(key, data.subarray(0, 16))).equals(data.subarray(0, 16))).toBe(true);
+        }
+      }
+    } finally {
+      selectCipherBackend('required');
+    }
   });
 });

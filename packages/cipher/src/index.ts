@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
   ADDON_PATH,
   loadNativeCipher,
@@ -5,10 +6,11 @@ import {
   tryLoadNativeCipher,
   type NativeCipher,
   type NativeSetting,
+  type RsaKeyHandle,
 } from './native-addon';
 import { nodeCipher } from './node-cipher';
 
-export type { NativeCipher, NativeSetting } from './native-addon';
+export type { NativeCipher, NativeSetting, RsaKeyHandle } from './native-addon';
 export { ADDON_PATH, loadNativeCipher, NATIVE_SETTINGS, parseNativeSetting } from './native-addon';
 export { nodeCipher } from './node-cipher';
 
@@ -46,6 +48,7 @@ export function selectCipherBackend(setting: NativeSetting, path: string = addon
     native = loadNativeCipher(setting, path);
   }
   impl = native ?? nodeCipher;
+  rsaKeys = new WeakMap();
   chosen = { backend: native ? 'native' : 'node:crypto', setting, ...(fallbackReason ? { fallbackReason } : {}) };
   return chosen;
 }
@@ -120,4 +123,36 @@ export function hmac(hash: keyof typeof DIGEST_BYTES, key: Buffer, data: Buffer)
   const out = Buffer.allocUnsafe(DIGEST_BYTES[hash]);
   current().hmac(out, HASH_CODE[hash], key, data);
   return out;
+}
+
+/** Each KeyObject's handle in the current backend and its modulus length, made when the key is first used. */
+let rsaKeys = new WeakMap<KeyObject, { handle: RsaKeyHandle; bytes: number }>();
+
+function rsaKey(key: KeyObject): { handle: RsaKeyHandle; bytes: number } {
+  let known = rsaKeys.get(key);
+  if (known === undefined) {
+    const publicKey = key.type === 'public' ? key : createPublicKey(key);
+    const handle = current().rsaPublicKey(publicKey.export({ type: 'spki', format: 'der' }));
+    known = { handle, bytes: (publicKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8 };
+    rsaKeys.set(key, known);
+  }
+  return known;
+}
+
+export type RsaHash = 'sha1' | 'sha256' | 'sha384';
+const RSA_HASH_CODE = { sha1: 1, sha256: 256, sha384: 384 } as const;
+
+/**
+ * RSASSA-PSS verification with MGF1 over the same hash and a salt as long as the digest (Widevine's signatures). The
+ * addon keeps the key's OpenSSL contexts for its next call (see native/rsa-core.c); node:crypto otherwise.
+ */
+export function rsaPssVerify(key: KeyObject, hash: RsaHash, data: Buffer, signature: Buffer): boolean {
+  return current().rsaPssVerify(rsaKey(key).handle, RSA_HASH_CODE[hash], data, signature);
+}
+
+/** RSAES-OAEP with SHA-1/MGF1-SHA-1 and an empty label under a public key (a Widevine session key for its device). */
+export function rsaOaepSha1Encrypt(key: KeyObject, data: Buffer): Buffer {
+  const { handle, bytes } = rsaKey(key);
+  const out = Buffer.allocUnsafe(bytes);
+  return out.subarray(0, current().rsaOaepEncrypt(out, handle, data));
 }

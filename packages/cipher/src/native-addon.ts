@@ -1,11 +1,20 @@
 import path from 'node:path';
 
-/** The addon's functions (native/cipher.c); each writes into `out` and throws on misuse. */
+/** An RSA public key as the backend that made it holds it (the addon: its OpenSSL contexts; node:crypto: a KeyObject). */
+export type RsaKeyHandle = { readonly __rsaKeyHandle: unique symbol };
+
+/** The addon's functions (native/cipher.c, native/rsa-core.c); each writes into `out` and throws on misuse. */
 export interface NativeCipher {
   aes(out: Buffer, mode: 0 | 1, encrypt: 0 | 1, key: Buffer, iv: Buffer, data: Buffer): void;
   cbcMac(out: Buffer, key: Buffer, data: Buffer): void;
   gcm(out: Buffer, encrypt: 0 | 1, key: Buffer, iv: Buffer, aad: Buffer, data: Buffer, tag: Buffer): boolean;
   hmac(out: Buffer, hash: 1 | 256 | 512, key: Buffer, data: Buffer): void;
+  /** An RSA public key from SubjectPublicKeyInfo DER; a RangeError for anything else. */
+  rsaPublicKey(der: Buffer): RsaKeyHandle;
+  /** RSASSA-PSS, MGF1 over the same hash, a salt as long as the digest; false for any signature that does not verify. */
+  rsaPssVerify(key: RsaKeyHandle, hash: 1 | 256 | 384, data: Buffer, signature: Buffer): boolean;
+  /** RSAES-OAEP with SHA-1/MGF1-SHA-1 and an empty label into `out` (room for the modulus); the ciphertext's length. */
+  rsaOaepEncrypt(out: Buffer, key: RsaKeyHandle, data: Buffer): number;
 }
 
 /**

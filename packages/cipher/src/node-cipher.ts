@@ -1,5 +1,14 @@
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import type { NativeCipher } from './native-addon';
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPublicKey,
+  publicEncrypt,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import type { NativeCipher, RsaKeyHandle } from './native-addon';
 
 const ZERO_IV = Buffer.alloc(16);
 
@@ -44,5 +53,33 @@ export const nodeCipher: NativeCipher = {
       .update(data)
       .digest()
       .copy(out);
+  },
+  rsaPublicKey(der) {
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    } catch {
+      throw new RangeError('der is not an RSA public key (SubjectPublicKeyInfo DER)');
+    }
+    if (key.asymmetricKeyType !== 'rsa') throw new RangeError('der is not an RSA public key (SubjectPublicKeyInfo DER)');
+    return key as unknown as RsaKeyHandle;
+  },
+  rsaPssVerify(handle, hash, data, signature) {
+    if (hash !== 1 && hash !== 256 && hash !== 384) throw new RangeError('RSA-PSS needs hash 1, 256 or 384');
+    const key = handle as unknown as KeyObject;
+    const saltLength = hash === 1 ? 20 : hash / 8;
+    try {
+      return verify(`sha${hash}`, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature);
+    } catch {
+      return false;
+    }
+  },
+  rsaOaepEncrypt(out, handle, data) {
+    const key = handle as unknown as KeyObject;
+    const bytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
+    if (out.length < bytes || data.length + 42 > bytes) {
+      throw new RangeError('RSA-OAEP needs room for the modulus and data at most 42 bytes shorter than it');
+    }
+    return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, data).copy(out);
   },
 };
