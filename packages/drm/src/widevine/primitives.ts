@@ -1,5 +1,5 @@
-import { constants, publicEncrypt, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { aesCbc, aesCbcMac, aesEcb, hmac } from '@openplay/cipher';
+import { timingSafeEqual, type KeyObject } from 'node:crypto';
+import { aesCbc, aesCbcMac, aesEcb, hmac, rsaOaepSha1Encrypt, rsaPssVerify } from '@openplay/cipher';
 
 const ZERO_BLOCK = Buffer.alloc(16);
 const RB = 0x87;
@@ -149,9 +149,8 @@ export function verifyPss(
   data: Buffer,
   signature: Buffer,
 ): boolean {
-  const saltLength = hash === 'sha1' ? 20 : hash === 'sha256' ? 32 : 48;
   try {
-    return verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature);
+    return rsaPssVerify(key, hash, data, signature);
   } catch {
     return false;
   }
@@ -159,7 +158,7 @@ export function verifyPss(
 
 /** RSAES-OAEP with SHA-1/MGF1-SHA-1 and an empty label, as OpenSSL's RSA_PKCS1_OAEP_PADDING. */
 export function oaepEncrypt(key: KeyObject, data: Buffer): Buffer {
-  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, data);
+  return rsaOaepSha1Encrypt(key, data);
 }
 
 /** The protocol's HashAlgorithmProto (0 unspecified and 1 mean SHA-1) as a node hash name; undefined when unknown. */
