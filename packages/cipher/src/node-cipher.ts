@@ -61,7 +61,8 @@ export const nodeCipher: NativeCipher = {
     } catch {
       throw new RangeError('der is not an RSA public key (SubjectPublicKeyInfo DER)');
     }
-    if (key.asymmetricKeyType !== 'rsa') throw new RangeError('der is not an RSA public key (SubjectPublicKeyInfo DER)');
+    if (key.asymmetricKeyType !== 'rsa')
+      throw new RangeError('der is not an RSA public key (SubjectPublicKeyInfo DER)');
     return key as unknown as RsaKeyHandle;
   },
   rsaPssVerify(handle, hash, data, signature) {
