@@ -14,7 +14,7 @@
 // N >= BENCH_POOL every answer is a license (the pool's first N are uses, the rest retries within the window).
 // Each run is followed by the same rounds for a multi-key token (4 keys, AUDIO/SD/HD/UHD1, all delivered to the L1
 // devices: a license with 4 content key containers, docs/api.md §12), reported beside it with its own ratio to the
-// baseline; BENCH_MULTI_KEY=0 skips it.
+// baseline; BENCH_MULTI_KEY=0 skips it, BENCH_MULTI_KEY=only runs it alone (say, to profile it with BENCH_PROFILE).
 // BENCH_MAX_STREAMS=N gives them `maxStreams=N&streamLimitMode=stopOldest` (docs/api.md §13): every license is then
 // a new stream admitted by the stream-counting batch function, which stops the oldest once N are live (so every
 // answer stays a license). Compare its figures with a run without it: the ratio to the baseline is printed.
@@ -51,6 +51,7 @@ const SYSTEM_ID = 7777;
 const diagnose = process.env.BENCH_DIAGNOSE === '1';
 const useLimit = process.env.BENCH_USE_LIMIT ? Number(process.env.BENCH_USE_LIMIT) : null;
 const multiKey = process.env.BENCH_MULTI_KEY !== '0';
+const singleKey = process.env.BENCH_MULTI_KEY !== 'only';
 /** The multi-key token's keys: kid, content key, track (levels 1–2, so every L1 device gets all four). */
 const MULTI_KEYS = ['AUDIO', 'SD', 'HD', 'UHD1'].map((track, i) => ({
   kid: `${String(i + 1).repeat(2)}`.padEnd(32, 'a'),
@@ -191,11 +192,13 @@ try {
   const recovered = probe.parse(Buffer.from(await answer.arrayBuffer()));
   if (recovered.length !== 1 || recovered[0].kid !== kid || recovered[0].key !== contentKey)
     throw new Error('the probe license does not carry the token key');
-  const runs = await measureRuns(
-    { server: baseline, options: { url: baselineUrl, requests, connections } },
-    { server: rights, options: { url: benchUrl.href, requests, connections }, warmUpUrl: warmUrl.href },
-    seconds,
-  );
+  const runs = singleKey
+    ? await measureRuns(
+        { server: baseline, options: { url: baselineUrl, requests, connections } },
+        { server: rights, options: { url: benchUrl.href, requests, connections }, warmUpUrl: warmUrl.href },
+        seconds,
+      )
+    : null;
   let multiRuns = null;
   if (multiKey) {
     const multiAnswer = await fetch(multiWarmUrl, { method: 'POST', body: pool[1].session.challenge });
@@ -253,18 +256,19 @@ try {
     );
   }
 
-  reportRuns(
-    'bench:rights:wv',
-    `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback` +
-      (useLimit === null ? '' : `, token useLimit ${useLimit}`) +
-      (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`) +
-      (maxDevices === null ? '' : `, token maxDevices ${maxDevices}`),
-    { seconds, connections },
-    'lic',
-    { name: 'rights /hms/wv/rights', figures: runs.subject },
-    { name: 'baseline PSS verify+OAEP', figures: runs.baseline },
-    [auditCheck('licenses', rows, runs), ...extra],
-  );
+  if (runs)
+    reportRuns(
+      'bench:rights:wv',
+      `${poolSize} pre-built challenges from ${DEVICE_COUNT} RSA-2048 devices, pool ${databasePool}, loopback` +
+        (useLimit === null ? '' : `, token useLimit ${useLimit}`) +
+        (maxStreams === null ? '' : `, token maxStreams ${maxStreams} (stopOldest)`) +
+        (maxDevices === null ? '' : `, token maxDevices ${maxDevices}`),
+      { seconds, connections },
+      'lic',
+      { name: 'rights /hms/wv/rights', figures: runs.subject },
+      { name: 'baseline PSS verify+OAEP', figures: runs.baseline },
+      [auditCheck('licenses', rows, runs), ...extra],
+    );
   if (multiRuns) {
     reportRuns(
       'bench:rights:wv multi-key',
