@@ -56,6 +56,14 @@ static int succeeded(napi_env env, int status, const char *misuse, const char *f
   return status == CIPHER_OK;
 }
 
+/* A boolean answer (a tag that authenticates, a signature that verifies), or the exception a failed status means. */
+static napi_value boolean_result(napi_env env, int status, int value, const char *misuse, const char *failure) {
+  if (!succeeded(env, status, misuse, failure)) return NULL;
+  napi_value result;
+  napi_get_boolean(env, value, &result);
+  return result;
+}
+
 static cipher_state_t *get_state(napi_env env) {
   void *data = NULL;
   if (napi_get_instance_data(env, &data) != napi_ok || !data) {
@@ -113,13 +121,10 @@ static napi_value gcm(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int authentic = 0;
-  if (!succeeded(env, cipher_gcm(state, out, encrypt, key, iv, aad, data, tag, &authentic),
-                 "AES-256-GCM needs a 32-byte key, a 12-byte IV, a 16-byte tag and room for the data", "AES-256-GCM failed")) {
-    return NULL;
-  }
-  napi_value result;
-  napi_get_boolean(env, authentic, &result);
-  return result;
+  int status = cipher_gcm(state, out, encrypt, key, iv, aad, data, tag, &authentic);
+  return boolean_result(env, status, authentic,
+                        "AES-256-GCM needs a 32-byte key, a 12-byte IV, a 16-byte tag and room for the data",
+                        "AES-256-GCM failed");
 }
 
 /* hmac(out, hash, key, data): hash 1 = SHA-1, 256 = SHA-256, 512 = SHA-512; out holds at least the digest. */
@@ -192,13 +197,8 @@ static napi_value rsa_pss_verify_js(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int valid = 0;
-  if (!succeeded(env, rsa_pss_verify(key, hash, data, signature, &valid), "RSA-PSS needs hash 1, 256 or 384",
-                 "RSA-PSS verification failed")) {
-    return NULL;
-  }
-  napi_value result;
-  napi_get_boolean(env, valid, &result);
-  return result;
+  int status = rsa_pss_verify(key, hash, data, signature, &valid);
+  return boolean_result(env, status, valid, "RSA-PSS needs hash 1, 256 or 384", "RSA-PSS verification failed");
 }
 
 /* rsaOaepEncrypt(out, key, data): RSAES-OAEP SHA-1; returns the ciphertext's length (the key's modulus length). */
