@@ -197,10 +197,12 @@ async function countInstructions(server, options, warmUpUrl = options.url, { war
   execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
   await send(options, measure);
   execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
-  // One file per thread: callgrind.<pid>.1-01 is the main thread's.
+  // One file per thread, callgrind.<pid>.<dump>-<thread>: -01 is the main thread's. Each count's files are removed
+  // once read, so that a second count on the same server (the multi-key run) reads its own dump, not the first.
+  const dumped = new RegExp(`^callgrind\\.${pid}\\.\\d+-\\d+$`);
   let files = [];
   for (let tries = 0; tries < 100 && files.length === 0; tries++) {
-    files = readdirSync(dir).filter((name) => name.startsWith(`callgrind.${pid}.1-`));
+    files = readdirSync(dir).filter((name) => dumped.test(name));
     if (files.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   let main = null;
@@ -210,6 +212,7 @@ async function countInstructions(server, options, warmUpUrl = options.url, { war
     const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? NaN);
     all += total;
     if (name.endsWith('-01')) main = total;
+    rmSync(path.join(dir, name));
   }
   if (main === null || Number.isNaN(all)) throw new Error(`no callgrind dump for process ${pid}`);
   return { main: main / measure, all: all / measure, ok: measure, errors: 0 };
