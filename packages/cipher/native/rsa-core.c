@@ -69,11 +69,16 @@ size_t rsa_public_key_bytes(const rsa_public_key_t *key) { return key->bytes; }
 
 static int digest_index(int hash) { return hash == 1 ? MD_SHA1 : hash == 256 ? MD_SHA256 : hash == 384 ? MD_SHA384 : -1; }
 
+/* The key's digest `which`, fetched when first needed (verification and encryption share SHA-1). */
+static EVP_MD *digest(rsa_public_key_t *key, int which) {
+  if (!key->digests[which]) key->digests[which] = EVP_MD_fetch(NULL, digest_names[which], NULL);
+  return key->digests[which];
+}
+
 static EVP_PKEY_CTX *verifier(rsa_public_key_t *key, int which) {
   if (key->verify[which]) return key->verify[which];
-  EVP_MD *md = key->digests[which] ? key->digests[which] : EVP_MD_fetch(NULL, digest_names[which], NULL);
+  EVP_MD *md = digest(key, which);
   if (!md) return NULL;
-  key->digests[which] = md;
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
   if (!ctx || EVP_PKEY_verify_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
       EVP_PKEY_CTX_set_signature_md(ctx, md) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) <= 0 ||
@@ -104,9 +109,8 @@ int rsa_oaep_encrypt(rsa_public_key_t *key, bytes_t out, bytes_t data, size_t *w
   *written = 0;
   if (out.length < key->bytes || data.length + 42 > key->bytes) return CIPHER_RANGE;
   if (!key->oaep) {
-    EVP_MD *sha1 = key->digests[MD_SHA1] ? key->digests[MD_SHA1] : EVP_MD_fetch(NULL, "SHA1", NULL);
+    EVP_MD *sha1 = digest(key, MD_SHA1);
     if (!sha1) return failed();
-    key->digests[MD_SHA1] = sha1;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
     if (!ctx || EVP_PKEY_encrypt_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
         EVP_PKEY_CTX_set_rsa_oaep_md(ctx, sha1) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, sha1) <= 0) {
