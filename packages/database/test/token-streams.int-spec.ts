@@ -95,6 +95,43 @@ describe('RedemptionLedger with stream-limited licenses (real Postgres)', () => 
     expect(await ledger.renewStream(scope, streams[2].sessionId, 60)).toBe(true);
   });
 
+  it('a scope that turned over 300 streams: the next admission reads its live streams, not their dead versions', async () => {
+    const { number } = await account(null);
+    const token = randomBytes(16).toString('hex');
+    const scope = streamScope(token, number, 'churn');
+    const ledger = new RedemptionLedger(db.pool);
+    for (let i = 0; i < 30; i++) {
+      const verdicts = await Promise.all(
+        Array.from({ length: 10 }, () => ledger.redeem(number, row(number, token), undefined, stream(scope, 2, true))),
+      );
+      expect(verdicts).toEqual(Array(10).fill('granted'));
+    }
+    const { rows: live } = await db.pool.query('SELECT count(*)::int AS n FROM token_streams WHERE scope = $1', [
+      scope,
+    ]);
+    expect(live).toEqual([{ n: 2 }]);
+    // One more admission marks what the scope's index holds for the deleted streams as dead (a plain index scan does;
+    // a bitmap scan would hand them all to the heap on every statement, with no vacuum in between). The one after it,
+    // inside a transaction of our own, must read a handful of index entries, not the 298 dead versions again.
+    expect(await ledger.redeem(number, row(number, token), undefined, stream(scope, 2, true))).toBe('granted');
+    const client = await db.pool.connect();
+    try {
+      // The backend's counter holds what it has not yet reported, which is not flushed inside a transaction: the
+      // difference across the statement is the statement's.
+      const indexEntriesRead = async () =>
+        (await client.query("SELECT pg_stat_get_xact_tuples_returned('token_streams_pkey'::regclass)::int AS n"))
+          .rows[0].n as number;
+      await client.query('BEGIN');
+      const before = await indexEntriesRead();
+      const inTransaction = new RedemptionLedger({ query: client.query.bind(client) } as unknown as typeof db.pool);
+      expect(await inTransaction.redeem(number, row(number, token), undefined, stream(scope, 2, true))).toBe('granted');
+      expect((await indexEntriesRead()) - before).toBeLessThan(30);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  });
+
   it('a batch mixing stream-limited, use-limited and plain redemptions decides each row', async () => {
     const { number } = await account(null);
     const token = randomBytes(16).toString('hex');
