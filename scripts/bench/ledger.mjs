@@ -4,6 +4,7 @@
 // previous flush, a few rows on the development machine). Baseline in the same run: the same JSON rows written by one
 // plain INSERT into audit_events (what any durable audit log pays: the rows, their indexes, the commit). Rounds
 // alternate; per batch size the median of the rounds' database CPU per row and the ratio ledger/baseline.
+// BENCH_LEDGER_USE_LIMIT / BENCH_LEDGER_USE_REQUESTS / BENCH_LEDGER_MAX_STREAMS / BENCH_LEDGER_ACCOUNTS: below.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,6 +24,11 @@ const USE_LIMIT = process.env.BENCH_LEDGER_USE_LIMIT ? Number(process.env.BENCH_
 // BENCH_USE_LIMIT: that many uses, then retries). Unset: a new request each, over 5000 tokens.
 const USE_REQUESTS = process.env.BENCH_LEDGER_USE_REQUESTS ? Number(process.env.BENCH_LEDGER_USE_REQUESTS) : null;
 const requestHashes = Array.from({ length: USE_REQUESTS ?? 0 }, () => randomBytes(32));
+// A stream limit on every redemption (`maxStreams=N&streamLimitMode=stopOldest`, one user): each is a new stream that
+// stops the oldest, so the scope's rows turn over as fast as the batches go (the stream- and device-limited function).
+const MAX_STREAMS = process.env.BENCH_LEDGER_MAX_STREAMS ? Number(process.env.BENCH_LEDGER_MAX_STREAMS) : null;
+// Other accounts in the table (none by default): what a batch's account lock reads grows with them if it scans.
+const OTHER_ACCOUNTS = Number(process.env.BENCH_LEDGER_ACCOUNTS || 0);
 
 const BASELINE_INSERT = `INSERT INTO audit_events
   (kind, drm, environment, account_number, token_id, kid, cookie, result_code, message, client_address, user_agent,
@@ -96,6 +102,14 @@ const db = await scratchDatabase('ledger');
 const pool = new pg.Pool({ connectionString: db.url, max: 2, idleTimeoutMillis: 0 });
 try {
   await pool.query("INSERT INTO accounts (number, name, credits, updated_at) VALUES (1, 'bench', 1000000000, now())");
+  if (OTHER_ACCOUNTS > 0) {
+    await pool.query(
+      "INSERT INTO accounts (number, name, credits, updated_at) SELECT g, 'other ' || g, NULL, now() " +
+        'FROM generate_series(2, $1::int + 1) AS g',
+      [OTHER_ACCOUNTS],
+    );
+    await pool.query('ANALYZE accounts');
+  }
   const ledger = new RedemptionLedger(pool);
   const viaLedger = async (size) => {
     const use = () =>
@@ -106,7 +120,17 @@ try {
             requestHash: USE_REQUESTS === null ? randomBytes(32) : requestHashes[serial % USE_REQUESTS],
             tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600,
           };
-    const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row(), use())));
+    const stream = () =>
+      MAX_STREAMS === null
+        ? undefined
+        : {
+            scope: 'u:1:bench',
+            sessionId: randomBytes(16),
+            maxStreams: MAX_STREAMS,
+            stopOldest: true,
+            liveSeconds: 660,
+          };
+    const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row(), use(), stream())));
     if (verdicts.some((verdict) => verdict !== 'granted' && verdict !== 'retry'))
       throw new Error(`a redemption was refused: ${verdicts}`);
   };
@@ -115,7 +139,11 @@ try {
   console.log(
     `bench:ledger: ${ROWS} rows per run, ${ROUNDS} alternating rounds, CPU of the scratch database's backends` +
       (USE_LIMIT === null ? '' : `, every redemption use-limited (${USE_LIMIT})`) +
-      (USE_LIMIT === null || USE_REQUESTS === null ? '' : `, one token, ${USE_REQUESTS} requests in rotation`),
+      (USE_LIMIT === null || USE_REQUESTS === null ? '' : `, one token, ${USE_REQUESTS} requests in rotation`) +
+      (MAX_STREAMS === null
+        ? ''
+        : `, every redemption a new stream of one user at maxStreams ${MAX_STREAMS} (stopOldest)`) +
+      (OTHER_ACCOUNTS === 0 ? '' : `, ${OTHER_ACCOUNTS} other accounts`),
   );
   for (const size of SIZES) {
     const subject = [];
