@@ -128,7 +128,8 @@ try {
             sessionId: randomBytes(16),
             maxStreams: MAX_STREAMS,
             stopOldest: true,
-            liveSeconds: 660,
+            // Longer than any run: streams end by being stopped, never by going quiet.
+            liveSeconds: 3600,
           };
     const verdicts = await Promise.all(Array.from({ length: size }, () => ledger.redeem(1, row(), use(), stream())));
     if (verdicts.some((verdict) => verdict !== 'granted' && verdict !== 'retry'))
