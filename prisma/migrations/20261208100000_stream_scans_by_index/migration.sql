@@ -11,7 +11,7 @@
 -- while a table was small (a plan PL/pgSQL keeps for the session) also kept its sequential scans as the table grew:
 -- the clean-up of dead streams read the whole heap every batch, and the lock of the batch's accounts (a semi-join with
 -- the rows' JSON) read every account (2.75 ms a batch with 20,001 accounts, 0.05 ms through the index). With plain
--- index scans only, 195-225 µs per license throughout 32,000 (docs/decisions/0025-usage-batch-index-scans.md,
+-- index scans only, 195-250 µs per license throughout (docs/decisions/0025-usage-batch-index-scans.md,
 -- docs/performance.md "Stream-limited tokens under churn"). Every statement of the function looks up a few rows of a
 -- scope, an account or a token, or the oldest expired ones, each through an index it has; hence its own settings,
 -- whatever the statistics say.
