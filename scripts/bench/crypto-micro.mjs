@@ -80,10 +80,13 @@ for (const build of builds) {
     renewalSecret: Buffer.alloc(32, 7),
   });
 }
-const wvBaseline = (i) => {
+/** The i-th challenge's device key, signed message and signature: what both Widevine RSA rows work on. */
+const rsaInputs = (i) => {
   const { device, challenge } = pool[i % pool.length];
-  const key = device.keys.publicKey;
-  const { msg, signature } = msgAndSignature(challenge);
+  return { key: device.keys.publicKey, ...msgAndSignature(challenge) };
+};
+const wvBaseline = (i) => {
+  const { key, msg, signature } = rsaInputs(i);
   if (!verify('sha1', msg, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }, signature))
     throw new Error('bad signature');
   return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, randomBytes(16));
@@ -132,9 +135,7 @@ for (const build of builds) {
 // @openplay/cipher, so that the license's non-RSA work is measured against the RSA it actually pays.
 const cipherLib = require('@openplay/cipher');
 const addonRsa = (i) => {
-  const { device, challenge } = pool[i % pool.length];
-  const key = device.keys.publicKey;
-  const { msg, signature } = msgAndSignature(challenge);
+  const { key, msg, signature } = rsaInputs(i);
   if (!cipherLib.rsaPssVerify(key, 'sha1', msg, signature)) throw new Error('bad signature');
   return cipherLib.rsaOaepSha1Encrypt(key, randomBytes(16));
 };
